@@ -1,0 +1,310 @@
+/* cdcd.c - the Centralized Discovery Controller daemon: command line, configuration,
+ * signals and the event loop. Wiring only; the work is in the modules. */
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "disc_ctrl.h"
+#include "fabric.h"
+#include "log.h"
+#include "queue.h"
+#include "state.h"
+
+enum { EXIT_CONFIG = 1, EXIT_USAGE = 2 };
+
+/* What the command line says; it overrides the file, at start and on every reload. */
+struct overrides {
+	struct cdc_listen listen[CDC_MAX_LISTEN];
+	size_t nlisten;
+	const char *state_dir;
+	const char *nqn;
+	int log_level; /* -1: from the file */
+};
+
+struct daemon {
+	struct event_base *base;
+	const char *config_path;
+	bool config_explicit;
+	struct overrides ovr;
+	char state_dir_buf[4096];
+	struct cdc_config cfg;
+	struct fabric fabric;
+	struct disc_svc svc;
+	struct cdc_server srv;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: cdcd [OPTIONS]\n"
+		"NVMe over Fabrics Centralized Discovery Controller (NVMe/TCP).\n\n"
+		"  -f, --foreground        stay in the foreground and log to stderr\n"
+		"  -c, --config FILE       configuration file (default %s)\n"
+		"      --state-dir DIR     state directory (default %s)\n"
+		"      --listen ADDR:PORT  listen address, repeatable: 127.0.0.1:8009, [::1]:8009\n"
+		"      --nqn NQN           the unique discovery NQN of this CDC\n"
+		"      --log-level LEVEL   err, warning, info or debug\n"
+		"      --dump-config       print the effective configuration and exit\n"
+		"  -h, --help              this help\n"
+		"  -V, --version           print the version\n\n"
+		"Command-line options override the file. See cdcd(8) and cdcd.conf(5).\n",
+		CDC_DEFAULT_CONFIG, CDC_DEFAULT_STATE_DIR);
+}
+
+static void overrides_apply(const struct overrides *o, struct cdc_config *cfg)
+{
+	if (o->nlisten) {
+		memcpy(cfg->listen, o->listen, o->nlisten * sizeof(o->listen[0]));
+		cfg->nlisten = o->nlisten;
+	}
+	if (o->state_dir)
+		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", o->state_dir);
+	if (o->nqn)
+		snprintf(cfg->nqn, sizeof(cfg->nqn), "%s", o->nqn);
+	if (o->log_level >= 0)
+		cfg->log_level = (enum cdc_log_level)o->log_level;
+}
+
+/* Loads file + overrides into cfg; a missing default file is not an error. */
+static int config_read(const struct daemon *d, struct cdc_config *cfg)
+{
+	char err[512];
+
+	config_defaults(cfg);
+	int r = config_load_file(cfg, d->config_path, err, sizeof(err));
+	if (r == -ENOENT && !d->config_explicit)
+		r = 0;
+	if (r < 0) {
+		log_err("%s", err);
+		config_free(cfg);
+		return r;
+	}
+	overrides_apply(&d->ovr, cfg);
+	return 0;
+}
+
+static void fabric_update(struct daemon *d)
+{
+	int changed = fabric_apply_config(&d->fabric, &d->cfg);
+
+	if (changed < 0) {
+		log_err("cannot build the discovery log: %s", strerror(-changed));
+		return;
+	}
+	if (changed) {
+		log_info("discovery log changed: GENCTR %llu, %zu entries",
+			 (unsigned long long)d->fabric.genctr, d->fabric.nentries);
+		disc_svc_log_changed(&d->svc);
+	}
+}
+
+static void reload(struct daemon *d)
+{
+	struct cdc_config cfg;
+
+	log_info("reloading %s", d->config_path);
+	if (config_read(d, &cfg) < 0) {
+		log_err("reload failed; keeping the running configuration");
+		return;
+	}
+	if (strcmp(cfg.nqn, d->cfg.nqn) && cfg.nqn[0])
+		log_warn("a new nqn takes effect at the next start");
+	snprintf(cfg.nqn, sizeof(cfg.nqn), "%s", d->svc.nqn);
+	config_free(&d->cfg);
+	d->cfg = cfg;
+	d->svc.nlisten = d->cfg.nlisten;
+	log_set_level((int)d->cfg.log_level);
+	server_listen(&d->srv, &d->cfg);
+	fabric_update(d);
+	log_info("configuration reloaded");
+}
+
+static void signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		reload(d);
+		return;
+	}
+	log_info("stopping on signal %d", (int)sig);
+	event_base_loopexit(d->base, NULL);
+}
+
+static const char *realpath_dir(const char *dir, char *buf, size_t size)
+{
+	char cwd[4096];
+	int n;
+
+	if (dir[0] == '/')
+		n = snprintf(buf, size, "%s", dir);
+	else if (getcwd(cwd, sizeof(cwd)))
+		n = snprintf(buf, size, "%s/%s", cwd, dir);
+	else
+		return NULL;
+	return n > 0 && (size_t)n < size ? buf : NULL;
+}
+
+static int parse_args(int argc, char **argv, struct daemon *d, bool *foreground, bool *dump)
+{
+	enum { OPT_STATE_DIR = 256, OPT_LISTEN, OPT_NQN, OPT_LOG_LEVEL, OPT_DUMP };
+	static const struct option opts[] = {{"foreground", no_argument, NULL, 'f'},
+					     {"config", required_argument, NULL, 'c'},
+					     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+					     {"listen", required_argument, NULL, OPT_LISTEN},
+					     {"nqn", required_argument, NULL, OPT_NQN},
+					     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+					     {"dump-config", no_argument, NULL, OPT_DUMP},
+					     {"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, 'V'},
+					     {NULL, 0, NULL, 0}};
+	struct overrides *o = &d->ovr;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "fc:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			*foreground = true;
+			break;
+		case 'c':
+			d->config_path = optarg;
+			d->config_explicit = true;
+			break;
+		case OPT_STATE_DIR:
+			/* Absolute, since a daemon leaves its working directory for "/". */
+			o->state_dir =
+				realpath_dir(optarg, d->state_dir_buf, sizeof(d->state_dir_buf));
+			if (!o->state_dir) {
+				fprintf(stderr, "cdcd: --state-dir '%s' is too long\n", optarg);
+				return EXIT_CONFIG;
+			}
+			break;
+		case OPT_LISTEN:
+			if (o->nlisten == CDC_MAX_LISTEN ||
+			    config_parse_listen(optarg, &o->listen[o->nlisten]) < 0) {
+				fprintf(stderr,
+					"cdcd: invalid --listen '%s' (want 127.0.0.1:8009 or "
+					"[::1]:8009)\n",
+					optarg);
+				return EXIT_CONFIG;
+			}
+			o->nlisten++;
+			break;
+		case OPT_NQN:
+			if (!nqn_is_valid(optarg)) {
+				fprintf(stderr, "cdcd: invalid --nqn '%s'\n", optarg);
+				return EXIT_CONFIG;
+			}
+			o->nqn = optarg;
+			break;
+		case OPT_LOG_LEVEL: {
+			enum cdc_log_level level;
+			if (config_parse_log_level(optarg, &level) < 0) {
+				fprintf(stderr, "cdcd: invalid --log-level '%s'\n", optarg);
+				return EXIT_CONFIG;
+			}
+			o->log_level = (int)level;
+			break;
+		}
+		case OPT_DUMP:
+			*dump = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		case 'V':
+			printf("cdcd %s\n", PACKAGE_VERSION);
+			return -1;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "cdcd: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int daemon_start(struct daemon *d)
+{
+	int err = state_dir_prepare(d->cfg.state_dir);
+
+	if (err) {
+		log_err("cannot create the state directory %s: %s", d->cfg.state_dir,
+			strerror(-err));
+		return err;
+	}
+	if (!d->cfg.nqn[0] && state_nqn_load(d->cfg.state_dir, d->cfg.nqn, sizeof(d->cfg.nqn)))
+		return -EIO;
+	fabric_init(&d->fabric);
+	fabric_apply_config(&d->fabric, &d->cfg);
+	disc_svc_init(&d->svc, d->cfg.nqn, &d->fabric, d->cfg.listen, d->cfg.nlisten);
+	server_init(&d->srv, d->base, &d->svc, &d->cfg);
+	server_listen(&d->srv, &d->cfg);
+	if (!d->srv.nlisteners) {
+		log_err("no address to listen on");
+		return -EADDRNOTAVAIL;
+	}
+	log_info("cdcd %s serving %s, GENCTR %llu, %zu log entries", PACKAGE_VERSION, d->cfg.nqn,
+		 (unsigned long long)d->fabric.genctr, d->fabric.nentries);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d; /* large (controller ID map), so not on the stack */
+	bool foreground = false, dump = false;
+	struct event *sigs[3] = {NULL};
+	const int signums[3] = {SIGHUP, SIGTERM, SIGINT};
+	int rc = EXIT_FAILURE;
+
+	d.config_path = CDC_DEFAULT_CONFIG;
+	d.ovr.log_level = -1;
+	int r = parse_args(argc, argv, &d, &foreground, &dump);
+	if (r)
+		return r < 0 ? EXIT_SUCCESS : r;
+
+	log_open(true, CDC_LOG_INFO);
+	if (config_read(&d, &d.cfg) < 0)
+		return EXIT_CONFIG;
+	if (dump) {
+		config_dump(&d.cfg, stdout);
+		config_free(&d.cfg);
+		return EXIT_SUCCESS;
+	}
+	if (!foreground && daemon(0, 0) < 0) {
+		log_err("cannot detach: %s", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	log_open(foreground, (int)d.cfg.log_level);
+	signal(SIGPIPE, SIG_IGN);
+
+	d.base = event_base_new();
+	if (!d.base || daemon_start(&d) < 0)
+		goto out;
+	for (int i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(d.base, signums[i], signal_cb, &d);
+		evsignal_add(sigs[i], NULL);
+	}
+	event_base_dispatch(d.base);
+	rc = EXIT_SUCCESS;
+out:
+	server_shutdown(&d.srv);
+	for (int i = 0; i < 3; i++)
+		if (sigs[i])
+			event_free(sigs[i]);
+	fabric_free(&d.fabric);
+	config_free(&d.cfg);
+	if (d.base)
+		event_base_free(d.base);
+	return rc;
+}

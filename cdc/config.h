@@ -1,0 +1,104 @@
+/* config.h - the daemon's configuration: /etc/nvme/cdcd.conf (INI) and the command line
+ * merged into one struct. Parsing is pure (no sockets); errors name file and line so a
+ * bad file is refused at start and a bad reload keeps the old configuration. */
+#ifndef CDC_CONFIG_H
+#define CDC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#define CDC_DEFAULT_CONFIG    "/etc/nvme/cdcd.conf"
+#define CDC_DEFAULT_STATE_DIR "/var/lib/cdcd"
+#define CDC_MAX_LISTEN	      32
+#define CDC_NQN_MAX	      223 /* without the NUL; the wire field is 256 bytes */
+#define CDC_TRADDR_MAX	      255
+#define CDC_TRSVCID_MAX	      31
+
+/* One address the daemon listens on, from "listen = 0.0.0.0:8009" or "[::1]:8009". */
+struct cdc_listen {
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	char text[64]; /* as written canonically: "127.0.0.1:8009", "[::1]:8009" */
+};
+
+/* A transport address as it appears in a discovery log entry. Parsed from
+ * "trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;portid=1[;treq=...][;sectype=...]". */
+struct cdc_port {
+	uint8_t trtype;	 /* NVMF_TRTYPE_*; only tcp is accepted today */
+	uint8_t adrfam;	 /* NVMF_ADDR_FAMILY_IP4 / _IP6 */
+	uint8_t treq;	 /* NVMF_TREQ_* secure channel bits 1:0 (+ bit 2 sqflow) */
+	uint8_t sectype; /* TSAS.SECTYPE: NVMF_TCP_SECTYPE_* */
+	uint16_t portid;
+	char traddr[CDC_TRADDR_MAX + 1];
+	char trsvcid[CDC_TRSVCID_MAX + 1];
+};
+
+struct cdc_subsys {
+	char nqn[CDC_NQN_MAX + 1];
+	struct cdc_port *ports;
+	size_t nports;
+};
+
+struct cdc_referral {
+	struct cdc_port port;
+	char nqn[CDC_NQN_MAX + 1]; /* the referred DC; default the well-known discovery NQN */
+};
+
+enum cdc_log_level { CDC_LOG_ERR = 3, CDC_LOG_WARNING = 4, CDC_LOG_INFO = 6, CDC_LOG_DEBUG = 7 };
+
+struct cdc_config {
+	struct cdc_listen listen[CDC_MAX_LISTEN];
+	size_t nlisten;
+	char state_dir[4096];
+	char nqn[CDC_NQN_MAX + 1];    /* empty: generated once and kept in state_dir */
+	unsigned int idle_timeout;    /* seconds; KATO = 0 sessions idle this long are reaped */
+	unsigned int icreq_timeout;   /* seconds a new connection may take to send its ICReq */
+	unsigned int max_connections; /* in total; 0 = no limit */
+	enum cdc_log_level log_level;
+	struct cdc_subsys *subsys;
+	size_t nsubsys;
+	struct cdc_referral *referrals;
+	size_t nreferrals;
+};
+
+/* Fill cfg with the built-in defaults: listen 0.0.0.0:8009 and [::]:8009, state dir
+ * /var/lib/cdcd, idle timeout 120 s, ICReq timeout 10 s, no subsystems. */
+void config_defaults(struct cdc_config *cfg);
+
+/* Parse an INI file into cfg (which holds defaults or earlier values). The first "listen"
+ * line in the file replaces the defaults, later ones add. A missing file is -ENOENT.
+ * On a syntax error, an unknown section or key, or a malformed value: -EINVAL and
+ * err holds "FILE:LINE: what is wrong". */
+int config_load_file(struct cdc_config *cfg, const char *path, char *err, size_t errlen);
+
+/* config_load_file() on bytes already in memory; name stands for the file in messages.
+ * Shared by the file loader, the unit tests and the fuzz target. */
+int config_load_buffer(struct cdc_config *cfg, const char *name, const char *buf, size_t len,
+		       char *err, size_t errlen);
+
+/* Parse one "listen" value ("127.0.0.1:8009", "[::1]:8009", "0.0.0.0:8009"). */
+int config_parse_listen(const char *text, struct cdc_listen *out);
+
+/* Parse a port or referral entry string (see struct cdc_port). Missing trsvcid defaults
+ * to 4420 for ports (referral: 8009, pass default_svc); missing adrfam is derived from traddr;
+ * missing portid is 0. */
+int config_parse_port(const char *text, const char *default_svc, struct cdc_port *out, char *err,
+		      size_t errlen);
+
+/* "err", "warning", "info" or "debug" (as in the file and --log-level). */
+int config_parse_log_level(const char *text, enum cdc_log_level *out);
+
+/* Basic NQN syntax (NVMe Base 4.5): "nqn.yyyy-mm.reverse.domain:..." or the UUID form,
+ * at most 223 bytes, printable. */
+bool nqn_is_valid(const char *nqn);
+
+/* Write the effective configuration in the file's own syntax. */
+void config_dump(const struct cdc_config *cfg, FILE *out);
+
+/* Free the subsystem and referral arrays; cfg stays usable with none of them. */
+void config_free(struct cdc_config *cfg);
+
+#endif

@@ -1,0 +1,552 @@
+/* disc_ctrl.c - the discovery controller state machine (protocol.md sections 3-7, 12).
+ * Handlers return an NVMe status; one place turns it into the completion. No sockets:
+ * what a handler learns about the wire comes in struct disc_cmd. */
+#include "disc_ctrl.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define NVME_VS_2_0	0x00020000u
+#define CC_EN		0x1u
+#define CC_SHN_MASK	(3u << 14)
+#define CSTS_RDY	0x1u
+#define CSTS_SHST_CMPLT (2u << 2)
+#define AEC_DLPCN	(1u << 31) /* discovery log page change notices */
+
+/* Connect Invalid Parameters points at the bad field: IATTR bit 0 says data vs SQE. */
+#define IPO_SQE(off)  ((uint32_t)(off))
+#define IPO_DATA(off) ((uint32_t)(off) | 1u << 16)
+enum { SQE_RECFMT = 40, SQE_QID = 42, SQE_SQSIZE = 44, SQE_KATO = 48 };
+
+struct disc_ctrl {
+	struct disc_svc *svc;
+	TAILQ_ENTRY(disc_ctrl) link;
+	const struct disc_ctrl_ops *ops;
+	void *arg;
+
+	bool connected;
+	uint16_t cntlid;
+	uint32_t kato;
+	uint32_t cc, csts;
+	uint32_t aec;
+	bool event_pending; /* a log change not yet reported */
+	bool event_masked;  /* reported; masked until 70h is read with RAE = 0 */
+	uint16_t aer_cid[DISC_AERL + 1];
+	unsigned int naer;
+	char hostnqn[CDC_NQN_MAX + 1];
+	uint8_t hostid[16];
+
+	struct sockaddr_storage local;
+	bool have_local;
+	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
+	size_t nself;
+	uint64_t self_genctr; /* the self entries were built for this GENCTR */
+};
+
+static uint16_t sc(uint16_t sct, uint16_t code, bool dnr)
+{
+	return (uint16_t)(sct << NVME_SCT_SHIFT | code | (dnr ? NVME_SC_DNR : 0));
+}
+
+#define SC_INVALID_FIELD   sc(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true)
+#define SC_INVALID_OPCODE  sc(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE, true)
+#define SC_SEQ_ERROR	   sc(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR, true)
+#define SC_SGL_LENGTH	   sc(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA, true)
+#define SC_CONNECT_INVALID sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM, true)
+
+void disc_svc_init(struct disc_svc *svc, const char *nqn, struct fabric *fabric,
+		   const struct cdc_listen *listen, size_t nlisten)
+{
+	memset(svc, 0, sizeof(*svc));
+	snprintf(svc->nqn, sizeof(svc->nqn), "%s", nqn);
+	svc->fabric = fabric;
+	svc->listen = listen;
+	svc->nlisten = nlisten;
+	svc->next_cntlid = 1;
+	TAILQ_INIT(&svc->ctrls);
+}
+
+/* Controller IDs come from 1..0xFFEF, unique among live associations. The search resumes
+ * after the last one handed out, so an ID just freed is not reused at once: a host that
+ * reconnects while its old association is still being torn down gets a fresh one. */
+static int cntlid_alloc(struct disc_svc *svc)
+{
+	for (unsigned int tries = 0; tries < 0xffef; tries++) {
+		uint16_t id = svc->next_cntlid;
+		svc->next_cntlid = id >= 0xffef ? 1 : id + 1;
+		if (!(svc->cntlid_used[id / 8] & (1u << (id % 8)))) {
+			svc->cntlid_used[id / 8] |= (uint8_t)(1u << (id % 8));
+			return id;
+		}
+	}
+	return -EBUSY;
+}
+
+static void cntlid_free(struct disc_svc *svc, uint16_t id)
+{
+	svc->cntlid_used[id / 8] &= (uint8_t) ~(1u << (id % 8));
+}
+
+struct disc_ctrl *disc_ctrl_new(struct disc_svc *svc, const struct sockaddr *local,
+				const struct sockaddr *peer, const struct disc_ctrl_ops *ops,
+				void *arg)
+{
+	struct disc_ctrl *ctrl = calloc(1, sizeof(*ctrl));
+
+	(void)peer;
+	if (!ctrl)
+		return NULL;
+	ctrl->svc = svc;
+	ctrl->ops = ops;
+	ctrl->arg = arg;
+	if (local) {
+		size_t len = local->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							  : sizeof(struct sockaddr_in);
+		memcpy(&ctrl->local, local, len);
+		ctrl->have_local = true;
+	}
+	TAILQ_INSERT_TAIL(&svc->ctrls, ctrl, link);
+	svc->nctrls++;
+	return ctrl;
+}
+
+void disc_ctrl_free(struct disc_ctrl *ctrl)
+{
+	if (!ctrl)
+		return;
+	if (ctrl->connected)
+		cntlid_free(ctrl->svc, ctrl->cntlid);
+	TAILQ_REMOVE(&ctrl->svc->ctrls, ctrl, link);
+	ctrl->svc->nctrls--;
+	free(ctrl);
+}
+
+uint32_t disc_ctrl_kato(const struct disc_ctrl *ctrl)
+{
+	return ctrl->kato;
+}
+
+bool disc_ctrl_connected(const struct disc_ctrl *ctrl)
+{
+	return ctrl->connected;
+}
+
+uint16_t disc_ctrl_cntlid(const struct disc_ctrl *ctrl)
+{
+	return ctrl->cntlid;
+}
+
+const char *disc_ctrl_hostnqn(const struct disc_ctrl *ctrl)
+{
+	return ctrl->hostnqn;
+}
+
+bool nvme_cmd_is_write(const struct nvme_sqe *sqe)
+{
+	if (sqe->opcode == nvme_admin_fabrics)
+		return sqe->fctype & 1;
+	return sqe->opcode & 1;
+}
+
+/* ---- asynchronous events ---- */
+
+static void aen_try_deliver(struct disc_ctrl *ctrl)
+{
+	if (!ctrl->event_pending || ctrl->event_masked || !ctrl->naer)
+		return;
+	uint16_t cid = ctrl->aer_cid[--ctrl->naer];
+	ctrl->event_pending = false;
+	ctrl->event_masked = true;
+	ctrl->ops->aen_complete(ctrl->arg, cid, DISC_AEN_LOG_CHANGE);
+}
+
+static void disc_ctrl_log_changed(struct disc_ctrl *ctrl)
+{
+	/* Identical events coalesce, and a reported one stays masked until the host read the
+	 * log: what it reads then is already the newest state. */
+	if (!ctrl->connected || !(ctrl->aec & AEC_DLPCN) || ctrl->event_masked)
+		return;
+	ctrl->event_pending = true;
+	aen_try_deliver(ctrl);
+}
+
+void disc_svc_log_changed(struct disc_svc *svc)
+{
+	struct disc_ctrl *ctrl;
+
+	TAILQ_FOREACH (ctrl, &svc->ctrls, link)
+		disc_ctrl_log_changed(ctrl);
+}
+
+/* ---- fabrics commands ---- */
+
+static bool subnqn_served(const struct disc_svc *svc, const char *nqn)
+{
+	return !strcmp(nqn, NVME_DISC_SUBSYS_NAME) || !strcmp(nqn, svc->nqn);
+}
+
+static uint16_t connect_fail(struct disc_cmd *cmd, uint32_t ipo)
+{
+	cmd->cqe.dw0 = ipo;
+	return SC_CONNECT_INVALID;
+}
+
+/* Copies a NUL-terminated NQN out of a 256-byte field; false if it is not terminated. */
+static bool nqn_field(const char *field, char *out)
+{
+	size_t len = strnlen(field, NVME_NQN_LENGTH);
+
+	if (len > CDC_NQN_MAX)
+		return false;
+	memcpy(out, field, len);
+	out[len] = 0;
+	return true;
+}
+
+static uint16_t connect_check_sqe(const struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	const struct nvme_sqe *s = &cmd->sqe;
+	uint16_t recfmt = (uint16_t)s->cdw[10], qid = (uint16_t)(s->cdw[10] >> 16);
+	uint16_t sqsize = (uint16_t)s->cdw[11];
+
+	if (ctrl->connected)
+		return SC_SEQ_ERROR;
+	if (recfmt != 0) {
+		cmd->cqe.dw0 = IPO_SQE(SQE_RECFMT);
+		return sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_FORMAT, true);
+	}
+	if (qid != 0) /* a discovery controller has no I/O queues */
+		return connect_fail(cmd, IPO_SQE(SQE_QID));
+	if (sqsize == 0 || sqsize > DISC_MQES)
+		return connect_fail(cmd, IPO_SQE(SQE_SQSIZE));
+	if (cmd->data_len < sizeof(struct nvmf_connect_data))
+		return SC_SGL_LENGTH;
+	return 0;
+}
+
+static uint16_t fabrics_connect(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	uint16_t status = connect_check_sqe(ctrl, cmd);
+	if (status)
+		return status;
+
+	const struct nvmf_connect_data *d = (const void *)cmd->data;
+	char subnqn[CDC_NQN_MAX + 1];
+	char hostnqn[CDC_NQN_MAX + 1];
+
+	if (le16toh(d->cntlid) != 0xffff)
+		return connect_fail(cmd, IPO_DATA(offsetof(struct nvmf_connect_data, cntlid)));
+	if (!nqn_field(d->subsysnqn, subnqn) || !subnqn_served(ctrl->svc, subnqn)) {
+		log_info("connect refused: host %.223s asked for %.223s, not served here",
+			 d->hostnqn, d->subsysnqn);
+		return connect_fail(cmd, IPO_DATA(offsetof(struct nvmf_connect_data, subsysnqn)));
+	}
+	if (!nqn_field(d->hostnqn, hostnqn) || !nqn_is_valid(hostnqn))
+		return connect_fail(cmd, IPO_DATA(offsetof(struct nvmf_connect_data, hostnqn)));
+
+	int id = cntlid_alloc(ctrl->svc);
+	if (id < 0) {
+		log_warn("connect refused: no controller ID left for %s", hostnqn);
+		return sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_CTRL_BUSY, false);
+	}
+	ctrl->connected = true;
+	ctrl->cntlid = (uint16_t)id;
+	ctrl->kato = cmd->sqe.cdw[12];
+	/* A persistent connection (KATO != 0) gets log change notices without asking. */
+	ctrl->aec = ctrl->kato ? AEC_DLPCN : 0;
+	memcpy(ctrl->hostnqn, hostnqn, sizeof(hostnqn));
+	memcpy(ctrl->hostid, d->hostid, sizeof(ctrl->hostid));
+	cmd->cqe.dw0 = ctrl->cntlid;
+	log_info("controller %u: host %s connected to %s, kato %u ms", ctrl->cntlid, hostnqn,
+		 subnqn, ctrl->kato);
+	return 0;
+}
+
+static uint64_t prop_cap(void)
+{
+	/* MQES, CQR, TO 7.5 s, CSS.NCSS; MPSMIN 0 (4 KiB hosts refuse anything larger). */
+	return DISC_MQES | 1ull << 16 | 15ull << 24 | 1ull << 37;
+}
+
+static uint16_t prop_get(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	bool eight = (cmd->sqe.cdw[10] & 7) == 1;
+	uint32_t ofst = cmd->sqe.cdw[11];
+	uint64_t v;
+
+	switch (ofst) {
+	case NVME_REG_CAP:
+		v = prop_cap();
+		break;
+	case NVME_REG_VS:
+		v = NVME_VS_2_0;
+		break;
+	case NVME_REG_CC:
+		v = ctrl->cc;
+		break;
+	case NVME_REG_CSTS:
+		v = ctrl->csts;
+		break;
+	default:
+		return SC_INVALID_FIELD;
+	}
+	if (eight && ofst != NVME_REG_CAP)
+		return SC_INVALID_FIELD;
+	cmd->cqe.dw0 = (uint32_t)v;
+	cmd->cqe.dw1 = eight ? (uint32_t)(v >> 32) : 0;
+	return 0;
+}
+
+static uint16_t prop_set(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	uint32_t value = cmd->sqe.cdw[12];
+
+	if (cmd->sqe.cdw[11] != NVME_REG_CC || (cmd->sqe.cdw[10] & 7) != 0)
+		return SC_INVALID_FIELD;
+	ctrl->cc = value;
+	/* Ready and shutdown take effect at once: there is nothing to spin up or flush, and
+	 * a host that sees SHST pending waits its full shutdown timeout. */
+	ctrl->csts = (value & CC_EN) ? CSTS_RDY : 0;
+	if (value & CC_SHN_MASK)
+		ctrl->csts |= CSTS_SHST_CMPLT;
+	return 0;
+}
+
+static uint16_t fabrics_cmd(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	switch (cmd->sqe.fctype) {
+	case nvme_fabrics_type_connect:
+		return fabrics_connect(ctrl, cmd);
+	case nvme_fabrics_type_property_get:
+		return ctrl->connected ? prop_get(ctrl, cmd) : SC_SEQ_ERROR;
+	case nvme_fabrics_type_property_set:
+		return ctrl->connected ? prop_set(ctrl, cmd) : SC_SEQ_ERROR;
+	case nvme_fabrics_type_disconnect:
+		/* A discovery controller has only the admin queue, which Disconnect may not
+		 * delete. */
+		return sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_DISCONNECT_INVALID_QTYPE, true);
+	}
+	return SC_INVALID_OPCODE;
+}
+
+/* ---- admin commands ---- */
+
+static uint8_t *reply_alloc(struct disc_cmd *cmd, uint32_t len)
+{
+	cmd->rdata = calloc(1, len ? len : 1);
+	if (cmd->rdata)
+		cmd->rlen = len;
+	return cmd->rdata;
+}
+
+static void ascii_field(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size);
+
+	memset(dst, ' ', size);
+	memcpy(dst, src, n);
+}
+
+static void identify_fill(const struct disc_ctrl *ctrl, struct nvme_id_ctrl *id)
+{
+	const struct disc_svc *svc = ctrl->svc;
+	char sn[21];
+
+	/* The serial is stable per CDC: derived from its unique NQN. */
+	snprintf(sn, sizeof(sn), "%08x%08x", nvme_tcp_digest(svc->nqn, strlen(svc->nqn)),
+		 (uint32_t)strlen(svc->nqn));
+	ascii_field(id->sn, sizeof(id->sn), sn);
+	ascii_field(id->mn, sizeof(id->mn), "nvme-cdc");
+	ascii_field(id->fr, sizeof(id->fr), PACKAGE_VERSION);
+	id->cntlid = htole16(ctrl->cntlid);
+	id->ver = htole32(NVME_VS_2_0);
+	id->oaes = htole32(NVME_CTRL_OAES_DL);
+	id->cntrltype = NVME_CTRL_CNTRLTYPE_DISCOVERY;
+	id->aerl = DISC_AERL;
+	id->lpa = NVME_CTRL_LPA_EXTENDED;
+	id->kas = htole16(DISC_KAS);
+	id->sqes = 0x66;
+	id->cqes = 0x44;
+	id->maxcmd = htole16(DISC_MAXCMD);
+	id->sgls = htole32(1u | NVME_CTRL_SGLS_OFFSET);
+	snprintf(id->subnqn, sizeof(id->subnqn), "%s", svc->nqn);
+	id->dctype = NVME_CTRL_DCTYPE_CDC;
+}
+
+static uint16_t identify(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	if ((cmd->sqe.cdw[10] & 0xff) != NVME_IDENTIFY_CNS_CTRL)
+		return SC_INVALID_FIELD;
+	if (cmd->sqe.sgl_len < sizeof(struct nvme_id_ctrl))
+		return SC_SGL_LENGTH;
+	if (!reply_alloc(cmd, sizeof(struct nvme_id_ctrl)))
+		return sc(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+	identify_fill(ctrl, (struct nvme_id_ctrl *)cmd->rdata);
+	return 0;
+}
+
+static void view_of(struct disc_ctrl *ctrl, struct disc_log_view *v)
+{
+	const struct fabric *f = ctrl->svc->fabric;
+
+	if (ctrl->self_genctr != f->genctr || !ctrl->nself) {
+		ctrl->nself = disc_log_self_entries(
+			ctrl->svc->listen, ctrl->svc->nlisten,
+			ctrl->have_local ? (const struct sockaddr *)&ctrl->local : NULL,
+			ctrl->svc->nqn, ctrl->self, DISC_MAX_SELF);
+		ctrl->self_genctr = f->genctr;
+	}
+	v->genctr = f->genctr;
+	v->self = ctrl->self;
+	v->nself = ctrl->nself;
+	v->body = f->entries;
+	v->nbody = f->nentries;
+}
+
+static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	const uint32_t *d = cmd->sqe.cdw;
+	uint8_t lid = (uint8_t)d[10];
+	bool rae = d[10] & (1u << 15);
+	uint64_t numd = (d[10] >> 16 | (uint64_t)(d[11] & 0xffff) << 16) + 1;
+	uint64_t len = numd * 4, off = d[12] | (uint64_t)d[13] << 32;
+
+	if (off % 4 || d[14] & (1u << 23)) /* unaligned, or an index offset (OT) */
+		return SC_INVALID_FIELD;
+	if (len > cmd->sqe.sgl_len)
+		return SC_SGL_LENGTH;
+	if (len > DISC_MAX_XFER)
+		return SC_INVALID_FIELD;
+
+	if (lid == NVME_LOG_LID_SUPPORTED_LOG_PAGES) {
+		uint8_t page[DISC_SUPPORTED_LOGS_LEN];
+		if (off > sizeof(page) || !reply_alloc(cmd, (uint32_t)len))
+			return off > sizeof(page) ? SC_INVALID_FIELD
+						  : sc(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+		disc_log_supported(page);
+		memcpy(cmd->rdata, page + off, len < sizeof(page) - off ? len : sizeof(page) - off);
+		return 0;
+	}
+	if (lid != NVME_LOG_LID_DISCOVER)
+		return SC_INVALID_FIELD;
+
+	struct disc_log_view v;
+	view_of(ctrl, &v);
+	if (off > disc_log_size(&v))
+		return SC_INVALID_FIELD;
+	if (!reply_alloc(cmd, (uint32_t)len))
+		return sc(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+	disc_log_read(&v, off, cmd->rdata, len);
+	if (!rae) {
+		ctrl->event_masked = false;
+		ctrl->event_pending = false;
+	}
+	return 0;
+}
+
+static uint16_t set_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	uint8_t fid = (uint8_t)cmd->sqe.cdw[10];
+	uint32_t value = cmd->sqe.cdw[11];
+
+	if (cmd->sqe.cdw[10] & (1u << 31))
+		return sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_FEATURE_NOT_SAVEABLE, true);
+	switch (fid) {
+	case NVME_FEAT_FID_ASYNC_EVENT:
+		if (value & ~AEC_DLPCN)
+			return SC_INVALID_FIELD;
+		ctrl->aec = value;
+		return 0;
+	case NVME_FEAT_FID_KATO: {
+		/* Rounded up to the KAS granularity we report, in 64 bits: near UINT32_MAX the
+		 * 32-bit sum would wrap to 0 and turn keep-alive off. */
+		const uint64_t g = DISC_KAS * 100;
+		uint64_t kato = ((uint64_t)value + g - 1) / g * g;
+
+		ctrl->kato = kato > UINT32_MAX ? (uint32_t)(UINT32_MAX / g * g) : (uint32_t)kato;
+		cmd->cqe.dw0 = ctrl->kato;
+		return 0;
+	}
+	}
+	return SC_INVALID_FIELD;
+}
+
+static uint16_t get_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	uint8_t fid = (uint8_t)cmd->sqe.cdw[10], sel = (cmd->sqe.cdw[10] >> 8) & 7;
+
+	if (fid != NVME_FEAT_FID_ASYNC_EVENT && fid != NVME_FEAT_FID_KATO)
+		return SC_INVALID_FIELD;
+	switch (sel) {
+	case 0: /* current */
+	case 2: /* saved: nothing is saveable, so it reads as current */
+		cmd->cqe.dw0 = fid == NVME_FEAT_FID_KATO ? ctrl->kato : ctrl->aec;
+		return 0;
+	case 1: /* default */
+		cmd->cqe.dw0 = 0;
+		return 0;
+	case 3:				/* supported capabilities */
+		cmd->cqe.dw0 = 1u << 2; /* changeable, not saveable, not per namespace */
+		return 0;
+	}
+	return SC_INVALID_FIELD;
+}
+
+static int async_event_request(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	if (ctrl->naer > DISC_AERL) {
+		cmd->cqe.status = sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_ASYNC_LIMIT, true);
+		return DISC_DONE;
+	}
+	ctrl->aer_cid[ctrl->naer++] = cmd->sqe.cid;
+	aen_try_deliver(ctrl);
+	return DISC_HELD;
+}
+
+static uint16_t admin_cmd(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	switch (cmd->sqe.opcode) {
+	case nvme_admin_identify:
+		return identify(ctrl, cmd);
+	case nvme_admin_get_log_page:
+		return get_log_page(ctrl, cmd);
+	case nvme_admin_set_features:
+		return set_features(ctrl, cmd);
+	case nvme_admin_get_features:
+		return get_features(ctrl, cmd);
+	case nvme_admin_keep_alive:
+		return 0;
+	}
+	return SC_INVALID_OPCODE;
+}
+
+int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	memset(&cmd->cqe, 0, sizeof(cmd->cqe));
+	cmd->rdata = NULL;
+	cmd->rlen = 0;
+
+	if ((cmd->sqe.flags & 0xc3) != 0x40) {
+		/* NVMe over Fabrics carries SGLs only and no fused commands. */
+		cmd->cqe.status = SC_INVALID_FIELD;
+		return DISC_DONE;
+	}
+	if (cmd->sqe.opcode == nvme_admin_fabrics) {
+		cmd->cqe.status = fabrics_cmd(ctrl, cmd);
+		return DISC_DONE;
+	}
+	if (!ctrl->connected || !(ctrl->csts & CSTS_RDY)) {
+		cmd->cqe.status = SC_SEQ_ERROR;
+		return DISC_DONE;
+	}
+	if (cmd->sqe.opcode == nvme_admin_async_event)
+		return async_event_request(ctrl, cmd);
+	cmd->cqe.status = admin_cmd(ctrl, cmd);
+	return DISC_DONE;
+}

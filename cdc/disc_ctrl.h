@@ -1,0 +1,83 @@
+/* disc_ctrl.h - the discovery controller: one per association (TCP connection).
+ * Connect, properties, Identify, Get Log Page, features, AER and Keep Alive, as a state
+ * machine over decoded commands. No sockets: the queue feeds it commands and sends what it
+ * returns; held AERs are completed through the ops callback when the log changes. */
+#ifndef CDC_DISC_CTRL_H
+#define CDC_DISC_CTRL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "config.h"
+#include "disc_log.h"
+#include "fabric.h"
+#include "nvmf_tcp.h"
+
+#define DISC_AERL	    3	/* 0's based: four AERs may be outstanding */
+#define DISC_MQES	    127 /* 0's based admin queue size limit */
+#define DISC_MAXCMD	    128
+#define DISC_KAS	    1		/* keep-alive granularity, 100 ms units */
+#define DISC_MAX_XFER	    (16u << 20) /* largest single C2H transfer we build */
+#define DISC_MAX_SELF	    8
+#define DISC_AEN_LOG_CHANGE 0x0070f002u
+
+struct disc_ctrl;
+
+/* The discovery service: what every controller shares. Owned by the daemon. */
+struct disc_svc {
+	char nqn[CDC_NQN_MAX + 1]; /* the unique discovery NQN */
+	const struct cdc_listen *listen;
+	size_t nlisten;
+	struct fabric *fabric;
+	uint16_t next_cntlid;
+	uint8_t cntlid_used[0x10000 / 8];
+	TAILQ_HEAD(, disc_ctrl) ctrls;
+	size_t nctrls;
+};
+
+struct disc_ctrl_ops {
+	/* A held AER completes (success, DW0 = dw0). */
+	void (*aen_complete)(void *arg, uint16_t cid, uint32_t dw0);
+};
+
+/* One command as the queue hands it over, and what the controller answers. */
+struct disc_cmd {
+	struct nvme_sqe sqe;
+	const uint8_t *data; /* host-to-controller data, whole */
+	uint32_t data_len;
+	/* results */
+	struct nvme_cqe cqe; /* status, dw0, dw1 (cid, sqhd, sqid are the queue's) */
+	uint8_t *rdata;	     /* controller-to-host data (malloc'ed; the queue frees it) */
+	uint32_t rlen;
+};
+
+enum disc_exec_result {
+	DISC_DONE = 0, /* cqe (and rdata) are ready to send */
+	DISC_HELD = 1, /* an AER: it completes later through ops->aen_complete */
+};
+
+void disc_svc_init(struct disc_svc *svc, const char *nqn, struct fabric *fabric,
+		   const struct cdc_listen *listen, size_t nlisten);
+
+/* The log changed: raise a discovery log change event on every controller. */
+void disc_svc_log_changed(struct disc_svc *svc);
+
+struct disc_ctrl *disc_ctrl_new(struct disc_svc *svc, const struct sockaddr *local,
+				const struct sockaddr *peer, const struct disc_ctrl_ops *ops,
+				void *arg);
+void disc_ctrl_free(struct disc_ctrl *ctrl);
+
+int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd);
+
+/* For the queue's timers and logs. */
+uint32_t disc_ctrl_kato(const struct disc_ctrl *ctrl);
+bool disc_ctrl_connected(const struct disc_ctrl *ctrl);
+uint16_t disc_ctrl_cntlid(const struct disc_ctrl *ctrl);
+const char *disc_ctrl_hostnqn(const struct disc_ctrl *ctrl);
+
+/* Whether data moves host-to-controller for this command (opcode or fctype bit 0). */
+bool nvme_cmd_is_write(const struct nvme_sqe *sqe);
+
+#endif

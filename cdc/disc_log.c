@@ -1,0 +1,150 @@
+/* disc_log.c - build and slice the discovery log page (70h) and Supported Log Pages (00h).
+ * Pure: no sockets, no SQL. The entries are built once per change; a read only copies the
+ * bytes the host asked for out of the virtual concatenation header | self | body. */
+#include "disc_log.h"
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+static void copy_field(char *dst, size_t size, const char *src)
+{
+	/* NUL padded, as the Linux target does; hosts strip either padding. */
+	size_t n = strnlen(src, size - 1);
+
+	memset(dst, 0, size);
+	memcpy(dst, src, n);
+}
+
+void disc_entry_fill(struct nvmf_disc_log_entry *e, uint8_t subtype, const struct cdc_port *port,
+		     const char *subnqn, uint16_t eflags)
+{
+	memset(e, 0, sizeof(*e));
+	e->trtype = port->trtype;
+	e->adrfam = port->adrfam;
+	e->subtype = subtype;
+	e->treq = port->treq;
+	e->portid = htole16(port->portid);
+	e->cntlid = htole16(0xffff); /* dynamic controller model */
+	e->asqsz = htole16(DISC_ADMIN_SQ_SIZE);
+	e->eflags = htole16(eflags);
+	copy_field(e->trsvcid, sizeof(e->trsvcid), port->trsvcid);
+	copy_field(e->subnqn, sizeof(e->subnqn), subnqn);
+	copy_field(e->traddr, sizeof(e->traddr), port->traddr);
+	e->tsas.tcp.sectype = port->sectype;
+}
+
+static bool addr_is_wildcard(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+static uint16_t addr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+}
+
+/* An IPv4 peer on an IPv6 socket shows up as ::ffff:a.b.c.d; report it as IPv4. */
+static void addr_text(const struct sockaddr *sa, struct cdc_port *port)
+{
+	if (sa->sa_family == AF_INET) {
+		port->adrfam = NVMF_ADDR_FAMILY_IP4;
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, port->traddr,
+			  sizeof(port->traddr));
+		return;
+	}
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(a6)) {
+		port->adrfam = NVMF_ADDR_FAMILY_IP4;
+		inet_ntop(AF_INET, &a6->s6_addr[12], port->traddr, sizeof(port->traddr));
+		return;
+	}
+	port->adrfam = NVMF_ADDR_FAMILY_IP6;
+	inet_ntop(AF_INET6, a6, port->traddr, sizeof(port->traddr));
+}
+
+size_t disc_log_self_entries(const struct cdc_listen *listen, size_t nlisten,
+			     const struct sockaddr *local, const char *nqn,
+			     struct nvmf_disc_log_entry *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nlisten && n < max; i++) {
+		const struct sockaddr *sa = (const struct sockaddr *)&listen[i].ss;
+		struct cdc_port port = {.trtype = NVMF_TRTYPE_TCP, .portid = (uint16_t)i};
+
+		if (addr_is_wildcard(&listen[i].ss)) {
+			if (!local || local->sa_family != sa->sa_family)
+				continue;
+			addr_text(local, &port);
+		} else {
+			addr_text(sa, &port);
+		}
+		snprintf(port.trsvcid, sizeof(port.trsvcid), "%u", addr_port(sa));
+		disc_entry_fill(&out[n++], NVME_NQN_CURR, &port, nqn,
+				NVMF_DISC_EFLAGS_DUPRETINFO | NVMF_DISC_EFLAGS_EPCSD);
+	}
+	return n;
+}
+
+uint64_t disc_log_size(const struct disc_log_view *v)
+{
+	return DISC_LOG_HDR_LEN + (uint64_t)(v->nself + v->nbody) * DISC_LOG_ENTRY_LEN;
+}
+
+static void header_fill(const struct disc_log_view *v, uint8_t hdr[DISC_LOG_HDR_LEN])
+{
+	struct nvmf_discovery_log *h = (struct nvmf_discovery_log *)hdr;
+
+	memset(hdr, 0, DISC_LOG_HDR_LEN);
+	h->genctr = htole64(v->genctr);
+	h->numrec = htole64(v->nself + v->nbody);
+	h->recfmt = 0;
+}
+
+/* Copies from one segment [seg_off, seg_off + seg_len) of the virtual log. */
+static void copy_segment(const void *seg, uint64_t seg_off, uint64_t seg_len, uint64_t off,
+			 uint8_t *dst, size_t len)
+{
+	uint64_t end = off + len, seg_end = seg_off + seg_len;
+	uint64_t from = off > seg_off ? off : seg_off;
+	uint64_t to = end < seg_end ? end : seg_end;
+
+	if (from < to)
+		memcpy(dst + (from - off), (const uint8_t *)seg + (from - seg_off), to - from);
+}
+
+int disc_log_read(const struct disc_log_view *v, uint64_t off, uint8_t *dst, size_t len)
+{
+	uint64_t size = disc_log_size(v);
+	uint8_t hdr[DISC_LOG_HDR_LEN];
+
+	if (off > size)
+		return -EINVAL;
+	memset(dst, 0, len);
+	if (off < DISC_LOG_HDR_LEN) {
+		header_fill(v, hdr);
+		copy_segment(hdr, 0, DISC_LOG_HDR_LEN, off, dst, len);
+	}
+	uint64_t self_len = (uint64_t)v->nself * DISC_LOG_ENTRY_LEN;
+	if (v->nself)
+		copy_segment(v->self, DISC_LOG_HDR_LEN, self_len, off, dst, len);
+	if (v->nbody)
+		copy_segment(v->body, DISC_LOG_HDR_LEN + self_len,
+			     (uint64_t)v->nbody * DISC_LOG_ENTRY_LEN, off, dst, len);
+	return 0;
+}
+
+void disc_log_supported(uint8_t out[DISC_SUPPORTED_LOGS_LEN])
+{
+	/* LSUPP only: no LID specific parameters (EXTDLPES, ALLSUBES) are offered yet. */
+	memset(out, 0, DISC_SUPPORTED_LOGS_LEN);
+	out[4 * NVME_LOG_LID_SUPPORTED_LOG_PAGES] = 1;
+	out[4 * NVME_LOG_LID_DISCOVER] = 1;
+}

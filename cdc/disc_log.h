@@ -1,0 +1,47 @@
+/* disc_log.h - discovery log pages (LID 70h, 00h) as hosts read them.
+ * Pure: no sockets, no SQL. A log is read through a view (genctr, this connection's own
+ * SUBTYPE 3 entries, the shared fabric entries) so a 4 KiB read copies 4 KiB, never the log. */
+#ifndef CDC_DISC_LOG_H
+#define CDC_DISC_LOG_H
+
+#include <nvme/types.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config.h"
+
+#define DISC_LOG_HDR_LEN   1024
+#define DISC_LOG_ENTRY_LEN 1024
+#define DISC_ADMIN_SQ_SIZE 128 /* ASQSZ we report for our own entries; MQES + 1 */
+
+struct disc_log_view {
+	uint64_t genctr;
+	const struct nvmf_disc_log_entry *self;
+	size_t nself;
+	const struct nvmf_disc_log_entry *body;
+	size_t nbody;
+};
+
+/* Fill one 1024-byte entry for a port. */
+void disc_entry_fill(struct nvmf_disc_log_entry *e, uint8_t subtype, const struct cdc_port *port,
+		     const char *subnqn, uint16_t eflags);
+
+/* SUBTYPE 3 (current discovery subsystem) entries, one per listener. A wildcard listener
+ * is reported with the address the host connected to (local), since a host cannot use
+ * 0.0.0.0; wildcard listeners of the other family are left out. Returns the count. */
+size_t disc_log_self_entries(const struct cdc_listen *listen, size_t nlisten,
+			     const struct sockaddr *local, const char *nqn,
+			     struct nvmf_disc_log_entry *out, size_t max);
+
+uint64_t disc_log_size(const struct disc_log_view *v);
+
+/* Copy len bytes of the log starting at byte off into dst; bytes past the end are zero.
+ * -EINVAL when off lies beyond the end of the log (the host gets Invalid Field). */
+int disc_log_read(const struct disc_log_view *v, uint64_t off, uint8_t *dst, size_t len);
+
+/* The Supported Log Pages page (LID 00h): 256 le32, index = LID. */
+#define DISC_SUPPORTED_LOGS_LEN 1024
+void disc_log_supported(uint8_t out[DISC_SUPPORTED_LOGS_LEN]);
+
+#endif

@@ -1,0 +1,634 @@
+/* queue.c - one NVMe/TCP admin queue: the receive state machine of protocol.md 1.10 on a
+ * bufferevent. Transport errors end the connection with a C2HTermReq; command errors are
+ * the controller's business and never close the connection. */
+#include "queue.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nvmf_tcp.h"
+#include "pdu_stream.h"
+
+enum queue_state { Q_WAIT_ICREQ, Q_READY, Q_CLOSING };
+
+/* A write command waiting for its data through R2T/H2CData. */
+struct pending_write {
+	TAILQ_ENTRY(pending_write) link;
+	struct nvme_sqe sqe;
+	uint8_t *buf;
+	uint32_t received;
+	bool bad_digest;
+};
+
+struct queue {
+	struct cdc_server *srv;
+	TAILQ_ENTRY(queue) link;
+	struct bufferevent *bev;
+	struct event *timer;
+	enum queue_state state;
+	struct nvmf_tcp_limits lim;
+	struct disc_ctrl *ctrl;
+	uint16_t sqhd;
+	uint16_t next_ttag;
+	TAILQ_HEAD(, pending_write) writes; /* the first one has the R2T outstanding */
+	char peer[INET6_ADDRSTRLEN + 8];
+};
+
+static void queue_free(struct queue *q)
+{
+	struct pending_write *w;
+
+	while ((w = TAILQ_FIRST(&q->writes))) {
+		TAILQ_REMOVE(&q->writes, w, link);
+		free(w->buf);
+		free(w);
+	}
+	if (q->ctrl) {
+		if (disc_ctrl_connected(q->ctrl))
+			log_info("controller %u: host %s at %s disconnected",
+				 disc_ctrl_cntlid(q->ctrl), disc_ctrl_hostnqn(q->ctrl), q->peer);
+		disc_ctrl_free(q->ctrl);
+	}
+	event_free(q->timer);
+	bufferevent_free(q->bev);
+	TAILQ_REMOVE(&q->srv->queues, q, link);
+	q->srv->nqueues--;
+	free(q);
+}
+
+static void timer_arm(struct queue *q, uint32_t ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	evtimer_add(q->timer, &tv);
+}
+
+/* The deadline for the next sign of life: ICReq and Connect must come quickly; after that
+ * KATO, with a grace for hosts that send Keep Alive only once per KATO; a connection
+ * without KATO (one-shot discovery) is reaped when idle. */
+static void timer_rearm(struct queue *q)
+{
+	const struct cdc_config *cfg = q->srv->cfg;
+
+	if (q->state == Q_CLOSING)
+		return;
+	if (!q->ctrl || !disc_ctrl_connected(q->ctrl)) {
+		timer_arm(q, cfg->icreq_timeout * 1000);
+		return;
+	}
+	uint32_t kato = disc_ctrl_kato(q->ctrl);
+	if (kato)
+		timer_arm(q, kato + (kato / 2 > 1000 ? kato / 2 : 1000));
+	else
+		timer_arm(q, cfg->idle_timeout * 1000);
+}
+
+static void close_when_flushed_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	queue_free(arg);
+}
+
+/* Stop reading and close once what is queued for the host has left. Never frees q
+ * synchronously: callers up the stack still hold it. */
+static void queue_close(struct queue *q)
+{
+	q->state = Q_CLOSING;
+	bufferevent_disable(q->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(q->bev)) == 0) {
+		timer_arm(q, 0);
+		return;
+	}
+	bufferevent_setcb(q->bev, NULL, close_when_flushed_cb, NULL, q);
+	timer_arm(q, 2000); /* a host that does not read does not keep us */
+}
+
+static void queue_fatal(struct queue *q, uint16_t fes, uint32_t fei, const uint8_t *hdr,
+			size_t hlen, const char *why)
+{
+	uint8_t term[NVME_TCP_TERM_HLEN + NVME_TCP_TERM_MAX_COPY];
+	size_t n = nvme_tcp_term_encode(NVME_TCP_C2H_TERM, fes, fei, hdr, hlen, term);
+
+	log_ratelimited(&q->srv->rl_peer, LOG_WARNING, "%s: %s; sending C2HTermReq (FES %u)",
+			q->peer, why, fes);
+	bufferevent_write(q->bev, term, n);
+	queue_close(q);
+}
+
+static void send_rsp(struct queue *q, uint16_t cid, const struct nvme_cqe *res)
+{
+	struct nvme_cqe cqe = *res;
+	uint8_t pdu[NVME_TCP_RSP_HLEN + NVME_TCP_DIGEST_LEN];
+
+	cqe.cid = cid;
+	cqe.sqid = 0;
+	cqe.sqhd = q->sqhd;
+	bufferevent_write(q->bev, pdu, nvme_tcp_rsp_encode(&cqe, q->lim.hdgst, pdu));
+}
+
+static void send_status(struct queue *q, uint16_t cid, uint16_t status)
+{
+	struct nvme_cqe cqe = {.status = status};
+
+	send_rsp(q, cid, &cqe);
+}
+
+static void send_c2h_data(struct queue *q, uint16_t cid, const uint8_t *data, uint32_t len)
+{
+	uint8_t hdr[NVME_TCP_DATA_HLEN + NVME_TCP_DIGEST_LEN];
+
+	for (uint32_t off = 0; off < len;) {
+		uint32_t n = len - off < QUEUE_C2H_CHUNK ? len - off : QUEUE_C2H_CHUNK;
+		uint8_t flags = off + n == len ? NVME_TCP_F_DATA_LAST : 0;
+		size_t hl = nvme_tcp_data_hdr_encode(NVME_TCP_C2H_DATA, flags, cid, 0, off, n,
+						     q->lim.hdgst, q->lim.ddgst, hdr);
+		bufferevent_write(q->bev, hdr, hl);
+		bufferevent_write(q->bev, data + off, n);
+		if (q->lim.ddgst) {
+			uint8_t dg[NVME_TCP_DIGEST_LEN];
+			put_le32(dg, nvme_tcp_digest(data + off, n));
+			bufferevent_write(q->bev, dg, sizeof(dg));
+		}
+		off += n;
+	}
+}
+
+static void aen_complete_cb(void *arg, uint16_t cid, uint32_t dw0)
+{
+	struct queue *q = arg;
+	struct nvme_cqe cqe = {.dw0 = dw0};
+
+	log_debug("controller %u: AEN 0x%08x to %s", disc_ctrl_cntlid(q->ctrl), dw0,
+		  disc_ctrl_hostnqn(q->ctrl));
+	send_rsp(q, cid, &cqe);
+}
+
+static const struct disc_ctrl_ops queue_ctrl_ops = {
+	.aen_complete = aen_complete_cb,
+};
+
+static void queue_exec(struct queue *q, const struct nvme_sqe *sqe, const uint8_t *data,
+		       uint32_t data_len)
+{
+	struct disc_cmd cmd = {.sqe = *sqe, .data = data, .data_len = data_len};
+
+	q->sqhd = (uint16_t)((q->sqhd + 1) % (DISC_MQES + 1));
+	int r = disc_ctrl_exec(q->ctrl, &cmd);
+	timer_rearm(q);
+	if (r == DISC_HELD)
+		return;
+	if (cmd.rdata && cmd.cqe.status == 0) {
+		uint32_t len = cmd.rlen < sqe->sgl_len ? cmd.rlen : sqe->sgl_len;
+		send_c2h_data(q, sqe->cid, cmd.rdata, len);
+	}
+	free(cmd.rdata);
+	send_rsp(q, sqe->cid, &cmd.cqe);
+}
+
+static void r2t_send(struct queue *q)
+{
+	struct pending_write *w = TAILQ_FIRST(&q->writes);
+	uint8_t pdu[NVME_TCP_DATA_HLEN + NVME_TCP_DIGEST_LEN];
+
+	if (!w)
+		return;
+	q->next_ttag++;
+	bufferevent_write(q->bev, pdu,
+			  nvme_tcp_r2t_encode(w->sqe.cid, q->next_ttag, 0, w->sqe.sgl_len,
+					      q->lim.hdgst, pdu));
+}
+
+static void write_cmd_queue(struct queue *q, const struct nvme_sqe *sqe)
+{
+	struct pending_write *w = calloc(1, sizeof(*w));
+
+	if (w)
+		w->buf = malloc(sqe->sgl_len);
+	if (!w || !w->buf) {
+		free(w);
+		send_status(q, sqe->cid, NVME_SC_INTERNAL);
+		return;
+	}
+	w->sqe = *sqe;
+	bool idle = TAILQ_EMPTY(&q->writes);
+	TAILQ_INSERT_TAIL(&q->writes, w, link);
+	if (idle)
+		r2t_send(q);
+}
+
+static uint16_t status_of(uint16_t sct, uint16_t code, bool dnr)
+{
+	return (uint16_t)(sct << NVME_SCT_SHIFT | code | (dnr ? NVME_SC_DNR : 0));
+}
+
+/* Where the command's data is, per its SGL (protocol.md 2.4). */
+static void handle_cmd(struct queue *q, const struct nvmf_tcp_pdu *pdu)
+{
+	struct nvme_sqe sqe;
+
+	nvme_sqe_decode(pdu->hdr + NVME_TCP_CH_LEN, &sqe);
+	if (!pdu->ddgst_ok) {
+		send_status(q, sqe.cid,
+			    status_of(NVME_SCT_GENERIC, NVME_SC_TRAN_TPORT_ERROR, false));
+		return;
+	}
+	bool write = nvme_cmd_is_write(&sqe);
+
+	if (sqe.sgl_id == NVME_SGL_INCAPSULE) {
+		if (!write || sqe.sgl_addr > pdu->data_len ||
+		    sqe.sgl_len > pdu->data_len - sqe.sgl_addr) {
+			send_status(q, sqe.cid,
+				    status_of(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_OFFSET, true));
+			return;
+		}
+		queue_exec(q, &sqe, pdu->data ? pdu->data + sqe.sgl_addr : NULL, sqe.sgl_len);
+		return;
+	}
+	if (sqe.sgl_len == 0 && !pdu->data_len) {
+		/* No data: hosts differ in the descriptor they send for "none". */
+		queue_exec(q, &sqe, NULL, 0);
+		return;
+	}
+	if (sqe.sgl_id != NVME_SGL_TRANSPORT || pdu->data_len) {
+		send_status(q, sqe.cid,
+			    status_of(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_TYPE, true));
+		return;
+	}
+	if (write && sqe.sgl_len) {
+		if (sqe.sgl_len > QUEUE_MAX_WRITE) {
+			send_status(q, sqe.cid,
+				    status_of(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA, true));
+			return;
+		}
+		write_cmd_queue(q, &sqe);
+		return;
+	}
+	queue_exec(q, &sqe, NULL, 0);
+}
+
+static void handle_h2c_data(struct queue *q, const struct nvmf_tcp_pdu *pdu)
+{
+	struct pending_write *w = TAILQ_FIRST(&q->writes);
+	struct nvme_tcp_data_hdr d;
+
+	nvme_tcp_data_hdr_decode(pdu->hdr, &d);
+	if (!w || d.cccid != w->sqe.cid || d.ttag != q->next_ttag) {
+		queue_fatal(q, NVME_TCP_FES_INVALID_PDU_HDR, w && d.cccid == w->sqe.cid ? 10 : 8,
+			    pdu->hdr, pdu->hlen, "H2CData for no outstanding R2T");
+		return;
+	}
+	if (d.datao != w->received || d.datal != pdu->data_len ||
+	    d.datal > w->sqe.sgl_len - w->received) {
+		queue_fatal(q, NVME_TCP_FES_DATA_OUT_OF_RANGE, 0, pdu->hdr, pdu->hlen,
+			    "H2CData outside the requested range");
+		return;
+	}
+	memcpy(w->buf + w->received, pdu->data, d.datal);
+	w->received += d.datal;
+	w->bad_digest |= !pdu->ddgst_ok;
+	if (w->received < w->sqe.sgl_len)
+		return;
+
+	TAILQ_REMOVE(&q->writes, w, link);
+	if (w->bad_digest)
+		send_status(q, w->sqe.cid,
+			    status_of(NVME_SCT_GENERIC, NVME_SC_TRAN_TPORT_ERROR, false));
+	else
+		queue_exec(q, &w->sqe, w->buf, w->received);
+	free(w->buf);
+	free(w);
+	r2t_send(q);
+}
+
+static void handle_icreq(struct queue *q, const struct nvmf_tcp_pdu *pdu)
+{
+	struct nvme_tcp_ic req, rsp = {0};
+	uint8_t out[NVME_TCP_IC_LEN];
+
+	nvme_tcp_ic_decode(pdu->hdr, &req);
+	if (req.pfv != 0) {
+		queue_fatal(q, NVME_TCP_FES_UNSUPPORTED_PARAM, 8, pdu->hdr, pdu->hlen,
+			    "ICReq with an unknown PDU format version");
+		return;
+	}
+	if (req.pda != 0) {
+		/* Linux hosts ask for no alignment; padding C2HData is not implemented. */
+		queue_fatal(q, NVME_TCP_FES_UNSUPPORTED_PARAM, 10, pdu->hdr, pdu->hlen,
+			    "ICReq asks for HPDA alignment");
+		return;
+	}
+	rsp.dgst = req.dgst & 3; /* the host insists on exactly what it asked for */
+	rsp.maxr2t_or_maxh2cdata = QUEUE_MAXH2CDATA;
+	nvme_tcp_ic_encode(NVME_TCP_ICRESP, &rsp, out);
+	bufferevent_write(q->bev, out, sizeof(out));
+	q->lim.hdgst = rsp.dgst & 1;
+	q->lim.ddgst = rsp.dgst & 2;
+	q->state = Q_READY;
+	timer_rearm(q);
+}
+
+static void handle_pdu(struct queue *q, const struct nvmf_tcp_pdu *pdu)
+{
+	if (q->state == Q_WAIT_ICREQ && pdu->type != NVME_TCP_ICREQ) {
+		queue_fatal(q, NVME_TCP_FES_PDU_SEQ_ERR, 0, pdu->hdr, pdu->hlen,
+			    "first PDU is not an ICReq");
+		return;
+	}
+	switch (pdu->type) {
+	case NVME_TCP_ICREQ:
+		if (q->state != Q_WAIT_ICREQ)
+			queue_fatal(q, NVME_TCP_FES_PDU_SEQ_ERR, 0, pdu->hdr, pdu->hlen,
+				    "second ICReq");
+		else
+			handle_icreq(q, pdu);
+		break;
+	case NVME_TCP_CMD:
+		handle_cmd(q, pdu);
+		break;
+	case NVME_TCP_H2C_DATA:
+		handle_h2c_data(q, pdu);
+		break;
+	case NVME_TCP_H2C_TERM:
+		log_ratelimited(&q->srv->rl_peer, LOG_WARNING,
+				"%s: host ended the connection with H2CTermReq (FES %u)", q->peer,
+				get_le16(pdu->hdr + 8));
+		queue_close(q);
+		break;
+	}
+}
+
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+	struct queue *q = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	while (q->state != Q_CLOSING) {
+		struct nvmf_tcp_pdu pdu;
+		const uint8_t *bad;
+		size_t badlen;
+		uint16_t fes;
+		uint32_t fei;
+		int r = pdu_stream_next(in, &q->lim, &pdu, &fes, &fei, &bad, &badlen);
+
+		if (r == 0)
+			break;
+		if (r < 0) {
+			queue_fatal(q, fes, fei, bad, badlen, "malformed PDU");
+			return;
+		}
+		handle_pdu(q, &pdu);
+		if (q->state == Q_CLOSING)
+			return;
+		evbuffer_drain(in, pdu.plen);
+		if (evbuffer_get_length(bufferevent_get_output(bev)) > QUEUE_OUTPUT_HIGH) {
+			bufferevent_disable(bev, EV_READ); /* resumed by write_cb */
+			break;
+		}
+	}
+}
+
+static void write_cb(struct bufferevent *bev, void *arg)
+{
+	struct queue *q = arg;
+
+	if (q->state != Q_CLOSING && !(bufferevent_get_enabled(bev) & EV_READ)) {
+		bufferevent_enable(bev, EV_READ);
+		read_cb(bev, q);
+	}
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		queue_free(arg);
+}
+
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct queue *q = arg;
+
+	(void)fd;
+	(void)what;
+	if (q->state == Q_CLOSING) {
+		queue_free(q);
+		return;
+	}
+	if (q->state == Q_WAIT_ICREQ) {
+		queue_fatal(q, NVME_TCP_FES_PDU_SEQ_ERR, 0, NULL, 0, "no ICReq in time");
+		return;
+	}
+	if (q->ctrl && disc_ctrl_connected(q->ctrl))
+		log_info("controller %u: host %s at %s: %s, closing", disc_ctrl_cntlid(q->ctrl),
+			 disc_ctrl_hostnqn(q->ctrl), q->peer,
+			 disc_ctrl_kato(q->ctrl) ? "keep-alive timeout" : "idle timeout");
+	else
+		log_ratelimited(&q->srv->rl_peer, LOG_INFO, "%s: no Connect in time, closing",
+				q->peer);
+	queue_close(q);
+}
+
+static void peer_text(const struct sockaddr *sa, char *out, size_t size)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)sa;
+		inet_ntop(AF_INET, &s->sin_addr, a, sizeof(a));
+		snprintf(out, size, "%s:%u", a, ntohs(s->sin_port));
+	} else {
+		const struct sockaddr_in6 *s = (const void *)sa;
+		inet_ntop(AF_INET6, &s->sin6_addr, a, sizeof(a));
+		snprintf(out, size, "[%s]:%u", a, ntohs(s->sin6_port));
+	}
+}
+
+int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, int peerlen)
+{
+	const struct cdc_config *cfg = srv->cfg;
+	struct sockaddr_storage local;
+	socklen_t locallen = sizeof(local);
+	char text[INET6_ADDRSTRLEN + 8];
+	int one = 1;
+
+	(void)peerlen;
+	peer_text(peer, text, sizeof(text));
+	if (cfg->max_connections && srv->nqueues >= cfg->max_connections) {
+		log_ratelimited(&srv->rl_peer, LOG_WARNING,
+				"%s: refused, %zu connections open (max-connections)", text,
+				srv->nqueues);
+		close(fd);
+		return -EBUSY;
+	}
+	if (getsockname(fd, (struct sockaddr *)&local, &locallen) < 0)
+		locallen = 0;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	struct queue *q = calloc(1, sizeof(*q));
+	if (!q) {
+		close(fd);
+		return -ENOMEM;
+	}
+	q->srv = srv;
+	snprintf(q->peer, sizeof(q->peer), "%s", text);
+	TAILQ_INIT(&q->writes);
+	q->lim = (struct nvmf_tcp_limits){
+		.controller = true, .max_icd = QUEUE_MAX_ICD, .max_h2cdata = QUEUE_MAXH2CDATA};
+	q->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	q->timer = evtimer_new(srv->base, timer_cb, q);
+	q->ctrl = disc_ctrl_new(srv->svc, locallen ? (struct sockaddr *)&local : NULL, peer,
+				&queue_ctrl_ops, q);
+	if (!q->bev || !q->timer || !q->ctrl) {
+		if (q->ctrl)
+			disc_ctrl_free(q->ctrl);
+		if (q->timer)
+			event_free(q->timer);
+		if (q->bev)
+			bufferevent_free(q->bev);
+		else
+			close(fd);
+		free(q);
+		return -ENOMEM;
+	}
+	TAILQ_INSERT_TAIL(&srv->queues, q, link);
+	srv->nqueues++;
+	bufferevent_setcb(q->bev, read_cb, write_cb, event_cb, q);
+	bufferevent_enable(q->bev, EV_READ | EV_WRITE);
+	timer_rearm(q);
+	log_debug("%s: connection accepted", q->peer);
+	return 0;
+}
+
+void server_init(struct cdc_server *srv, struct event_base *base, struct disc_svc *svc,
+		 const struct cdc_config *cfg)
+{
+	memset(srv, 0, sizeof(*srv));
+	srv->base = base;
+	srv->svc = svc;
+	srv->cfg = cfg;
+	srv->rl_peer = (struct ratelimit)RATELIMIT_INIT(5, 20);
+	TAILQ_INIT(&srv->queues);
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+		      void *arg)
+{
+	(void)l;
+	queue_accept(arg, fd, sa, salen);
+}
+
+static void listener_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(arg);
+}
+
+static void accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct cdc_server *srv = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	/* Out of descriptors: pause accepting for a moment instead of spinning. */
+	log_ratelimited(&srv->rl_peer, LOG_ERR, "accept: %s", evutil_socket_error_to_string(err));
+	evconnlistener_disable(l);
+	struct timeval tv = {1, 0};
+	event_base_once(srv->base, -1, EV_TIMEOUT, listener_resume_cb, l, &tv);
+}
+
+static int listener_open(struct cdc_server *srv, const struct cdc_listen *ln,
+			 struct evconnlistener **out)
+{
+	int one = 1;
+	int fd = socket(ln->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* [::]:8009 and 0.0.0.0:8009 are two listeners, not one dual-stack socket. */
+	if (ln->ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&ln->ss, ln->sslen) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	*out = evconnlistener_new(srv->base, accept_cb, srv,
+				  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 1024, fd);
+	if (!*out) {
+		int err = errno ? -errno : -ENOMEM;
+		close(fd);
+		return err;
+	}
+	evconnlistener_set_error_cb(*out, accept_error_cb);
+	return 0;
+}
+
+static bool listen_wanted(const struct cdc_config *cfg, const char *text)
+{
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		if (!strcmp(cfg->listen[i].text, text))
+			return true;
+	return false;
+}
+
+static bool listen_open_already(const struct cdc_server *srv, const char *text)
+{
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		if (!strcmp(srv->listener_text[i], text))
+			return true;
+	return false;
+}
+
+int server_listen(struct cdc_server *srv, const struct cdc_config *cfg)
+{
+	int first_err = 0;
+
+	for (size_t i = 0; i < srv->nlisteners;) {
+		if (listen_wanted(cfg, srv->listener_text[i])) {
+			i++;
+			continue;
+		}
+		log_info("stopped listening on %s", srv->listener_text[i]);
+		evconnlistener_free(srv->listeners[i]);
+		srv->nlisteners--;
+		srv->listeners[i] = srv->listeners[srv->nlisteners];
+		memcpy(srv->listener_text[i], srv->listener_text[srv->nlisteners],
+		       sizeof(srv->listener_text[i]));
+	}
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		const struct cdc_listen *ln = &cfg->listen[i];
+		if (listen_open_already(srv, ln->text))
+			continue;
+		int err = listener_open(srv, ln, &srv->listeners[srv->nlisteners]);
+		if (err) {
+			log_err("cannot listen on %s: %s", ln->text, strerror(-err));
+			if (!first_err)
+				first_err = err;
+			continue;
+		}
+		snprintf(srv->listener_text[srv->nlisteners], sizeof(srv->listener_text[0]), "%s",
+			 ln->text);
+		srv->nlisteners++;
+		log_info("listening on %s", ln->text);
+	}
+	return first_err;
+}
+
+void server_shutdown(struct cdc_server *srv)
+{
+	struct queue *q;
+
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		evconnlistener_free(srv->listeners[i]);
+	srv->nlisteners = 0;
+	while ((q = TAILQ_FIRST(&srv->queues)))
+		queue_free(q);
+}

@@ -1,0 +1,52 @@
+/* queue.h - one NVMe/TCP connection (one admin queue) on the libevent loop: reads PDUs,
+ * moves in-capsule and R2T/H2CData data, hands commands to the discovery controller and
+ * writes C2HData and responses. Enforces the transport limits and the keep-alive timer. */
+#ifndef CDC_QUEUE_H
+#define CDC_QUEUE_H
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <stddef.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "config.h"
+#include "disc_ctrl.h"
+#include "log.h"
+
+#define QUEUE_MAX_ICD	  8192	       /* in-capsule data accepted on the admin queue */
+#define QUEUE_MAXH2CDATA  0x20000      /* bytes in one H2CData PDU */
+#define QUEUE_MAX_WRITE	  (256u << 10) /* host-to-controller data of one command via R2T */
+#define QUEUE_C2H_CHUNK	  0x20000      /* bytes in one C2HData PDU */
+#define QUEUE_OUTPUT_HIGH (4u << 20)   /* stop reading while this much output is queued */
+
+struct queue;
+
+/* Everything the connections of one daemon share. */
+struct cdc_server {
+	struct event_base *base;
+	struct disc_svc *svc;
+	const struct cdc_config *cfg; /* timeouts and limits; replaced on reload */
+	struct ratelimit rl_peer;     /* messages a remote peer can trigger */
+	TAILQ_HEAD(, queue) queues;
+	size_t nqueues;
+	struct evconnlistener *listeners[CDC_MAX_LISTEN];
+	char listener_text[CDC_MAX_LISTEN][64];
+	size_t nlisteners;
+};
+
+void server_init(struct cdc_server *srv, struct event_base *base, struct disc_svc *svc,
+		 const struct cdc_config *cfg);
+
+/* Make the open listeners match cfg->listen: open the new ones, close the ones gone.
+ * Returns 0, or the negative errno of the first address that could not be opened (the
+ * others are still opened). */
+int server_listen(struct cdc_server *srv, const struct cdc_config *cfg);
+
+/* Close every listener and connection. */
+void server_shutdown(struct cdc_server *srv);
+
+/* Start serving an accepted socket (the server takes the fd). */
+int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, int peerlen);
+
+#endif

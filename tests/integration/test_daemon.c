@@ -1,0 +1,720 @@
+/* test_daemon.c - integration tests: the real cdcd on a free loopback port with a
+ * temporary state directory, driven over NVMe/TCP by the userspace host (cdc/nvmf_host).
+ * Every test starts and stops its own daemon. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <nvme/types.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nvmf_host.h"
+#include "nvmf_tcp.h"
+
+#define HOSTNQN "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-4333-8444-555555555555"
+#define CDC_NQN "nqn.2014-08.org.example:cdc:test"
+#define SUB1	"nqn.2014-08.org.example:storage1"
+#define SUB2	"nqn.2014-08.org.example:storage2"
+
+static struct {
+	char dir[64];
+	char conf[128];
+	char log[128];
+	pid_t pid;
+	uint16_t port;
+	struct event_base *base;
+} t;
+
+static uint16_t free_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+static void write_config(const char *extra)
+{
+	FILE *f = fopen(t.conf, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"[global]\nlisten = 127.0.0.1:%u\nlisten = [::1]:%u\nnqn = %s\n"
+		"idle-timeout = 2\nicreq-timeout = 1\n\n"
+		"[subsystem " SUB1 "]\n"
+		"port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;portid=1\n"
+		"port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.11;trsvcid=4420;portid=2\n\n"
+		"[referral]\nentry = trtype=tcp;adrfam=ipv4;traddr=192.0.2.50;trsvcid=8009\n%s",
+		t.port, t.port, CDC_NQN, extra ? extra : "");
+	fclose(f);
+}
+
+static int log_count(const char *needle)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(t.log, "r");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = 0;
+	for (const char *p = buf; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static bool log_contains(const char *needle)
+{
+	return log_count(needle) > 0;
+}
+
+static void start_daemon(void)
+{
+	const char *cdcd = getenv("CDCD");
+
+	snprintf(t.dir, sizeof(t.dir), "/tmp/cdc-test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(t.dir));
+	snprintf(t.conf, sizeof(t.conf), "%s/cdcd.conf", t.dir);
+	snprintf(t.log, sizeof(t.log), "%s/cdcd.log", t.dir);
+	t.port = free_port();
+	write_config(NULL);
+	t.pid = fork();
+	ck_assert_int_ge(t.pid, 0);
+	if (t.pid == 0) {
+		char state[128];
+		snprintf(state, sizeof(state), "%s/state", t.dir);
+		freopen(t.log, "w", stderr);
+		execl(cdcd ? cdcd : "./cdcd", "cdcd", "--foreground", "--config", t.conf,
+		      "--state-dir", state, "--log-level", "debug", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100 && !log_contains("serving"); i++)
+		usleep(20000);
+	ck_assert_msg(log_contains("serving"), "cdcd did not start");
+	t.base = event_base_new();
+}
+
+static void stop_daemon(void)
+{
+	int status;
+
+	if (t.base)
+		event_base_free(t.base);
+	t.base = NULL;
+	if (t.pid > 0) {
+		kill(t.pid, SIGTERM);
+		waitpid(t.pid, &status, 0);
+	}
+	/* A clean stop; under the sanitizers a leak or an error also ends up here. */
+	bool clean = t.pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	if (!clean) {
+		char cmd[160];
+		snprintf(cmd, sizeof(cmd), "cat %s >&2", t.log);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot show %s\n", t.log);
+	}
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", t.dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", t.dir);
+	ck_assert_msg(clean, "cdcd did not stop cleanly (status %d)", status);
+}
+
+/* ---- running the loop until something happened ---- */
+
+static void flag_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	*(bool *)arg = true;
+}
+
+/* Run the loop until *done or ms elapsed; returns *done. */
+static bool run_until(bool *done, int ms)
+{
+	bool expired = false;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct event *ev = evtimer_new(t.base, flag_timeout_cb, &expired);
+
+	evtimer_add(ev, &tv);
+	while (!*done && !expired)
+		event_base_loop(t.base, EVLOOP_ONCE);
+	event_free(ev);
+	return *done;
+}
+
+struct result {
+	bool done;
+	int err;
+	struct nvme_cqe cqe;
+	uint8_t data[8192];
+	uint32_t len;
+};
+
+static void result_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
+		      uint32_t len, void *arg)
+{
+	struct result *r = arg;
+
+	(void)h;
+	r->done = true;
+	r->err = err;
+	if (cqe)
+		r->cqe = *cqe;
+	r->len = len < sizeof(r->data) ? len : sizeof(r->data);
+	if (data && r->len)
+		memcpy(r->data, data, r->len);
+}
+
+static struct sockaddr_in addr4(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(t.port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	return sa;
+}
+
+static struct nvmf_host *host_connect_opts(struct nvmf_host_opts opts, struct result *r)
+{
+	struct sockaddr_in sa = addr4();
+	struct nvmf_host *h = nvmf_host_new(t.base, &opts);
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(nvmf_host_connect(h, (struct sockaddr *)&sa, sizeof(sa), result_cb, r), 0);
+	ck_assert(run_until(&r->done, 5000));
+	return h;
+}
+
+static struct nvmf_host *host_connect(uint32_t kato_ms)
+{
+	struct nvmf_host_opts opts = {.hostnqn = HOSTNQN, .kato_ms = kato_ms};
+	struct result r = {0};
+	struct nvmf_host *h = host_connect_opts(opts, &r);
+
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_int_eq(r.cqe.status, 0);
+	return h;
+}
+
+struct log_result {
+	bool done;
+	int err;
+	uint16_t status;
+	uint8_t *log;
+	size_t len;
+};
+
+static void log_cb(struct nvmf_host *h, int err, uint16_t status, const uint8_t *log, size_t len,
+		   void *arg)
+{
+	struct log_result *r = arg;
+
+	(void)h;
+	r->done = true;
+	r->err = err;
+	r->status = status;
+	if (log) {
+		r->log = malloc(len);
+		memcpy(r->log, log, len);
+		r->len = len;
+	}
+}
+
+static struct log_result read_disc_log(struct nvmf_host *h)
+{
+	struct log_result r = {0};
+
+	ck_assert_int_eq(nvmf_host_disc_log(h, log_cb, &r), 0);
+	ck_assert(run_until(&r.done, 5000));
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_int_eq(r.status, 0);
+	return r;
+}
+
+static const struct nvmf_disc_log_entry *entry(const struct log_result *r, size_t i)
+{
+	return (const struct nvmf_disc_log_entry *)(r->log + 1024 + i * 1024);
+}
+
+static bool host_closed(struct nvmf_host *h, int ms)
+{
+	struct result r = {0};
+
+	/* A Keep Alive that never completes means the connection is gone. */
+	if (nvmf_host_keep_alive(h, result_cb, &r) < 0)
+		return true;
+	run_until(&r.done, ms);
+	return r.done && r.err != 0;
+}
+
+/* ---- tests ---- */
+
+START_TEST(discovery_log_lists_self_then_ports_then_referral)
+{
+	struct nvmf_host *h = host_connect(0);
+	struct log_result r = read_disc_log(h);
+
+	const struct nvmf_discovery_log *hdr = (const void *)r.log;
+	ck_assert_uint_eq(le64toh(hdr->numrec), 5); /* two listeners: two self entries */
+	ck_assert_uint_eq(entry(&r, 0)->subtype, NVME_NQN_CURR);
+	ck_assert_str_eq(entry(&r, 0)->subnqn, CDC_NQN);
+	ck_assert_str_eq(entry(&r, 0)->traddr, "127.0.0.1");
+	ck_assert_uint_eq(le16toh(entry(&r, 0)->eflags),
+			  NVMF_DISC_EFLAGS_EPCSD | NVMF_DISC_EFLAGS_DUPRETINFO);
+	ck_assert_uint_eq(entry(&r, 1)->subtype, NVME_NQN_CURR);
+	ck_assert_str_eq(entry(&r, 1)->traddr, "::1");
+	ck_assert_uint_eq(entry(&r, 2)->subtype, NVME_NQN_NVME);
+	ck_assert_str_eq(entry(&r, 2)->traddr, "192.0.2.10");
+	ck_assert_str_eq(entry(&r, 3)->traddr, "192.0.2.11");
+	ck_assert_uint_eq(le16toh(entry(&r, 3)->portid), 2);
+	ck_assert_str_eq(entry(&r, 3)->subnqn, SUB1);
+	ck_assert_uint_eq(le16toh(entry(&r, 3)->eflags), 0);
+	ck_assert_uint_eq(entry(&r, 4)->subtype, NVME_NQN_DISC);
+	ck_assert_str_eq(entry(&r, 4)->trsvcid, "8009");
+	free(r.log);
+	nvmf_host_free(h);
+}
+END_TEST
+
+START_TEST(identify_cntlid_matches_connect_and_reports_a_cdc)
+{
+	struct nvmf_host *h = host_connect(0);
+	struct result r = {0};
+
+	ck_assert_int_eq(nvmf_host_identify(h, result_cb, &r), 0);
+	ck_assert(run_until(&r.done, 5000));
+	ck_assert_int_eq(r.cqe.status, 0);
+	ck_assert_uint_eq(r.len, 4096);
+	const struct nvme_id_ctrl *id = (const void *)r.data;
+	ck_assert_uint_eq(le16toh(id->cntlid), nvmf_host_cntlid(h));
+	ck_assert_uint_eq(id->cntrltype, NVME_CTRL_CNTRLTYPE_DISCOVERY);
+	ck_assert_uint_eq(id->dctype, NVME_CTRL_DCTYPE_CDC);
+	ck_assert_str_eq(id->subnqn, CDC_NQN);
+	nvmf_host_free(h);
+}
+END_TEST
+
+START_TEST(two_associations_get_different_controller_ids)
+{
+	struct nvmf_host *a = host_connect(0), *b = host_connect(0);
+
+	ck_assert_uint_ne(nvmf_host_cntlid(a), nvmf_host_cntlid(b));
+	nvmf_host_free(a);
+	nvmf_host_free(b);
+}
+END_TEST
+
+START_TEST(unique_nqn_and_ipv6_listener_are_served)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6,
+				  .sin6_port = htons(t.port),
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct nvmf_host_opts opts = {.hostnqn = HOSTNQN, .subnqn = CDC_NQN};
+	struct nvmf_host *h = nvmf_host_new(t.base, &opts);
+	struct result r = {0};
+
+	ck_assert_int_eq(nvmf_host_connect(h, (struct sockaddr *)&sa, sizeof(sa), result_cb, &r),
+			 0);
+	ck_assert(run_until(&r.done, 5000));
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_int_eq(r.cqe.status, 0);
+	struct log_result l = read_disc_log(h);
+	/* Two self entries: the IPv4 listener and the IPv6 one, each with its address. */
+	ck_assert_str_eq(entry(&l, 0)->traddr, "127.0.0.1");
+	ck_assert_str_eq(entry(&l, 1)->traddr, "::1");
+	ck_assert_uint_eq(entry(&l, 1)->adrfam, NVMF_ADDR_FAMILY_IP6);
+	free(l.log);
+	nvmf_host_free(h);
+}
+END_TEST
+
+START_TEST(connect_to_an_unknown_nqn_points_at_subnqn)
+{
+	struct nvmf_host_opts opts = {.hostnqn = HOSTNQN, .subnqn = SUB1};
+	struct result r = {0};
+	struct nvmf_host *h = host_connect_opts(opts, &r);
+
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_uint_eq(r.cqe.status,
+			  NVME_SC_DNR | NVME_SCT_CMD_SPECIFIC << 8 | NVME_SC_CONNECT_INVALID_PARAM);
+	ck_assert_uint_eq(r.cqe.dw0, 256 | 1u << 16);
+	nvmf_host_free(h);
+}
+END_TEST
+
+START_TEST(digests_both_ways_carry_the_whole_log)
+{
+	struct nvmf_host_opts opts = {.hostnqn = HOSTNQN, .hdgst = true, .ddgst = true};
+	struct result r = {0};
+	struct nvmf_host *h = host_connect_opts(opts, &r);
+
+	ck_assert_int_eq(r.err, 0);
+	struct log_result l = read_disc_log(h);
+	ck_assert_uint_eq(l.len, 6 * 1024);
+	free(l.log);
+	nvmf_host_free(h);
+}
+END_TEST
+
+START_TEST(unknown_opcode_fails_the_command_not_the_connection)
+{
+	struct nvmf_host *h = host_connect(0);
+	struct nvme_sqe sqe = {.opcode = 0x80};
+	struct result r = {0};
+
+	ck_assert_int_eq(nvmf_host_submit(h, &sqe, NULL, 0, 0, result_cb, &r), 0);
+	ck_assert(run_until(&r.done, 5000));
+	ck_assert_uint_eq(r.cqe.status, NVME_SC_DNR | NVME_SC_INVALID_OPCODE);
+	struct log_result l = read_disc_log(h);
+	free(l.log);
+	nvmf_host_free(h);
+}
+END_TEST
+
+START_TEST(data_larger_than_a_capsule_arrives_by_r2t)
+{
+	struct nvmf_host_opts opts = {.hostnqn = HOSTNQN, .hdgst = true, .ddgst = true};
+	struct result c = {0}, r = {0};
+	struct nvmf_host *h = host_connect_opts(opts, &c);
+	static uint8_t data[20000];
+	struct nvme_sqe sqe = {.opcode = 0x21}; /* a write command (DIM) too large to inline */
+
+	memset(data, 0xa5, sizeof(data));
+	ck_assert_int_eq(nvmf_host_submit(h, &sqe, data, sizeof(data), 0, result_cb, &r), 0);
+	ck_assert(run_until(&r.done, 5000));
+	ck_assert_int_eq(r.err, 0);
+	/* The whole transfer went through R2T/H2CData before the command was judged. */
+	ck_assert_uint_ne(r.cqe.status, 0);
+	struct log_result l = read_disc_log(h);
+	free(l.log);
+	nvmf_host_free(h);
+}
+END_TEST
+
+static void reload_with(const char *extra);
+
+START_TEST(log_larger_than_one_c2hdata_pdu_arrives_split)
+{
+	/* 160 ports: a 161 KiB log, more than one C2HData PDU carries. */
+	static char extra[160 * 96 + 64];
+	size_t off = (size_t)snprintf(extra, sizeof(extra), "\n[subsystem " SUB2 "]\n");
+	for (int i = 0; i < 160; i++)
+		off += (size_t)snprintf(extra + off, sizeof(extra) - off,
+					"port = trtype=tcp;traddr=198.51.100.%d;trsvcid=%d\n",
+					i % 250 + 1, 4420 + i);
+	reload_with(extra);
+
+	struct nvmf_host *h = host_connect(0);
+	uint32_t len =
+		1024 * (1 + 2 + 2 + 160 + 1); /* header, self, storage1, storage2, referral */
+	struct nvme_sqe sqe = {.opcode = nvme_admin_get_log_page};
+	struct result big = {0};
+
+	sqe.cdw[10] = NVME_LOG_LID_DISCOVER | (len / 4 - 1) << 16;
+	sqe.cdw[11] = (len / 4 - 1) >> 16;
+	ck_assert_int_eq(nvmf_host_submit(h, &sqe, NULL, 0, len, result_cb, &big), 0);
+	ck_assert(run_until(&big.done, 5000));
+	ck_assert_int_eq(big.err, 0);
+	ck_assert_int_eq(big.cqe.status, 0);
+	ck_assert_uint_eq(get_le64(big.data + 8), 165);
+	/* The chunked reader sees the same log. */
+	struct log_result l = read_disc_log(h);
+	ck_assert_uint_eq(l.len, 166 * 1024);
+	ck_assert_str_eq(entry(&l, 164)->subnqn, "nqn.2014-08.org.nvmexpress.discovery");
+	ck_assert_str_eq(entry(&l, 163)->trsvcid, "4579");
+	free(l.log);
+	nvmf_host_free(h);
+}
+END_TEST
+
+static void aer_submit(struct nvmf_host *h, struct result *aer)
+{
+	memset(aer, 0, sizeof(*aer));
+	ck_assert_int_eq(nvmf_host_aer(h, result_cb, aer), 0);
+}
+
+/* Rewrite the configuration, SIGHUP, and wait until the daemon has dealt with it. */
+static void reload_with(const char *extra)
+{
+	int done = log_count("configuration reloaded") + log_count("keeping the running");
+
+	write_config(extra);
+	kill(t.pid, SIGHUP);
+	for (int i = 0; i < 250; i++) {
+		if (log_count("configuration reloaded") + log_count("keeping the running") > done)
+			return;
+		usleep(20000);
+	}
+	ck_abort_msg("cdcd did not finish the reload");
+}
+
+START_TEST(reload_sends_one_aen_until_the_log_is_read)
+{
+	struct nvmf_host *h = host_connect(5000);
+	struct log_result before = read_disc_log(h);
+	struct result aer;
+
+	aer_submit(h, &aer);
+	reload_with("\n[subsystem " SUB2 "]\n"
+		    "port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.20;trsvcid=4420\n");
+	ck_assert(run_until(&aer.done, 5000));
+	ck_assert_int_eq(aer.cqe.status, 0);
+	ck_assert_uint_eq(aer.cqe.dw0, 0x0070f002);
+
+	/* Masked: another change before the host read the log sends nothing. */
+	aer_submit(h, &aer);
+	reload_with("\n[subsystem " SUB2 "]\n"
+		    "port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.21;trsvcid=4420\n");
+	ck_assert(!run_until(&aer.done, 300));
+
+	struct log_result after = read_disc_log(h);
+	ck_assert_uint_gt(get_le64(after.log), get_le64(before.log));
+	ck_assert_uint_eq(get_le64(after.log + 8), 6);
+	ck_assert_str_eq(entry(&after, 4)->subnqn, SUB2);
+	ck_assert_str_eq(entry(&after, 4)->traddr, "192.0.2.21");
+
+	/* Read with RAE = 0: the next change is reported again. */
+	reload_with(NULL);
+	ck_assert(run_until(&aer.done, 5000));
+	ck_assert_uint_eq(aer.cqe.dw0, 0x0070f002);
+	free(before.log);
+	free(after.log);
+	nvmf_host_free(h);
+}
+END_TEST
+
+START_TEST(reload_that_changes_nothing_sends_no_aen)
+{
+	struct nvmf_host *h = host_connect(5000);
+	struct result aer;
+
+	aer_submit(h, &aer);
+	reload_with("\n# only a comment\n");
+	ck_assert(!run_until(&aer.done, 300));
+	nvmf_host_free(h);
+}
+END_TEST
+
+START_TEST(invalid_reload_keeps_the_running_configuration)
+{
+	struct nvmf_host *h = host_connect(5000);
+	struct result aer;
+
+	aer_submit(h, &aer);
+	reload_with("\n[subsystem " SUB2 "]\nport = trtype=tcp;traddr=not-an-address\n");
+	ck_assert(!run_until(&aer.done, 300));
+	struct log_result l = read_disc_log(h);
+	ck_assert_uint_eq(get_le64(l.log + 8), 5);
+	ck_assert(log_contains("keeping the running configuration"));
+	free(l.log);
+	nvmf_host_free(h);
+}
+END_TEST
+
+START_TEST(keep_alive_keeps_a_persistent_controller)
+{
+	struct nvmf_host *h = host_connect(1000);
+	bool never = false;
+
+	run_until(&never, 3000); /* three KATO periods, Keep Alive every 500 ms */
+	ck_assert(nvmf_host_ready(h));
+	ck_assert(!host_closed(h, 1000));
+	nvmf_host_free(h);
+}
+END_TEST
+
+START_TEST(missing_keep_alive_ends_the_association)
+{
+	struct nvmf_host_opts opts = {.hostnqn = HOSTNQN, .kato_ms = 1000, .no_keep_alive = true};
+	struct result r = {0};
+	struct nvmf_host *h = host_connect_opts(opts, &r);
+	bool never = false;
+
+	ck_assert_int_eq(r.cqe.status, 0);
+	run_until(&never, 3000);
+	ck_assert(!nvmf_host_ready(h));
+	ck_assert(log_contains("keep-alive timeout"));
+	nvmf_host_free(h);
+}
+END_TEST
+
+START_TEST(idle_one_shot_session_is_reaped_after_idle_timeout)
+{
+	struct nvmf_host *h = host_connect(0);
+	bool never = false;
+
+	run_until(&never, 3500); /* idle-timeout = 2 in the test configuration */
+	ck_assert(!nvmf_host_ready(h));
+	ck_assert(log_contains("idle timeout"));
+	nvmf_host_free(h);
+}
+END_TEST
+
+/* ---- raw sockets for what a well-behaved host never sends ---- */
+
+static int raw_connect(void)
+{
+	struct sockaddr_in sa = addr4();
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct timeval tv = {5, 0};
+
+	ck_assert_int_ge(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Reads one C2HTermReq and then EOF; returns its FES. */
+static int read_termreq(int fd)
+{
+	uint8_t buf[256];
+	size_t got = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf + got, sizeof(buf) - got)) > 0)
+		got += (size_t)n;
+	ck_assert_int_eq(n, 0); /* the controller closed the connection */
+	ck_assert_uint_ge(got, 24);
+	ck_assert_uint_eq(buf[0], NVME_TCP_C2H_TERM);
+	ck_assert_uint_eq(get_le32(buf + 4), got);
+	return get_le16(buf + 8);
+}
+
+START_TEST(pdu_before_icreq_gets_sequence_error_termreq)
+{
+	int fd = raw_connect();
+	uint8_t pdu[72] = {NVME_TCP_CMD, 0, 72, 0, 72};
+
+	ck_assert_int_eq(write(fd, pdu, sizeof(pdu)), sizeof(pdu));
+	ck_assert_int_eq(read_termreq(fd), NVME_TCP_FES_PDU_SEQ_ERR);
+	close(fd);
+}
+END_TEST
+
+START_TEST(unknown_pdu_type_gets_invalid_header_termreq)
+{
+	int fd = raw_connect();
+	uint8_t pdu[24] = {0x42, 0, 24, 0, 24};
+
+	ck_assert_int_eq(write(fd, pdu, sizeof(pdu)), sizeof(pdu));
+	ck_assert_int_eq(read_termreq(fd), NVME_TCP_FES_INVALID_PDU_HDR);
+	close(fd);
+}
+END_TEST
+
+START_TEST(oversized_capsule_gets_limit_termreq)
+{
+	int fd = raw_connect();
+	uint8_t ic[NVME_TCP_IC_LEN], rsp[NVME_TCP_IC_LEN];
+	struct nvme_tcp_ic req = {0};
+	uint8_t hdr[8] = {NVME_TCP_CMD, 0, 72, 72};
+
+	nvme_tcp_ic_encode(NVME_TCP_ICREQ, &req, ic);
+	ck_assert_int_eq(write(fd, ic, sizeof(ic)), sizeof(ic));
+	ck_assert_int_eq(read(fd, rsp, sizeof(rsp)), sizeof(rsp));
+	put_le32(hdr + 4, 72 + 1024 * 1024);
+	ck_assert_int_eq(write(fd, hdr, sizeof(hdr)), sizeof(hdr));
+	ck_assert_int_eq(read_termreq(fd), NVME_TCP_FES_DATA_LIMIT_EXCEEDED);
+	close(fd);
+}
+END_TEST
+
+START_TEST(silent_connection_gets_termreq_after_icreq_timeout)
+{
+	int fd = raw_connect();
+
+	ck_assert_int_eq(read_termreq(fd), NVME_TCP_FES_PDU_SEQ_ERR);
+	close(fd);
+}
+END_TEST
+
+START_TEST(bad_header_digest_gets_digest_termreq)
+{
+	int fd = raw_connect();
+	uint8_t ic[NVME_TCP_IC_LEN], rsp[NVME_TCP_IC_LEN];
+	struct nvme_tcp_ic req = {.dgst = 1};
+	uint8_t pdu[76] = {NVME_TCP_CMD, NVME_TCP_F_HDGST, 72, 0, 76};
+
+	nvme_tcp_ic_encode(NVME_TCP_ICREQ, &req, ic);
+	ck_assert_int_eq(write(fd, ic, sizeof(ic)), sizeof(ic));
+	ck_assert_int_eq(read(fd, rsp, sizeof(rsp)), sizeof(rsp));
+	ck_assert_uint_eq(rsp[11], 1); /* the digest choice is echoed */
+	put_le32(pdu + 72, 0xdeadbeef);
+	ck_assert_int_eq(write(fd, pdu, sizeof(pdu)), sizeof(pdu));
+	ck_assert_int_eq(read_termreq(fd), NVME_TCP_FES_HDR_DIGEST_ERR);
+	close(fd);
+}
+END_TEST
+
+START_TEST(termreq_with_a_wild_data_offset_does_not_hurt_the_daemon)
+{
+	int fd = raw_connect();
+	/* H2CTermReq, DDGST flag, PDO far past PLEN: no digest, no data to look at. */
+	uint8_t pdu[24] = {NVME_TCP_H2C_TERM, NVME_TCP_F_DDGST, 24, 0xfc, 24};
+	uint8_t buf[64];
+
+	ck_assert_int_eq(write(fd, pdu, sizeof(pdu)), sizeof(pdu));
+	ck_assert_int_ge(read(fd, buf, sizeof(buf)), 0);
+	close(fd);
+	struct nvmf_host *h = host_connect(0);
+	nvmf_host_free(h);
+}
+END_TEST
+
+static Suite *daemon_suite(void)
+{
+	Suite *s = suite_create("cdcd");
+	TCase *tc = tcase_create("discovery");
+
+	tcase_add_checked_fixture(tc, start_daemon, stop_daemon);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, discovery_log_lists_self_then_ports_then_referral);
+	tcase_add_test(tc, identify_cntlid_matches_connect_and_reports_a_cdc);
+	tcase_add_test(tc, two_associations_get_different_controller_ids);
+	tcase_add_test(tc, unique_nqn_and_ipv6_listener_are_served);
+	tcase_add_test(tc, connect_to_an_unknown_nqn_points_at_subnqn);
+	tcase_add_test(tc, digests_both_ways_carry_the_whole_log);
+	tcase_add_test(tc, unknown_opcode_fails_the_command_not_the_connection);
+	tcase_add_test(tc, data_larger_than_a_capsule_arrives_by_r2t);
+	tcase_add_test(tc, log_larger_than_one_c2hdata_pdu_arrives_split);
+	tcase_add_test(tc, reload_sends_one_aen_until_the_log_is_read);
+	tcase_add_test(tc, reload_that_changes_nothing_sends_no_aen);
+	tcase_add_test(tc, invalid_reload_keeps_the_running_configuration);
+	tcase_add_test(tc, keep_alive_keeps_a_persistent_controller);
+	tcase_add_test(tc, missing_keep_alive_ends_the_association);
+	tcase_add_test(tc, idle_one_shot_session_is_reaped_after_idle_timeout);
+	tcase_add_test(tc, pdu_before_icreq_gets_sequence_error_termreq);
+	tcase_add_test(tc, unknown_pdu_type_gets_invalid_header_termreq);
+	tcase_add_test(tc, oversized_capsule_gets_limit_termreq);
+	tcase_add_test(tc, silent_connection_gets_termreq_after_icreq_timeout);
+	tcase_add_test(tc, bad_header_digest_gets_digest_termreq);
+	tcase_add_test(tc, termreq_with_a_wild_data_offset_does_not_hurt_the_daemon);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(daemon_suite());
+
+	signal(SIGPIPE, SIG_IGN);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,48 @@
+# Shared by the interop tests: find the kernel-host harness, start cdcd on a free loopback
+# port with a temporary state directory, and stop it again whatever happens.
+# Exit status 77 tells automake the test was skipped.
+
+KERNEL_HOST_DIR=${KERNEL_HOST_DIR:-$top_srcdir/../shared/kernel-host}
+if [ ! -x "$KERNEL_HOST_DIR/kh-run" ]; then
+	echo "SKIP: no kernel-host harness at $KERNEL_HOST_DIR (set KERNEL_HOST_DIR to run the interop tests)"
+	exit 77
+fi
+CDCD=${CDCD:-$top_builddir/cdcd}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cdc-interop.XXXXXX")
+CDCD_PID=
+
+cleanup() {
+	[ -n "$CDCD_PID" ] && kill "$CDCD_PID" 2>/dev/null && wait "$CDCD_PID" 2>/dev/null
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# kh_prepare [VARIANT]: build the guest once (cached; installs qemu and friends as root).
+kh_prepare() {
+	"$KERNEL_HOST_DIR/kh-build" -q ${1:+--variant "$1"} >"$WORK/kh-build.log" 2>&1 || {
+		cat "$WORK/kh-build.log"
+		echo "FAIL: kh-build failed"
+		exit 1
+	}
+}
+
+# start_cdcd CONFIG [ARGS...]: runs cdcd in the foreground in the background.
+start_cdcd() {
+	conf=$1
+	shift
+	"$CDCD" --foreground --config "$conf" --state-dir "$WORK/state" --log-level debug "$@" \
+		>"$WORK/cdcd.log" 2>&1 &
+	CDCD_PID=$!
+	for _ in $(seq 50); do
+		grep -q 'listening on' "$WORK/cdcd.log" && return 0
+		kill -0 "$CDCD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$WORK/cdcd.log"
+	echo "FAIL: cdcd did not start"
+	exit 1
+}

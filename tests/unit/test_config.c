@@ -1,0 +1,988 @@
+/* test_config.c - unit tests for cdc/config.c: defaults, the cdcd.conf syntax, every refusal with
+ * its file:line message, atomic loads, and dump/load round trips. Files are written to a private
+ * mkdtemp directory that is removed at the end. */
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nvme/types.h>
+
+#include "config.h"
+
+/* Check fixtures take no argument, so the directory name has to live here. */
+static char tmpdir[PATH_MAX];
+
+static void tmpdir_create(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "%s/cdc-config-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+/* Runs in the parent, so it cleans up after a failed (forked) test as well. */
+static void tmpdir_remove(void)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/cdcd.conf", tmpdir);
+	unlink(path);
+	rmdir(tmpdir);
+}
+
+static void conf_path(char *path, size_t len)
+{
+	snprintf(path, len, "%s/cdcd.conf", tmpdir);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Writes text to the temporary cdcd.conf and loads it into cfg. */
+static int load(struct cdc_config *cfg, const char *text, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 32];
+
+	conf_path(path, sizeof(path));
+	write_file(path, text);
+	return config_load_file(cfg, path, err, errlen);
+}
+
+static bool ports_equal(const struct cdc_port *a, const struct cdc_port *b)
+{
+	return a->trtype == b->trtype && a->adrfam == b->adrfam && a->treq == b->treq &&
+	       a->sectype == b->sectype && a->portid == b->portid &&
+	       !strcmp(a->traddr, b->traddr) && !strcmp(a->trsvcid, b->trsvcid);
+}
+
+static bool configs_equal(const struct cdc_config *a, const struct cdc_config *b)
+{
+	size_t i, j;
+
+	if (a->nlisten != b->nlisten || strcmp(a->state_dir, b->state_dir) ||
+	    strcmp(a->nqn, b->nqn) || a->idle_timeout != b->idle_timeout ||
+	    a->icreq_timeout != b->icreq_timeout || a->max_connections != b->max_connections ||
+	    a->log_level != b->log_level || a->nsubsys != b->nsubsys ||
+	    a->nreferrals != b->nreferrals)
+		return false;
+	for (i = 0; i < a->nlisten; i++)
+		if (strcmp(a->listen[i].text, b->listen[i].text) ||
+		    a->listen[i].sslen != b->listen[i].sslen ||
+		    memcmp(&a->listen[i].ss, &b->listen[i].ss, a->listen[i].sslen))
+			return false;
+	for (i = 0; i < a->nsubsys; i++) {
+		if (strcmp(a->subsys[i].nqn, b->subsys[i].nqn) ||
+		    a->subsys[i].nports != b->subsys[i].nports)
+			return false;
+		for (j = 0; j < a->subsys[i].nports; j++)
+			if (!ports_equal(&a->subsys[i].ports[j], &b->subsys[i].ports[j]))
+				return false;
+	}
+	for (i = 0; i < a->nreferrals; i++)
+		if (strcmp(a->referrals[i].nqn, b->referrals[i].nqn) ||
+		    !ports_equal(&a->referrals[i].port, &b->referrals[i].port))
+			return false;
+	return true;
+}
+
+/* Loads text over the defaults, expects -EINVAL with "PATH:LINE: ...needle..." and the
+ * configuration exactly as it was. */
+static void expect_refused(const char *text, unsigned int line, const char *needle)
+{
+	struct cdc_config cfg, ref;
+	char err[1024], prefix[PATH_MAX + 64];
+
+	config_defaults(&cfg);
+	config_defaults(&ref);
+	ck_assert_int_eq(load(&cfg, text, err, sizeof(err)), -EINVAL);
+	conf_path(prefix, sizeof(prefix));
+	snprintf(prefix + strlen(prefix), sizeof(prefix) - strlen(prefix), ":%u: ", line);
+	ck_assert_msg(!strncmp(err, prefix, strlen(prefix)), "error '%s' does not start with '%s'",
+		      err, prefix);
+	ck_assert_msg(strstr(err, needle), "error '%s' does not mention '%s'", err, needle);
+	ck_assert(configs_equal(&cfg, &ref));
+	config_free(&cfg);
+}
+
+static const char full_example[] =
+	"[global]\n"
+	"listen = 0.0.0.0:8009          # repeatable; first listen in file replaces the defaults\n"
+	"listen = [::]:8009\n"
+	"state-dir = /var/lib/cdcd\n"
+	"nqn = nqn.2014-08.org.example:cdc:1     # the unique discovery NQN\n"
+	"idle-timeout = 120             # seconds\n"
+	"icreq-timeout = 10             # seconds, 1..600\n"
+	"max-connections = 0            # 0 = unlimited\n"
+	"log-level = info               # err|warning|info|debug\n"
+	"\n"
+	"[subsystem nqn.2014-08.org.example:storage1]\n"
+	"port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;portid=1\n"
+	"port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.11;trsvcid=4420;portid=2\n"
+	"\n"
+	"[referral]\n"
+	"entry = trtype=tcp;adrfam=ipv4;traddr=192.0.2.50;trsvcid=8009\n";
+
+START_TEST(defaults_listen_on_both_wildcards_at_8009)
+{
+	struct cdc_config cfg;
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+
+	config_defaults(&cfg);
+	ck_assert_uint_eq(cfg.nlisten, 2);
+	ck_assert_str_eq(cfg.listen[0].text, "0.0.0.0:8009");
+	ck_assert_str_eq(cfg.listen[1].text, "[::]:8009");
+	sin = (const struct sockaddr_in *)&cfg.listen[0].ss;
+	ck_assert_int_eq(sin->sin_family, AF_INET);
+	ck_assert_uint_eq(ntohs(sin->sin_port), 8009);
+	ck_assert_uint_eq(sin->sin_addr.s_addr, htonl(INADDR_ANY));
+	ck_assert_uint_eq(cfg.listen[0].sslen, sizeof(struct sockaddr_in));
+	sin6 = (const struct sockaddr_in6 *)&cfg.listen[1].ss;
+	ck_assert_int_eq(sin6->sin6_family, AF_INET6);
+	ck_assert_uint_eq(ntohs(sin6->sin6_port), 8009);
+	ck_assert(!memcmp(&sin6->sin6_addr, &in6addr_any, sizeof(in6addr_any)));
+	ck_assert_uint_eq(cfg.listen[1].sslen, sizeof(struct sockaddr_in6));
+	ck_assert_str_eq(cfg.state_dir, CDC_DEFAULT_STATE_DIR);
+	ck_assert_str_eq(cfg.nqn, "");
+	ck_assert_uint_eq(cfg.idle_timeout, 120);
+	ck_assert_uint_eq(cfg.icreq_timeout, 10);
+	ck_assert_uint_eq(cfg.max_connections, 0);
+	ck_assert_int_eq(cfg.log_level, CDC_LOG_INFO);
+	ck_assert_uint_eq(cfg.nsubsys, 0);
+	ck_assert_ptr_null(cfg.subsys);
+	ck_assert_uint_eq(cfg.nreferrals, 0);
+	ck_assert_ptr_null(cfg.referrals);
+}
+END_TEST
+
+START_TEST(full_example_sets_every_field)
+{
+	struct cdc_config cfg;
+	const struct cdc_port *p;
+	char err[512] = "unchanged";
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg, full_example, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_uint_eq(cfg.nlisten, 2);
+	ck_assert_str_eq(cfg.listen[0].text, "0.0.0.0:8009");
+	ck_assert_str_eq(cfg.listen[1].text, "[::]:8009");
+	ck_assert_str_eq(cfg.state_dir, "/var/lib/cdcd");
+	ck_assert_str_eq(cfg.nqn, "nqn.2014-08.org.example:cdc:1");
+	ck_assert_uint_eq(cfg.idle_timeout, 120);
+	ck_assert_uint_eq(cfg.icreq_timeout, 10);
+	ck_assert_uint_eq(cfg.max_connections, 0);
+	ck_assert_int_eq(cfg.log_level, CDC_LOG_INFO);
+
+	ck_assert_uint_eq(cfg.nsubsys, 1);
+	ck_assert_str_eq(cfg.subsys[0].nqn, "nqn.2014-08.org.example:storage1");
+	ck_assert_uint_eq(cfg.subsys[0].nports, 2);
+	p = &cfg.subsys[0].ports[0];
+	ck_assert_uint_eq(p->trtype, NVMF_TRTYPE_TCP);
+	ck_assert_uint_eq(p->adrfam, NVMF_ADDR_FAMILY_IP4);
+	ck_assert_str_eq(p->traddr, "192.0.2.10");
+	ck_assert_str_eq(p->trsvcid, "4420");
+	ck_assert_uint_eq(p->portid, 1);
+	ck_assert_uint_eq(p->treq, NVMF_TREQ_NOT_SPECIFIED);
+	ck_assert_uint_eq(p->sectype, NVMF_TCP_SECTYPE_NONE);
+	p = &cfg.subsys[0].ports[1];
+	ck_assert_str_eq(p->traddr, "192.0.2.11");
+	ck_assert_uint_eq(p->portid, 2);
+
+	ck_assert_uint_eq(cfg.nreferrals, 1);
+	p = &cfg.referrals[0].port;
+	ck_assert_uint_eq(p->trtype, NVMF_TRTYPE_TCP);
+	ck_assert_uint_eq(p->adrfam, NVMF_ADDR_FAMILY_IP4);
+	ck_assert_str_eq(p->traddr, "192.0.2.50");
+	ck_assert_str_eq(p->trsvcid, "8009");
+	ck_assert_uint_eq(p->portid, 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(global_values_other_than_defaults_are_taken)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg,
+			      "[global]\n"
+			      "state-dir = /srv/cdcd\n"
+			      "idle-timeout = 86400\n"
+			      "icreq-timeout = 1\n"
+			      "max-connections = 1000000\n"
+			      "log-level = debug\n",
+			      err, sizeof(err)),
+			 0);
+	ck_assert_str_eq(cfg.state_dir, "/srv/cdcd");
+	ck_assert_uint_eq(cfg.idle_timeout, 86400);
+	ck_assert_uint_eq(cfg.icreq_timeout, 1);
+	ck_assert_uint_eq(cfg.max_connections, 1000000);
+	ck_assert_int_eq(cfg.log_level, CDC_LOG_DEBUG);
+	ck_assert_uint_eq(cfg.nlisten, 2);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(ipv6_listen_is_parsed_into_sockaddr_in6)
+{
+	struct cdc_listen l;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&l.ss;
+	struct in6_addr want;
+
+	ck_assert_int_eq(config_parse_listen("[2001:DB8:0::1]:4420", &l), 0);
+	ck_assert_int_eq(sin6->sin6_family, AF_INET6);
+	ck_assert_uint_eq(ntohs(sin6->sin6_port), 4420);
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8::1", &want), 1);
+	ck_assert(!memcmp(&sin6->sin6_addr, &want, sizeof(want)));
+	ck_assert_uint_eq(l.sslen, sizeof(struct sockaddr_in6));
+	ck_assert_str_eq(l.text, "[2001:db8::1]:4420");
+
+	ck_assert_int_eq(config_parse_listen("[::1]:8009", &l), 0);
+	ck_assert_str_eq(l.text, "[::1]:8009");
+}
+END_TEST
+
+START_TEST(malformed_listen_values_are_refused)
+{
+	static const char *const bad[] = {
+		"",
+		"8009",
+		"127.0.0.1",
+		"127.0.0.1:",
+		"127.0.0.1:0",
+		"127.0.0.1:65536",
+		"127.0.0.1:80a",
+		"::1:8009",
+		"[::1]8009",
+		"[::1]:",
+		"[127.0.0.1]:8009",
+		"localhost:8009",
+		"[]:8009",
+		"1.2.3:8009",
+		"[::1:8009",
+		"127.0.0.1:+80",
+	};
+	struct cdc_listen l;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(config_parse_listen(bad[i], &l) == -EINVAL, "'%s' was accepted",
+			      bad[i]);
+}
+END_TEST
+
+START_TEST(first_listen_in_file_replaces_defaults_later_ones_add)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg,
+			      "[global]\n"
+			      "listen = 127.0.0.1:18009\n"
+			      "listen = [::1]:18009\n",
+			      err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(cfg.nlisten, 2);
+	ck_assert_str_eq(cfg.listen[0].text, "127.0.0.1:18009");
+	ck_assert_str_eq(cfg.listen[1].text, "[::1]:18009");
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(duplicate_listen_is_refused)
+{
+	expect_refused("[global]\nlisten = 127.0.0.1:8009\nlisten = 127.0.0.1:8009\n", 3,
+		       "duplicate listen address '127.0.0.1:8009'");
+}
+END_TEST
+
+START_TEST(comments_blank_lines_and_crlf_are_ignored)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg,
+			      "# a comment\r\n"
+			      "; another comment\n"
+			      "\n"
+			      "   \t\n"
+			      "  [global]   # trailing\r\n"
+			      "\tidle-timeout\t=\t30\t# seconds\r\n"
+			      "  # indented comment\n"
+			      "[subsystem nqn.2014-08.org.example:a#b]\n",
+			      err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(cfg.idle_timeout, 30);
+	ck_assert_uint_eq(cfg.nsubsys, 1);
+	ck_assert_str_eq(cfg.subsys[0].nqn, "nqn.2014-08.org.example:a#b");
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(unknown_section_is_refused_with_file_and_line)
+{
+	expect_refused("[global]\n\n[globl]\n", 3, "unknown section [globl]");
+}
+END_TEST
+
+START_TEST(unknown_key_is_refused_with_file_and_line)
+{
+	expect_refused("[global]\nlog-level = info\nlsten = 0.0.0.0:8009\n", 3,
+		       "unknown key 'lsten' in [global]");
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\nentry = traddr=192.0.2.1\n", 2,
+		       "unknown key 'entry' in [subsystem nqn.2014-08.org.example:s]");
+	expect_refused("[referral]\nport = traddr=192.0.2.1\n", 2,
+		       "unknown key 'port' in [referral]");
+}
+END_TEST
+
+START_TEST(unknown_key_in_a_port_string_is_named)
+{
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\n"
+		       "port = traddr=192.0.2.1; trsvc=4420\n",
+		       2, "unknown key 'trsvc'");
+	/* nqn= belongs to referral entries only */
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\n"
+		       "port = traddr=192.0.2.1;nqn=nqn.2014-08.org.example:x\n",
+		       2, "unknown key 'nqn'");
+}
+END_TEST
+
+START_TEST(key_outside_a_section_is_refused)
+{
+	expect_refused("# comment\nlisten = 0.0.0.0:8009\n[global]\n", 2,
+		       "key 'listen' outside a section");
+}
+END_TEST
+
+START_TEST(malformed_lines_are_refused)
+{
+	expect_refused("[global]\njust words\n", 2, "malformed line 'just words'");
+	expect_refused("[global]\n= 5\n", 2, "malformed line");
+	expect_refused("[global\n", 1, "malformed section header");
+	expect_refused("[global] junk\n", 1, "malformed section header");
+	expect_refused("[global x]\n", 1, "[global] takes no argument");
+	expect_refused("[subsystem]\n", 1, "[subsystem] needs an NQN");
+	expect_refused("[global]\nlog-level = info\x01\n", 2, "control character 0x01");
+	expect_refused("[global]\nstate-dir =\n", 2, "state-dir has no value");
+	expect_refused("[global]\nstate-dir = state\n", 2,
+		       "state-dir 'state' is not an absolute path");
+}
+END_TEST
+
+START_TEST(nul_byte_in_buffer_is_refused)
+{
+	static const char buf[] = "[global]\nlog-level = de\0bug\n";
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(
+		config_load_buffer(&cfg, "mem.conf", buf, sizeof(buf) - 1, err, sizeof(err)),
+		-EINVAL);
+	ck_assert_str_eq(err, "mem.conf:2: NUL byte in line");
+}
+END_TEST
+
+START_TEST(bad_port_numbers_are_refused)
+{
+	expect_refused("[global]\nlisten = 127.0.0.1:0\n", 2, "bad listen address '127.0.0.1:0'");
+	expect_refused("[global]\nlisten = [::1]:65536\n", 2, "bad listen address '[::1]:65536'");
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\n"
+		       "port = traddr=192.0.2.1;trsvcid=70000\n",
+		       2, "trsvcid '70000' is not a port number");
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\n"
+		       "port = traddr=192.0.2.1;trsvcid=0\n",
+		       2, "trsvcid '0'");
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\n"
+		       "port = traddr=192.0.2.1;portid=65536\n",
+		       2, "portid '65536'");
+	expect_refused("[referral]\nentry = traddr=192.0.2.1;trsvcid=http\n", 2, "trsvcid 'http'");
+}
+END_TEST
+
+START_TEST(bad_traddr_is_refused)
+{
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\nport = traddr=192.0.2.300\n", 2,
+		       "traddr '192.0.2.300' is not a numeric IPv4 or IPv6 address");
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\nport = traddr=storage.example\n", 2,
+		       "traddr 'storage.example'");
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\nport = traddr=[2001:db8::1]\n", 2,
+		       "without brackets");
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\nport = trsvcid=4420\n", 2,
+		       "traddr is missing");
+	expect_refused(
+		"[subsystem nqn.2014-08.org.example:s]\nport = trtype=rdma;traddr=192.0.2.1\n", 2,
+		"trtype 'rdma' is not supported");
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\nport = adrfam=ib;traddr=192.0.2.1\n",
+		       2, "adrfam 'ib'");
+	expect_refused(
+		"[subsystem nqn.2014-08.org.example:s]\nport = traddr=192.0.2.1;traddr=192.0.2.2\n",
+		2, "key 'traddr' given twice");
+	expect_refused(
+		"[subsystem nqn.2014-08.org.example:s]\nport = traddr=192.0.2.1;treq=maybe\n", 2,
+		"treq 'maybe'");
+	expect_refused(
+		"[subsystem nqn.2014-08.org.example:s]\nport = traddr=192.0.2.1;sectype=tls12\n", 2,
+		"sectype 'tls12'");
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\nport = traddr=192.0.2.1;trsvcid\n",
+		       2, "'trsvcid' is not key=value");
+}
+END_TEST
+
+START_TEST(wildcard_traddr_is_refused)
+{
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\nport = traddr=0.0.0.0\n", 2,
+		       "traddr '0.0.0.0' is a wildcard address");
+	expect_refused("[referral]\nentry = traddr=::\n", 2, "traddr '::' is a wildcard address");
+}
+END_TEST
+
+START_TEST(adrfam_that_does_not_match_traddr_is_refused)
+{
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\n"
+		       "port = adrfam=ipv6;traddr=192.0.2.1\n",
+		       2, "traddr '192.0.2.1' is not an IPv6 address");
+	expect_refused("[referral]\nentry = traddr=2001:db8::1;adrfam=ipv4\n", 2,
+		       "traddr '2001:db8::1' is not an IPv4 address");
+}
+END_TEST
+
+START_TEST(duplicate_subsystem_is_refused)
+{
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\n"
+		       "port = traddr=192.0.2.1\n"
+		       "[subsystem nqn.2014-08.org.example:t]\n"
+		       "[subsystem nqn.2014-08.org.example:s]\n",
+		       4, "duplicate [subsystem nqn.2014-08.org.example:s]");
+}
+END_TEST
+
+START_TEST(duplicate_port_in_a_subsystem_is_refused)
+{
+	/* Two spellings of one address are one port. */
+	expect_refused("[subsystem nqn.2014-08.org.example:s]\n"
+		       "port = traddr=2001:db8::1;trsvcid=4420;portid=1\n"
+		       "port = traddr=2001:DB8:0:0::1;portid=2\n",
+		       3, "duplicate port traddr=2001:db8::1;trsvcid=4420");
+}
+END_TEST
+
+START_TEST(same_port_in_two_subsystems_is_accepted)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg,
+			      "[subsystem nqn.2014-08.org.example:s]\n"
+			      "port = traddr=192.0.2.1\n"
+			      "[subsystem nqn.2014-08.org.example:t]\n"
+			      "port = traddr=192.0.2.1\n",
+			      err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(cfg.nsubsys, 2);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(duplicate_referral_is_refused)
+{
+	expect_refused("[referral]\nentry = traddr=192.0.2.50\n"
+		       "[referral]\nentry = traddr=192.0.2.50;trsvcid=8009\n",
+		       4, "duplicate referral traddr=192.0.2.50;trsvcid=8009");
+}
+END_TEST
+
+START_TEST(bad_nqns_are_refused)
+{
+	expect_refused("[subsystem storage1]\n", 1, "subsystem NQN 'storage1' is not a valid NQN");
+	expect_refused("[subsystem nqn.2014-08.org.example:a b]\n", 1, "is not a valid NQN");
+	expect_refused("[subsystem " NVME_DISC_SUBSYS_NAME "]\n", 1,
+		       "must not be the discovery NQN");
+	expect_refused("[global]\nnqn = cdc1\n", 2, "nqn 'cdc1' is not a valid NQN");
+	expect_refused("[global]\nnqn = " NVME_DISC_SUBSYS_NAME "\n", 2, "must be unique");
+	expect_refused("[referral]\nentry = traddr=192.0.2.50;nqn=nqn.2014-8.org.example\n", 2,
+		       "nqn 'nqn.2014-8.org.example' is not a valid NQN");
+}
+END_TEST
+
+START_TEST(bad_log_level_is_refused)
+{
+	expect_refused("[global]\nlog-level = verbose\n", 2,
+		       "bad log-level 'verbose' (expected err, warning, info or debug)");
+}
+END_TEST
+
+START_TEST(out_of_range_numbers_are_refused)
+{
+	expect_refused("[global]\nidle-timeout = 0\n", 2,
+		       "bad idle-timeout '0' (expected 1..86400");
+	expect_refused("[global]\nidle-timeout = 86401\n", 2, "bad idle-timeout '86401'");
+	expect_refused("[global]\nidle-timeout = -1\n", 2, "bad idle-timeout '-1'");
+	expect_refused("[global]\nidle-timeout = 2m\n", 2, "bad idle-timeout '2m'");
+	expect_refused("[global]\nicreq-timeout = 0\n", 2,
+		       "bad icreq-timeout '0' (expected 1..600");
+	expect_refused("[global]\nicreq-timeout = 601\n", 2, "bad icreq-timeout '601'");
+	expect_refused("[global]\nmax-connections = 1000001\n", 2,
+		       "bad max-connections '1000001' (expected 0..1000000");
+	expect_refused("[global]\nmax-connections = 99999999999999999999999\n", 2,
+		       "bad max-connections");
+}
+END_TEST
+
+START_TEST(failed_load_leaves_config_unchanged)
+{
+	struct cdc_config cfg, before;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg, full_example, err, sizeof(err)), 0);
+	config_defaults(&before);
+	ck_assert_int_eq(load(&before, full_example, err, sizeof(err)), 0);
+
+	/* Every kind of change is made before the bad line, so each must be undone. */
+	ck_assert_int_eq(load(&cfg,
+			      "[global]\n"
+			      "listen = 127.0.0.1:1\n"
+			      "nqn = nqn.2014-08.org.example:other\n"
+			      "log-level = err\n"
+			      "[subsystem nqn.2014-08.org.example:new]\n"
+			      "port = traddr=192.0.2.99\n"
+			      "[referral]\n"
+			      "entry = traddr=192.0.2.98\n"
+			      "[global]\n"
+			      "idle-timeout = forever\n",
+			      err, sizeof(err)),
+			 -EINVAL);
+	ck_assert(configs_equal(&cfg, &before));
+	config_free(&cfg);
+	config_free(&before);
+}
+END_TEST
+
+START_TEST(missing_file_is_enoent_naming_the_path)
+{
+	struct cdc_config cfg, ref;
+	char path[PATH_MAX + 32], err[PATH_MAX + 128];
+
+	config_defaults(&cfg);
+	config_defaults(&ref);
+	snprintf(path, sizeof(path), "%s/absent.conf", tmpdir);
+	ck_assert_int_eq(config_load_file(&cfg, path, err, sizeof(err)), -ENOENT);
+	ck_assert_msg(!strncmp(err, path, strlen(path)) &&
+			      strstr(err, ": No such file or directory"),
+		      "error '%s'", err);
+	ck_assert(configs_equal(&cfg, &ref));
+}
+END_TEST
+
+START_TEST(loading_over_earlier_subsystems_adds_to_them)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg, full_example, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		load(&cfg, "[subsystem nqn.2014-08.org.example:storage2]\n", err, sizeof(err)), 0);
+	ck_assert_uint_eq(cfg.nsubsys, 2);
+	ck_assert_uint_eq(cfg.subsys[0].nports, 2);
+	ck_assert_str_eq(cfg.subsys[1].nqn, "nqn.2014-08.org.example:storage2");
+	ck_assert_uint_eq(cfg.subsys[1].nports, 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(portids_are_assigned_in_order_when_absent)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg,
+			      "[subsystem nqn.2014-08.org.example:s]\n"
+			      "port = traddr=192.0.2.1\n"
+			      "port = traddr=192.0.2.2;portid=7\n"
+			      "port = traddr=192.0.2.3\n"
+			      "[subsystem nqn.2014-08.org.example:t]\n"
+			      "port = traddr=192.0.2.4\n"
+			      "port = traddr=192.0.2.5;portid=0\n",
+			      err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(cfg.subsys[0].ports[0].portid, 1);
+	ck_assert_uint_eq(cfg.subsys[0].ports[1].portid, 7);
+	ck_assert_uint_eq(cfg.subsys[0].ports[2].portid, 3);
+	ck_assert_uint_eq(cfg.subsys[1].ports[0].portid, 1);
+	ck_assert_uint_eq(cfg.subsys[1].ports[1].portid, 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(port_defaults_fill_trsvcid_and_derive_adrfam)
+{
+	struct cdc_port p;
+	char err[256];
+
+	ck_assert_int_eq(config_parse_port(" traddr = 2001:db8::10 ; treq=required;sectype=tls13; ",
+					   "4420", &p, err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(p.trtype, NVMF_TRTYPE_TCP);
+	ck_assert_uint_eq(p.adrfam, NVMF_ADDR_FAMILY_IP6);
+	ck_assert_str_eq(p.traddr, "2001:db8::10");
+	ck_assert_str_eq(p.trsvcid, "4420");
+	ck_assert_uint_eq(p.portid, 0);
+	ck_assert_uint_eq(p.treq, NVMF_TREQ_REQUIRED);
+	ck_assert_uint_eq(p.sectype, NVMF_TCP_SECTYPE_TLS13);
+
+	ck_assert_int_eq(config_parse_port("traddr=192.0.2.1;treq=not-required", "8009", &p, err,
+					   sizeof(err)),
+			 0);
+	ck_assert_uint_eq(p.adrfam, NVMF_ADDR_FAMILY_IP4);
+	ck_assert_str_eq(p.trsvcid, "8009");
+	ck_assert_uint_eq(p.treq, NVMF_TREQ_NOT_REQUIRED);
+
+	ck_assert_int_eq(config_parse_port("traddr=192.0.2.1;frob=1", "4420", &p, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_str_eq(err, "unknown key 'frob'");
+}
+END_TEST
+
+START_TEST(referral_nqn_defaults_to_the_well_known_discovery_nqn)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(
+		load(&cfg,
+		     "[referral]\n"
+		     "entry = traddr=192.0.2.50\n"
+		     "[referral]\n"
+		     "entry = traddr=192.0.2.51;trsvcid=8010;nqn=nqn.2014-08.org.example:cdc:2\n",
+		     err, sizeof(err)),
+		0);
+	ck_assert_uint_eq(cfg.nreferrals, 2);
+	ck_assert_str_eq(cfg.referrals[0].nqn, NVME_DISC_SUBSYS_NAME);
+	ck_assert_str_eq(cfg.referrals[0].port.trsvcid, "8009");
+	ck_assert_str_eq(cfg.referrals[1].nqn, "nqn.2014-08.org.example:cdc:2");
+	ck_assert_str_eq(cfg.referrals[1].port.trsvcid, "8010");
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(empty_nqn_resets_to_generated)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg, "[global]\nnqn = nqn.2014-08.org.example:cdc\nnqn =\n", err,
+			      sizeof(err)),
+			 0);
+	ck_assert_str_eq(cfg.nqn, "");
+}
+END_TEST
+
+static void round_trip(const struct cdc_config *cfg)
+{
+	struct cdc_config back;
+	char path[PATH_MAX + 32], err[512];
+	char *text = NULL, *again = NULL;
+	size_t len;
+	FILE *f;
+
+	f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	config_dump(cfg, f);
+	ck_assert_int_eq(fclose(f), 0);
+
+	conf_path(path, sizeof(path));
+	write_file(path, text);
+	config_defaults(&back);
+	ck_assert_msg(config_load_file(&back, path, err, sizeof(err)) == 0, "%s in:\n%s", err,
+		      text);
+	ck_assert_msg(configs_equal(cfg, &back), "dump does not load back equal:\n%s", text);
+
+	f = open_memstream(&again, &len);
+	ck_assert_ptr_nonnull(f);
+	config_dump(&back, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_str_eq(again, text);
+
+	config_free(&back);
+	free(text);
+	free(again);
+}
+
+START_TEST(dump_then_load_gives_an_equal_config)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	round_trip(&cfg);
+
+	ck_assert_int_eq(load(&cfg, full_example, err, sizeof(err)), 0);
+	round_trip(&cfg);
+
+	ck_assert_int_eq(
+		load(&cfg,
+		     "[global]\n"
+		     "listen = [2001:db8::1]:18009\n"
+		     "listen = 127.0.0.1:18009\n"
+		     "state-dir = /tmp/cdc state\n"
+		     "idle-timeout = 5\n"
+		     "icreq-timeout = 600\n"
+		     "max-connections = 17\n"
+		     "log-level = warning\n"
+		     "[subsystem nqn.2014-08.org.nvmexpress:uuid:"
+		     "0c6f1e4a-8b44-4a5e-9d7e-7b7ac3b0e1f2]\n"
+		     "[subsystem nqn.2014-08.org.example:tls]\n"
+		     "port = traddr=2001:db8::20;trsvcid=4421;treq=required;sectype=tls13\n"
+		     "port = traddr=192.0.2.20;treq=not-required;portid=9\n"
+		     "[referral]\n"
+		     "entry = traddr=2001:db8::50;nqn=nqn.2014-08.org.example:cdc:2\n",
+		     err, sizeof(err)),
+		0);
+	round_trip(&cfg);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(dump_writes_global_first_and_full_port_strings)
+{
+	struct cdc_config cfg;
+	char err[512], *text = NULL;
+	size_t len;
+	FILE *f;
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg, full_example, err, sizeof(err)), 0);
+	f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	config_dump(&cfg, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert(!strncmp(text, "[global]\n", 9));
+	ck_assert_ptr_nonnull(strstr(text, "nqn = nqn.2014-08.org.example:cdc:1\n"));
+	ck_assert_ptr_nonnull(strstr(
+		text, "[subsystem nqn.2014-08.org.example:storage1]\n"
+		      "port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;portid=1\n"));
+	ck_assert_ptr_nonnull(strstr(
+		text, "[referral]\n"
+		      "entry = trtype=tcp;adrfam=ipv4;traddr=192.0.2.50;trsvcid=8009;portid=0\n"));
+	ck_assert_ptr_null(strstr(text, "nqn=" NVME_DISC_SUBSYS_NAME));
+	free(text);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(config_free_leaves_an_empty_reusable_config)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg, full_example, err, sizeof(err)), 0);
+	config_free(&cfg);
+	ck_assert_uint_eq(cfg.nsubsys, 0);
+	ck_assert_ptr_null(cfg.subsys);
+	ck_assert_uint_eq(cfg.nreferrals, 0);
+	ck_assert_ptr_null(cfg.referrals);
+	config_free(&cfg);
+	ck_assert_int_eq(load(&cfg, full_example, err, sizeof(err)), 0);
+	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(nqn_is_valid_accepts_well_formed_names)
+{
+	static const char *const good[] = {
+		NVME_DISC_SUBSYS_NAME,
+		"nqn.2014-08.org.nvmexpress:uuid:0c6f1e4a-8b44-4a5e-9d7e-7b7ac3b0e1f2",
+		"nqn.2014-08.org.nvmexpress:uuid:0C6F1E4A-8B44-4A5E-9D7E-7B7AC3B0E1F2",
+		"nqn.2014-08.org.example:cdc:1",
+		"nqn.1992-01.com.example",
+		"nqn.2024-12.io.spdk:cnode1",
+		"nqn.2014-08.org.example:a#b;c]d",
+	};
+	char longest[CDC_NQN_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(nqn_is_valid(good[i]), "'%s' was refused", good[i]);
+	memset(longest, 'x', sizeof(longest));
+	memcpy(longest, "nqn.2014-08.org.example:", 24);
+	longest[CDC_NQN_MAX] = '\0';
+	ck_assert(nqn_is_valid(longest));
+}
+END_TEST
+
+START_TEST(nqn_is_valid_refuses_malformed_names)
+{
+	static const char *const bad[] = {
+		"",
+		"storage1",
+		"nqn.",
+		"nqn.2014-08.",
+		"nqn.2014-08.:x",
+		"nqn.2014-8.org.example",
+		"nqn.14-08.org.example",
+		"nqn.2014-13.org.example",
+		"nqn.2014-00.org.example",
+		"nqn.2014-08org.example",
+		"nqn.2014-08.org_example:x",
+		"NQN.2014-08.org.example",
+		"nqn.2014-08.org.example:with space",
+		"nqn.2014-08.org.example:tab\t",
+		"nqn.2014-08.org.example:\xc3\xa9",
+		"nqn.2014-08.org.nvmexpress:uuid:",
+		"nqn.2014-08.org.nvmexpress:uuid:not-a-uuid",
+		"nqn.2014-08.org.nvmexpress:uuid:0c6f1e4a-8b44-4a5e-9d7e-7b7ac3b0e1f",
+		"nqn.2014-08.org.nvmexpress:uuid:0c6f1e4a-8b44-4a5e-9d7e-7b7ac3b0e1f2x",
+		"nqn.2014-08.org.nvmexpress:uuid:0c6f1e4a08b44-4a5e-9d7e-7b7ac3b0e1f2",
+	};
+	char toolong[CDC_NQN_MAX + 2];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!nqn_is_valid(bad[i]), "'%s' was accepted", bad[i]);
+	ck_assert(!nqn_is_valid(NULL));
+	memset(toolong, 'x', sizeof(toolong));
+	memcpy(toolong, "nqn.2014-08.org.example:", 24);
+	toolong[CDC_NQN_MAX + 1] = '\0';
+	ck_assert(!nqn_is_valid(toolong));
+}
+END_TEST
+
+START_TEST(log_level_names_parse)
+{
+	enum cdc_log_level l;
+
+	ck_assert_int_eq(config_parse_log_level("err", &l), 0);
+	ck_assert_int_eq(l, CDC_LOG_ERR);
+	ck_assert_int_eq(config_parse_log_level("warning", &l), 0);
+	ck_assert_int_eq(l, CDC_LOG_WARNING);
+	ck_assert_int_eq(config_parse_log_level("info", &l), 0);
+	ck_assert_int_eq(l, CDC_LOG_INFO);
+	ck_assert_int_eq(config_parse_log_level("debug", &l), 0);
+	ck_assert_int_eq(l, CDC_LOG_DEBUG);
+	ck_assert_int_eq(config_parse_log_level("notice", &l), -EINVAL);
+}
+END_TEST
+
+/* The shipped example: as is it must be the defaults, and with every "#key" and "#[section]"
+ * line uncommented it must still load, so the documented defaults and examples stay true. */
+START_TEST(contrib_example_loads_and_documents_the_defaults)
+{
+	const char *srcdir = getenv("CDC_SRCDIR") ? getenv("CDC_SRCDIR") : ".";
+	struct cdc_config cfg, ref;
+	char path[PATH_MAX], err[PATH_MAX + 128], line[1024];
+	char *text = NULL;
+	size_t len;
+	FILE *in, *out;
+
+	snprintf(path, sizeof(path), "%s/contrib/cdcd.conf", srcdir);
+	config_defaults(&cfg);
+	config_defaults(&ref);
+	ck_assert_msg(config_load_file(&cfg, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert(configs_equal(&cfg, &ref));
+
+	in = fopen(path, "r");
+	ck_assert_ptr_nonnull(in);
+	out = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(out);
+	while (fgets(line, sizeof(line), in)) {
+		bool setting = line[0] == '#' && line[1] && line[1] != ' ' && line[1] != '\n' &&
+			       line[1] != '#';
+
+		fputs(setting ? line + 1 : line, out);
+	}
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+	ck_assert_msg(config_load_buffer(&cfg, path, text, len, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(cfg.nsubsys > 0 && cfg.nreferrals > 0,
+		      "the example should show [subsystem] and [referral]");
+	/* The uncommented [global] keys are the documented defaults. */
+	config_free(&cfg);
+	ck_assert(configs_equal(&cfg, &ref));
+	free(text);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_unchecked_fixture(tc, tmpdir_create, tmpdir_remove);
+	tcase_add_test(tc, defaults_listen_on_both_wildcards_at_8009);
+	tcase_add_test(tc, full_example_sets_every_field);
+	tcase_add_test(tc, global_values_other_than_defaults_are_taken);
+	tcase_add_test(tc, ipv6_listen_is_parsed_into_sockaddr_in6);
+	tcase_add_test(tc, malformed_listen_values_are_refused);
+	tcase_add_test(tc, first_listen_in_file_replaces_defaults_later_ones_add);
+	tcase_add_test(tc, duplicate_listen_is_refused);
+	tcase_add_test(tc, comments_blank_lines_and_crlf_are_ignored);
+	tcase_add_test(tc, unknown_section_is_refused_with_file_and_line);
+	tcase_add_test(tc, unknown_key_is_refused_with_file_and_line);
+	tcase_add_test(tc, unknown_key_in_a_port_string_is_named);
+	tcase_add_test(tc, key_outside_a_section_is_refused);
+	tcase_add_test(tc, malformed_lines_are_refused);
+	tcase_add_test(tc, nul_byte_in_buffer_is_refused);
+	tcase_add_test(tc, bad_port_numbers_are_refused);
+	tcase_add_test(tc, bad_traddr_is_refused);
+	tcase_add_test(tc, wildcard_traddr_is_refused);
+	tcase_add_test(tc, adrfam_that_does_not_match_traddr_is_refused);
+	tcase_add_test(tc, duplicate_subsystem_is_refused);
+	tcase_add_test(tc, duplicate_port_in_a_subsystem_is_refused);
+	tcase_add_test(tc, same_port_in_two_subsystems_is_accepted);
+	tcase_add_test(tc, duplicate_referral_is_refused);
+	tcase_add_test(tc, bad_nqns_are_refused);
+	tcase_add_test(tc, bad_log_level_is_refused);
+	tcase_add_test(tc, out_of_range_numbers_are_refused);
+	tcase_add_test(tc, failed_load_leaves_config_unchanged);
+	tcase_add_test(tc, missing_file_is_enoent_naming_the_path);
+	tcase_add_test(tc, loading_over_earlier_subsystems_adds_to_them);
+	tcase_add_test(tc, portids_are_assigned_in_order_when_absent);
+	tcase_add_test(tc, port_defaults_fill_trsvcid_and_derive_adrfam);
+	tcase_add_test(tc, referral_nqn_defaults_to_the_well_known_discovery_nqn);
+	tcase_add_test(tc, empty_nqn_resets_to_generated);
+	tcase_add_test(tc, dump_then_load_gives_an_equal_config);
+	tcase_add_test(tc, dump_writes_global_first_and_full_port_strings);
+	tcase_add_test(tc, config_free_leaves_an_empty_reusable_config);
+	tcase_add_test(tc, nqn_is_valid_accepts_well_formed_names);
+	tcase_add_test(tc, nqn_is_valid_refuses_malformed_names);
+	tcase_add_test(tc, log_level_names_parse);
+	tcase_add_test(tc, contrib_example_loads_and_documents_the_defaults);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
