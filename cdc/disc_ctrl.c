@@ -49,16 +49,11 @@ struct disc_ctrl {
 	uint64_t self_genctr; /* the self entries were built for this GENCTR */
 };
 
-static uint16_t sc(uint16_t sct, uint16_t code, bool dnr)
-{
-	return (uint16_t)(sct << NVME_SCT_SHIFT | code | (dnr ? NVME_SC_DNR : 0));
-}
-
-#define SC_INVALID_FIELD   sc(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true)
-#define SC_INVALID_OPCODE  sc(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE, true)
-#define SC_SEQ_ERROR	   sc(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR, true)
-#define SC_SGL_LENGTH	   sc(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA, true)
-#define SC_CONNECT_INVALID sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM, true)
+#define SC_INVALID_FIELD   nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true)
+#define SC_INVALID_OPCODE  nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE, true)
+#define SC_SEQ_ERROR	   nvme_status(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR, true)
+#define SC_SGL_LENGTH	   nvme_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA, true)
+#define SC_CONNECT_INVALID nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM, true)
 
 void disc_svc_init(struct disc_svc *svc, const char *nqn, struct fabric *fabric,
 		   const struct cdc_listen *listen, size_t nlisten)
@@ -219,7 +214,7 @@ static uint16_t connect_check_sqe(const struct disc_ctrl *ctrl, struct disc_cmd 
 		return SC_SEQ_ERROR;
 	if (recfmt != 0) {
 		cmd->cqe.dw0 = IPO_SQE(SQE_RECFMT);
-		return sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_FORMAT, true);
+		return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_FORMAT, true);
 	}
 	if (qid != 0) /* a discovery controller has no I/O queues */
 		return connect_fail(cmd, IPO_SQE(SQE_QID));
@@ -253,7 +248,7 @@ static uint16_t fabrics_connect(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	int id = cntlid_alloc(ctrl->svc);
 	if (id < 0) {
 		log_warn("connect refused: no controller ID left for %s", hostnqn);
-		return sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_CTRL_BUSY, false);
+		return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_CTRL_BUSY, false);
 	}
 	ctrl->connected = true;
 	ctrl->cntlid = (uint16_t)id;
@@ -330,7 +325,7 @@ static uint16_t fabrics_cmd(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	case nvme_fabrics_type_disconnect:
 		/* A discovery controller has only the admin queue, which Disconnect may not
 		 * delete. */
-		return sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_DISCONNECT_INVALID_QTYPE, true);
+		return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_DISCONNECT_INVALID_QTYPE, true);
 	}
 	return SC_INVALID_OPCODE;
 }
@@ -386,7 +381,7 @@ static uint16_t identify(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	if (cmd->sqe.sgl_len < sizeof(struct nvme_id_ctrl))
 		return SC_SGL_LENGTH;
 	if (!reply_alloc(cmd, sizeof(struct nvme_id_ctrl)))
-		return sc(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+		return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 	identify_fill(ctrl, (struct nvme_id_ctrl *)cmd->rdata);
 	return 0;
 }
@@ -427,8 +422,9 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	if (lid == NVME_LOG_LID_SUPPORTED_LOG_PAGES) {
 		uint8_t page[DISC_SUPPORTED_LOGS_LEN];
 		if (off > sizeof(page) || !reply_alloc(cmd, (uint32_t)len))
-			return off > sizeof(page) ? SC_INVALID_FIELD
-						  : sc(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+			return off > sizeof(page)
+				       ? SC_INVALID_FIELD
+				       : nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 		disc_log_supported(page);
 		memcpy(cmd->rdata, page + off, len < sizeof(page) - off ? len : sizeof(page) - off);
 		return 0;
@@ -441,7 +437,7 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	if (off > disc_log_size(&v))
 		return SC_INVALID_FIELD;
 	if (!reply_alloc(cmd, (uint32_t)len))
-		return sc(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+		return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 	disc_log_read(&v, off, cmd->rdata, len);
 	if (!rae) {
 		ctrl->event_masked = false;
@@ -456,7 +452,7 @@ static uint16_t set_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	uint32_t value = cmd->sqe.cdw[11];
 
 	if (cmd->sqe.cdw[10] & (1u << 31))
-		return sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_FEATURE_NOT_SAVEABLE, true);
+		return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_FEATURE_NOT_SAVEABLE, true);
 	switch (fid) {
 	case NVME_FEAT_FID_ASYNC_EVENT:
 		if (value & ~AEC_DLPCN)
@@ -501,7 +497,7 @@ static uint16_t get_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 static int async_event_request(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 {
 	if (ctrl->naer > DISC_AERL) {
-		cmd->cqe.status = sc(NVME_SCT_CMD_SPECIFIC, NVME_SC_ASYNC_LIMIT, true);
+		cmd->cqe.status = nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_ASYNC_LIMIT, true);
 		return DISC_DONE;
 	}
 	ctrl->aer_cid[ctrl->naer++] = cmd->sqe.cid;

@@ -183,7 +183,12 @@ struct nvme_tcp_data_hdr {
 };
 void nvme_tcp_data_hdr_decode(const uint8_t *hdr24, struct nvme_tcp_data_hdr *d);
 
-/* NVMe status, libnvme form (see struct nvme_cqe). */
+/* NVMe status, libnvme form (see struct nvme_cqe): DNR is bit 14, SCT bits 10:8. */
+static inline uint16_t nvme_status(uint16_t sct, uint16_t sc, bool dnr)
+{
+	return (uint16_t)(sct << 8 | sc | (dnr ? 0x4000 : 0));
+}
+
 static inline uint16_t nvme_status_wire(uint16_t status)
 {
 	return (uint16_t)(status << 1);

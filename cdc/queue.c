@@ -223,11 +223,6 @@ static void write_cmd_queue(struct queue *q, const struct nvme_sqe *sqe)
 		r2t_send(q);
 }
 
-static uint16_t status_of(uint16_t sct, uint16_t code, bool dnr)
-{
-	return (uint16_t)(sct << NVME_SCT_SHIFT | code | (dnr ? NVME_SC_DNR : 0));
-}
-
 /* Where the command's data is, per its SGL (protocol.md 2.4). */
 static void handle_cmd(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 {
@@ -236,7 +231,7 @@ static void handle_cmd(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 	nvme_sqe_decode(pdu->hdr + NVME_TCP_CH_LEN, &sqe);
 	if (!pdu->ddgst_ok) {
 		send_status(q, sqe.cid,
-			    status_of(NVME_SCT_GENERIC, NVME_SC_TRAN_TPORT_ERROR, false));
+			    nvme_status(NVME_SCT_GENERIC, NVME_SC_TRAN_TPORT_ERROR, false));
 		return;
 	}
 	bool write = nvme_cmd_is_write(&sqe);
@@ -244,8 +239,9 @@ static void handle_cmd(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 	if (sqe.sgl_id == NVME_SGL_INCAPSULE) {
 		if (!write || sqe.sgl_addr > pdu->data_len ||
 		    sqe.sgl_len > pdu->data_len - sqe.sgl_addr) {
-			send_status(q, sqe.cid,
-				    status_of(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_OFFSET, true));
+			send_status(
+				q, sqe.cid,
+				nvme_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_OFFSET, true));
 			return;
 		}
 		queue_exec(q, &sqe, pdu->data ? pdu->data + sqe.sgl_addr : NULL, sqe.sgl_len);
@@ -258,13 +254,13 @@ static void handle_cmd(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 	}
 	if (sqe.sgl_id != NVME_SGL_TRANSPORT || pdu->data_len) {
 		send_status(q, sqe.cid,
-			    status_of(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_TYPE, true));
+			    nvme_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_TYPE, true));
 		return;
 	}
 	if (write && sqe.sgl_len) {
 		if (sqe.sgl_len > QUEUE_MAX_WRITE) {
 			send_status(q, sqe.cid,
-				    status_of(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA, true));
+				    nvme_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA, true));
 			return;
 		}
 		write_cmd_queue(q, &sqe);
@@ -299,7 +295,7 @@ static void handle_h2c_data(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 	TAILQ_REMOVE(&q->writes, w, link);
 	if (w->bad_digest)
 		send_status(q, w->sqe.cid,
-			    status_of(NVME_SCT_GENERIC, NVME_SC_TRAN_TPORT_ERROR, false));
+			    nvme_status(NVME_SCT_GENERIC, NVME_SC_TRAN_TPORT_ERROR, false));
 	else
 		queue_exec(q, &w->sqe, w->buf, w->received);
 	free(w->buf);
