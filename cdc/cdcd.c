@@ -14,7 +14,9 @@
 #include "fabric.h"
 #include "log.h"
 #include "queue.h"
+#include "registry.h"
 #include "state.h"
+#include "store.h"
 
 enum { EXIT_CONFIG = 1, EXIT_USAGE = 2 };
 
@@ -37,6 +39,8 @@ struct daemon {
 	struct fabric fabric;
 	struct disc_svc svc;
 	struct cdc_server srv;
+	struct store *store;
+	struct registry *reg;
 };
 
 static void usage(FILE *out)
@@ -89,19 +93,13 @@ static int config_read(const struct daemon *d, struct cdc_config *cfg)
 	return 0;
 }
 
-static void fabric_update(struct daemon *d)
+static void daemon_limits(struct daemon *d)
 {
-	int changed = fabric_apply_config(&d->fabric, &d->cfg);
+	struct registry_limits lim = {d->cfg.max_registrations_per_entity,
+				      d->cfg.max_registrations};
 
-	if (changed < 0) {
-		log_err("cannot build the discovery log: %s", strerror(-changed));
-		return;
-	}
-	if (changed) {
-		log_info("discovery log changed: GENCTR %llu, %zu entries",
-			 (unsigned long long)d->fabric.genctr, d->fabric.nentries);
-		disc_svc_log_changed(&d->svc);
-	}
+	registry_set_limits(d->reg, &lim);
+	d->svc.dim_max_entries = d->cfg.max_registrations_per_entity;
 }
 
 static void reload(struct daemon *d)
@@ -121,7 +119,8 @@ static void reload(struct daemon *d)
 	d->svc.nlisten = d->cfg.nlisten;
 	log_set_level((int)d->cfg.log_level);
 	server_listen(&d->srv, &d->cfg);
-	fabric_update(d);
+	daemon_limits(d);
+	registry_config_changed(d->reg, &d->cfg);
 	log_info("configuration reloaded");
 }
 
@@ -245,9 +244,26 @@ static int daemon_start(struct daemon *d)
 	}
 	if (!d->cfg.nqn[0] && state_nqn_load(d->cfg.state_dir, d->cfg.nqn, sizeof(d->cfg.nqn)))
 		return -EIO;
+	char db[4200];
+	snprintf(db, sizeof(db), "%s/cdcd.db", d->cfg.state_dir);
+	err = store_open(db, &d->store);
+	if (err)
+		return err; /* store_open said why */
 	fabric_init(&d->fabric);
-	fabric_apply_config(&d->fabric, &d->cfg);
 	disc_svc_init(&d->svc, d->cfg.nqn, &d->fabric, d->cfg.listen, d->cfg.nlisten);
+	struct registry_limits lim = {0};
+	d->reg = registry_new(d->base, d->store, &d->fabric, &d->svc, &lim);
+	if (!d->reg)
+		return -ENOMEM;
+	d->svc.reg_ops = &registry_ctrl_ops;
+	d->svc.reg = d->reg;
+	daemon_limits(d);
+	err = registry_load(d->reg);
+	if (err) {
+		log_err("cannot load %s: %s", db, strerror(-err));
+		return err;
+	}
+	registry_config_changed(d->reg, &d->cfg);
 	server_init(&d->srv, d->base, &d->svc, &d->cfg);
 	server_listen(&d->srv, &d->cfg);
 	if (!d->srv.nlisteners) {
@@ -299,6 +315,8 @@ int main(int argc, char **argv)
 	rc = EXIT_SUCCESS;
 out:
 	server_shutdown(&d.srv);
+	registry_free(d.reg); /* completes what the last connections left */
+	store_close(d.store);
 	for (int i = 0; i < 3; i++)
 		if (sigs[i])
 			event_free(sigs[i]);

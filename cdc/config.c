@@ -673,6 +673,12 @@ static int parse_global(struct parser *p, const char *key, const char *val)
 	if (!strcasecmp(key, "max-connections"))
 		return parse_number(p, "max-connections", val, 0, 1000000, ", 0 for no limit",
 				    &cfg->max_connections);
+	if (!strcasecmp(key, "max-registrations-per-entity"))
+		return parse_number(p, "max-registrations-per-entity", val, 1, 65536, "",
+				    &cfg->max_registrations_per_entity);
+	if (!strcasecmp(key, "max-registrations"))
+		return parse_number(p, "max-registrations", val, 1, 10000000, "",
+				    &cfg->max_registrations);
 	if (!strcasecmp(key, "log-level")) {
 		if (config_parse_log_level(val, &cfg->log_level))
 			return parse_error(p, "bad log-level '%.*s' (expected %s)", QUOTE_MAX, val,
@@ -983,6 +989,8 @@ void config_dump(const struct cdc_config *cfg, FILE *out)
 	fprintf(out, "idle-timeout = %u\n", cfg->idle_timeout);
 	fprintf(out, "icreq-timeout = %u\n", cfg->icreq_timeout);
 	fprintf(out, "max-connections = %u\n", cfg->max_connections);
+	fprintf(out, "max-registrations-per-entity = %u\n", cfg->max_registrations_per_entity);
+	fprintf(out, "max-registrations = %u\n", cfg->max_registrations);
 	fprintf(out, "log-level = %s\n", log_level_name(cfg->log_level));
 
 	for (i = 0; i < cfg->nsubsys; i++) {
@@ -1019,6 +1027,8 @@ void config_defaults(struct cdc_config *cfg)
 	cfg->idle_timeout = 120;
 	cfg->icreq_timeout = 10;
 	cfg->max_connections = 0;
+	cfg->max_registrations_per_entity = 256;
+	cfg->max_registrations = 100000;
 	cfg->log_level = CDC_LOG_INFO;
 }
 

@@ -57,6 +57,8 @@ struct cdc_config {
 	unsigned int idle_timeout;    /* seconds; KATO = 0 sessions idle this long are reaped */
 	unsigned int icreq_timeout;   /* seconds a new connection may take to send its ICReq */
 	unsigned int max_connections; /* in total; 0 = no limit */
+	unsigned int max_registrations_per_entity; /* records one host or DDC may register */
+	unsigned int max_registrations;		   /* records of all entities together */
 	enum cdc_log_level log_level;
 	struct cdc_subsys *subsys;
 	size_t nsubsys;

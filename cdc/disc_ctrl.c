@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dim.h"
 #include "log.h"
 
 #define NVME_VS_2_0	0x00020000u
@@ -17,12 +18,24 @@
 #define CC_SHN_MASK	(3u << 14)
 #define CSTS_RDY	0x1u
 #define CSTS_SHST_CMPLT (2u << 2)
-#define AEC_DLPCN	(1u << 31) /* discovery log page change notices */
+#define AEC_DLPCN	(1u << 31) /* discovery log page change notices (F0h) */
+#define AEC_HDLPCN	(1u << 30) /* host discovery log page change notices (F1h) */
 
 /* Connect Invalid Parameters points at the bad field: IATTR bit 0 says data vs SQE. */
 #define IPO_SQE(off)  ((uint32_t)(off))
 #define IPO_DATA(off) ((uint32_t)(off) | 1u << 16)
 enum { SQE_RECFMT = 40, SQE_QID = 42, SQE_SQSIZE = 44, SQE_KATO = 48 };
+
+/* The asynchronous events a discovery controller reports (protocol.md 7.7). */
+enum { EV_LOG70 = 1 << 0, EV_LOG71 = 1 << 1 };
+
+static const struct {
+	uint32_t aec_bit;
+	uint32_t dw0;
+} events[] = {
+	[0] = {AEC_DLPCN, DISC_AEN_LOG_CHANGE},
+	[1] = {AEC_HDLPCN, DISC_AEN_HOSTLOG_CHANGE},
+};
 
 struct disc_ctrl {
 	struct disc_svc *svc;
@@ -35,12 +48,13 @@ struct disc_ctrl {
 	uint32_t kato;
 	uint32_t cc, csts;
 	uint32_t aec;
-	bool event_pending; /* a log change not yet reported */
-	bool event_masked;  /* reported; masked until 70h is read with RAE = 0 */
+	uint8_t events_pending; /* EV_* log changes not yet reported */
+	uint8_t events_masked;	/* reported; masked until that log is read with RAE = 0 */
 	uint16_t aer_cid[DISC_AERL + 1];
 	unsigned int naer;
 	char hostnqn[CDC_NQN_MAX + 1];
 	uint8_t hostid[16];
+	struct cdc_port peer; /* adrfam and traddr of the host */
 
 	struct sockaddr_storage local;
 	bool have_local;
@@ -94,9 +108,10 @@ struct disc_ctrl *disc_ctrl_new(struct disc_svc *svc, const struct sockaddr *loc
 {
 	struct disc_ctrl *ctrl = calloc(1, sizeof(*ctrl));
 
-	(void)peer;
 	if (!ctrl)
 		return NULL;
+	if (peer)
+		disc_addr_port(peer, &ctrl->peer);
 	ctrl->svc = svc;
 	ctrl->ops = ops;
 	ctrl->arg = arg;
@@ -115,8 +130,11 @@ void disc_ctrl_free(struct disc_ctrl *ctrl)
 {
 	if (!ctrl)
 		return;
-	if (ctrl->connected)
+	if (ctrl->connected) {
 		cntlid_free(ctrl->svc, ctrl->cntlid);
+		if (ctrl->svc->reg_ops)
+			ctrl->svc->reg_ops->disconnected(ctrl->svc->reg, ctrl);
+	}
 	TAILQ_REMOVE(&ctrl->svc->ctrls, ctrl, link);
 	ctrl->svc->nctrls--;
 	free(ctrl);
@@ -142,6 +160,22 @@ const char *disc_ctrl_hostnqn(const struct disc_ctrl *ctrl)
 	return ctrl->hostnqn;
 }
 
+const uint8_t *disc_ctrl_hostid(const struct disc_ctrl *ctrl)
+{
+	return ctrl->hostid;
+}
+
+const char *disc_ctrl_peer(const struct disc_ctrl *ctrl, uint8_t *adrfam)
+{
+	*adrfam = ctrl->peer.adrfam;
+	return ctrl->peer.traddr;
+}
+
+void disc_ctrl_complete(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status)
+{
+	ctrl->ops->complete(ctrl->arg, cid, status);
+}
+
 bool nvme_cmd_is_write(const struct nvme_sqe *sqe)
 {
 	if (sqe->opcode == nvme_admin_fabrics)
@@ -153,30 +187,54 @@ bool nvme_cmd_is_write(const struct nvme_sqe *sqe)
 
 static void aen_try_deliver(struct disc_ctrl *ctrl)
 {
-	if (!ctrl->event_pending || ctrl->event_masked || !ctrl->naer)
-		return;
-	uint16_t cid = ctrl->aer_cid[--ctrl->naer];
-	ctrl->event_pending = false;
-	ctrl->event_masked = true;
-	ctrl->ops->aen_complete(ctrl->arg, cid, DISC_AEN_LOG_CHANGE);
+	for (unsigned int i = 0; i < sizeof(events) / sizeof(events[0]) && ctrl->naer; i++) {
+		uint8_t ev = (uint8_t)(1u << i);
+		if (!(ctrl->events_pending & ev) || (ctrl->events_masked & ev))
+			continue;
+		uint16_t cid = ctrl->aer_cid[--ctrl->naer];
+		ctrl->events_pending &= (uint8_t)~ev;
+		ctrl->events_masked |= ev;
+		ctrl->ops->aen_complete(ctrl->arg, cid, events[i].dw0);
+	}
 }
 
-static void disc_ctrl_log_changed(struct disc_ctrl *ctrl)
+static void disc_ctrl_event(struct disc_ctrl *ctrl, unsigned int i)
 {
+	uint8_t ev = (uint8_t)(1u << i);
+
 	/* Identical events coalesce, and a reported one stays masked until the host read the
 	 * log: what it reads then is already the newest state. */
-	if (!ctrl->connected || !(ctrl->aec & AEC_DLPCN) || ctrl->event_masked)
+	if (!ctrl->connected || !(ctrl->aec & events[i].aec_bit) || (ctrl->events_masked & ev))
 		return;
-	ctrl->event_pending = true;
+	ctrl->events_pending |= ev;
 	aen_try_deliver(ctrl);
 }
 
-void disc_svc_log_changed(struct disc_svc *svc)
+static void svc_event(struct disc_svc *svc, unsigned int i)
 {
 	struct disc_ctrl *ctrl;
 
 	TAILQ_FOREACH (ctrl, &svc->ctrls, link)
-		disc_ctrl_log_changed(ctrl);
+		disc_ctrl_event(ctrl, i);
+}
+
+void disc_svc_log_changed(struct disc_svc *svc)
+{
+	svc_event(svc, 0);
+}
+
+void disc_svc_hostlog_changed(struct disc_svc *svc)
+{
+	svc_event(svc, 1);
+}
+
+/* Reading a log with RAE = 0 re-arms its event. */
+static void log_read_done(struct disc_ctrl *ctrl, uint8_t ev, bool rae)
+{
+	if (rae)
+		return;
+	ctrl->events_masked &= (uint8_t)~ev;
+	ctrl->events_pending &= (uint8_t)~ev;
 }
 
 /* ---- fabrics commands ---- */
@@ -258,8 +316,10 @@ static uint16_t fabrics_connect(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	memcpy(ctrl->hostnqn, hostnqn, sizeof(hostnqn));
 	memcpy(ctrl->hostid, d->hostid, sizeof(ctrl->hostid));
 	cmd->cqe.dw0 = ctrl->cntlid;
-	log_info("controller %u: host %s connected to %s, kato %u ms", ctrl->cntlid, hostnqn,
-		 subnqn, ctrl->kato);
+	log_info("controller %u: host %s (%s) connected to %s, kato %u ms", ctrl->cntlid, hostnqn,
+		 ctrl->peer.traddr, subnqn, ctrl->kato);
+	if (ctrl->svc->reg_ops)
+		ctrl->svc->reg_ops->connected(ctrl->svc->reg, ctrl);
 	return 0;
 }
 
@@ -429,6 +489,17 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		memcpy(cmd->rdata, page + off, len < sizeof(page) - off ? len : sizeof(page) - off);
 		return 0;
 	}
+	if (lid == DISC_LID_HOST_DISCOVERY) {
+		const struct fabric *f = ctrl->svc->fabric;
+		if (off > DISC_LOG_HDR_LEN + (uint64_t)f->hostlog_len)
+			return SC_INVALID_FIELD;
+		if (!reply_alloc(cmd, (uint32_t)len))
+			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+		disc_hostlog_read(f->hgenctr, f->hostlog, f->hostlog_len, f->nhostlog, off,
+				  cmd->rdata, len);
+		log_read_done(ctrl, EV_LOG71, rae);
+		return 0;
+	}
 	if (lid != NVME_LOG_LID_DISCOVER)
 		return SC_INVALID_FIELD;
 
@@ -439,10 +510,7 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	if (!reply_alloc(cmd, (uint32_t)len))
 		return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 	disc_log_read(&v, off, cmd->rdata, len);
-	if (!rae) {
-		ctrl->event_masked = false;
-		ctrl->event_pending = false;
-	}
+	log_read_done(ctrl, EV_LOG70, rae);
 	return 0;
 }
 
@@ -455,7 +523,7 @@ static uint16_t set_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_FEATURE_NOT_SAVEABLE, true);
 	switch (fid) {
 	case NVME_FEAT_FID_ASYNC_EVENT:
-		if (value & ~AEC_DLPCN)
+		if (value & ~(AEC_DLPCN | AEC_HDLPCN))
 			return SC_INVALID_FIELD;
 		ctrl->aec = value;
 		return 0;
@@ -505,6 +573,31 @@ static int async_event_request(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	return DISC_HELD;
 }
 
+static int dim(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	struct disc_svc *svc = ctrl->svc;
+	struct dim_request req;
+	uint32_t bad = 0;
+
+	if (!svc->reg_ops) {
+		cmd->cqe.status = SC_INVALID_OPCODE;
+		return DISC_DONE;
+	}
+	cmd->cqe.status = dim_parse(cmd->sqe.cdw[10], cmd->data, cmd->data_len,
+				    svc->dim_max_entries, &req, &bad);
+	if (cmd->cqe.status) {
+		log_info("controller %u: DIM from %s refused with status 0x%x (data offset %u)",
+			 ctrl->cntlid, ctrl->hostnqn, cmd->cqe.status, bad);
+		return DISC_DONE;
+	}
+	if (svc->reg_ops->dim(svc->reg, ctrl, cmd->sqe.cid, &req) < 0) {
+		dim_request_free(&req);
+		cmd->cqe.status = nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+		return DISC_DONE;
+	}
+	return DISC_HELD;
+}
+
 static uint16_t admin_cmd(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 {
 	switch (cmd->sqe.opcode) {
@@ -543,6 +636,8 @@ int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	}
 	if (cmd->sqe.opcode == nvme_admin_async_event)
 		return async_event_request(ctrl, cmd);
+	if (cmd->sqe.opcode == nvme_admin_discovery_info_mgmt)
+		return dim(ctrl, cmd);
 	cmd->cqe.status = admin_cmd(ctrl, cmd);
 	return DISC_DONE;
 }

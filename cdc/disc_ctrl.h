@@ -15,15 +15,26 @@
 #include "fabric.h"
 #include "nvmf_tcp.h"
 
-#define DISC_AERL	    3	/* 0's based: four AERs may be outstanding */
-#define DISC_MQES	    127 /* 0's based admin queue size limit */
-#define DISC_MAXCMD	    128
-#define DISC_KAS	    1		/* keep-alive granularity, 100 ms units */
-#define DISC_MAX_XFER	    (16u << 20) /* largest single C2H transfer we build */
-#define DISC_MAX_SELF	    8
-#define DISC_AEN_LOG_CHANGE 0x0070f002u
+#define DISC_AERL		3   /* 0's based: four AERs may be outstanding */
+#define DISC_MQES		127 /* 0's based admin queue size limit */
+#define DISC_MAXCMD		128
+#define DISC_KAS		1	    /* keep-alive granularity, 100 ms units */
+#define DISC_MAX_XFER		(16u << 20) /* largest single C2H transfer we build */
+#define DISC_MAX_SELF		8
+#define DISC_AEN_LOG_CHANGE	0x0070f002u
+#define DISC_AEN_HOSTLOG_CHANGE 0x0071f102u
 
 struct disc_ctrl;
+struct dim_request;
+
+/* How controllers reach the registry (the mutation path); NULL where there is none. */
+struct disc_registry_ops {
+	/* Apply a parsed DIM; takes the request's entries. The command completes later
+	 * through disc_ctrl_complete(). Negative errno if it could not even be queued. */
+	int (*dim)(void *reg, struct disc_ctrl *ctrl, uint16_t cid, struct dim_request *req);
+	void (*connected)(void *reg, struct disc_ctrl *ctrl);
+	void (*disconnected)(void *reg, struct disc_ctrl *ctrl);
+};
 
 /* The discovery service: what every controller shares. Owned by the daemon. */
 struct disc_svc {
@@ -35,11 +46,16 @@ struct disc_svc {
 	uint8_t cntlid_used[0x10000 / 8];
 	TAILQ_HEAD(, disc_ctrl) ctrls;
 	size_t nctrls;
+	const struct disc_registry_ops *reg_ops;
+	void *reg;
+	size_t dim_max_entries; /* entries one DIM may carry */
 };
 
 struct disc_ctrl_ops {
 	/* A held AER completes (success, DW0 = dw0). */
 	void (*aen_complete)(void *arg, uint16_t cid, uint32_t dw0);
+	/* A held command (DIM) completes with status. */
+	void (*complete)(void *arg, uint16_t cid, uint16_t status);
 };
 
 /* One command as the queue hands it over, and what the controller answers. */
@@ -55,14 +71,17 @@ struct disc_cmd {
 
 enum disc_exec_result {
 	DISC_DONE = 0, /* cqe (and rdata) are ready to send */
-	DISC_HELD = 1, /* an AER: it completes later through ops->aen_complete */
+	DISC_HELD = 1, /* completes later: an AER through ops->aen_complete, a DIM through
+			* ops->complete */
 };
 
 void disc_svc_init(struct disc_svc *svc, const char *nqn, struct fabric *fabric,
 		   const struct cdc_listen *listen, size_t nlisten);
 
-/* The log changed: raise a discovery log change event on every controller. */
+/* Log 70h changed: raise a discovery log change event (F0h) on every controller. */
 void disc_svc_log_changed(struct disc_svc *svc);
+/* Log 71h changed: raise a host discovery log change event (F1h). */
+void disc_svc_hostlog_changed(struct disc_svc *svc);
 
 struct disc_ctrl *disc_ctrl_new(struct disc_svc *svc, const struct sockaddr *local,
 				const struct sockaddr *peer, const struct disc_ctrl_ops *ops,
@@ -71,11 +90,17 @@ void disc_ctrl_free(struct disc_ctrl *ctrl);
 
 int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd);
 
+/* The registry finished a held DIM. */
+void disc_ctrl_complete(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status);
+
 /* For the queue's timers and logs. */
 uint32_t disc_ctrl_kato(const struct disc_ctrl *ctrl);
 bool disc_ctrl_connected(const struct disc_ctrl *ctrl);
 uint16_t disc_ctrl_cntlid(const struct disc_ctrl *ctrl);
 const char *disc_ctrl_hostnqn(const struct disc_ctrl *ctrl);
+const uint8_t *disc_ctrl_hostid(const struct disc_ctrl *ctrl);
+/* The host's address as a TRADDR (IPv4-mapped shown as IPv4), and its ADRFAM. */
+const char *disc_ctrl_peer(const struct disc_ctrl *ctrl, uint8_t *adrfam);
 
 /* Whether data moves host-to-controller for this command (opcode or fctype bit 0). */
 bool nvme_cmd_is_write(const struct nvme_sqe *sqe);

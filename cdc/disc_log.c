@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "nvmf_tcp.h"
+
 static void copy_field(char *dst, size_t size, const char *src)
 {
 	/* NUL padded, as the Linux target does; hosts strip either padding. */
@@ -51,7 +53,7 @@ static uint16_t addr_port(const struct sockaddr *sa)
 }
 
 /* An IPv4 peer on an IPv6 socket shows up as ::ffff:a.b.c.d; report it as IPv4. */
-static void addr_text(const struct sockaddr *sa, struct cdc_port *port)
+void disc_addr_port(const struct sockaddr *sa, struct cdc_port *port)
 {
 	if (sa->sa_family == AF_INET) {
 		port->adrfam = NVMF_ADDR_FAMILY_IP4;
@@ -82,9 +84,9 @@ size_t disc_log_self_entries(const struct cdc_listen *listen, size_t nlisten,
 		if (addr_is_wildcard(&listen[i].ss)) {
 			if (!local || local->sa_family != sa->sa_family)
 				continue;
-			addr_text(local, &port);
+			disc_addr_port(local, &port);
 		} else {
-			addr_text(sa, &port);
+			disc_addr_port(sa, &port);
 		}
 		snprintf(port.trsvcid, sizeof(port.trsvcid), "%u", addr_port(sa));
 		disc_entry_fill(&out[n++], NVME_NQN_CURR, &port, nqn,
@@ -147,4 +149,23 @@ void disc_log_supported(uint8_t out[DISC_SUPPORTED_LOGS_LEN])
 	memset(out, 0, DISC_SUPPORTED_LOGS_LEN);
 	out[4 * NVME_LOG_LID_SUPPORTED_LOG_PAGES] = 1;
 	out[4 * NVME_LOG_LID_DISCOVER] = 1;
+	out[4 * DISC_LID_HOST_DISCOVERY] = 1;
+}
+
+int disc_hostlog_read(uint64_t genctr, const uint8_t *entries, size_t len, size_t nrec,
+		      uint64_t off, uint8_t *dst, size_t dlen)
+{
+	uint8_t hdr[DISC_LOG_HDR_LEN] = {0};
+
+	if (off > DISC_LOG_HDR_LEN + (uint64_t)len)
+		return -EINVAL;
+	put_le64(hdr, genctr);
+	put_le64(hdr + 8, nrec);
+	/* RECFMT 0, HDLPF 0: the log is not filtered by requester, so ALLHOST is moot. */
+	put_le32(hdr + 20, (uint32_t)(DISC_LOG_HDR_LEN + len));
+	memset(dst, 0, dlen);
+	copy_segment(hdr, 0, DISC_LOG_HDR_LEN, off, dst, dlen);
+	if (len)
+		copy_segment(entries, DISC_LOG_HDR_LEN, len, off, dst, dlen);
+	return 0;
 }

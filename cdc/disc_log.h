@@ -40,6 +40,14 @@ uint64_t disc_log_size(const struct disc_log_view *v);
  * -EINVAL when off lies beyond the end of the log (the host gets Invalid Field). */
 int disc_log_read(const struct disc_log_view *v, uint64_t off, uint8_t *dst, size_t len);
 
+/* The connection address sa as an entry's ADRFAM and TRADDR. */
+void disc_addr_port(const struct sockaddr *sa, struct cdc_port *port);
+
+/* Log 71h (Host Discovery, TP8010): header then the entries fabric built, read like 70h. */
+#define DISC_LID_HOST_DISCOVERY 0x71
+int disc_hostlog_read(uint64_t genctr, const uint8_t *entries, size_t len, size_t nrec,
+		      uint64_t off, uint8_t *dst, size_t dlen);
+
 /* The Supported Log Pages page (LID 00h): 256 le32, index = LID. */
 #define DISC_SUPPORTED_LOGS_LEN 1024
 void disc_log_supported(uint8_t out[DISC_SUPPORTED_LOGS_LEN]);

@@ -1,8 +1,9 @@
-/* fabric.c - the entries of the discovery log and GENCTR. Pure: no sockets, no SQL.
- * GENCTR moves only when what a host would read changes, so a reload that changes
- * nothing visible sends no AEN and a multi-command read sequence stays consistent. */
+/* fabric.c - the in-memory fabric model and the log bodies built from it. Pure: no sockets,
+ * no SQL. A log's counter moves only when its bytes change, so a mutation nobody can see
+ * sends no AEN and a host's multi-command read stays consistent. */
 #include "fabric.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,24 +15,362 @@ void fabric_init(struct fabric *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static size_t config_entry_count(const struct cdc_config *cfg)
+void fabric_free(struct fabric *f)
 {
-	size_t n = cfg->nreferrals;
+	free(f->ents);
+	free(f->hosts);
+	free(f->recs);
+	free(f->cfg_recs);
+	free(f->conns);
+	free(f->entries);
+	free(f->hostlog);
+	fabric_init(f);
+}
 
-	for (size_t i = 0; i < cfg->nsubsys; i++)
-		n += cfg->subsys[i].nports;
+static int grow(void *arrp, size_t *cap, size_t need, size_t elem)
+{
+	void **arr = arrp;
+
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap * 2 : 16;
+	while (n < need)
+		n *= 2;
+	void *p = realloc(*arr, n * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+/* ---- records ---- */
+
+static bool port_addr_equal(const struct cdc_port *a, const struct cdc_port *b)
+{
+	return a->trtype == b->trtype && a->adrfam == b->adrfam && !strcmp(a->traddr, b->traddr) &&
+	       !strcmp(a->trsvcid, b->trsvcid);
+}
+
+bool fabric_rec_key_equal(const struct log_rec *a, const struct log_rec *b)
+{
+	return !strcmp(a->owner, b->owner) && !strcmp(a->subnqn, b->subnqn) &&
+	       port_addr_equal(&a->port, &b->port);
+}
+
+bool fabric_host_key_equal(const struct host_rec *a, const struct host_rec *b)
+{
+	return !strcmp(a->hostnqn, b->hostnqn) && a->trtype == b->trtype &&
+	       a->adrfam == b->adrfam && !strcmp(a->traddr, b->traddr) &&
+	       !strcmp(a->trsvcid, b->trsvcid);
+}
+
+struct entity *fabric_entity_find(struct fabric *f, const char *nqn)
+{
+	for (size_t i = 0; i < f->nents; i++)
+		if (!strcmp(f->ents[i].nqn, nqn))
+			return &f->ents[i];
+	return NULL;
+}
+
+int fabric_entity_put(struct fabric *f, const struct entity *e)
+{
+	struct entity *old = fabric_entity_find(f, e->nqn);
+
+	if (old) {
+		*old = *e;
+		return 0;
+	}
+	if (grow(&f->ents, &f->ents_cap, f->nents + 1, sizeof(*e)))
+		return -ENOMEM;
+	f->ents[f->nents++] = *e;
+	return 0;
+}
+
+void fabric_entity_del(struct fabric *f, const char *nqn)
+{
+	for (size_t i = 0; i < f->nrecs;)
+		if (!strcmp(f->recs[i].owner, nqn))
+			memmove(&f->recs[i], &f->recs[i + 1],
+				(--f->nrecs - i) * sizeof(f->recs[0]));
+		else
+			i++;
+	for (size_t i = 0; i < f->nhosts;)
+		if (!strcmp(f->hosts[i].hostnqn, nqn))
+			memmove(&f->hosts[i], &f->hosts[i + 1],
+				(--f->nhosts - i) * sizeof(f->hosts[0]));
+		else
+			i++;
+	struct entity *e = fabric_entity_find(f, nqn);
+	if (e) {
+		size_t i = (size_t)(e - f->ents);
+		memmove(e, e + 1, (--f->nents - i) * sizeof(*e));
+	}
+}
+
+struct host_rec *fabric_host_find(struct fabric *f, const struct host_rec *key)
+{
+	for (size_t i = 0; i < f->nhosts; i++)
+		if (fabric_host_key_equal(&f->hosts[i], key))
+			return &f->hosts[i];
+	return NULL;
+}
+
+int fabric_host_put(struct fabric *f, const struct host_rec *h)
+{
+	struct host_rec *old = fabric_host_find(f, h);
+
+	if (old) {
+		*old = *h;
+		return 0;
+	}
+	if (grow(&f->hosts, &f->hosts_cap, f->nhosts + 1, sizeof(*h)))
+		return -ENOMEM;
+	f->hosts[f->nhosts++] = *h;
+	return 0;
+}
+
+bool fabric_host_del(struct fabric *f, const struct host_rec *key)
+{
+	struct host_rec *h = fabric_host_find(f, key);
+
+	if (!h)
+		return false;
+	size_t i = (size_t)(h - f->hosts);
+	memmove(h, h + 1, (--f->nhosts - i) * sizeof(*h));
+	return true;
+}
+
+struct log_rec *fabric_rec_find(struct fabric *f, const struct log_rec *key)
+{
+	for (size_t i = 0; i < f->nrecs; i++)
+		if (fabric_rec_key_equal(&f->recs[i], key))
+			return &f->recs[i];
+	return NULL;
+}
+
+int fabric_rec_put(struct fabric *f, const struct log_rec *r)
+{
+	struct log_rec *old = fabric_rec_find(f, r);
+
+	if (old) {
+		*old = *r;
+		return 0;
+	}
+	if (grow(&f->recs, &f->recs_cap, f->nrecs + 1, sizeof(*r)))
+		return -ENOMEM;
+	f->recs[f->nrecs++] = *r;
+	return 0;
+}
+
+bool fabric_rec_del(struct fabric *f, const struct log_rec *key)
+{
+	struct log_rec *r = fabric_rec_find(f, key);
+
+	if (!r)
+		return false;
+	size_t i = (size_t)(r - f->recs);
+	memmove(r, r + 1, (--f->nrecs - i) * sizeof(*r));
+	return true;
+}
+
+size_t fabric_rec_count(const struct fabric *f, const char *owner)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->nrecs; i++)
+		n += !strcmp(f->recs[i].owner, owner);
 	return n;
 }
 
-static void config_entries_fill(const struct cdc_config *cfg, struct nvmf_disc_log_entry *e)
+/* ---- connections ---- */
+
+static struct conn_count *conn_find(const struct fabric *f, const char *nqn)
 {
+	for (size_t i = 0; i < f->nconns; i++)
+		if (!strcmp(f->conns[i].nqn, nqn))
+			return &f->conns[i];
+	return NULL;
+}
+
+bool fabric_connected(const struct fabric *f, const char *nqn)
+{
+	const struct conn_count *c = conn_find(f, nqn);
+
+	return c && c->n;
+}
+
+int fabric_conn(struct fabric *f, const char *nqn, int delta)
+{
+	struct conn_count *c = conn_find(f, nqn);
+
+	if (!c) {
+		if (delta < 0)
+			return 0;
+		if (grow(&f->conns, &f->conns_cap, f->nconns + 1, sizeof(*c)))
+			return -ENOMEM;
+		c = &f->conns[f->nconns++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->nqn, sizeof(c->nqn), "%s", nqn);
+	}
+	if (delta < 0 && c->n < (unsigned int)-delta)
+		c->n = 0;
+	else
+		c->n = (unsigned int)((int)c->n + delta);
+	if (!c->n)
+		*c = f->conns[--f->nconns];
+	return 0;
+}
+
+/* ---- building what hosts read ---- */
+
+static void rec_entry_fill(const struct fabric *f, const struct log_rec *r,
+			   struct nvmf_disc_log_entry *e)
+{
+	/* NCC: the entity that registered this entry has no live association with us. */
+	uint16_t eflags = r->owner[0] && !fabric_connected(f, r->owner) ? NVMF_DISC_EFLAGS_NCC : 0;
+
+	disc_entry_fill(e, r->subtype, &r->port, r->subnqn, eflags);
+	if (r->asqsz)
+		e->asqsz = htole16(r->asqsz);
+}
+
+static int build_log70(const struct fabric *f, struct nvmf_disc_log_entry **out, size_t *n)
+{
+	size_t total = f->ncfg + f->nrecs;
+	struct nvmf_disc_log_entry *e = total ? calloc(total, sizeof(*e)) : NULL;
+
+	if (total && !e)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->ncfg; i++)
+		rec_entry_fill(f, &f->cfg_recs[i], &e[i]);
+	for (size_t i = 0; i < f->nrecs; i++)
+		rec_entry_fill(f, &f->recs[i], &e[f->ncfg + i]);
+	*out = e;
+	*n = total;
+	return 0;
+}
+
+static size_t host_entry_len(const struct host_rec *h)
+{
+	size_t sym = strlen(h->symname);
+
+	return HOSTLOG_EXAT_OFF + 4 + 16 + (sym ? 4 + (sym + 3) / 4 * 4 : 0);
+}
+
+static void put_exat(uint8_t *p, uint16_t type, const void *val, size_t len, size_t padded)
+{
+	p[0] = (uint8_t)type;
+	p[1] = (uint8_t)(type >> 8);
+	p[2] = (uint8_t)padded;
+	p[3] = (uint8_t)(padded >> 8);
+	memcpy(p + 4, val, len);
+}
+
+static void host_entry_fill(const struct fabric *f, const struct host_rec *h, uint8_t *p,
+			    size_t len)
+{
+	uint16_t eflags = fabric_connected(f, h->hostnqn) ? 0 : NVMF_DISC_EFLAGS_NCC;
+	size_t sym = strlen(h->symname);
+
+	memset(p, 0, len);
+	p[0] = h->trtype;
+	p[1] = h->adrfam;
+	p[10] = (uint8_t)eflags;
+	p[11] = (uint8_t)(eflags >> 8);
+	memcpy(p + 256, h->hostnqn, strlen(h->hostnqn));
+	memcpy(p + 512, h->traddr, strlen(h->traddr));
+	p[768] = h->sectype;
+	p[1024] = (uint8_t)len;
+	p[1025] = (uint8_t)(len >> 8);
+	p[1028] = sym ? 2 : 1;
+	put_exat(p + HOSTLOG_EXAT_OFF, NVMF_EXATTYPE_HOSTID, h->hostid, 16, 16);
+	if (sym)
+		put_exat(p + HOSTLOG_EXAT_OFF + 20, NVMF_EXATTYPE_SYMNAME, h->symname, sym,
+			 (sym + 3) / 4 * 4);
+}
+
+static int build_log71(const struct fabric *f, uint8_t **out, size_t *len)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < f->nhosts; i++)
+		total += host_entry_len(&f->hosts[i]);
+	uint8_t *buf = total ? malloc(total) : NULL;
+	if (total && !buf)
+		return -ENOMEM;
+	for (size_t i = 0, off = 0; i < f->nhosts; i++) {
+		size_t n = host_entry_len(&f->hosts[i]);
+		host_entry_fill(f, &f->hosts[i], buf + off, n);
+		off += n;
+	}
+	*out = buf;
+	*len = total;
+	return 0;
+}
+
+static bool bytes_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	return alen == blen && (!alen || !memcmp(a, b, alen));
+}
+
+int fabric_rebuild(struct fabric *f, uint64_t floor)
+{
+	struct nvmf_disc_log_entry *e;
+	uint8_t *hl;
+	size_t n, hlen;
+	int changed = 0;
+
+	if (build_log70(f, &e, &n))
+		return -ENOMEM;
+	if (build_log71(f, &hl, &hlen)) {
+		free(e);
+		return -ENOMEM;
+	}
+	if (!bytes_equal(e, n * sizeof(*e), f->entries, f->nentries * sizeof(*e))) {
+		changed |= FABRIC_LOG70;
+		f->genctr = (f->genctr > floor ? f->genctr : floor) + 1;
+	}
+	if (!bytes_equal(hl, hlen, f->hostlog, f->hostlog_len)) {
+		changed |= FABRIC_LOG71;
+		f->hgenctr++;
+	}
+	free(f->entries);
+	free(f->hostlog);
+	f->entries = e;
+	f->nentries = n;
+	f->hostlog = hl;
+	f->hostlog_len = hlen;
+	f->nhostlog = f->nhosts;
+	return changed;
+}
+
+/* ---- the configuration's share ---- */
+
+static int config_recs(const struct cdc_config *cfg, struct log_rec **out, size_t *n)
+{
+	size_t total = cfg->nreferrals;
+
 	for (size_t i = 0; i < cfg->nsubsys; i++)
-		for (size_t j = 0; j < cfg->subsys[i].nports; j++)
-			disc_entry_fill(e++, NVME_NQN_NVME, &cfg->subsys[i].ports[j],
-					cfg->subsys[i].nqn, 0);
-	for (size_t i = 0; i < cfg->nreferrals; i++)
-		disc_entry_fill(e++, NVME_NQN_DISC, &cfg->referrals[i].port, cfg->referrals[i].nqn,
-				0);
+		total += cfg->subsys[i].nports;
+	struct log_rec *r = total ? calloc(total, sizeof(*r)) : NULL;
+	if (total && !r)
+		return -ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < cfg->nsubsys; i++)
+		for (size_t j = 0; j < cfg->subsys[i].nports; j++, k++) {
+			r[k].subtype = NVME_NQN_NVME;
+			snprintf(r[k].subnqn, sizeof(r[k].subnqn), "%s", cfg->subsys[i].nqn);
+			r[k].port = cfg->subsys[i].ports[j];
+		}
+	for (size_t i = 0; i < cfg->nreferrals; i++, k++) {
+		r[k].subtype = NVME_NQN_DISC;
+		snprintf(r[k].subnqn, sizeof(r[k].subnqn), "%s", cfg->referrals[i].nqn);
+		r[k].port = cfg->referrals[i].port;
+	}
+	*out = r;
+	*n = total;
+	return 0;
 }
 
 static void listen_key_fill(const struct cdc_config *cfg, char *key, size_t size)
@@ -45,34 +384,23 @@ static void listen_key_fill(const struct cdc_config *cfg, char *key, size_t size
 
 int fabric_apply_config(struct fabric *f, const struct cdc_config *cfg)
 {
-	size_t n = config_entry_count(cfg);
-	struct nvmf_disc_log_entry *e = NULL;
+	struct log_rec *r;
+	size_t n;
 	char key[sizeof(f->listen_key)];
 
-	if (n) {
-		e = calloc(n, sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		config_entries_fill(cfg, e);
-	}
+	if (config_recs(cfg, &r, &n))
+		return -ENOMEM;
+	free(f->cfg_recs);
+	f->cfg_recs = r;
+	f->ncfg = n;
 	listen_key_fill(cfg, key, sizeof(key));
-
-	bool same = n == f->nentries && !strcmp(key, f->listen_key) &&
-		    (!n || !memcmp(e, f->entries, n * sizeof(*e)));
-	if (same) {
-		free(e);
-		return 0;
-	}
-	free(f->entries);
-	f->entries = e;
-	f->nentries = n;
+	/* Other listeners change every host's self entries, which are not in the body. */
+	bool listeners = strcmp(key, f->listen_key) != 0;
 	memcpy(f->listen_key, key, sizeof(key));
-	f->genctr++;
-	return 1;
-}
-
-void fabric_free(struct fabric *f)
-{
-	free(f->entries);
-	fabric_init(f);
+	int changed = fabric_rebuild(f, f->genctr);
+	if (changed >= 0 && listeners && !(changed & FABRIC_LOG70)) {
+		f->genctr++;
+		changed |= FABRIC_LOG70;
+	}
+	return changed;
 }

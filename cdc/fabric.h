@@ -1,28 +1,84 @@
-/* fabric.h - the fabric model as hosts see it: the discovery log entries of every
- * subsystem port and referral, and the generation counter. Pure: no sockets, no SQL.
- * Today the entries come from the configuration file; every change bumps GENCTR. */
+/* fabric.h - the fabric model in memory: entities, host registrations, the records of
+ * log 70h (from the configuration and from registrations), who is connected, and the
+ * generation counters. Pure: no sockets, no SQL. The registry changes it, after the store. */
 #ifndef CDC_FABRIC_H
 #define CDC_FABRIC_H
 
 #include <nvme/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
+#include "model.h"
+
+/* Which logs a change touched. */
+enum fabric_changed {
+	FABRIC_LOG70 = 1 << 0,
+	FABRIC_LOG71 = 1 << 1,
+};
+
+struct conn_count {
+	char nqn[CDC_NQN_MAX + 1];
+	unsigned int n;
+};
 
 struct fabric {
-	uint64_t genctr;
-	struct nvmf_disc_log_entry *entries; /* subsystem ports, then referrals: log order */
+	uint64_t genctr;  /* log 70h as served */
+	uint64_t hgenctr; /* log 71h */
+
+	struct entity *ents;
+	size_t nents, ents_cap;
+	struct host_rec *hosts;
+	size_t nhosts, hosts_cap;
+	struct log_rec *recs; /* registered: DIM, pull, admin */
+	size_t nrecs, recs_cap;
+	struct log_rec *cfg_recs; /* from the configuration file */
+	size_t ncfg;
+	struct conn_count *conns; /* NQNs with live associations: NCC is their absence */
+	size_t nconns, conns_cap;
+
+	/* What hosts read, rebuilt by fabric_rebuild(). */
+	struct nvmf_disc_log_entry *entries; /* log 70h body: config records, then registered */
 	size_t nentries;
+	uint8_t *hostlog; /* log 71h entries, back to back */
+	size_t hostlog_len, nhostlog;
+
 	char listen_key[CDC_MAX_LISTEN * 64]; /* the listeners the self entries describe */
 };
 
 void fabric_init(struct fabric *f);
+void fabric_free(struct fabric *f);
 
-/* Replace what the configuration contributes. Returns 1 when the log hosts read changed
- * (GENCTR was bumped), 0 when it is the same, -ENOMEM. */
+/* Replace what the configuration contributes and rebuild. Returns the FABRIC_LOG* bits of
+ * what changed (GENCTR already bumped), or -ENOMEM. */
 int fabric_apply_config(struct fabric *f, const struct cdc_config *cfg);
 
-void fabric_free(struct fabric *f);
+/* Record operations; the caller rebuilds once after a batch. -ENOMEM on allocation. */
+struct entity *fabric_entity_find(struct fabric *f, const char *nqn);
+int fabric_entity_put(struct fabric *f, const struct entity *e);
+void fabric_entity_del(struct fabric *f, const char *nqn); /* with its hosts and records */
+struct host_rec *fabric_host_find(struct fabric *f, const struct host_rec *key);
+int fabric_host_put(struct fabric *f, const struct host_rec *h);
+bool fabric_host_del(struct fabric *f, const struct host_rec *key);
+struct log_rec *fabric_rec_find(struct fabric *f, const struct log_rec *key);
+int fabric_rec_put(struct fabric *f, const struct log_rec *r);
+bool fabric_rec_del(struct fabric *f, const struct log_rec *key);
+size_t fabric_rec_count(const struct fabric *f, const char *owner);
+bool fabric_rec_key_equal(const struct log_rec *a, const struct log_rec *b);
+bool fabric_host_key_equal(const struct host_rec *a, const struct host_rec *b);
+
+/* A live association of nqn came (delta +1) or went (-1). */
+int fabric_conn(struct fabric *f, const char *nqn, int delta);
+bool fabric_connected(const struct fabric *f, const char *nqn);
+
+/* Rebuild what hosts read; bump the counter of every log whose bytes changed, to at least
+ * floor + 1 for log 70h (the persisted GENCTR never goes backwards). Returns FABRIC_LOG*
+ * bits, or -ENOMEM (then the old logs stay). */
+int fabric_rebuild(struct fabric *f, uint64_t floor);
+
+/* Log 71h entry layout (TP8010 Host Discovery log, protocol.md 7.2). */
+#define HOSTLOG_ENTRY_FIXED 1024
+#define HOSTLOG_EXAT_OFF    1032
 
 #endif

@@ -170,8 +170,14 @@ static void aen_complete_cb(void *arg, uint16_t cid, uint32_t dw0)
 	send_rsp(q, cid, &cqe);
 }
 
+static void complete_cb(void *arg, uint16_t cid, uint16_t status)
+{
+	send_status(arg, cid, status);
+}
+
 static const struct disc_ctrl_ops queue_ctrl_ops = {
 	.aen_complete = aen_complete_cb,
+	.complete = complete_cb,
 };
 
 static void queue_exec(struct queue *q, const struct nvme_sqe *sqe, const uint8_t *data,

@@ -1,268 +1,15 @@
 /* test_daemon.c - integration tests: the real cdcd on a free loopback port with a
  * temporary state directory, driven over NVMe/TCP by the userspace host (cdc/nvmf_host).
  * Every test starts and stops its own daemon. */
-#include <arpa/inet.h>
 #include <check.h>
-#include <errno.h>
-#include <event2/event.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <nvme/types.h>
+#include <endian.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "nvmf_host.h"
-#include "nvmf_tcp.h"
-
-#define HOSTNQN "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-4333-8444-555555555555"
-#define CDC_NQN "nqn.2014-08.org.example:cdc:test"
-#define SUB1	"nqn.2014-08.org.example:storage1"
-#define SUB2	"nqn.2014-08.org.example:storage2"
-
-static struct {
-	char dir[64];
-	char conf[128];
-	char log[128];
-	pid_t pid;
-	uint16_t port;
-	struct event_base *base;
-} t;
-
-static uint16_t free_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
-
-static void write_config(const char *extra)
-{
-	FILE *f = fopen(t.conf, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fprintf(f,
-		"[global]\nlisten = 127.0.0.1:%u\nlisten = [::1]:%u\nnqn = %s\n"
-		"idle-timeout = 2\nicreq-timeout = 1\n\n"
-		"[subsystem " SUB1 "]\n"
-		"port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;portid=1\n"
-		"port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.11;trsvcid=4420;portid=2\n\n"
-		"[referral]\nentry = trtype=tcp;adrfam=ipv4;traddr=192.0.2.50;trsvcid=8009\n%s",
-		t.port, t.port, CDC_NQN, extra ? extra : "");
-	fclose(f);
-}
-
-static int log_count(const char *needle)
-{
-	static char buf[1 << 20];
-	FILE *f = fopen(t.log, "r");
-	int n = 0;
-
-	if (!f)
-		return 0;
-	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[len] = 0;
-	for (const char *p = buf; (p = strstr(p, needle)); p++)
-		n++;
-	return n;
-}
-
-static bool log_contains(const char *needle)
-{
-	return log_count(needle) > 0;
-}
-
-static void start_daemon(void)
-{
-	const char *cdcd = getenv("CDCD");
-
-	snprintf(t.dir, sizeof(t.dir), "/tmp/cdc-test.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(t.dir));
-	snprintf(t.conf, sizeof(t.conf), "%s/cdcd.conf", t.dir);
-	snprintf(t.log, sizeof(t.log), "%s/cdcd.log", t.dir);
-	t.port = free_port();
-	write_config(NULL);
-	t.pid = fork();
-	ck_assert_int_ge(t.pid, 0);
-	if (t.pid == 0) {
-		char state[128];
-		snprintf(state, sizeof(state), "%s/state", t.dir);
-		freopen(t.log, "w", stderr);
-		execl(cdcd ? cdcd : "./cdcd", "cdcd", "--foreground", "--config", t.conf,
-		      "--state-dir", state, "--log-level", "debug", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 100 && !log_contains("serving"); i++)
-		usleep(20000);
-	ck_assert_msg(log_contains("serving"), "cdcd did not start");
-	t.base = event_base_new();
-}
-
-static void stop_daemon(void)
-{
-	int status;
-
-	if (t.base)
-		event_base_free(t.base);
-	t.base = NULL;
-	if (t.pid > 0) {
-		kill(t.pid, SIGTERM);
-		waitpid(t.pid, &status, 0);
-	}
-	/* A clean stop; under the sanitizers a leak or an error also ends up here. */
-	bool clean = t.pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	if (!clean) {
-		char cmd[160];
-		snprintf(cmd, sizeof(cmd), "cat %s >&2", t.log);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cannot show %s\n", t.log);
-	}
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", t.dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", t.dir);
-	ck_assert_msg(clean, "cdcd did not stop cleanly (status %d)", status);
-}
-
-/* ---- running the loop until something happened ---- */
-
-static void flag_timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	*(bool *)arg = true;
-}
-
-/* Run the loop until *done or ms elapsed; returns *done. */
-static bool run_until(bool *done, int ms)
-{
-	bool expired = false;
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-	struct event *ev = evtimer_new(t.base, flag_timeout_cb, &expired);
-
-	evtimer_add(ev, &tv);
-	while (!*done && !expired)
-		event_base_loop(t.base, EVLOOP_ONCE);
-	event_free(ev);
-	return *done;
-}
-
-struct result {
-	bool done;
-	int err;
-	struct nvme_cqe cqe;
-	uint8_t data[8192];
-	uint32_t len;
-};
-
-static void result_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
-		      uint32_t len, void *arg)
-{
-	struct result *r = arg;
-
-	(void)h;
-	r->done = true;
-	r->err = err;
-	if (cqe)
-		r->cqe = *cqe;
-	r->len = len < sizeof(r->data) ? len : sizeof(r->data);
-	if (data && r->len)
-		memcpy(r->data, data, r->len);
-}
-
-static struct sockaddr_in addr4(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_port = htons(t.port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	return sa;
-}
-
-static struct nvmf_host *host_connect_opts(struct nvmf_host_opts opts, struct result *r)
-{
-	struct sockaddr_in sa = addr4();
-	struct nvmf_host *h = nvmf_host_new(t.base, &opts);
-
-	ck_assert_ptr_nonnull(h);
-	ck_assert_int_eq(nvmf_host_connect(h, (struct sockaddr *)&sa, sizeof(sa), result_cb, r), 0);
-	ck_assert(run_until(&r->done, 5000));
-	return h;
-}
-
-static struct nvmf_host *host_connect(uint32_t kato_ms)
-{
-	struct nvmf_host_opts opts = {.hostnqn = HOSTNQN, .kato_ms = kato_ms};
-	struct result r = {0};
-	struct nvmf_host *h = host_connect_opts(opts, &r);
-
-	ck_assert_int_eq(r.err, 0);
-	ck_assert_int_eq(r.cqe.status, 0);
-	return h;
-}
-
-struct log_result {
-	bool done;
-	int err;
-	uint16_t status;
-	uint8_t *log;
-	size_t len;
-};
-
-static void log_cb(struct nvmf_host *h, int err, uint16_t status, const uint8_t *log, size_t len,
-		   void *arg)
-{
-	struct log_result *r = arg;
-
-	(void)h;
-	r->done = true;
-	r->err = err;
-	r->status = status;
-	if (log) {
-		r->log = malloc(len);
-		memcpy(r->log, log, len);
-		r->len = len;
-	}
-}
-
-static struct log_result read_disc_log(struct nvmf_host *h)
-{
-	struct log_result r = {0};
-
-	ck_assert_int_eq(nvmf_host_disc_log(h, log_cb, &r), 0);
-	ck_assert(run_until(&r.done, 5000));
-	ck_assert_int_eq(r.err, 0);
-	ck_assert_int_eq(r.status, 0);
-	return r;
-}
-
-static const struct nvmf_disc_log_entry *entry(const struct log_result *r, size_t i)
-{
-	return (const struct nvmf_disc_log_entry *)(r->log + 1024 + i * 1024);
-}
-
-static bool host_closed(struct nvmf_host *h, int ms)
-{
-	struct result r = {0};
-
-	/* A Keep Alive that never completes means the connection is gone. */
-	if (nvmf_host_keep_alive(h, result_cb, &r) < 0)
-		return true;
-	run_until(&r.done, ms);
-	return r.done && r.err != 0;
-}
-
-/* ---- tests ---- */
+#include "testlib.h"
 
 START_TEST(discovery_log_lists_self_then_ports_then_referral)
 {
@@ -406,8 +153,6 @@ START_TEST(data_larger_than_a_capsule_arrives_by_r2t)
 }
 END_TEST
 
-static void reload_with(const char *extra);
-
 START_TEST(log_larger_than_one_c2hdata_pdu_arrives_split)
 {
 	/* 160 ports: a 161 KiB log, more than one C2HData PDU carries. */
@@ -441,27 +186,6 @@ START_TEST(log_larger_than_one_c2hdata_pdu_arrives_split)
 	nvmf_host_free(h);
 }
 END_TEST
-
-static void aer_submit(struct nvmf_host *h, struct result *aer)
-{
-	memset(aer, 0, sizeof(*aer));
-	ck_assert_int_eq(nvmf_host_aer(h, result_cb, aer), 0);
-}
-
-/* Rewrite the configuration, SIGHUP, and wait until the daemon has dealt with it. */
-static void reload_with(const char *extra)
-{
-	int done = log_count("configuration reloaded") + log_count("keeping the running");
-
-	write_config(extra);
-	kill(t.pid, SIGHUP);
-	for (int i = 0; i < 250; i++) {
-		if (log_count("configuration reloaded") + log_count("keeping the running") > done)
-			return;
-		usleep(20000);
-	}
-	ck_abort_msg("cdcd did not finish the reload");
-}
 
 START_TEST(reload_sends_one_aen_until_the_log_is_read)
 {
@@ -566,34 +290,6 @@ START_TEST(idle_one_shot_session_is_reaped_after_idle_timeout)
 END_TEST
 
 /* ---- raw sockets for what a well-behaved host never sends ---- */
-
-static int raw_connect(void)
-{
-	struct sockaddr_in sa = addr4();
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct timeval tv = {5, 0};
-
-	ck_assert_int_ge(fd, 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	return fd;
-}
-
-/* Reads one C2HTermReq and then EOF; returns its FES. */
-static int read_termreq(int fd)
-{
-	uint8_t buf[256];
-	size_t got = 0;
-	ssize_t n;
-
-	while ((n = read(fd, buf + got, sizeof(buf) - got)) > 0)
-		got += (size_t)n;
-	ck_assert_int_eq(n, 0); /* the controller closed the connection */
-	ck_assert_uint_ge(got, 24);
-	ck_assert_uint_eq(buf[0], NVME_TCP_C2H_TERM);
-	ck_assert_uint_eq(get_le32(buf + 4), got);
-	return get_le16(buf + 8);
-}
 
 START_TEST(pdu_before_icreq_gets_sequence_error_termreq)
 {

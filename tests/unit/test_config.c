@@ -75,8 +75,9 @@ static bool configs_equal(const struct cdc_config *a, const struct cdc_config *b
 	if (a->nlisten != b->nlisten || strcmp(a->state_dir, b->state_dir) ||
 	    strcmp(a->nqn, b->nqn) || a->idle_timeout != b->idle_timeout ||
 	    a->icreq_timeout != b->icreq_timeout || a->max_connections != b->max_connections ||
-	    a->log_level != b->log_level || a->nsubsys != b->nsubsys ||
-	    a->nreferrals != b->nreferrals)
+	    a->max_registrations_per_entity != b->max_registrations_per_entity ||
+	    a->max_registrations != b->max_registrations || a->log_level != b->log_level ||
+	    a->nsubsys != b->nsubsys || a->nreferrals != b->nreferrals)
 		return false;
 	for (i = 0; i < a->nlisten; i++)
 		if (strcmp(a->listen[i].text, b->listen[i].text) ||

@@ -1,0 +1,721 @@
+/* registry.c - the mutation path. Requests queue up during a loop turn; one deferred flush
+ * stages them all (model changes recorded with their undo, store writes in one transaction),
+ * persists the next GENCTR, commits, and only then rebuilds the logs, sends AENs and
+ * completes the commands. A failed commit undoes the model and fails the batch: nothing
+ * acknowledged was lost, nothing lost was acknowledged. */
+#include "registry.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "log.h"
+
+enum req_kind { REQ_DIM, REQ_CONNECT, REQ_DISCONNECT };
+
+struct reg_req {
+	TAILQ_ENTRY(reg_req) link;
+	enum req_kind kind;
+	struct disc_ctrl *ctrl; /* NULL once the association went away */
+	uint16_t cid;
+	struct dim_request dim;
+	char hostnqn[CDC_NQN_MAX + 1];
+	char peer[CDC_TRADDR_MAX + 1];
+	uint8_t adrfam;
+	uint8_t hostid[16];
+	uint16_t status;
+};
+
+/* An NQN that has a live association through ctrl (its host NQN or an EID it registered). */
+struct live {
+	struct disc_ctrl *ctrl;
+	char nqn[CDC_NQN_MAX + 1];
+};
+
+enum undo_kind { U_ENT_PUT, U_ENT_DEL, U_HOST_PUT, U_HOST_DEL, U_REC_PUT, U_REC_DEL };
+
+struct undo {
+	enum undo_kind kind;
+	union {
+		struct entity ent;
+		struct host_rec host;
+		struct log_rec rec;
+	} u;
+};
+
+struct registry {
+	struct event_base *base;
+	struct event *flush_ev;
+	struct store *store;
+	struct fabric *fabric;
+	struct disc_svc *svc;
+	struct registry_limits lim;
+	TAILQ_HEAD(, reg_req) pending;
+	uint64_t genctr_stored;
+	struct live *live;
+	size_t nlive, live_cap;
+	struct undo *undo;
+	size_t nundo, undo_cap;
+	bool batch_ok;
+	struct ratelimit rl;
+};
+
+/* ---- staging: model changes with their undo, store writes ---- */
+
+static int undo_push(struct registry *r, enum undo_kind kind, const void *rec, size_t len)
+{
+	if (r->nundo == r->undo_cap) {
+		size_t cap = r->undo_cap ? r->undo_cap * 2 : 64;
+		struct undo *u = realloc(r->undo, cap * sizeof(*u));
+		if (!u)
+			return -ENOMEM;
+		r->undo = u;
+		r->undo_cap = cap;
+	}
+	r->undo[r->nundo].kind = kind;
+	memcpy(&r->undo[r->nundo].u, rec, len);
+	r->nundo++;
+	return 0;
+}
+
+/* Undo in reverse order: each entry restores what was there before one change. */
+static void undo_all(struct registry *r)
+{
+	while (r->nundo) {
+		struct undo *u = &r->undo[--r->nundo];
+		switch (u->kind) {
+		case U_ENT_PUT:
+			fabric_entity_put(r->fabric, &u->u.ent);
+			break;
+		case U_ENT_DEL:
+			fabric_entity_del(r->fabric, u->u.ent.nqn);
+			break;
+		case U_HOST_PUT:
+			fabric_host_put(r->fabric, &u->u.host);
+			break;
+		case U_HOST_DEL:
+			fabric_host_del(r->fabric, &u->u.host);
+			break;
+		case U_REC_PUT:
+			fabric_rec_put(r->fabric, &u->u.rec);
+			break;
+		case U_REC_DEL:
+			fabric_rec_del(r->fabric, &u->u.rec);
+			break;
+		}
+	}
+}
+
+static int stage_entity(struct registry *r, const struct entity *e)
+{
+	const struct entity *old = fabric_entity_find(r->fabric, e->nqn);
+	int err = old ? undo_push(r, U_ENT_PUT, old, sizeof(*old))
+		      : undo_push(r, U_ENT_DEL, e, sizeof(*e));
+
+	if (!err)
+		err = fabric_entity_put(r->fabric, e);
+	return err ? err : store_entity_put(r->store, e);
+}
+
+static int stage_host_put(struct registry *r, const struct host_rec *h)
+{
+	const struct host_rec *old = fabric_host_find(r->fabric, h);
+	int err = old ? undo_push(r, U_HOST_PUT, old, sizeof(*old))
+		      : undo_push(r, U_HOST_DEL, h, sizeof(*h));
+
+	if (!err)
+		err = fabric_host_put(r->fabric, h);
+	return err ? err : store_host_put(r->store, h);
+}
+
+static int stage_host_del(struct registry *r, const struct host_rec *key)
+{
+	const struct host_rec *old = fabric_host_find(r->fabric, key);
+
+	if (!old)
+		return 0;
+	struct host_rec copy = *old;
+	int err = undo_push(r, U_HOST_PUT, &copy, sizeof(copy));
+	if (err)
+		return err;
+	fabric_host_del(r->fabric, &copy);
+	err = store_host_del(r->store, &copy);
+	return err == -ENOENT ? 0 : err;
+}
+
+static int stage_rec_put(struct registry *r, const struct log_rec *rec)
+{
+	const struct log_rec *old = fabric_rec_find(r->fabric, rec);
+	int err = old ? undo_push(r, U_REC_PUT, old, sizeof(*old))
+		      : undo_push(r, U_REC_DEL, rec, sizeof(*rec));
+
+	if (!err)
+		err = fabric_rec_put(r->fabric, rec);
+	return err ? err : store_rec_put(r->store, rec);
+}
+
+static int stage_rec_del(struct registry *r, const struct log_rec *key)
+{
+	const struct log_rec *old = fabric_rec_find(r->fabric, key);
+
+	if (!old)
+		return 0;
+	struct log_rec copy = *old;
+	int err = undo_push(r, U_REC_PUT, &copy, sizeof(copy));
+	if (err)
+		return err;
+	fabric_rec_del(r->fabric, &copy);
+	err = store_rec_del(r->store, &copy);
+	return err == -ENOENT ? 0 : err;
+}
+
+/* ---- live associations (NCC) ---- */
+
+static bool live_has(const struct registry *r, const struct disc_ctrl *ctrl, const char *nqn)
+{
+	for (size_t i = 0; i < r->nlive; i++)
+		if (r->live[i].ctrl == ctrl && !strcmp(r->live[i].nqn, nqn))
+			return true;
+	return false;
+}
+
+static int live_add(struct registry *r, struct disc_ctrl *ctrl, const char *nqn)
+{
+	if (!ctrl || live_has(r, ctrl, nqn))
+		return 0;
+	if (r->nlive == r->live_cap) {
+		size_t cap = r->live_cap ? r->live_cap * 2 : 64;
+		struct live *l = realloc(r->live, cap * sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		r->live = l;
+		r->live_cap = cap;
+	}
+	r->live[r->nlive].ctrl = ctrl;
+	snprintf(r->live[r->nlive].nqn, sizeof(r->live[0].nqn), "%s", nqn);
+	r->nlive++;
+	return fabric_conn(r->fabric, nqn, +1);
+}
+
+/* Returns whether log 70h may change: an NQN that owns records lost an association. */
+static bool live_drop(struct registry *r, const struct disc_ctrl *ctrl)
+{
+	bool owner = false;
+
+	for (size_t i = 0; i < r->nlive;) {
+		if (r->live[i].ctrl != ctrl) {
+			i++;
+			continue;
+		}
+		owner |= fabric_rec_count(r->fabric, r->live[i].nqn) > 0;
+		fabric_conn(r->fabric, r->live[i].nqn, -1);
+		r->live[i] = r->live[--r->nlive];
+	}
+	return owner;
+}
+
+/* ---- requests ---- */
+
+static uint16_t status_of_errno(int err)
+{
+	/* Insufficient Discovery Resources may clear up (no DNR); the store's troubles too. */
+	if (err == -ENOSPC)
+		return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INSUFFICIENT_DISC_RES, false);
+	return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+}
+
+static const uint16_t SC_INVALID_DISC_INFO =
+	NVME_SCT_CMD_SPECIFIC << 8 | NVME_SC_INVALID_DISCOVERY_INFO | NVME_SC_DNR;
+
+/* Only the association that registered an entity (same EID, same host NQN) may change it. */
+static bool may_change(const struct registry *r, const struct reg_req *q)
+{
+	const struct entity *e = fabric_entity_find(r->fabric, q->dim.entity.nqn);
+
+	return !e || !e->regnqn[0] || !strcmp(e->regnqn, q->hostnqn);
+}
+
+static void entry_fill_peer(struct reg_req *q, struct dim_entry *de)
+{
+	if (!de->traddr_from_peer)
+		return;
+	snprintf(de->host.traddr, sizeof(de->host.traddr), "%s", q->peer);
+	de->host.adrfam = q->adrfam;
+}
+
+static int stage_register_entity(struct registry *r, struct reg_req *q)
+{
+	struct entity e = q->dim.entity;
+	const struct entity *old = fabric_entity_find(r->fabric, e.nqn);
+	int64_t now = time(NULL);
+
+	e.source = REG_DIM;
+	snprintf(e.regnqn, sizeof(e.regnqn), "%s", q->hostnqn);
+	e.first_seen = old ? old->first_seen : now;
+	e.last_seen = now;
+	return stage_entity(r, &e);
+}
+
+/* Registered records of nqn (or of everyone): what the limits count. A host that merely
+ * connected is not a registration of its own doing. */
+static size_t registered(const struct registry *r, const char *nqn)
+{
+	size_t n = nqn ? fabric_rec_count(r->fabric, nqn) : r->fabric->nrecs;
+
+	for (size_t i = 0; i < r->fabric->nhosts; i++) {
+		const struct host_rec *h = &r->fabric->hosts[i];
+		n += h->source != REG_IMPLICIT && (!nqn || !strcmp(h->hostnqn, nqn));
+	}
+	return n;
+}
+
+static int stage_entry_put(struct registry *r, struct reg_req *q, struct dim_entry *de)
+{
+	entry_fill_peer(q, de);
+	if (de->is_host) {
+		de->host.source = REG_DIM;
+		return stage_host_put(r, &de->host);
+	}
+	de->rec.source = REG_DIM;
+	snprintf(de->rec.owner, sizeof(de->rec.owner), "%s", q->dim.entity.nqn);
+	return stage_rec_put(r, &de->rec);
+}
+
+/* The registered record that entry de names under the request's EKTYPE, if any. */
+static bool entry_find(struct registry *r, struct reg_req *q, struct dim_entry *de, void *out)
+{
+	entry_fill_peer(q, de);
+	if (de->is_host) {
+		const struct host_rec *h = fabric_host_find(r->fabric, &de->host);
+		if (h)
+			memcpy(out, h, sizeof(*h));
+		return h != NULL;
+	}
+	snprintf(de->rec.owner, sizeof(de->rec.owner), "%s", q->dim.entity.nqn);
+	for (size_t i = 0; i < r->fabric->nrecs; i++) {
+		const struct log_rec *rec = &r->fabric->recs[i];
+		if (!strcmp(rec->owner, de->rec.owner) &&
+		    dim_rec_key_match(q->dim.ektype, rec, &de->rec)) {
+			memcpy(out, rec, sizeof(*rec));
+			return true;
+		}
+	}
+	return false;
+}
+
+static int stage_entry_del(struct registry *r, struct reg_req *q, struct dim_entry *de)
+{
+	union {
+		struct host_rec h;
+		struct log_rec rec;
+	} found;
+
+	if (!entry_find(r, q, de, &found))
+		return 0;
+	return de->is_host ? stage_host_del(r, &found.h) : stage_rec_del(r, &found.rec);
+}
+
+static uint16_t check_limits(struct registry *r, const struct reg_req *q)
+{
+	size_t mine = registered(r, q->dim.entity.nqn);
+	size_t total = registered(r, NULL);
+	size_t added = 0;
+
+	/* Registering again what is already there replaces it: only new keys count. */
+	for (size_t i = 0; i < q->dim.nument; i++) {
+		struct dim_entry de = q->dim.entries[i];
+		if (de.is_host) {
+			added += !fabric_host_find(r->fabric, &de.host) || de.traddr_from_peer;
+			continue;
+		}
+		snprintf(de.rec.owner, sizeof(de.rec.owner), "%s", q->dim.entity.nqn);
+		added += !fabric_rec_find(r->fabric, &de.rec);
+	}
+	if (mine + added > r->lim.max_per_entity || total + added > r->lim.max_total)
+		return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INSUFFICIENT_DISC_RES, false);
+	return 0;
+}
+
+/* Returns the NVMe status for the request; a negative errno only for store trouble. */
+static int stage_dim(struct registry *r, struct reg_req *q)
+{
+	struct dim_request *d = &q->dim;
+	int err = 0;
+
+	if (!may_change(r, q)) {
+		log_ratelimited(&r->rl, LOG_WARNING,
+				"DIM from %s (%s) refused: %s belongs to another host", q->hostnqn,
+				q->peer, d->entity.nqn);
+		return SC_INVALID_DISC_INFO;
+	}
+	switch (d->tas) {
+	case NVMF_DIM_TAS_REGISTER: {
+		uint16_t st = check_limits(r, q);
+		if (st)
+			return st;
+		err = stage_register_entity(r, q);
+		for (size_t i = 0; !err && i < d->nument; i++)
+			err = stage_entry_put(r, q, &d->entries[i]);
+		break;
+	}
+	case NVMF_DIM_TAS_DEREGISTER:
+		for (size_t i = 0; !err && i < d->nument; i++)
+			err = stage_entry_del(r, q, &d->entries[i]);
+		break;
+	case NVMF_DIM_TAS_UPDATE: {
+		union {
+			struct host_rec h;
+			struct log_rec rec;
+		} found;
+		if (!entry_find(r, q, &d->entries[0], &found))
+			return SC_INVALID_DISC_INFO;
+		err = d->entries[0].is_host ? stage_host_del(r, &found.h)
+					    : stage_rec_del(r, &found.rec);
+		if (!err)
+			err = stage_entry_put(r, q, &d->entries[1]);
+		break;
+	}
+	}
+	if (!err)
+		err = live_add(r, q->ctrl, d->entity.nqn);
+	return err;
+}
+
+static int stage_connect(struct registry *r, struct reg_req *q)
+{
+	/* Implicit registration: a host that connects is known, registered or not. */
+	struct host_rec h = {
+		.source = REG_IMPLICIT, .trtype = NVMF_TRTYPE_TCP, .adrfam = q->adrfam};
+	int err = 0;
+
+	snprintf(h.hostnqn, sizeof(h.hostnqn), "%s", q->hostnqn);
+	snprintf(h.traddr, sizeof(h.traddr), "%s", q->peer);
+	memcpy(h.hostid, q->hostid, sizeof(h.hostid));
+	if (!fabric_entity_find(r->fabric, q->hostnqn)) {
+		int64_t now = time(NULL);
+		struct entity e = {.etype = NVMF_DIM_ETYPE_HOST,
+				   .source = REG_IMPLICIT,
+				   .first_seen = now,
+				   .last_seen = now};
+		snprintf(e.nqn, sizeof(e.nqn), "%s", q->hostnqn);
+		err = stage_entity(r, &e);
+	}
+	bool known = false;
+	for (size_t i = 0; i < r->fabric->nhosts && !known; i++)
+		known = !strcmp(r->fabric->hosts[i].hostnqn, q->hostnqn);
+	if (!err && !known)
+		err = stage_host_put(r, &h);
+	if (!err)
+		err = live_add(r, q->ctrl, q->hostnqn);
+	return err;
+}
+
+static const char *tas_name(uint8_t tas)
+{
+	static const char *const names[] = {"register", "deregister", "update"};
+
+	return tas < 3 ? names[tas] : "?";
+}
+
+/* Stages one request; *dirty learns whether log 70h may change (GENCTR to persist). */
+static int stage(struct registry *r, struct reg_req *q, int64_t now, bool *dirty)
+{
+	char detail[512];
+	int rc;
+
+	switch (q->kind) {
+	case REQ_DIM:
+		rc = stage_dim(r, q);
+		if (rc > 0) {
+			q->status = (uint16_t)rc;
+			return 0;
+		}
+		if (rc == 0) {
+			*dirty = true;
+			snprintf(detail, sizeof(detail), "%s: %zu %s entries", q->dim.entity.nqn,
+				 q->dim.nument,
+				 q->dim.etype == NVMF_DIM_ETYPE_DDC ? "subsystem" : "host");
+			rc = store_journal_add(r->store, now, q->hostnqn, q->peer,
+					       tas_name(q->dim.tas), detail);
+		}
+		return rc;
+	case REQ_CONNECT:
+		*dirty |= fabric_rec_count(r->fabric, q->hostnqn) > 0;
+		return stage_connect(r, q);
+	case REQ_DISCONNECT:
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- the flush ---- */
+
+static void complete(struct reg_req *q)
+{
+	if (q->kind == REQ_DIM && q->ctrl)
+		disc_ctrl_complete(q->ctrl, q->cid, q->status);
+	if (q->kind == REQ_DIM && q->status == 0)
+		log_info("DIM %s from %s (%s): %s, %zu entries", tas_name(q->dim.tas), q->hostnqn,
+			 q->peer, q->dim.entity.nqn, q->dim.nument);
+	dim_request_free(&q->dim);
+	free(q);
+}
+
+static void notify(struct registry *r, int changed)
+{
+	if (changed & FABRIC_LOG70) {
+		log_info("discovery log changed: GENCTR %llu, %zu entries",
+			 (unsigned long long)r->fabric->genctr, r->fabric->nentries);
+		disc_svc_log_changed(r->svc);
+	}
+	if (changed & FABRIC_LOG71)
+		disc_svc_hostlog_changed(r->svc);
+}
+
+/* Persist a GENCTR the model moved to on its own (configuration, recovery). */
+static void persist_genctr(struct registry *r)
+{
+	if (r->fabric->genctr <= r->genctr_stored)
+		return;
+	int err = store_begin(r->store);
+	if (!err)
+		err = store_genctr_set(r->store, r->fabric->genctr);
+	if (!err)
+		err = store_commit(r->store);
+	if (err) {
+		store_rollback(r->store);
+		log_ratelimited(&r->rl, LOG_ERR, "store: cannot persist GENCTR %llu: %s (%s)",
+				(unsigned long long)r->fabric->genctr, strerror(-err),
+				store_errmsg(r->store));
+		return;
+	}
+	r->genctr_stored = r->fabric->genctr;
+}
+
+static void fail_batch(struct registry *r, struct reg_req *first, int err, int n)
+{
+	log_ratelimited(&r->rl, LOG_ERR, "store: %s (%s); %d requests failed", strerror(-err),
+			store_errmsg(r->store), n);
+	store_rollback(r->store);
+	undo_all(r);
+	for (struct reg_req *q = first; q; q = TAILQ_NEXT(q, link))
+		if (q->kind == REQ_DIM && !q->status)
+			q->status = status_of_errno(err);
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct registry *r = arg;
+	TAILQ_HEAD(, reg_req) batch = TAILQ_HEAD_INITIALIZER(batch);
+	struct reg_req *q;
+	int64_t now = time(NULL);
+	bool dirty = false;
+	int err, n = 0;
+
+	(void)fd;
+	(void)what;
+	TAILQ_CONCAT(&batch, &r->pending, link);
+	/* Associations that went away are facts, not requests: they need no commit. */
+	TAILQ_FOREACH (q, &batch, link)
+		if (q->kind == REQ_DISCONNECT)
+			dirty |= live_drop(r, q->ctrl);
+
+	uint64_t g =
+		(r->fabric->genctr > r->genctr_stored ? r->fabric->genctr : r->genctr_stored) + 1;
+	err = store_begin(r->store);
+	TAILQ_FOREACH (q, &batch, link) {
+		if (err)
+			break;
+		/* A request whose association left in the meantime still applies: it was sent. */
+		err = stage(r, q, now, &dirty);
+		n++;
+	}
+	/* Persisted before anyone can see it: after a crash GENCTR resumes above it. */
+	if (!err && dirty)
+		err = store_genctr_set(r->store, g);
+	if (!err)
+		err = store_commit(r->store);
+	if (err) {
+		fail_batch(r, TAILQ_FIRST(&batch), err, n);
+	} else {
+		r->nundo = 0;
+		if (dirty)
+			r->genctr_stored = g;
+	}
+	int changed = fabric_rebuild(r->fabric, dirty && !err ? g - 1 : r->genctr_stored);
+	persist_genctr(r);
+	if (changed > 0)
+		notify(r, changed);
+	while ((q = TAILQ_FIRST(&batch))) {
+		TAILQ_REMOVE(&batch, q, link);
+		complete(q);
+	}
+}
+
+static void submit(struct registry *r, struct reg_req *q)
+{
+	bool idle = TAILQ_EMPTY(&r->pending);
+
+	TAILQ_INSERT_TAIL(&r->pending, q, link);
+	if (idle)
+		event_active(r->flush_ev, EV_TIMEOUT, 0);
+}
+
+/* ---- hooks for the discovery controllers ---- */
+
+static struct reg_req *req_new(enum req_kind kind, struct disc_ctrl *ctrl)
+{
+	struct reg_req *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return NULL;
+	q->kind = kind;
+	q->ctrl = ctrl;
+	snprintf(q->hostnqn, sizeof(q->hostnqn), "%s", disc_ctrl_hostnqn(ctrl));
+	snprintf(q->peer, sizeof(q->peer), "%s", disc_ctrl_peer(ctrl, &q->adrfam));
+	memcpy(q->hostid, disc_ctrl_hostid(ctrl), sizeof(q->hostid));
+	return q;
+}
+
+static int hook_dim(void *arg, struct disc_ctrl *ctrl, uint16_t cid, struct dim_request *dim)
+{
+	struct registry *r = arg;
+	struct reg_req *q = req_new(REQ_DIM, ctrl);
+
+	if (!q)
+		return -ENOMEM;
+	q->cid = cid;
+	q->dim = *dim; /* the request's entries now belong to q */
+	memset(dim, 0, sizeof(*dim));
+	submit(r, q);
+	return 0;
+}
+
+static void hook_connected(void *arg, struct disc_ctrl *ctrl)
+{
+	struct reg_req *q = req_new(REQ_CONNECT, ctrl);
+
+	if (q)
+		submit(arg, q);
+}
+
+static void hook_disconnected(void *arg, struct disc_ctrl *ctrl)
+{
+	struct registry *r = arg;
+	struct reg_req *q;
+
+	/* Nobody is left to complete: cancel, but let the requests themselves go through. */
+	TAILQ_FOREACH (q, &r->pending, link)
+		if (q->ctrl == ctrl)
+			q->ctrl = NULL;
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		live_drop(r, ctrl); /* the logs catch up at the next change */
+		return;
+	}
+	q->kind = REQ_DISCONNECT;
+	q->ctrl = ctrl; /* only compared, never used: the association is gone */
+	submit(r, q);
+}
+
+const struct disc_registry_ops registry_ctrl_ops = {
+	.dim = hook_dim,
+	.connected = hook_connected,
+	.disconnected = hook_disconnected,
+};
+
+/* ---- life cycle ---- */
+
+struct registry *registry_new(struct event_base *base, struct store *store, struct fabric *f,
+			      struct disc_svc *svc, const struct registry_limits *lim)
+{
+	struct registry *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->base = base;
+	r->store = store;
+	r->fabric = f;
+	r->svc = svc;
+	r->lim = *lim;
+	r->rl = (struct ratelimit)RATELIMIT_INIT(5, 10);
+	TAILQ_INIT(&r->pending);
+	r->flush_ev = event_new(base, -1, 0, flush_cb, r);
+	if (!r->flush_ev) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void registry_free(struct registry *r)
+{
+	struct reg_req *q;
+
+	if (!r)
+		return;
+	if (!TAILQ_EMPTY(&r->pending))
+		flush_cb(-1, 0, r);
+	while ((q = TAILQ_FIRST(&r->pending))) {
+		TAILQ_REMOVE(&r->pending, q, link);
+		dim_request_free(&q->dim);
+		free(q);
+	}
+	event_free(r->flush_ev);
+	free(r->live);
+	free(r->undo);
+	free(r);
+}
+
+static int load_entity(void *arg, const struct entity *e)
+{
+	return fabric_entity_put(arg, e);
+}
+
+static int load_host(void *arg, const struct host_rec *h)
+{
+	return fabric_host_put(arg, h);
+}
+
+static int load_rec(void *arg, const struct log_rec *rec)
+{
+	return fabric_rec_put(arg, rec);
+}
+
+int registry_load(struct registry *r)
+{
+	struct store_loader ld = {load_entity, load_host, load_rec, r->fabric};
+	uint64_t genctr = 0;
+	int err = store_load(r->store, &ld, &genctr);
+
+	if (err)
+		return err;
+	r->genctr_stored = genctr;
+	/* Resume above anything a host may have seen before the restart. */
+	if (r->fabric->genctr < genctr)
+		r->fabric->genctr = genctr;
+	fabric_rebuild(r->fabric, genctr);
+	persist_genctr(r);
+	log_info("loaded %zu entities, %zu hosts, %zu records; GENCTR %llu", r->fabric->nents,
+		 r->fabric->nhosts, r->fabric->nrecs, (unsigned long long)r->fabric->genctr);
+	return 0;
+}
+
+void registry_set_limits(struct registry *r, const struct registry_limits *lim)
+{
+	r->lim = *lim;
+}
+
+void registry_config_changed(struct registry *r, const struct cdc_config *cfg)
+{
+	int changed = fabric_apply_config(r->fabric, cfg);
+
+	if (changed < 0) {
+		log_err("cannot build the discovery log: %s", strerror(-changed));
+		return;
+	}
+	persist_genctr(r);
+	notify(r, changed);
+}

@@ -1,0 +1,38 @@
+/* registry.h - the one path by which the fabric changes (design.md): validate, write to the
+ * store and commit, apply to the model, bump GENCTR, notify, and only then complete. All
+ * mutations that arrive in one loop turn share one transaction (group commit). */
+#ifndef CDC_REGISTRY_H
+#define CDC_REGISTRY_H
+
+#include <event2/event.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dim.h"
+#include "disc_ctrl.h"
+#include "fabric.h"
+#include "store.h"
+
+struct registry;
+
+struct registry_limits {
+	size_t max_per_entity; /* records (ports, referrals, host addresses) of one entity */
+	size_t max_total;      /* records of all entities */
+};
+
+struct registry *registry_new(struct event_base *base, struct store *store, struct fabric *f,
+			      struct disc_svc *svc, const struct registry_limits *lim);
+void registry_free(struct registry *r);
+
+/* Fill the fabric from the store at start. */
+int registry_load(struct registry *r);
+
+void registry_set_limits(struct registry *r, const struct registry_limits *lim);
+
+/* The configuration changed: rebuild and notify (the file is its own store). */
+void registry_config_changed(struct registry *r, const struct cdc_config *cfg);
+
+/* The hooks the discovery controllers call (see struct disc_registry_ops). */
+extern const struct disc_registry_ops registry_ctrl_ops;
+
+#endif

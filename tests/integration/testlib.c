@@ -1,0 +1,379 @@
+/* testlib.c - what the integration tests share: a cdcd on a free loopback port with a
+ * temporary state directory, the loop run until something happened, synchronous wrappers
+ * around the userspace host, and raw sockets for what well-behaved hosts never send. */
+#include "testlib.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct testenv t;
+
+uint16_t free_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+void write_config(const char *extra)
+{
+	FILE *f = fopen(t.conf, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"[global]\nlisten = 127.0.0.1:%u\nlisten = [::1]:%u\nnqn = %s\n"
+		"idle-timeout = 2\nicreq-timeout = 1\n%s\n"
+		"[subsystem " SUB1 "]\n"
+		"port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;portid=1\n"
+		"port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.11;trsvcid=4420;portid=2\n\n"
+		"[referral]\nentry = trtype=tcp;adrfam=ipv4;traddr=192.0.2.50;trsvcid=8009\n%s",
+		t.port, t.port, CDC_NQN, t.global_extra ? t.global_extra : "", extra ? extra : "");
+	fclose(f);
+}
+
+int log_count(const char *needle)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(t.log, "r");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = 0;
+	for (const char *p = buf; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+bool log_contains(const char *needle)
+{
+	return log_count(needle) > 0;
+}
+
+void start_daemon(void)
+{
+	snprintf(t.dir, sizeof(t.dir), "/tmp/cdc-test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(t.dir));
+	snprintf(t.conf, sizeof(t.conf), "%s/cdcd.conf", t.dir);
+	snprintf(t.log, sizeof(t.log), "%s/cdcd.log", t.dir);
+	t.port = free_port();
+	write_config(NULL);
+	spawn_daemon();
+	t.base = event_base_new();
+}
+
+/* (Re)start cdcd on the same port, configuration and state directory. */
+void spawn_daemon(void)
+{
+	const char *cdcd = getenv("CDCD");
+	int serving = log_count("serving");
+
+	t.pid = fork();
+	ck_assert_int_ge(t.pid, 0);
+	if (t.pid == 0) {
+		char state[128];
+		snprintf(state, sizeof(state), "%s/state", t.dir);
+		if (!freopen(t.log, "a", stderr))
+			_exit(126);
+		execl(cdcd ? cdcd : "./cdcd", "cdcd", "--foreground", "--config", t.conf,
+		      "--state-dir", state, "--log-level", "debug", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 250 && log_count("serving") == serving; i++)
+		usleep(20000);
+	ck_assert_msg(log_count("serving") > serving, "cdcd did not start");
+}
+
+/* SIGTERM and wait; true if cdcd stopped cleanly (status 0, no sanitizer report). */
+bool halt_daemon(int sig)
+{
+	int status = -1;
+
+	if (t.pid <= 0)
+		return false;
+	kill(t.pid, sig);
+	waitpid(t.pid, &status, 0);
+	t.pid = 0;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void stop_daemon(void)
+{
+	int status = 0;
+
+	if (t.base)
+		event_base_free(t.base);
+	t.base = NULL;
+	bool clean = halt_daemon(SIGTERM);
+	/* Under the sanitizers a leak or an error also ends up here. */
+	if (!clean) {
+		char cmd[160];
+		snprintf(cmd, sizeof(cmd), "cat %s >&2", t.log);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot show %s\n", t.log);
+	}
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", t.dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", t.dir);
+	ck_assert_msg(clean, "cdcd did not stop cleanly");
+	(void)status;
+}
+
+/* ---- running the loop until something happened ---- */
+
+static void flag_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	*(bool *)arg = true;
+}
+
+/* Run the loop until *done or ms elapsed; returns *done. */
+bool run_until(bool *done, int ms)
+{
+	bool expired = false;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct event *ev = evtimer_new(t.base, flag_timeout_cb, &expired);
+
+	evtimer_add(ev, &tv);
+	while (!*done && !expired)
+		event_base_loop(t.base, EVLOOP_ONCE);
+	event_free(ev);
+	return *done;
+}
+
+void result_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
+	       uint32_t len, void *arg)
+{
+	struct result *r = arg;
+
+	(void)h;
+	r->done = true;
+	r->err = err;
+	if (cqe)
+		r->cqe = *cqe;
+	r->len = len < sizeof(r->data) ? len : sizeof(r->data);
+	if (data && r->len)
+		memcpy(r->data, data, r->len);
+}
+
+struct sockaddr_in addr4(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(t.port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	return sa;
+}
+
+struct nvmf_host *host_connect_opts(struct nvmf_host_opts opts, struct result *r)
+{
+	struct sockaddr_in sa = addr4();
+	struct nvmf_host *h = nvmf_host_new(t.base, &opts);
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(nvmf_host_connect(h, (struct sockaddr *)&sa, sizeof(sa), result_cb, r), 0);
+	ck_assert(run_until(&r->done, 5000));
+	return h;
+}
+
+struct nvmf_host *host_connect(uint32_t kato_ms)
+{
+	struct nvmf_host_opts opts = {.hostnqn = HOSTNQN, .kato_ms = kato_ms};
+	struct result r = {0};
+	struct nvmf_host *h = host_connect_opts(opts, &r);
+
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_int_eq(r.cqe.status, 0);
+	return h;
+}
+
+static void log_cb(struct nvmf_host *h, int err, uint16_t status, const uint8_t *log, size_t len,
+		   void *arg)
+{
+	struct log_result *r = arg;
+
+	(void)h;
+	r->done = true;
+	r->err = err;
+	r->status = status;
+	if (log) {
+		r->log = malloc(len);
+		memcpy(r->log, log, len);
+		r->len = len;
+	}
+}
+
+struct log_result read_disc_log(struct nvmf_host *h)
+{
+	struct log_result r = {0};
+
+	ck_assert_int_eq(nvmf_host_disc_log(h, log_cb, &r), 0);
+	ck_assert(run_until(&r.done, 5000));
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_int_eq(r.status, 0);
+	return r;
+}
+
+const struct nvmf_disc_log_entry *entry(const struct log_result *r, size_t i)
+{
+	return (const struct nvmf_disc_log_entry *)(r->log + 1024 + i * 1024);
+}
+
+bool host_closed(struct nvmf_host *h, int ms)
+{
+	struct result r = {0};
+
+	/* A Keep Alive that never completes means the connection is gone. */
+	if (nvmf_host_keep_alive(h, result_cb, &r) < 0)
+		return true;
+	run_until(&r.done, ms);
+	return r.done && r.err != 0;
+}
+
+/* ---- tests ---- */
+
+void aer_submit(struct nvmf_host *h, struct result *aer)
+{
+	memset(aer, 0, sizeof(*aer));
+	ck_assert_int_eq(nvmf_host_aer(h, result_cb, aer), 0);
+}
+
+/* Rewrite the configuration, SIGHUP, and wait until the daemon has dealt with it. */
+void reload_with(const char *extra)
+{
+	int done = log_count("configuration reloaded") + log_count("keeping the running");
+
+	write_config(extra);
+	kill(t.pid, SIGHUP);
+	for (int i = 0; i < 250; i++) {
+		if (log_count("configuration reloaded") + log_count("keeping the running") > done)
+			return;
+		usleep(20000);
+	}
+	ck_abort_msg("cdcd did not finish the reload");
+}
+
+int raw_connect(void)
+{
+	struct sockaddr_in sa = addr4();
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct timeval tv = {5, 0};
+
+	ck_assert_int_ge(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Reads one C2HTermReq and then EOF; returns its FES. */
+int read_termreq(int fd)
+{
+	uint8_t buf[256];
+	size_t got = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf + got, sizeof(buf) - got)) > 0)
+		got += (size_t)n;
+	ck_assert_int_eq(n, 0); /* the controller closed the connection */
+	ck_assert_uint_ge(got, 24);
+	ck_assert_uint_eq(buf[0], NVME_TCP_C2H_TERM);
+	ck_assert_uint_eq(get_le32(buf + 4), got);
+	return get_le16(buf + 8);
+}
+
+/* ---- DIM data ---- */
+
+static void put_str(uint8_t *p, const char *s)
+{
+	memcpy(p, s, strlen(s));
+}
+
+static void dim_header(uint8_t *buf, uint32_t tdl, uint64_t nument, uint16_t entfmt, uint16_t etype,
+		       uint16_t ektype, const char *eid)
+{
+	memset(buf, 0, 1024);
+	put_le32(buf, tdl);
+	put_le64(buf + 8, nument);
+	put_le16(buf + 16, entfmt);
+	put_le16(buf + 18, etype);
+	put_le16(buf + 22, ektype);
+	put_str(buf + 24, eid);
+	put_str(buf + 280, "testhost");
+	put_str(buf + 536, "Linux 6.1.0-56-amd64");
+}
+
+size_t dim_build_host(uint8_t *buf, size_t size, const char *hostnqn, const uint8_t *hostid,
+		      const char *traddr)
+{
+	const uint32_t tel = 1032 + 20, tdl = 1024 + tel;
+	uint8_t *e = buf + 1024;
+
+	ck_assert_uint_ge(size, tdl);
+	dim_header(buf, tdl, 1, NVMF_DIM_ENTFMT_EXTENDED, NVMF_DIM_ETYPE_HOST, 0x5f, hostnqn);
+	memset(e, 0, tel);
+	e[0] = NVMF_TRTYPE_TCP;
+	e[1] = NVMF_ADDR_FAMILY_IP4;
+	put_str(e + 256, hostnqn);
+	put_str(e + 512, traddr);
+	put_le32(e + 1024, tel);
+	put_le16(e + 1028, 1);
+	put_le16(e + 1032, NVMF_EXATTYPE_HOSTID);
+	put_le16(e + 1034, 16);
+	memcpy(e + 1036, hostid, 16);
+	return tdl;
+}
+
+size_t dim_build_ddc(uint8_t *buf, size_t size, const char *eid, const char *subnqn, int nports,
+		     int first)
+{
+	uint32_t tdl = 1024 + 1024 * (uint32_t)nports;
+
+	ck_assert_uint_ge(size, tdl);
+	dim_header(buf, tdl, (uint64_t)nports, NVMF_DIM_ENTFMT_BASIC, NVMF_DIM_ETYPE_DDC, 0x3f,
+		   eid);
+	for (int i = 0; i < nports; i++) {
+		uint8_t *e = buf + 1024 + 1024 * i;
+		char addr[32];
+
+		memset(e, 0, 1024);
+		e[0] = NVMF_TRTYPE_TCP;
+		e[1] = NVMF_ADDR_FAMILY_IP4;
+		e[2] = NVME_NQN_NVME;
+		put_le16(e + 4, (uint16_t)(first + i));
+		put_le16(e + 6, 0xffff);
+		put_le16(e + 8, 32);
+		put_str(e + 32, "4420");
+		put_str(e + 256, subnqn);
+		snprintf(addr, sizeof(addr), "203.0.113.%d", (first + i) % 250 + 1);
+		put_str(e + 512, addr);
+	}
+	return tdl;
+}
+
+struct result dim_send(struct nvmf_host *h, uint8_t tas, const uint8_t *data, size_t len)
+{
+	struct nvme_sqe sqe = {.opcode = nvme_admin_discovery_info_mgmt};
+	struct result r = {0};
+
+	sqe.cdw[10] = tas;
+	ck_assert_int_eq(nvmf_host_submit(h, &sqe, data, (uint32_t)len, 0, result_cb, &r), 0);
+	ck_assert(run_until(&r.done, 10000));
+	return r;
+}
