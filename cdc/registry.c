@@ -271,6 +271,8 @@ static size_t registered(const struct registry *r, const char *nqn)
 	return n;
 }
 
+static bool entry_find(struct registry *r, struct reg_req *q, struct dim_entry *de, void *out);
+
 static int stage_entry_put(struct registry *r, struct reg_req *q, struct dim_entry *de)
 {
 	entry_fill_peer(q, de);
@@ -280,6 +282,13 @@ static int stage_entry_put(struct registry *r, struct reg_req *q, struct dim_ent
 	}
 	de->rec.source = REG_DIM;
 	snprintf(de->rec.owner, sizeof(de->rec.owner), "%s", q->dim.entity.nqn);
+	/* Under EKTYPE 0x3F the key is the PORTID: a port that moved replaces its record. */
+	struct log_rec old;
+	if (entry_find(r, q, de, &old) && !fabric_rec_key_equal(&old, &de->rec)) {
+		int err = stage_rec_del(r, &old);
+		if (err)
+			return err;
+	}
 	return stage_rec_put(r, &de->rec);
 }
 

@@ -128,6 +128,23 @@ START_TEST(deregister_and_update_change_exactly_the_named_records)
 }
 END_TEST
 
+START_TEST(a_port_registered_again_under_its_portid_moves)
+{
+	struct nvmf_host *ddc = connect_as(DDC1, 5000);
+
+	ck_assert_uint_eq(ddc_register(ddc, DDC1, 2, 1), 0);
+	/* EKTYPE 0x3F: PORTID 2 again, at another address, replaces the old record. */
+	size_t len = dim_build_ddc(buf, sizeof(buf), DDC1, SUB3, 1, 2);
+	memcpy(buf + 1024 + 512, "203.0.113.200", 14);
+	ck_assert_uint_eq(dim_send(ddc, NVMF_DIM_TAS_REGISTER, buf, len).cqe.status, 0);
+	struct log_result l = read_disc_log(ddc);
+	ck_assert_uint_eq(count_subnqn(&l, SUB3, NULL), 2);
+	ck_assert_str_eq(entry(&l, ENTRIES_BEFORE_DIM + 1)->traddr, "203.0.113.200");
+	free(l.log);
+	nvmf_host_free(ddc);
+}
+END_TEST
+
 START_TEST(another_entitys_records_cannot_be_deregistered)
 {
 	struct nvmf_host *ddc1 = connect_as(DDC1, 5000), *ddc2 = connect_as(DDC2, 5000);
@@ -371,6 +388,7 @@ static Suite *registry_suite(void)
 	tcase_add_test(tc, ddc_registration_reaches_a_persistent_host_as_an_aen);
 	tcase_add_test(tc, subsystems_of_a_disconnected_ddc_carry_ncc);
 	tcase_add_test(tc, deregister_and_update_change_exactly_the_named_records);
+	tcase_add_test(tc, a_port_registered_again_under_its_portid_moves);
 	tcase_add_test(tc, another_entitys_records_cannot_be_deregistered);
 	tcase_add_test(tc, registrations_beyond_the_limit_get_insufficient_resources);
 	tcase_add_test(tc, malformed_dim_fails_the_command_not_the_connection);
