@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "config.h"
 #include "disc_ctrl.h"
 #include "fabric.h"
@@ -25,6 +26,7 @@ struct overrides {
 	struct cdc_listen listen[CDC_MAX_LISTEN];
 	size_t nlisten;
 	const char *state_dir;
+	const char *control_socket;
 	const char *nqn;
 	int log_level; /* -1: from the file */
 };
@@ -41,6 +43,7 @@ struct daemon {
 	struct cdc_server srv;
 	struct store *store;
 	struct registry *reg;
+	struct api *api;
 };
 
 static void usage(FILE *out)
@@ -53,12 +56,13 @@ static void usage(FILE *out)
 		"      --state-dir DIR     state directory (default %s)\n"
 		"      --listen ADDR:PORT  listen address, repeatable: 127.0.0.1:8009, [::1]:8009\n"
 		"      --nqn NQN           the unique discovery NQN of this CDC\n"
+		"      --control-socket PATH  the control API's socket (default %s)\n"
 		"      --log-level LEVEL   err, warning, info or debug\n"
 		"      --dump-config       print the effective configuration and exit\n"
 		"  -h, --help              this help\n"
 		"  -V, --version           print the version\n\n"
 		"Command-line options override the file. See cdcd(8) and cdcd.conf(5).\n",
-		CDC_DEFAULT_CONFIG, CDC_DEFAULT_STATE_DIR);
+		CDC_DEFAULT_CONFIG, CDC_DEFAULT_STATE_DIR, CDC_DEFAULT_CONTROL_SOCKET);
 }
 
 static void overrides_apply(const struct overrides *o, struct cdc_config *cfg)
@@ -69,6 +73,8 @@ static void overrides_apply(const struct overrides *o, struct cdc_config *cfg)
 	}
 	if (o->state_dir)
 		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", o->state_dir);
+	if (o->control_socket)
+		snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", o->control_socket);
 	if (o->nqn)
 		snprintf(cfg->nqn, sizeof(cfg->nqn), "%s", o->nqn);
 	if (o->log_level >= 0)
@@ -153,12 +159,13 @@ static const char *realpath_dir(const char *dir, char *buf, size_t size)
 
 static int parse_args(int argc, char **argv, struct daemon *d, bool *foreground, bool *dump)
 {
-	enum { OPT_STATE_DIR = 256, OPT_LISTEN, OPT_NQN, OPT_LOG_LEVEL, OPT_DUMP };
+	enum { OPT_STATE_DIR = 256, OPT_LISTEN, OPT_NQN, OPT_LOG_LEVEL, OPT_DUMP, OPT_SOCKET };
 	static const struct option opts[] = {{"foreground", no_argument, NULL, 'f'},
 					     {"config", required_argument, NULL, 'c'},
 					     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
 					     {"listen", required_argument, NULL, OPT_LISTEN},
 					     {"nqn", required_argument, NULL, OPT_NQN},
+					     {"control-socket", required_argument, NULL, OPT_SOCKET},
 					     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 					     {"dump-config", no_argument, NULL, OPT_DUMP},
 					     {"help", no_argument, NULL, 'h'},
@@ -195,6 +202,15 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *foreground,
 				return EXIT_CONFIG;
 			}
 			o->nlisten++;
+			break;
+		case OPT_SOCKET:
+			if (optarg[0] && (optarg[0] != '/' || strlen(optarg) >= 108)) {
+				fprintf(stderr, "cdcd: invalid --control-socket '%s' (an absolute "
+						"path, or '' for none)\n",
+					optarg);
+				return EXIT_CONFIG;
+			}
+			o->control_socket = optarg;
 			break;
 		case OPT_NQN:
 			if (!nqn_is_valid(optarg)) {
@@ -264,6 +280,10 @@ static int daemon_start(struct daemon *d)
 		return err;
 	}
 	registry_config_changed(d->reg, &d->cfg);
+	/* Discovery does not depend on the control API: without it, cdcd still serves. */
+	if (d->cfg.control_socket[0] &&
+	    api_open(d->base, &d->cfg, d->reg, &d->fabric, &d->svc, &d->api) < 0)
+		log_warn("running without the control API");
 	server_init(&d->srv, d->base, &d->svc, &d->cfg);
 	server_listen(&d->srv, &d->cfg);
 	if (!d->srv.nlisteners) {
@@ -316,6 +336,7 @@ int main(int argc, char **argv)
 out:
 	server_shutdown(&d.srv);
 	registry_free(d.reg); /* completes what the last connections left */
+	api_close(d.api);
 	store_close(d.store);
 	for (int i = 0; i < 3; i++)
 		if (sigs[i])

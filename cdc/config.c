@@ -673,6 +673,20 @@ static int parse_global(struct parser *p, const char *key, const char *val)
 	if (!strcasecmp(key, "max-connections"))
 		return parse_number(p, "max-connections", val, 0, 1000000, ", 0 for no limit",
 				    &cfg->max_connections);
+	if (!strcasecmp(key, "control-socket")) {
+		if (*val && (val[0] != '/' || strlen(val) >= sizeof(cfg->control_socket)))
+			return parse_error(p, "bad control-socket '%.*s' (expected an absolute path "
+					      "of at most %zu bytes, or nothing to turn it off)",
+					   QUOTE_MAX, val, sizeof(cfg->control_socket) - 1);
+		snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", val);
+		return 0;
+	}
+	if (!strcasecmp(key, "control-socket-group")) {
+		if (strlen(val) >= sizeof(cfg->control_socket_group) || strpbrk(val, " \t:/"))
+			return parse_error(p, "bad control-socket-group '%.*s'", QUOTE_MAX, val);
+		snprintf(cfg->control_socket_group, sizeof(cfg->control_socket_group), "%s", val);
+		return 0;
+	}
 	if (!strcasecmp(key, "max-registrations-per-entity"))
 		return parse_number(p, "max-registrations-per-entity", val, 1, 65536, "",
 				    &cfg->max_registrations_per_entity);
@@ -988,6 +1002,9 @@ void config_dump(const struct cdc_config *cfg, FILE *out)
 		fprintf(out, "nqn = %s\n", cfg->nqn);
 	fprintf(out, "idle-timeout = %u\n", cfg->idle_timeout);
 	fprintf(out, "icreq-timeout = %u\n", cfg->icreq_timeout);
+	fprintf(out, "control-socket = %s\n", cfg->control_socket);
+	if (cfg->control_socket_group[0])
+		fprintf(out, "control-socket-group = %s\n", cfg->control_socket_group);
 	fprintf(out, "max-connections = %u\n", cfg->max_connections);
 	fprintf(out, "max-registrations-per-entity = %u\n", cfg->max_registrations_per_entity);
 	fprintf(out, "max-registrations = %u\n", cfg->max_registrations);
@@ -1027,6 +1044,8 @@ void config_defaults(struct cdc_config *cfg)
 	cfg->idle_timeout = 120;
 	cfg->icreq_timeout = 10;
 	cfg->max_connections = 0;
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
+		 CDC_DEFAULT_CONTROL_SOCKET);
 	cfg->max_registrations_per_entity = 256;
 	cfg->max_registrations = 100000;
 	cfg->log_level = CDC_LOG_INFO;

@@ -12,6 +12,7 @@
 
 #define CDC_DEFAULT_CONFIG    "/etc/nvme/cdcd.conf"
 #define CDC_DEFAULT_STATE_DIR "/var/lib/cdcd"
+#define CDC_DEFAULT_CONTROL_SOCKET "/run/cdcd/cdcd.sock"
 #define CDC_MAX_LISTEN	      32
 #define CDC_NQN_MAX	      223 /* without the NUL; the wire field is 256 bytes */
 #define CDC_TRADDR_MAX	      255
@@ -53,6 +54,8 @@ struct cdc_config {
 	struct cdc_listen listen[CDC_MAX_LISTEN];
 	size_t nlisten;
 	char state_dir[4096];
+	char control_socket[108];      /* the control API's Unix socket; "" turns it off */
+	char control_socket_group[64]; /* group owning it (mode 0660); "" keeps root's */
 	char nqn[CDC_NQN_MAX + 1];    /* empty: generated once and kept in state_dir */
 	unsigned int idle_timeout;    /* seconds; KATO = 0 sessions idle this long are reaped */
 	unsigned int icreq_timeout;   /* seconds a new connection may take to send its ICReq */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dim.h"
 #include "log.h"
@@ -53,8 +54,10 @@ struct disc_ctrl {
 	uint16_t aer_cid[DISC_AERL + 1];
 	unsigned int naer;
 	char hostnqn[CDC_NQN_MAX + 1];
+	char subnqn[CDC_NQN_MAX + 1];
 	uint8_t hostid[16];
 	struct cdc_port peer; /* adrfam and traddr of the host */
+	int64_t since;
 
 	struct sockaddr_storage local;
 	bool have_local;
@@ -169,6 +172,25 @@ const char *disc_ctrl_peer(const struct disc_ctrl *ctrl, uint8_t *adrfam)
 {
 	*adrfam = ctrl->peer.adrfam;
 	return ctrl->peer.traddr;
+}
+
+struct disc_ctrl *disc_svc_next(struct disc_svc *svc, struct disc_ctrl *prev)
+{
+	return prev ? TAILQ_NEXT(prev, link) : TAILQ_FIRST(&svc->ctrls);
+}
+
+void disc_ctrl_get_info(const struct disc_ctrl *ctrl, struct disc_ctrl_info *info)
+{
+	*info = (struct disc_ctrl_info){
+		.cntlid = ctrl->cntlid,
+		.connected = ctrl->connected,
+		.kato = ctrl->kato,
+		.aers = ctrl->naer,
+		.since = ctrl->since,
+		.hostnqn = ctrl->hostnqn,
+		.subnqn = ctrl->subnqn,
+		.peer = ctrl->peer.traddr,
+	};
 }
 
 void disc_ctrl_complete(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status)
@@ -314,6 +336,8 @@ static uint16_t fabrics_connect(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	/* A persistent connection (KATO != 0) gets log change notices without asking. */
 	ctrl->aec = ctrl->kato ? AEC_DLPCN : 0;
 	memcpy(ctrl->hostnqn, hostnqn, sizeof(hostnqn));
+	memcpy(ctrl->subnqn, subnqn, sizeof(subnqn));
+	ctrl->since = time(NULL);
 	memcpy(ctrl->hostid, d->hostid, sizeof(ctrl->hostid));
 	cmd->cqe.dw0 = ctrl->cntlid;
 	log_info("controller %u: host %s (%s) connected to %s, kato %u ms", ctrl->cntlid, hostnqn,

@@ -93,6 +93,19 @@ int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd);
 /* The registry finished a held DIM. */
 void disc_ctrl_complete(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status);
 
+/* What the control API shows of a live association. */
+struct disc_ctrl_info {
+	uint16_t cntlid;
+	bool connected;
+	uint32_t kato;
+	unsigned int aers;
+	int64_t since;
+	const char *hostnqn, *subnqn, *peer;
+};
+void disc_ctrl_get_info(const struct disc_ctrl *ctrl, struct disc_ctrl_info *info);
+/* Walk the controllers: NULL starts, NULL ends. */
+struct disc_ctrl *disc_svc_next(struct disc_svc *svc, struct disc_ctrl *prev);
+
 /* For the queue's timers and logs. */
 uint32_t disc_ctrl_kato(const struct disc_ctrl *ctrl);
 bool disc_ctrl_connected(const struct disc_ctrl *ctrl);

@@ -22,10 +22,13 @@ enum reg_source {
 #define ENTITY_VERSION_MAX 64  /* EVER */
 #define HOST_SYMNAME_MAX   256 /* admin label extended attribute */
 
+/* etype of a subsystem the administrator declared (its ports are log records). */
+#define ENTITY_SUBSYSTEM 0
+
 /* Something that registered, keyed by its NQN (the DIM EID). */
 struct entity {
 	char nqn[CDC_NQN_MAX + 1];
-	uint8_t etype;	/* enum nvmf_dim_etype: host, DDC, CDC */
+	uint8_t etype;	/* enum nvmf_dim_etype: host, DDC, CDC; or ENTITY_SUBSYSTEM */
 	uint8_t source; /* enum reg_source */
 	char ename[ENTITY_NAME_MAX + 1];
 	char ever[ENTITY_VERSION_MAX + 1];

@@ -13,7 +13,7 @@
 
 #include "log.h"
 
-enum req_kind { REQ_DIM, REQ_CONNECT, REQ_DISCONNECT };
+enum req_kind { REQ_DIM, REQ_CONNECT, REQ_DISCONNECT, REQ_ADMIN };
 
 struct reg_req {
 	TAILQ_ENTRY(reg_req) link;
@@ -26,6 +26,10 @@ struct reg_req {
 	uint8_t adrfam;
 	uint8_t hostid[16];
 	uint16_t status;
+	struct admin_req admin;
+	registry_admin_cb admin_cb;
+	void *admin_arg;
+	int admin_err;
 };
 
 /* An NQN that has a live association through ctrl (its host NQN or an EID it registered). */
@@ -117,6 +121,20 @@ static int stage_entity(struct registry *r, const struct entity *e)
 	if (!err)
 		err = fabric_entity_put(r->fabric, e);
 	return err ? err : store_entity_put(r->store, e);
+}
+
+static int stage_entity_del(struct registry *r, const char *nqn)
+{
+	const struct entity *old = fabric_entity_find(r->fabric, nqn);
+
+	if (!old)
+		return 0;
+	int err = undo_push(r, U_ENT_PUT, old, sizeof(*old));
+	if (err)
+		return err;
+	fabric_entity_del(r->fabric, nqn);
+	err = store_entity_del(r->store, nqn);
+	return err == -ENOENT ? 0 : err;
 }
 
 static int stage_host_put(struct registry *r, const struct host_rec *h)
@@ -421,6 +439,162 @@ static int stage_connect(struct registry *r, struct reg_req *q)
 	return err;
 }
 
+static void submit(struct registry *r, struct reg_req *q);
+
+/* ---- the administrator's requests ---- */
+
+static bool config_has(const struct fabric *f, const char *nqn, uint8_t subtype,
+		       const struct cdc_port *port)
+{
+	for (size_t i = 0; i < f->ncfg; i++) {
+		const struct log_rec *c = &f->cfg_recs[i];
+		if (c->subtype != subtype)
+			continue;
+		if (port ? !strcmp(c->port.traddr, port->traddr) &&
+				   !strcmp(c->port.trsvcid, port->trsvcid)
+			 : !strcmp(c->subnqn, nqn))
+			return true;
+	}
+	return false;
+}
+
+static bool declared(struct fabric *f, const char *nqn)
+{
+	const struct entity *e = fabric_entity_find(f, nqn);
+
+	return e && e->etype == ENTITY_SUBSYSTEM;
+}
+
+bool registry_subsys_exists(struct registry *r, const char *nqn)
+{
+	if (declared(r->fabric, nqn) || config_has(r->fabric, nqn, NVME_NQN_NVME, NULL))
+		return true;
+	for (size_t i = 0; i < r->fabric->nrecs; i++)
+		if (r->fabric->recs[i].subtype == NVME_NQN_NVME &&
+		    !strcmp(r->fabric->recs[i].subnqn, nqn))
+			return true;
+	return false;
+}
+
+/* The registered record of subtype at port (and of subsystem nqn, for ports). */
+static const struct log_rec *admin_find(struct registry *r, uint8_t subtype, const char *nqn,
+					const struct cdc_port *port)
+{
+	for (size_t i = 0; i < r->fabric->nrecs; i++) {
+		const struct log_rec *rec = &r->fabric->recs[i];
+		if (rec->subtype == subtype && (!nqn || !strcmp(rec->subnqn, nqn)) &&
+		    !strcmp(rec->port.traddr, port->traddr) &&
+		    !strcmp(rec->port.trsvcid, port->trsvcid))
+			return rec;
+	}
+	return NULL;
+}
+
+static int stage_admin_put(struct registry *r, const struct admin_req *a, uint8_t subtype)
+{
+	struct log_rec rec = {.source = REG_ADMIN, .subtype = subtype, .port = a->port};
+
+	snprintf(rec.subnqn, sizeof(rec.subnqn), "%s", a->nqn);
+	return stage_rec_put(r, &rec);
+}
+
+static int stage_admin_del(struct registry *r, const struct admin_req *a, uint8_t subtype)
+{
+	const char *nqn = subtype == NVME_NQN_NVME ? a->nqn : NULL;
+	const struct log_rec *rec = admin_find(r, subtype, nqn, &a->port);
+
+	if (!rec)
+		return config_has(r->fabric, a->nqn, subtype, &a->port) ? -EPERM : -ENOENT;
+	struct log_rec copy = *rec;
+	return stage_rec_del(r, &copy);
+}
+
+static int stage_subsys_del(struct registry *r, const char *nqn)
+{
+	bool any = declared(r->fabric, nqn);
+	int err = 0;
+
+	for (size_t i = r->fabric->nrecs; !err && i-- > 0;) {
+		struct log_rec copy = r->fabric->recs[i];
+		if (copy.subtype != NVME_NQN_NVME || strcmp(copy.subnqn, nqn))
+			continue;
+		any = true;
+		err = stage_rec_del(r, &copy);
+	}
+	if (!any)
+		return config_has(r->fabric, nqn, NVME_NQN_NVME, NULL) ? -EPERM : -ENOENT;
+	return err ? err : stage_entity_del(r, nqn);
+}
+
+/* Returns the verdict for the administrator (0, -EEXIST, ...); *store_err for the store. */
+static int stage_admin(struct registry *r, const struct admin_req *a, int *store_err)
+{
+	int64_t now = time(NULL);
+	int verdict = 0;
+
+	switch (a->op) {
+	case ADMIN_SUBSYS_ADD:
+		if (registry_subsys_exists(r, a->nqn))
+			return -EEXIST;
+		struct entity e = {.etype = ENTITY_SUBSYSTEM, .source = REG_ADMIN,
+				   .first_seen = now, .last_seen = now};
+		snprintf(e.nqn, sizeof(e.nqn), "%s", a->nqn);
+		*store_err = stage_entity(r, &e);
+		return 0;
+	case ADMIN_SUBSYS_DEL:
+		verdict = stage_subsys_del(r, a->nqn);
+		break;
+	case ADMIN_PORT_ADD:
+		if (!registry_subsys_exists(r, a->nqn))
+			return -ENOENT;
+		*store_err = stage_admin_put(r, a, NVME_NQN_NVME);
+		return 0;
+	case ADMIN_PORT_DEL:
+		verdict = stage_admin_del(r, a, NVME_NQN_NVME);
+		break;
+	case ADMIN_REFERRAL_ADD:
+		*store_err = stage_admin_put(r, a, NVME_NQN_DISC);
+		return 0;
+	case ADMIN_REFERRAL_DEL:
+		verdict = stage_admin_del(r, a, NVME_NQN_DISC);
+		break;
+	}
+	/* -ENOENT and -EPERM are answers; anything else came from the store. */
+	if (verdict == -ENOENT || verdict == -EPERM)
+		return verdict;
+	*store_err = verdict;
+	return 0;
+}
+
+static const char *admin_name(enum admin_op op)
+{
+	static const char *const names[] = {"subsystem add", "subsystem del", "port add",
+					    "port del", "referral add", "referral del"};
+
+	return names[op];
+}
+
+int registry_admin(struct registry *r, const struct admin_req *a, registry_admin_cb cb, void *arg)
+{
+	struct reg_req *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return -ENOMEM;
+	q->kind = REQ_ADMIN;
+	q->admin = *a;
+	q->admin_cb = cb;
+	q->admin_arg = arg;
+	snprintf(q->hostnqn, sizeof(q->hostnqn), "admin");
+	snprintf(q->peer, sizeof(q->peer), "control socket");
+	submit(r, q);
+	return 0;
+}
+
+struct store *registry_store(struct registry *r)
+{
+	return r->store;
+}
+
 static const char *tas_name(uint8_t tas)
 {
 	static const char *const names[] = {"register", "deregister", "update"};
@@ -455,6 +629,16 @@ static int stage(struct registry *r, struct reg_req *q, int64_t now, bool *dirty
 		return stage_connect(r, q);
 	case REQ_DISCONNECT:
 		return 0;
+	case REQ_ADMIN:
+		rc = 0;
+		q->admin_err = stage_admin(r, &q->admin, &rc);
+		if (rc || q->admin_err)
+			return rc;
+		*dirty = true;
+		snprintf(detail, sizeof(detail), "%s %s%s%s", q->admin.nqn, q->admin.port.traddr,
+			 q->admin.port.trsvcid[0] ? ":" : "", q->admin.port.trsvcid);
+		return store_journal_add(r->store, now, "admin", q->peer, admin_name(q->admin.op),
+					 detail);
 	}
 	return 0;
 }
@@ -463,6 +647,12 @@ static int stage(struct registry *r, struct reg_req *q, int64_t now, bool *dirty
 
 static void complete(struct reg_req *q)
 {
+	if (q->kind == REQ_ADMIN) {
+		if (q->admin_cb)
+			q->admin_cb(q->admin_arg, q->admin_err);
+		free(q);
+		return;
+	}
 	if (q->kind == REQ_DIM && q->ctrl)
 		disc_ctrl_complete(q->ctrl, q->cid, q->status);
 	if (q->kind == REQ_DIM && q->status == 0)
@@ -509,9 +699,12 @@ static void fail_batch(struct registry *r, struct reg_req *first, int err, int n
 			store_errmsg(r->store), n);
 	store_rollback(r->store);
 	undo_all(r);
-	for (struct reg_req *q = first; q; q = TAILQ_NEXT(q, link))
+	for (struct reg_req *q = first; q; q = TAILQ_NEXT(q, link)) {
 		if (q->kind == REQ_DIM && !q->status)
 			q->status = status_of_errno(err);
+		if (q->kind == REQ_ADMIN && !q->admin_err)
+			q->admin_err = err;
+	}
 }
 
 static void flush_cb(evutil_socket_t fd, short what, void *arg)

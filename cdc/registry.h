@@ -32,6 +32,35 @@ void registry_set_limits(struct registry *r, const struct registry_limits *lim);
 /* The configuration changed: rebuild and notify (the file is its own store). */
 void registry_config_changed(struct registry *r, const struct cdc_config *cfg);
 
+/* What the administrator asks for through the control API. The admin may change anything
+ * a DIM registered; what the configuration file defines is changed in the file. */
+enum admin_op {
+	ADMIN_SUBSYS_ADD,
+	ADMIN_SUBSYS_DEL,
+	ADMIN_PORT_ADD,
+	ADMIN_PORT_DEL,
+	ADMIN_REFERRAL_ADD,
+	ADMIN_REFERRAL_DEL,
+};
+
+struct admin_req {
+	enum admin_op op;
+	char nqn[CDC_NQN_MAX + 1]; /* subsystem; for referrals the referred DC's NQN */
+	struct cdc_port port;
+};
+
+/* Completes after the commit with 0, -EEXIST, -ENOENT, -EPERM (defined in the configuration
+ * file), or the store's error. */
+typedef void (*registry_admin_cb)(void *arg, int err);
+int registry_admin(struct registry *r, const struct admin_req *a, registry_admin_cb cb,
+		   void *arg);
+
+/* Whether a subsystem of that NQN exists (configured, declared or registered). */
+bool registry_subsys_exists(struct registry *r, const char *nqn);
+
+/* The change journal, for the control API. */
+struct store *registry_store(struct registry *r);
+
 /* The hooks the discovery controllers call (see struct disc_registry_ops). */
 extern const struct disc_registry_ops registry_ctrl_ops;
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,12 +37,13 @@ void write_config(const char *extra)
 	ck_assert_ptr_nonnull(f);
 	fprintf(f,
 		"[global]\nlisten = 127.0.0.1:%u\nlisten = [::1]:%u\nnqn = %s\n"
+		"control-socket = %s/cdcd.sock\n"
 		"idle-timeout = 2\nicreq-timeout = 1\n%s\n"
 		"[subsystem " SUB1 "]\n"
 		"port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;portid=1\n"
 		"port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.11;trsvcid=4420;portid=2\n\n"
 		"[referral]\nentry = trtype=tcp;adrfam=ipv4;traddr=192.0.2.50;trsvcid=8009\n%s",
-		t.port, t.port, CDC_NQN, t.global_extra ? t.global_extra : "", extra ? extra : "");
+		t.port, t.port, CDC_NQN, t.dir, t.global_extra ? t.global_extra : "", extra ? extra : "");
 	fclose(f);
 }
 
@@ -376,4 +378,36 @@ struct result dim_send(struct nvmf_host *h, uint8_t tas, const uint8_t *data, si
 	ck_assert_int_eq(nvmf_host_submit(h, &sqe, data, (uint32_t)len, 0, result_cb, &r), 0);
 	ck_assert(run_until(&r.done, 10000));
 	return r;
+}
+
+/* ---- the control API ---- */
+
+int api_call(const char *method, const char *path, const char *body, char *resp, size_t size)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char req[API_BODY_MAX + 512];
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct timeval tv = {5, 0};
+	size_t got = 0;
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/cdcd.sock", t.dir);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	int len = snprintf(req, sizeof(req),
+			   "%s %s HTTP/1.1\r\nHost: cdcd\r\nConnection: close\r\n"
+			   "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+			   method, path, body ? strlen(body) : 0, body ? body : "");
+	ck_assert_int_eq(write(fd, req, (size_t)len), len);
+	while (got + 1 < size && (n = read(fd, resp + got, size - got - 1)) > 0)
+		got += (size_t)n;
+	resp[got] = 0;
+	close(fd);
+	int code = 0;
+	ck_assert_int_eq(sscanf(resp, "HTTP/1.1 %d", &code), 1);
+	char *b = strstr(resp, "\r\n\r\n");
+	if (b)
+		memmove(resp, b + 4, strlen(b + 4) + 1);
+	return code;
 }

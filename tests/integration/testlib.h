@@ -80,6 +80,10 @@ size_t dim_build_ddc(uint8_t *buf, size_t size, const char *eid, const char *sub
 /* Send a DIM (opcode 0x21, TAS in CDW10) and wait for its completion. */
 struct result dim_send(struct nvmf_host *h, uint8_t tas, const uint8_t *data, size_t len);
 
+/* One HTTP request to the control API; returns the status code, resp holds the body. */
+#define API_BODY_MAX (128 * 1024)
+int api_call(const char *method, const char *path, const char *body, char *resp, size_t size);
+
 int raw_connect(void);
 int read_termreq(int fd);
 

@@ -34,7 +34,8 @@ kh_prepare() {
 start_cdcd() {
 	conf=$1
 	shift
-	"$CDCD" --foreground --config "$conf" --state-dir "$WORK/state" --log-level debug "$@" \
+	"$CDCD" --foreground --config "$conf" --state-dir "$WORK/state" --log-level debug \
+		--control-socket "$WORK/cdcd.sock" "$@" \
 		>"$WORK/cdcd.log" 2>&1 &
 	CDCD_PID=$!
 	for _ in $(seq 50); do

@@ -76,7 +76,9 @@ static bool configs_equal(const struct cdc_config *a, const struct cdc_config *b
 	    strcmp(a->nqn, b->nqn) || a->idle_timeout != b->idle_timeout ||
 	    a->icreq_timeout != b->icreq_timeout || a->max_connections != b->max_connections ||
 	    a->max_registrations_per_entity != b->max_registrations_per_entity ||
-	    a->max_registrations != b->max_registrations || a->log_level != b->log_level ||
+	    a->max_registrations != b->max_registrations ||
+	    strcmp(a->control_socket, b->control_socket) ||
+	    strcmp(a->control_socket_group, b->control_socket_group) || a->log_level != b->log_level ||
 	    a->nsubsys != b->nsubsys || a->nreferrals != b->nreferrals)
 		return false;
 	for (i = 0; i < a->nlisten; i++)

@@ -1,0 +1,787 @@
+/* api.c - the control API. Requests are routed by path under /v1; reads are answered
+ * from the in-memory model at once, changes are handed to the registry and answered when
+ * it committed them. Errors are {"error", "detail"} with the HTTP status that fits. */
+#include "api.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <grp.h>
+#include <limits.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "disc_json.h"
+#include "disc_log.h"
+#include "log.h"
+#include "store.h"
+
+#define MAX_SEGMENTS 8
+
+struct api {
+	struct event_base *base;
+	struct evhttp *http;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const struct cdc_config *cfg;
+	struct registry *reg;
+	struct fabric *f;
+	struct disc_svc *svc;
+	time_t started;
+};
+
+struct route {
+	enum evhttp_cmd_type method;
+	char *seg[MAX_SEGMENTS];
+	int nseg;
+	struct evkeyvalq query;
+	struct json_object *body;
+};
+
+/* ---- replies ---- */
+
+static void reply_json(struct evhttp_request *req, int code, struct json_object *o)
+{
+	struct evbuffer *b = evbuffer_new();
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "application/json");
+	evbuffer_add(b, text, strlen(text));
+	evhttp_send_reply(req, code, NULL, b);
+	evbuffer_free(b);
+	json_object_put(o);
+}
+
+static void reply_error(struct evhttp_request *req, int code, const char *error,
+			const char *detail)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "error", json_object_new_string(error));
+	json_object_object_add(o, "detail", json_object_new_string(detail ? detail : ""));
+	reply_json(req, code, o);
+}
+
+static const char *source_str(uint8_t source)
+{
+	static const char *const names[] = {"config", "dim",	   "implicit",
+					    "pull",   "kickstart", "admin"};
+
+	return source < sizeof(names) / sizeof(names[0]) ? names[source] : "unknown";
+}
+
+static void add_str(struct json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, json_object_new_string(v));
+}
+
+static void add_int(struct json_object *o, const char *key, int64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+/* ---- reads ---- */
+
+static struct json_object *host_json(const struct fabric *f, const struct host_rec *h)
+{
+	struct json_object *o = json_object_new_object();
+	char id[40];
+	const uint8_t *u = h->hostid;
+
+	snprintf(id, sizeof(id),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+		 u[14], u[15]);
+	add_str(o, "hostnqn", h->hostnqn);
+	add_str(o, "hostid", id);
+	add_str(o, "trtype", disc_trtype_str(h->trtype));
+	add_str(o, "adrfam", disc_adrfam_str(h->adrfam));
+	add_str(o, "traddr", h->traddr);
+	add_str(o, "symname", h->symname);
+	add_str(o, "source", source_str(h->source));
+	json_object_object_add(o, "connected",
+			       json_object_new_boolean(fabric_connected(f, h->hostnqn)));
+	return o;
+}
+
+static void get_hosts(struct api *api, struct evhttp_request *req)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	for (size_t i = 0; i < api->f->nhosts; i++)
+		json_object_array_add(a, host_json(api->f, &api->f->hosts[i]));
+	json_object_object_add(o, "hosts", a);
+	reply_json(req, HTTP_OK, o);
+}
+
+static struct json_object *entity_json(const struct entity *e)
+{
+	static const char *const etypes[] = {"subsystem", "host", "ddc", "cdc"};
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "etype", e->etype < 4 ? etypes[e->etype] : "unknown");
+	add_str(o, "source", source_str(e->source));
+	add_str(o, "ename", e->ename);
+	add_str(o, "ever", e->ever);
+	add_int(o, "first_seen", e->first_seen);
+	add_int(o, "last_seen", e->last_seen);
+	return o;
+}
+
+static void get_host(struct api *api, struct evhttp_request *req, const char *nqn)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	const struct entity *e = fabric_entity_find(api->f, nqn);
+
+	for (size_t i = 0; i < api->f->nhosts; i++)
+		if (!strcmp(api->f->hosts[i].hostnqn, nqn))
+			json_object_array_add(a, host_json(api->f, &api->f->hosts[i]));
+	if (!e && !json_object_array_length(a)) {
+		json_object_put(o);
+		json_object_put(a);
+		reply_error(req, HTTP_NOTFOUND, "no such host", nqn);
+		return;
+	}
+	add_str(o, "hostnqn", nqn);
+	json_object_object_add(o, "connected",
+			       json_object_new_boolean(fabric_connected(api->f, nqn)));
+	json_object_object_add(o, "entity", e ? entity_json(e) : NULL);
+	json_object_object_add(o, "addresses", a);
+	reply_json(req, HTTP_OK, o);
+}
+
+/* The log a host is served (no zoning yet: every host sees the same entries); the self
+ * entries are those of the listeners with a concrete address. */
+static void get_host_log(struct api *api, struct evhttp_request *req, const char *nqn)
+{
+	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	if (!nqn_is_valid(nqn)) {
+		json_object_put(o);
+		json_object_put(a);
+		reply_error(req, HTTP_BADREQUEST, "invalid NQN", nqn);
+		return;
+	}
+	size_t n = disc_log_self_entries(api->cfg->listen, api->cfg->nlisten, NULL, api->svc->nqn,
+					 self, DISC_MAX_SELF);
+	add_int(o, "genctr", (int64_t)api->f->genctr);
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, disc_entry_json(&self[i]));
+	for (size_t i = 0; i < api->f->nentries; i++)
+		json_object_array_add(a, disc_entry_json(&api->f->entries[i]));
+	json_object_object_add(o, "records", a);
+	reply_json(req, HTTP_OK, o);
+}
+
+/* The port of a record as shown under its subsystem. */
+static struct json_object *rec_port_json(const struct fabric *f, const struct log_rec *r)
+{
+	struct json_object *o = disc_port_json(&r->port);
+
+	json_object_object_add(o, "ncc", json_object_new_boolean(r->owner[0] &&
+								 !fabric_connected(f, r->owner)));
+	add_str(o, "source", source_str(r->source));
+	return o;
+}
+
+static struct json_object *subsys_get(struct json_object *by, const char *nqn, uint8_t source,
+				      const char *owner)
+{
+	struct json_object *s;
+
+	if (json_object_object_get_ex(by, nqn, &s))
+		return s;
+	s = json_object_new_object();
+	add_str(s, "nqn", nqn);
+	add_str(s, "source", source_str(source));
+	add_str(s, "owner", owner);
+	json_object_object_add(s, "ports", json_object_new_array());
+	json_object_object_add(by, nqn, s);
+	return s;
+}
+
+static void subsys_add_rec(struct json_object *by, const struct fabric *f,
+			   const struct log_rec *r)
+{
+	struct json_object *s = subsys_get(by, r->subnqn, r->source, r->owner), *ports;
+
+	json_object_object_get_ex(s, "ports", &ports);
+	json_object_array_add(ports, rec_port_json(f, r));
+}
+
+/* Every subsystem, keyed by NQN: configured, declared by the admin, registered. */
+static struct json_object *subsystems_by_nqn(const struct fabric *f)
+{
+	struct json_object *by = json_object_new_object();
+
+	for (size_t i = 0; i < f->ncfg; i++)
+		if (f->cfg_recs[i].subtype == NVME_NQN_NVME)
+			subsys_add_rec(by, f, &f->cfg_recs[i]);
+	for (size_t i = 0; i < f->nents; i++)
+		if (f->ents[i].etype == ENTITY_SUBSYSTEM)
+			subsys_get(by, f->ents[i].nqn, REG_ADMIN, "");
+	for (size_t i = 0; i < f->nrecs; i++)
+		if (f->recs[i].subtype == NVME_NQN_NVME)
+			subsys_add_rec(by, f, &f->recs[i]);
+	return by;
+}
+
+static void get_subsystems(struct api *api, struct evhttp_request *req)
+{
+	struct json_object *by = subsystems_by_nqn(api->f);
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	json_object_object_foreach(by, key, val) {
+		(void)key;
+		json_object_array_add(a, json_object_get(val));
+	}
+	json_object_put(by);
+	json_object_object_add(o, "subsystems", a);
+	reply_json(req, HTTP_OK, o);
+}
+
+static void get_subsystem(struct api *api, struct evhttp_request *req, const char *nqn)
+{
+	struct json_object *by = subsystems_by_nqn(api->f), *s;
+
+	if (!json_object_object_get_ex(by, nqn, &s)) {
+		json_object_put(by);
+		reply_error(req, HTTP_NOTFOUND, "no such subsystem", nqn);
+		return;
+	}
+	json_object_get(s);
+	json_object_put(by);
+	reply_json(req, HTTP_OK, s);
+}
+
+static struct json_object *referral_json(const struct log_rec *r)
+{
+	struct json_object *o = disc_port_json(&r->port);
+
+	add_str(o, "nqn", r->subnqn);
+	add_str(o, "source", source_str(r->source));
+	return o;
+}
+
+static void get_referrals(struct api *api, struct evhttp_request *req)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	for (size_t i = 0; i < api->f->ncfg; i++)
+		if (api->f->cfg_recs[i].subtype == NVME_NQN_DISC)
+			json_object_array_add(a, referral_json(&api->f->cfg_recs[i]));
+	for (size_t i = 0; i < api->f->nrecs; i++)
+		if (api->f->recs[i].subtype == NVME_NQN_DISC)
+			json_object_array_add(a, referral_json(&api->f->recs[i]));
+	json_object_object_add(o, "referrals", a);
+	reply_json(req, HTTP_OK, o);
+}
+
+static void get_connections(struct api *api, struct evhttp_request *req)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	for (struct disc_ctrl *c = disc_svc_next(api->svc, NULL); c;
+	     c = disc_svc_next(api->svc, c)) {
+		struct disc_ctrl_info in;
+		disc_ctrl_get_info(c, &in);
+		if (!in.connected)
+			continue;
+		struct json_object *j = json_object_new_object();
+		add_int(j, "cntlid", in.cntlid);
+		add_str(j, "hostnqn", in.hostnqn);
+		add_str(j, "subnqn", in.subnqn);
+		add_str(j, "peer", in.peer);
+		add_int(j, "kato", in.kato);
+		json_object_object_add(j, "persistent", json_object_new_boolean(in.kato != 0));
+		add_int(j, "aers", in.aers);
+		add_int(j, "since", in.since);
+		json_object_array_add(a, j);
+	}
+	json_object_object_add(o, "connections", a);
+	reply_json(req, HTTP_OK, o);
+}
+
+static void get_status(struct api *api, struct evhttp_request *req)
+{
+	struct json_object *o = json_object_new_object(), *l = json_object_new_array();
+	struct json_object *c = json_object_new_object(), *by = subsystems_by_nqn(api->f);
+	size_t ports = 0, referrals = 0, conns = 0;
+
+	for (size_t i = 0; i < api->f->ncfg + api->f->nrecs; i++) {
+		const struct log_rec *r = i < api->f->ncfg ? &api->f->cfg_recs[i]
+							   : &api->f->recs[i - api->f->ncfg];
+		ports += r->subtype == NVME_NQN_NVME;
+		referrals += r->subtype == NVME_NQN_DISC;
+	}
+	for (struct disc_ctrl *d = disc_svc_next(api->svc, NULL); d;
+	     d = disc_svc_next(api->svc, d)) {
+		struct disc_ctrl_info in;
+		disc_ctrl_get_info(d, &in);
+		conns += in.connected;
+	}
+	add_str(o, "version", PACKAGE_VERSION);
+	add_str(o, "nqn", api->svc->nqn);
+	add_int(o, "uptime", (int64_t)(time(NULL) - api->started));
+	add_int(o, "genctr", (int64_t)api->f->genctr);
+	for (size_t i = 0; i < api->cfg->nlisten; i++)
+		json_object_array_add(l, json_object_new_string(api->cfg->listen[i].text));
+	json_object_object_add(o, "listeners", l);
+	add_int(c, "entities", (int64_t)api->f->nents);
+	add_int(c, "hosts", (int64_t)api->f->nhosts);
+	add_int(c, "subsystems", json_object_object_length(by));
+	add_int(c, "ports", (int64_t)ports);
+	add_int(c, "referrals", (int64_t)referrals);
+	add_int(c, "connections", (int64_t)conns);
+	json_object_object_add(o, "counts", c);
+	json_object_put(by);
+	reply_json(req, HTTP_OK, o);
+}
+
+static int journal_cb(void *arg, const struct journal_entry *j)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_int(o, "id", j->id);
+	add_int(o, "when", j->when);
+	add_str(o, "actor", j->actor);
+	add_str(o, "peer", j->peer);
+	add_str(o, "action", j->action);
+	add_str(o, "detail", j->detail);
+	json_object_array_add(arg, o);
+	return 0;
+}
+
+static bool query_number(struct route *rt, const char *key, long min, long max, long *out)
+{
+	const char *v = evhttp_find_header(&rt->query, key);
+	char *end;
+
+	if (!v)
+		return true;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+static void get_changes(struct api *api, struct evhttp_request *req, struct route *rt)
+{
+	long since = 0, limit = 100;
+
+	if (!query_number(rt, "since", 0, LONG_MAX, &since) ||
+	    !query_number(rt, "limit", 1, 1000, &limit)) {
+		reply_error(req, HTTP_BADREQUEST, "bad query", "since >= 0, limit 1..1000");
+		return;
+	}
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	int n = store_journal_read(registry_store(api->reg), since, (int)limit, journal_cb, a);
+	if (n < 0) {
+		json_object_put(o);
+		json_object_put(a);
+		reply_error(req, HTTP_SERVUNAVAIL, "store unavailable", strerror(-n));
+		return;
+	}
+	int64_t next = since;
+	if (n > 0) {
+		struct json_object *last = json_object_array_get_idx(a, (size_t)n - 1), *id;
+		json_object_object_get_ex(last, "id", &id);
+		next = json_object_get_int64(id);
+	}
+	json_object_object_add(o, "changes", a);
+	add_int(o, "next", next);
+	reply_json(req, HTTP_OK, o);
+}
+
+/* ---- changes ---- */
+
+struct pending {
+	struct evhttp_request *req; /* NULL once the client went away */
+	struct api *api;
+	struct admin_req a;
+};
+
+static void pending_close_cb(struct evhttp_connection *conn, void *arg)
+{
+	(void)conn;
+	((struct pending *)arg)->req = NULL;
+}
+
+static void admin_done(void *arg, int err)
+{
+	struct pending *p = arg;
+	struct evhttp_request *req = p->req;
+
+	if (!req) {
+		free(p);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+	bool add = p->a.op == ADMIN_SUBSYS_ADD || p->a.op == ADMIN_PORT_ADD ||
+		   p->a.op == ADMIN_REFERRAL_ADD;
+	if (err == 0 && add) {
+		struct json_object *o = p->a.op == ADMIN_SUBSYS_ADD ? json_object_new_object()
+								    : disc_port_json(&p->a.port);
+		add_str(o, "nqn", p->a.nqn);
+		reply_json(req, 201, o);
+	} else if (err == 0) {
+		evhttp_send_reply(req, 204, "No Content", NULL);
+	} else if (err == -EEXIST) {
+		reply_error(req, 409, "already exists", p->a.nqn);
+	} else if (err == -ENOENT) {
+		reply_error(req, HTTP_NOTFOUND, "not found", p->a.nqn);
+	} else if (err == -EPERM) {
+		reply_error(req, 409, "defined in the configuration file",
+			    "change it there and reload cdcd");
+	} else {
+		reply_error(req, HTTP_SERVUNAVAIL, "store unavailable", strerror(-err));
+	}
+	free(p);
+}
+
+static void admin_submit(struct api *api, struct evhttp_request *req, const struct admin_req *a)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		reply_error(req, HTTP_INTERNAL, "out of memory", NULL);
+		return;
+	}
+	p->req = req;
+	p->api = api;
+	p->a = *a;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req), pending_close_cb, p);
+	if (registry_admin(api->reg, a, admin_done, p) < 0) {
+		evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+		free(p);
+		reply_error(req, HTTP_INTERNAL, "out of memory", NULL);
+	}
+}
+
+/* Fields a body may carry, and where they go in a port string of cdcd.conf's syntax. */
+static int body_port(struct json_object *body, const char *svc, bool referral,
+		     struct admin_req *a, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"traddr", "trsvcid", "trtype", "adrfam",
+					   "portid", "treq",	"nqn"};
+	char spec[640];
+	size_t off = 0;
+
+	json_object_object_foreach(body, key, val) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			known |= !strcmp(key, keys[i]) && (i < 6 || referral);
+		if (!known) {
+			snprintf(err, errlen, "unknown field '%s'", key);
+			return -EINVAL;
+		}
+		if (!json_object_is_type(val, json_type_string) &&
+		    !json_object_is_type(val, json_type_int)) {
+			snprintf(err, errlen, "field '%s' must be a string or a number", key);
+			return -EINVAL;
+		}
+		const char *v = json_object_get_string(val);
+		if (strpbrk(v, ";=")) {
+			snprintf(err, errlen, "field '%s' has a bad value", key);
+			return -EINVAL;
+		}
+		if (!strcmp(key, "nqn")) {
+			if (!nqn_is_valid(v)) {
+				snprintf(err, errlen, "invalid NQN '%.200s'", v);
+				return -EINVAL;
+			}
+			snprintf(a->nqn, sizeof(a->nqn), "%s", v);
+			continue;
+		}
+		if (!strcmp(key, "treq") && !strcmp(v, "not specified"))
+			v = "not-specified";
+		else if (!strcmp(key, "treq") && !strcmp(v, "not required"))
+			v = "not-required";
+		off += (size_t)snprintf(spec + off, sizeof(spec) - off, "%s=%s;", key, v);
+		if (off >= sizeof(spec))
+			return -EINVAL;
+	}
+	return config_parse_port(spec, svc, &a->port, err, errlen);
+}
+
+static void post_port(struct api *api, struct evhttp_request *req, struct route *rt,
+		      const char *nqn, bool referral)
+{
+	struct admin_req a = {.op = referral ? ADMIN_REFERRAL_ADD : ADMIN_PORT_ADD};
+	char err[256];
+
+	snprintf(a.nqn, sizeof(a.nqn), "%s", referral ? NVME_DISC_SUBSYS_NAME : nqn);
+	if (!rt->body || body_port(rt->body, referral ? "8009" : "4420", referral, &a, err,
+				   sizeof(err)) < 0) {
+		reply_error(req, HTTP_BADREQUEST, "invalid port", rt->body ? err : "no JSON body");
+		return;
+	}
+	admin_submit(api, req, &a);
+}
+
+static void del_port(struct api *api, struct evhttp_request *req, const char *nqn,
+		     const char *traddr, const char *trsvcid, bool referral)
+{
+	struct admin_req a = {.op = referral ? ADMIN_REFERRAL_DEL : ADMIN_PORT_DEL};
+
+	snprintf(a.nqn, sizeof(a.nqn), "%s", nqn ? nqn : NVME_DISC_SUBSYS_NAME);
+	snprintf(a.port.traddr, sizeof(a.port.traddr), "%s", traddr);
+	snprintf(a.port.trsvcid, sizeof(a.port.trsvcid), "%s", trsvcid);
+	admin_submit(api, req, &a);
+}
+
+static void post_subsystem(struct api *api, struct evhttp_request *req, struct route *rt)
+{
+	struct json_object *nqn;
+	struct admin_req a = {.op = ADMIN_SUBSYS_ADD};
+
+	if (!rt->body || !json_object_object_get_ex(rt->body, "nqn", &nqn) ||
+	    !json_object_is_type(nqn, json_type_string) || json_object_object_length(rt->body) != 1) {
+		reply_error(req, HTTP_BADREQUEST, "invalid body", "expected {\"nqn\": \"...\"}");
+		return;
+	}
+	const char *v = json_object_get_string(nqn);
+	if (!nqn_is_valid(v) || !strcmp(v, NVME_DISC_SUBSYS_NAME)) {
+		reply_error(req, HTTP_BADREQUEST, "invalid NQN", v);
+		return;
+	}
+	snprintf(a.nqn, sizeof(a.nqn), "%s", v);
+	admin_submit(api, req, &a);
+}
+
+static void del_subsystem(struct api *api, struct evhttp_request *req, const char *nqn)
+{
+	struct admin_req a = {.op = ADMIN_SUBSYS_DEL};
+
+	snprintf(a.nqn, sizeof(a.nqn), "%s", nqn);
+	admin_submit(api, req, &a);
+}
+
+/* ---- routing ---- */
+
+static bool is(const struct route *rt, int n, enum evhttp_cmd_type m, const char *a,
+	       const char *b)
+{
+	return rt->nseg == n && rt->method == m && !strcmp(rt->seg[1], a) &&
+	       (!b || (n > 3 && !strcmp(rt->seg[3], b)));
+}
+
+/* Returns false when no route matches the path and method. With dry, only says whether
+ * one would (to tell 404 from 405). */
+static bool dispatch(struct api *api, struct evhttp_request *req, struct route *rt, bool dry)
+{
+	char **s = rt->seg;
+	enum evhttp_cmd_type GET = EVHTTP_REQ_GET, POST = EVHTTP_REQ_POST,
+			     DEL = EVHTTP_REQ_DELETE;
+
+#define ROUTE(cond, call)         \
+	if (cond) {               \
+		if (!dry)         \
+			call;     \
+		return true;      \
+	}
+	if (rt->nseg < 2 || strcmp(s[0], "v1"))
+		return false;
+	ROUTE(is(rt, 2, GET, "status", NULL), get_status(api, req));
+	ROUTE(is(rt, 2, GET, "hosts", NULL), get_hosts(api, req));
+	ROUTE(is(rt, 3, GET, "hosts", NULL), get_host(api, req, s[2]));
+	ROUTE(is(rt, 4, GET, "hosts", "log"), get_host_log(api, req, s[2]));
+	ROUTE(is(rt, 2, GET, "subsystems", NULL), get_subsystems(api, req));
+	ROUTE(is(rt, 2, POST, "subsystems", NULL), post_subsystem(api, req, rt));
+	ROUTE(is(rt, 3, GET, "subsystems", NULL), get_subsystem(api, req, s[2]));
+	ROUTE(is(rt, 3, DEL, "subsystems", NULL), del_subsystem(api, req, s[2]));
+	ROUTE(is(rt, 4, POST, "subsystems", "ports"), post_port(api, req, rt, s[2], false));
+	ROUTE(is(rt, 6, DEL, "subsystems", "ports"), del_port(api, req, s[2], s[4], s[5], false));
+	ROUTE(is(rt, 2, GET, "referrals", NULL), get_referrals(api, req));
+	ROUTE(is(rt, 2, POST, "referrals", NULL), post_port(api, req, rt, NULL, true));
+	ROUTE(is(rt, 4, DEL, "referrals", NULL), del_port(api, req, NULL, s[2], s[3], true));
+	ROUTE(is(rt, 2, GET, "connections", NULL), get_connections(api, req));
+	ROUTE(is(rt, 2, GET, "changes", NULL), get_changes(api, req, rt));
+#undef ROUTE
+	return false;
+}
+
+/* Whether the path exists with some other method. */
+static bool path_known(struct api *api, struct route *rt)
+{
+	static const enum evhttp_cmd_type methods[] = {EVHTTP_REQ_GET, EVHTTP_REQ_POST,
+						       EVHTTP_REQ_DELETE};
+	enum evhttp_cmd_type asked = rt->method;
+	bool known = false;
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]) && !known; i++) {
+		rt->method = methods[i];
+		known = dispatch(api, NULL, rt, true);
+	}
+	rt->method = asked;
+	return known;
+}
+
+static int route_parse(struct evhttp_request *req, struct route *rt, const char **why)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = evhttp_uri_get_path(uri), *query = evhttp_uri_get_query(uri);
+	char *copy = strdup(path ? path : "/"), *save = NULL;
+
+	rt->method = evhttp_request_get_command(req);
+	TAILQ_INIT(&rt->query);
+	if (!copy)
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (rt->nseg == MAX_SEGMENTS) {
+			free(copy);
+			*why = "path too long";
+			return -EINVAL;
+		}
+		rt->seg[rt->nseg++] = evhttp_uridecode(tok, 0, NULL);
+	}
+	free(copy);
+	if (query && evhttp_parse_query_str(query, &rt->query) < 0) {
+		*why = "malformed query";
+		return -EINVAL;
+	}
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	if (len) {
+		enum json_tokener_error jerr;
+		struct json_tokener *tok = json_tokener_new();
+		rt->body = json_tokener_parse_ex(tok, (const char *)evbuffer_pullup(in, -1),
+						 (int)len);
+		jerr = json_tokener_get_error(tok);
+		json_tokener_free(tok);
+		if (jerr != json_tokener_success || !json_object_is_type(rt->body, json_type_object)) {
+			*why = "the body is not a JSON object";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void route_free(struct route *rt)
+{
+	for (int i = 0; i < rt->nseg; i++)
+		free(rt->seg[i]);
+	evhttp_clear_headers(&rt->query);
+	json_object_put(rt->body);
+}
+
+static void request_cb(struct evhttp_request *req, void *arg)
+{
+	struct api *api = arg;
+	struct route rt = {0};
+	const char *why = NULL;
+
+	if (route_parse(req, &rt, &why) < 0)
+		reply_error(req, HTTP_BADREQUEST, "bad request", why ? why : "out of memory");
+	else if (dispatch(api, req, &rt, false))
+		;
+	else if (path_known(api, &rt))
+		reply_error(req, 405, "method not allowed", evhttp_request_get_uri(req));
+	else
+		reply_error(req, HTTP_NOTFOUND, "no such resource", evhttp_request_get_uri(req));
+	route_free(&rt);
+}
+
+/* ---- life cycle ---- */
+
+static int socket_open(const struct cdc_config *cfg, int *out)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char dir[sizeof(sa.sun_path)];
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", cfg->control_socket);
+	snprintf(dir, sizeof(dir), "%s", cfg->control_socket);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(sa.sun_path); /* a socket left by a daemon that did not stop cleanly */
+	mode_t old = umask(0117);
+	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || listen(fd, 64) < 0 || chmod(sa.sun_path, 0660) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	if (cfg->control_socket_group[0]) {
+		struct group *g = getgrnam(cfg->control_socket_group);
+		if (!g || chown(sa.sun_path, (uid_t)-1, g->gr_gid) < 0) {
+			log_err("control socket %s: cannot give it to group %s", sa.sun_path,
+				cfg->control_socket_group);
+			close(fd);
+			return -EINVAL;
+		}
+	}
+	*out = fd;
+	return 0;
+}
+
+int api_open(struct event_base *base, const struct cdc_config *cfg, struct registry *reg,
+	     struct fabric *f, struct disc_svc *svc, struct api **out)
+{
+	struct api *api = calloc(1, sizeof(*api));
+	int fd = -1, err;
+
+	if (!api)
+		return -ENOMEM;
+	*api = (struct api){.base = base, .cfg = cfg, .reg = reg, .f = f, .svc = svc,
+			    .started = time(NULL)};
+	snprintf(api->path, sizeof(api->path), "%s", cfg->control_socket);
+	err = socket_open(cfg, &fd);
+	if (err) {
+		log_err("control socket %s: %s", cfg->control_socket, strerror(-err));
+		free(api);
+		return err;
+	}
+	api->http = evhttp_new(base);
+	struct evconnlistener *l =
+		api->http ? evconnlistener_new(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE, -1, fd)
+			  : NULL;
+	if (!l || !evhttp_bind_listener(api->http, l)) {
+		if (l)
+			evconnlistener_free(l);
+		else
+			close(fd);
+		api_close(api);
+		return -ENOMEM;
+	}
+	evhttp_set_max_body_size(api->http, API_MAX_BODY);
+	/* Every method reaches request_cb, which answers 405 in JSON where one does not fit. */
+	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+						      EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT |
+						      EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD);
+	/* A slow client cannot hold the loop: evhttp reads and writes without blocking, and
+	 * one that dawdles is dropped. */
+	evhttp_set_timeout(api->http, 10);
+	evhttp_set_gencb(api->http, request_cb, api);
+	log_info("control API on %s", api->path);
+	*out = api;
+	return 0;
+}
+
+void api_close(struct api *api)
+{
+	if (!api)
+		return;
+	if (api->http)
+		evhttp_free(api->http);
+	if (api->path[0])
+		unlink(api->path);
+	free(api);
+}

@@ -1,0 +1,24 @@
+/* api.h - the control API: HTTP/1.1 and JSON on a Unix socket (evhttp on the daemon's
+ * loop), versioned under /v1. Reads answer from memory; changes go through the registry,
+ * so they are durable before the reply and reach the hosts as AENs like any other. */
+#ifndef CDC_API_H
+#define CDC_API_H
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "disc_ctrl.h"
+#include "fabric.h"
+#include "registry.h"
+
+#define API_MAX_BODY (64 * 1024)
+
+struct api;
+
+/* Listen on cfg->control_socket (mode 0660, group cfg->control_socket_group). cfg must
+ * stay valid: its listeners are what the status shows. */
+int api_open(struct event_base *base, const struct cdc_config *cfg, struct registry *reg,
+	     struct fabric *f, struct disc_svc *svc, struct api **out);
+void api_close(struct api *api);
+
+#endif
