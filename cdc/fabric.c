@@ -384,23 +384,29 @@ static void listen_key_fill(const struct cdc_config *cfg, char *key, size_t size
 
 int fabric_apply_config(struct fabric *f, const struct cdc_config *cfg)
 {
-	struct log_rec *r;
-	size_t n;
+	struct log_rec *r, *old = f->cfg_recs;
+	size_t n, nold = f->ncfg;
 	char key[sizeof(f->listen_key)];
 
 	if (config_recs(cfg, &r, &n))
 		return -ENOMEM;
-	free(f->cfg_recs);
 	f->cfg_recs = r;
 	f->ncfg = n;
-	listen_key_fill(cfg, key, sizeof(key));
-	/* Other listeners change every host's self entries, which are not in the body. */
-	bool listeners = strcmp(key, f->listen_key) != 0;
-	memcpy(f->listen_key, key, sizeof(key));
 	int changed = fabric_rebuild(f, f->genctr);
-	if (changed >= 0 && listeners && !(changed & FABRIC_LOG70)) {
+	if (changed < 0) {
+		/* Keep the old share and listeners, so applying cfg again sees the change. */
+		f->cfg_recs = old;
+		f->ncfg = nold;
+		free(r);
+		return changed;
+	}
+	free(old);
+	/* Other listeners change every host's self entries, which are not in the body. */
+	listen_key_fill(cfg, key, sizeof(key));
+	if (strcmp(key, f->listen_key) && !(changed & FABRIC_LOG70)) {
 		f->genctr++;
 		changed |= FABRIC_LOG70;
 	}
+	memcpy(f->listen_key, key, sizeof(key));
 	return changed;
 }

@@ -58,6 +58,7 @@ struct registry {
 	struct registry_limits lim;
 	TAILQ_HEAD(, reg_req) pending;
 	uint64_t genctr_stored;
+	uint64_t hgenctr_reserved; /* log 71h's counter stays below this, which is stored */
 	struct live *live;
 	size_t nlive, live_cap;
 	struct undo *undo;
@@ -451,7 +452,7 @@ static bool config_has(const struct fabric *f, const char *nqn, uint8_t subtype,
 		if (c->subtype != subtype)
 			continue;
 		if (port ? !strcmp(c->port.traddr, port->traddr) &&
-				   !strcmp(c->port.trsvcid, port->trsvcid)
+				    !strcmp(c->port.trsvcid, port->trsvcid)
 			 : !strcmp(c->subnqn, nqn))
 			return true;
 	}
@@ -536,8 +537,10 @@ static int stage_admin(struct registry *r, const struct admin_req *a, int *store
 	case ADMIN_SUBSYS_ADD:
 		if (registry_subsys_exists(r, a->nqn))
 			return -EEXIST;
-		struct entity e = {.etype = ENTITY_SUBSYSTEM, .source = REG_ADMIN,
-				   .first_seen = now, .last_seen = now};
+		struct entity e = {.etype = ENTITY_SUBSYSTEM,
+				   .source = REG_ADMIN,
+				   .first_seen = now,
+				   .last_seen = now};
 		snprintf(e.nqn, sizeof(e.nqn), "%s", a->nqn);
 		*store_err = stage_entity(r, &e);
 		return 0;
@@ -569,7 +572,7 @@ static int stage_admin(struct registry *r, const struct admin_req *a, int *store
 static const char *admin_name(enum admin_op op)
 {
 	static const char *const names[] = {"subsystem add", "subsystem del", "port add",
-					    "port del", "referral add", "referral del"};
+					    "port del",	     "referral add",  "referral del"};
 
 	return names[op];
 }
@@ -673,14 +676,24 @@ static void notify(struct registry *r, int changed)
 		disc_svc_hostlog_changed(r->svc);
 }
 
-/* Persist a GENCTR the model moved to on its own (configuration, recovery). */
+/* Log 71h changes with every connection, too often to write each value: a block of values
+ * is reserved in the store instead, and a restart resumes above the reservation. */
+#define HGENCTR_BLOCK 4096
+
+/* Persist counters the model moved on its own (configuration, recovery, log 71h). */
 static void persist_genctr(struct registry *r)
 {
-	if (r->fabric->genctr <= r->genctr_stored)
+	bool g = r->fabric->genctr > r->genctr_stored;
+	bool h = r->fabric->hgenctr >= r->hgenctr_reserved;
+	uint64_t reserve = r->fabric->hgenctr + HGENCTR_BLOCK;
+
+	if (!g && !h)
 		return;
 	int err = store_begin(r->store);
-	if (!err)
+	if (!err && g)
 		err = store_genctr_set(r->store, r->fabric->genctr);
+	if (!err && h)
+		err = store_counter_set(r->store, "hgenctr", reserve);
 	if (!err)
 		err = store_commit(r->store);
 	if (err) {
@@ -690,7 +703,10 @@ static void persist_genctr(struct registry *r)
 				store_errmsg(r->store));
 		return;
 	}
-	r->genctr_stored = r->fabric->genctr;
+	if (g)
+		r->genctr_stored = r->fabric->genctr;
+	if (h)
+		r->hgenctr_reserved = reserve;
 }
 
 static void fail_batch(struct registry *r, struct reg_req *first, int err, int n)
@@ -898,6 +914,10 @@ int registry_load(struct registry *r)
 	/* Resume above anything a host may have seen before the restart. */
 	if (r->fabric->genctr < genctr)
 		r->fabric->genctr = genctr;
+	err = store_counter_get(r->store, "hgenctr", &r->hgenctr_reserved);
+	if (err)
+		return err;
+	r->fabric->hgenctr = r->hgenctr_reserved;
 	fabric_rebuild(r->fabric, genctr);
 	persist_genctr(r);
 	log_info("loaded %zu entities, %zu hosts, %zu records; GENCTR %llu", r->fabric->nents,

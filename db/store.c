@@ -78,6 +78,8 @@ static const char *const migrations[] = {
 	"  action TEXT NOT NULL,"
 	"  detail TEXT NOT NULL"
 	");",
+	/* 2: the Host Discovery log's counter (its reservation, see registry.c). */
+	"INSERT INTO meta (key, value) VALUES ('hgenctr', 0);",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,
@@ -139,8 +141,8 @@ static const char *const stmt_sql[S_NR] = {
 		" sectype = excluded.sectype, portid = excluded.portid",
 	[S_REC_DEL] = "DELETE FROM rec WHERE ifnull(owner, '') = ?1 AND subnqn = ?2 AND trtype = ?3"
 		      " AND adrfam = ?4 AND traddr = ?5 AND trsvcid = ?6",
-	[S_GENCTR_SET] = "UPDATE meta SET value = ?1 WHERE key = 'genctr' AND value <= ?1",
-	[S_GENCTR_GET] = "SELECT value FROM meta WHERE key = 'genctr'",
+	[S_GENCTR_SET] = "UPDATE meta SET value = ?1 WHERE key = ?2 AND value <= ?1",
+	[S_GENCTR_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_JOURNAL_ADD] = "INSERT INTO journal (at, actor, peer, action, detail)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_JOURNAL_READ] = "SELECT id, at, actor, peer, action, detail FROM journal WHERE id > ?1"
@@ -660,7 +662,7 @@ int store_rec_del(struct store *st, const struct log_rec *r)
 	return err;
 }
 
-int store_genctr_set(struct store *st, uint64_t genctr)
+int store_counter_set(struct store *st, const char *name, uint64_t value)
 {
 	sqlite3_stmt *s = st->stmt[S_GENCTR_SET];
 	int err = writable(st);
@@ -668,14 +670,20 @@ int store_genctr_set(struct store *st, uint64_t genctr)
 	if (err)
 		return err;
 	/* SQLite integers are signed; 2^63 generations are not going to happen. */
-	if (genctr > INT64_MAX)
-		return fail(st, -ERANGE, "GENCTR %llu does not fit", (unsigned long long)genctr);
-	bind_int(st, s, 1, (int64_t)genctr);
+	if (value > INT64_MAX)
+		return fail(st, -ERANGE, "%s %llu does not fit", name, (unsigned long long)value);
+	bind_int(st, s, 1, (int64_t)value);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
 	err = run(st, s);
 	if (!err && sqlite3_changes(st->db) == 0)
-		err = fail(st, -ERANGE, "GENCTR %llu is below the stored one",
-			   (unsigned long long)genctr);
+		err = fail(st, -ERANGE, "%s %llu is below the stored one (or unknown)", name,
+			   (unsigned long long)value);
 	return err;
+}
+
+int store_genctr_set(struct store *st, uint64_t genctr)
+{
+	return store_counter_set(st, "genctr", genctr);
 }
 
 /* Cut to what store_journal_read() can hand back, so that what is read is what was stored. */
@@ -795,9 +803,10 @@ static int load_recs(struct store *st, const struct store_loader *ld)
 	return read_end(st, s, rc, err);
 }
 
-static int load_genctr(struct store *st, uint64_t *genctr)
+static int load_counter(struct store *st, const char *name, uint64_t *genctr)
 {
 	sqlite3_stmt *s = st->stmt[S_GENCTR_GET];
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(s);
 	int err = 0;
 
@@ -829,9 +838,16 @@ int store_load(struct store *st, const struct store_loader *ld, uint64_t *genctr
 	if (!err && ld->rec)
 		err = load_recs(st, ld);
 	if (!err)
-		err = load_genctr(st, genctr);
+		err = load_counter(st, "genctr", genctr);
 	store_rollback(st);
 	return err;
+}
+
+int store_counter_get(struct store *st, const char *name, uint64_t *value)
+{
+	if (st->in_tx)
+		return fail(st, -EBUSY, "read inside a write transaction");
+	return load_counter(st, name, value);
 }
 
 int store_journal_read(struct store *st, int64_t since, int limit,

@@ -9,7 +9,7 @@
 #include "model.h"
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -67,6 +67,9 @@ int store_rec_put(struct store *st, const struct log_rec *r);
 int store_rec_del(struct store *st, const struct log_rec *r);
 /* Persist GENCTR; -ERANGE if it is lower than the stored one (an equal one is accepted). */
 int store_genctr_set(struct store *st, uint64_t genctr);
+/* Other persisted counters ("hgenctr"): set refuses to go backwards (-ERANGE), like GENCTR. */
+int store_counter_set(struct store *st, const char *name, uint64_t value);
+int store_counter_get(struct store *st, const char *name, uint64_t *value);
 
 /* Append to the change journal; strings longer than struct journal_entry's fields are cut. */
 int store_journal_add(struct store *st, int64_t when, const char *actor_nqn, const char *peer,

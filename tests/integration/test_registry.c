@@ -37,6 +37,8 @@ static struct nvmf_host *connect_as(const char *hostnqn, uint32_t kato)
 	return h;
 }
 
+static struct log_result read_hostlog(struct nvmf_host *h);
+
 static uint16_t ddc_register(struct nvmf_host *h, const char *eid, int nports, int first)
 {
 	size_t len = dim_build_ddc(buf, sizeof(buf), eid, SUB3, nports, first);
@@ -296,6 +298,7 @@ START_TEST(registrations_and_genctr_survive_a_restart)
 
 	ck_assert_uint_eq(ddc_register(ddc, DDC1, 3, 1), 0);
 	struct log_result before = read_disc_log(ddc);
+	struct log_result hbefore = read_hostlog(ddc);
 	nvmf_host_free(ddc);
 	ck_assert(halt_daemon(SIGKILL) == false); /* killed, not stopped */
 	spawn_daemon();
@@ -306,8 +309,13 @@ START_TEST(registrations_and_genctr_survive_a_restart)
 	ck_assert_uint_eq(count_subnqn(&after, SUB3, &eflags), 3);
 	ck_assert_uint_eq(eflags & NVMF_DISC_EFLAGS_NCC, NVMF_DISC_EFLAGS_NCC);
 	ck_assert_uint_ge(get_le64(after.log), get_le64(before.log));
+	/* Log 71h's counter too resumes above what a host saw. */
+	struct log_result hafter = read_hostlog(h);
+	ck_assert_uint_gt(get_le64(hafter.log), get_le64(hbefore.log));
 	free(before.log);
 	free(after.log);
+	free(hbefore.log);
+	free(hafter.log);
 	nvmf_host_free(h);
 }
 END_TEST

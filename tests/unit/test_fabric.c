@@ -1479,10 +1479,25 @@ static struct host_rec rnd_hostrec(void)
 	return h;
 }
 
+/* The keys of model.h, written out again so the model does not share fabric.c's. */
+static bool model_rec_key(const struct log_rec *a, const struct log_rec *b)
+{
+	return !strcmp(a->owner, b->owner) && !strcmp(a->subnqn, b->subnqn) &&
+	       a->port.trtype == b->port.trtype && a->port.adrfam == b->port.adrfam &&
+	       !strcmp(a->port.traddr, b->port.traddr) && !strcmp(a->port.trsvcid, b->port.trsvcid);
+}
+
+static bool model_host_key(const struct host_rec *a, const struct host_rec *b)
+{
+	return !strcmp(a->hostnqn, b->hostnqn) && a->trtype == b->trtype &&
+	       a->adrfam == b->adrfam && !strcmp(a->traddr, b->traddr) &&
+	       !strcmp(a->trsvcid, b->trsvcid);
+}
+
 static void model_rec_put(struct model *m, const struct log_rec *r)
 {
 	for (size_t i = 0; i < m->nrecs; i++)
-		if (fabric_rec_key_equal(&m->recs[i], r)) {
+		if (model_rec_key(&m->recs[i], r)) {
 			m->recs[i] = *r;
 			return;
 		}
@@ -1493,7 +1508,7 @@ static void model_rec_put(struct model *m, const struct log_rec *r)
 static bool model_rec_del(struct model *m, const struct log_rec *r)
 {
 	for (size_t i = 0; i < m->nrecs; i++)
-		if (fabric_rec_key_equal(&m->recs[i], r)) {
+		if (model_rec_key(&m->recs[i], r)) {
 			memmove(&m->recs[i], &m->recs[i + 1],
 				(m->nrecs - i - 1) * sizeof(m->recs[0]));
 			m->nrecs--;
@@ -1505,7 +1520,7 @@ static bool model_rec_del(struct model *m, const struct log_rec *r)
 static void model_host_put(struct model *m, const struct host_rec *h)
 {
 	for (size_t i = 0; i < m->nhosts; i++)
-		if (fabric_host_key_equal(&m->hosts[i], h)) {
+		if (model_host_key(&m->hosts[i], h)) {
 			m->hosts[i] = *h;
 			return;
 		}
@@ -1516,7 +1531,7 @@ static void model_host_put(struct model *m, const struct host_rec *h)
 static bool model_host_del(struct model *m, const struct host_rec *h)
 {
 	for (size_t i = 0; i < m->nhosts; i++)
-		if (fabric_host_key_equal(&m->hosts[i], h)) {
+		if (model_host_key(&m->hosts[i], h)) {
 			memmove(&m->hosts[i], &m->hosts[i + 1],
 				(m->nhosts - i - 1) * sizeof(m->hosts[0]));
 			m->nhosts--;

@@ -1,0 +1,1683 @@
+/* cdcctl.c - the administrator's command line for cdcd: "cdcctl NOUN VERB [ARGS] [-o normal|json]".
+ * A thin client of the control API (HTTP/1.1 + JSON over a Unix socket): it keeps no state, and
+ * every decision about the fabric is the daemon's. */
+#include <assert.h>
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0.1.0"
+#endif
+
+#define CTL_DEFAULT_SOCKET "/run/cdcd/cdcd.sock"
+#define CTL_TIMEOUT_SEC	   5
+#define CTL_REPLY_MAX	   (64u << 20) /* a reply larger than this is refused */
+#define CTL_HEAD_MAX	   (64u << 10) /* status line and headers */
+#define CTL_PATH_MAX	   4096
+#define CTL_NQN_MAX	   223 /* NVMe Base 4.5 §4.7: at most 223 bytes */
+#define CTL_TRADDR_MAX	   255
+#define CTL_TRSVCID_MAX	   31
+#define CTL_JSON_PRETTY                                                                            \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define CTL_JSON_PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+#if JSON_C_VERSION_NUM >= ((0 << 16) | (15 << 8))
+#define tokener_parse_end(tok) json_tokener_get_parse_end(tok)
+#else
+#define tokener_parse_end(tok) ((size_t)(tok)->char_offset)
+#endif
+
+/* Failures are negative errnos; -EINVAL always means a usage error (exit 2). Everything else
+ * means the request failed (exit 1). Each failure is reported once, where it is detected. */
+#define CTL_EUSAGE EINVAL
+
+enum ctl_format { FMT_NORMAL, FMT_JSON };
+
+/* Command options; each command names the ones it takes. */
+enum opt_id {
+	O_TRADDR,
+	O_TRSVCID,
+	O_TRTYPE,
+	O_ADRFAM,
+	O_PORTID,
+	O_TREQ,
+	O_NQN,
+	O_SINCE,
+	O_LIMIT,
+	O_COUNT
+};
+enum { G_SOCKET = 0x200, G_VERSION, G_OPTBASE = 0x300 };
+
+struct ctl_optdef {
+	const char *name;
+	int short_opt; /* 0: long only */
+	const char *arg;
+	const char *help;
+};
+
+static const struct ctl_optdef optdefs[O_COUNT] = {
+	[O_TRADDR] = {"traddr", 'a', "ADDR", "transport address (IPv4 or IPv6)"},
+	[O_TRSVCID] = {"trsvcid", 's', "SVC",
+		       "transport service id, the TCP port (4420; referrals 8009)"},
+	[O_TRTYPE] = {"trtype", 't', "tcp", "transport type (tcp)"},
+	[O_ADRFAM] = {"adrfam", 0, "ipv4|ipv6", "address family (derived from ADDR)"},
+	[O_PORTID] = {"portid", 0, "N", "NVM subsystem port id, 0-65535"},
+	[O_TREQ] = {"treq", 0, "not-specified|required|not-required",
+		    "secure channel requirement (not-specified)"},
+	[O_NQN] = {"nqn", 'n', "NQN", "NQN of the referred discovery controller"},
+	[O_SINCE] = {"since", 0, "N", "first change id to show (0)"},
+	[O_LIMIT] = {"limit", 0, "N", "show at most N changes"},
+};
+
+struct ctl {
+	const char *socket;
+	enum ctl_format format;
+	bool help;
+	bool version;
+	unsigned int seen; /* 1 << enum opt_id for each command option given */
+	const char *val[O_COUNT];
+};
+
+struct ctl_cmd {
+	const char *noun;
+	const char *verb; /* NULL: the noun alone is the command */
+	int nargs;
+	const char *args;
+	unsigned int opts;     /* options it takes */
+	unsigned int required; /* options it needs */
+	int (*run)(struct ctl *ctl, char **args);
+	const char *summary;
+};
+
+static void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void ctl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cdcctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- HTTP/1.1 over AF_UNIX ---------------------------------------------------------------- */
+
+struct http_reply {
+	int status;
+	char reason[64];
+	long long content_length; /* -1: not given */
+	bool chunked;
+	size_t head_len;
+	char *body; /* inside the receive buffer, decoded */
+	size_t body_len;
+};
+
+static int http_connect(const char *path)
+{
+	struct timeval tv = {.tv_sec = CTL_TIMEOUT_SEC};
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	size_t len = strlen(path);
+	int fd, err;
+
+	if (!len || len >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(addr.sun_path, path, len + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* SO_SNDTIMEO also bounds a Unix stream connect() to a full backlog. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	    connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		err = errno == EAGAIN ? -ETIMEDOUT : -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int send_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* If line (of len bytes, no CRLF) is header "name: value", points val at the trimmed value. */
+static bool header_is(const char *line, size_t len, const char *name, const char **val,
+		      size_t *vlen)
+{
+	size_t n = strlen(name);
+
+	if (len <= n || line[n] != ':' || strncasecmp(line, name, n))
+		return false;
+	line += n + 1;
+	len -= n + 1;
+	while (len && is_space(*line)) {
+		line++;
+		len--;
+	}
+	while (len && is_space(line[len - 1]))
+		len--;
+	*val = line;
+	*vlen = len;
+	return true;
+}
+
+static int parse_content_length(const char *val, size_t len, long long *out)
+{
+	long long n = 0;
+	size_t i;
+
+	if (!len)
+		return -EBADMSG;
+	for (i = 0; i < len; i++) {
+		if (val[i] < '0' || val[i] > '9')
+			return -EBADMSG;
+		n = n * 10 + (val[i] - '0');
+		if (n > CTL_REPLY_MAX)
+			return -EFBIG;
+	}
+	*out = n;
+	return 0;
+}
+
+static int http_header(struct http_reply *r, const char *line, size_t len)
+{
+	const char *val;
+	size_t vlen;
+
+	if (header_is(line, len, "Content-Length", &val, &vlen))
+		return parse_content_length(val, vlen, &r->content_length);
+	if (header_is(line, len, "Transfer-Encoding", &val, &vlen))
+		r->chunked = vlen >= 7 && !strncasecmp(val + vlen - 7, "chunked", 7);
+	return 0;
+}
+
+/* "HTTP/1.x NNN Reason" */
+static int http_status_line(struct http_reply *r, const char *line, size_t len)
+{
+	const char *d = line + 9;
+	size_t rlen;
+
+	if (len < 12 || strncmp(line, "HTTP/1.", 7) || line[8] != ' ' ||
+	    (len > 12 && line[12] != ' '))
+		return -EBADMSG;
+	if (d[0] < '1' || d[0] > '5' || d[1] < '0' || d[1] > '9' || d[2] < '0' || d[2] > '9')
+		return -EBADMSG;
+	r->status = (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
+	rlen = len > 13 ? len - 13 : 0;
+	if (rlen >= sizeof(r->reason))
+		rlen = sizeof(r->reason) - 1;
+	memcpy(r->reason, line + 13, rlen);
+	r->reason[rlen] = '\0';
+	return 0;
+}
+
+/* Parses the status line and headers: 0 with r->head_len set, -EAGAIN if they are not all in
+ * buf yet, -EBADMSG if this is not an HTTP/1.x reply. */
+static int http_parse_head(const char *buf, size_t len, struct http_reply *r)
+{
+	const char *end = memmem(buf, len, "\r\n\r\n", 4), *line, *eol;
+	int ret;
+
+	if (!end)
+		return len > CTL_HEAD_MAX ? -EBADMSG : -EAGAIN;
+	r->content_length = -1;
+	r->chunked = false;
+	eol = memmem(buf, (size_t)(end + 2 - buf), "\r\n", 2);
+	ret = http_status_line(r, buf, (size_t)(eol - buf));
+	for (line = eol + 2; !ret && line < end + 2; line = eol + 2) {
+		eol = memmem(line, (size_t)(end + 2 - line), "\r\n", 2);
+		ret = http_header(r, line, (size_t)(eol - line));
+	}
+	r->head_len = (size_t)(end + 4 - buf);
+	return ret;
+}
+
+/* Walks a chunked body: 0 and the decoded length once the last chunk is in buf, -EAGAIN if more
+ * bytes are needed, -EBADMSG if it is not chunked coding. With out (which may be buf itself) the
+ * data is also gathered there. Trailers after the last chunk are ignored. */
+static int chunked_decode(char *buf, size_t len, char *out, size_t *outlen)
+{
+	size_t pos = 0, n = 0;
+	unsigned long long size;
+	char *eol, *end;
+
+	for (;;) {
+		eol = memmem(buf + pos, len - pos, "\r\n", 2);
+		if (!eol)
+			return -EAGAIN;
+		if (!buf[pos] || !strchr("0123456789abcdefABCDEF", buf[pos]))
+			return -EBADMSG;
+		errno = 0;
+		size = strtoull(buf + pos, &end, 16);
+		if (errno || (end != eol && *end != ';' && !is_space(*end)))
+			return -EBADMSG;
+		pos = (size_t)(eol + 2 - buf);
+		if (!size)
+			break;
+		if (size > CTL_REPLY_MAX)
+			return -EFBIG;
+		if (len - pos < size + 2)
+			return -EAGAIN;
+		if (memcmp(buf + pos + size, "\r\n", 2))
+			return -EBADMSG;
+		if (out)
+			memmove(out + n, buf + pos, size);
+		n += size;
+		pos += size + 2;
+	}
+	*outlen = n;
+	return 0;
+}
+
+/* 0 once buf holds a whole reply (r->body then points at the decoded body), -EAGAIN if more is
+ * to come, -EBADMSG if it is malformed or was cut short. eof: the peer has closed. */
+static int http_parse(char *buf, size_t len, bool eof, struct http_reply *r)
+{
+	size_t blen;
+	int ret;
+
+	ret = http_parse_head(buf, len, r);
+	if (ret == -EAGAIN && eof)
+		return -EBADMSG;
+	if (ret)
+		return ret;
+	r->body = buf + r->head_len;
+	blen = len - r->head_len;
+	if (r->chunked) {
+		/* A chunked body ends in "0\r\n[trailers]\r\n": walk it only when it might. */
+		if (!eof && (blen < 5 || memcmp(r->body + blen - 4, "\r\n\r\n", 4)))
+			return -EAGAIN;
+		ret = chunked_decode(r->body, blen, NULL, &r->body_len);
+		if (ret == -EAGAIN && eof)
+			return -EBADMSG;
+		return ret ? ret : chunked_decode(r->body, blen, r->body, &r->body_len);
+	}
+	if (r->content_length >= 0) {
+		if (blen < (size_t)r->content_length)
+			return eof ? -EBADMSG : -EAGAIN;
+		r->body_len = (size_t)r->content_length;
+		return 0;
+	}
+	if (r->status == 204 || r->status == 304 || r->status < 200) {
+		r->body_len = 0;
+		return 0;
+	}
+	r->body_len = blen;
+	return eof ? 0 : -EAGAIN;
+}
+
+static int grow(char **buf, size_t *cap, size_t len)
+{
+	char *nbuf;
+
+	if (*cap - len > 4096)
+		return 0;
+	if (*cap >= CTL_REPLY_MAX + CTL_HEAD_MAX)
+		return -EFBIG;
+	nbuf = realloc(*buf, *cap ? *cap * 2 : 16384);
+	if (!nbuf)
+		return -ENOMEM;
+	*buf = nbuf;
+	*cap = *cap ? *cap * 2 : 16384;
+	return 0;
+}
+
+/* Reads until the reply is complete or the peer closes; *bufp is the caller's to free. */
+static int http_recv(int fd, char **bufp, struct http_reply *r)
+{
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int ret;
+
+	*bufp = NULL;
+	for (;;) {
+		ret = grow(bufp, &cap, len);
+		if (ret)
+			return ret;
+		n = recv(fd, *bufp + len, cap - len - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+		len += (size_t)n;
+		(*bufp)[len] = '\0';
+		ret = http_parse(*bufp, len, n == 0, r);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+}
+
+static int http_exchange(int fd, const char *method, const char *path, const char *body,
+			 char **bufp, struct http_reply *r)
+{
+	size_t blen = body ? strlen(body) : 0;
+	char *req;
+	int n, ret;
+
+	n = asprintf(&req,
+		     "%s %s HTTP/1.1\r\nHost: cdcd\r\nConnection: close\r\n"
+		     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		     method, path, blen, body ? body : "");
+	if (n < 0)
+		return -ENOMEM;
+	ret = send_all(fd, req, (size_t)n);
+	free(req);
+	return ret ? ret : http_recv(fd, bufp, r);
+}
+
+/* ---- JSON and the API --------------------------------------------------------------------- */
+
+/* An empty (or blank) body is *out == NULL; anything but one JSON value is -EBADMSG. */
+static int json_parse_body(const char *text, size_t len, struct json_object **out)
+{
+	enum json_tokener_error jerr;
+	struct json_tokener *tok;
+
+	*out = NULL;
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || is_space(text[len - 1])))
+		len--;
+	if (!len)
+		return 0;
+	if (len > INT_MAX || memchr(text, '\0', len))
+		return -EBADMSG;
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	*out = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_success && tokener_parse_end(tok) < len)
+		jerr = json_tokener_error_parse_unexpected; /* something after the value */
+	if (jerr == json_tokener_continue) {
+		*out = json_tokener_parse_ex(tok, "", 1); /* a bare number needs an end */
+		jerr = json_tokener_get_error(tok);
+	}
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success) {
+		json_object_put(*out);
+		*out = NULL;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (o && json_object_is_type(o, json_type_object))
+		json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+/* The value's text ("" when absent or null): strings as they are, numbers as received. */
+static const char *jtext(struct json_object *v)
+{
+	return v && !json_object_is_type(v, json_type_null) ? json_object_get_string(v) : "";
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	return jtext(jget(o, key));
+}
+
+static long long jint(struct json_object *o, const char *key)
+{
+	return (long long)json_object_get_int64(jget(o, key));
+}
+
+static const char *jyesno(struct json_object *o, const char *key)
+{
+	return json_object_get_boolean(jget(o, key)) ? "yes" : "no";
+}
+
+static struct json_object *jarray(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	return v && json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+static size_t jlen(struct json_object *arr)
+{
+	return arr ? json_object_array_length(arr) : 0;
+}
+
+static int jadd(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v || json_object_object_add(o, key, v)) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Writes s with control characters made spaces, so a server message stays one line. */
+static void put_line(const char *s, FILE *f)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < ' ' || *s == 0x7f ? ' ' : *s, f);
+}
+
+static void api_error(const char *sock, const struct http_reply *r, struct json_object *reply)
+{
+	const char *error = jstr(reply, "error"), *detail = jstr(reply, "detail");
+
+	if (!*error) {
+		ctl_err("cdcd at %s answered %d %s", sock, r->status, r->reason);
+		return;
+	}
+	fputs("cdcctl: ", stderr);
+	put_line(error, stderr);
+	if (*detail) {
+		fputs(": ", stderr);
+		put_line(detail, stderr);
+	}
+	fputc('\n', stderr);
+}
+
+/* One request to cdcd. *reply is the parsed body (NULL if empty) for a 2xx status; anything
+ * else is reported here and returned as -EIO. */
+static int ctl_call(struct ctl *ctl, const char *method, const char *path, struct json_object *body,
+		    struct json_object **reply)
+{
+	struct http_reply r = {0};
+	struct json_object *json = NULL;
+	const char *text;
+	char *buf = NULL;
+	int fd, ret;
+
+	*reply = NULL;
+	fd = http_connect(ctl->socket);
+	if (fd < 0) {
+		ctl_err("cannot reach cdcd at %s: %s", ctl->socket, strerror(-fd));
+		return -EIO;
+	}
+	text = body ? json_object_to_json_string_ext(body, CTL_JSON_PLAIN) : NULL;
+	ret = body && !text ? -ENOMEM : http_exchange(fd, method, path, text, &buf, &r);
+	close(fd);
+	if (ret) {
+		ctl_err("no valid reply from cdcd at %s: %s", ctl->socket, strerror(-ret));
+		goto out;
+	}
+	ret = json_parse_body(r.body, r.body_len, &json);
+	if (r.status < 200 || r.status >= 300) {
+		api_error(ctl->socket, &r, json);
+		ret = -EIO;
+	} else if (ret) {
+		ctl_err("cdcd at %s sent a reply that is not JSON", ctl->socket);
+	}
+out:
+	free(buf);
+	if (ret) {
+		json_object_put(json);
+		return -EIO;
+	}
+	*reply = json;
+	return 0;
+}
+
+/* Appends "/seg" for each segment (NULL-terminated), percent-encoding all but [A-Za-z0-9._~-]. */
+static int api_path(char *buf, size_t size, ...)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s;
+	const char *seg;
+	size_t len = 0;
+	va_list ap;
+	int ret = 0;
+
+	va_start(ap, size);
+	while (!ret && (seg = va_arg(ap, const char *))) {
+		s = (const unsigned char *)seg;
+		if (len + 2 > size)
+			ret = -ENAMETOOLONG;
+		else
+			buf[len++] = '/';
+		for (; !ret && *s; s++) {
+			if (len + 4 > size) {
+				ret = -ENAMETOOLONG;
+			} else if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+				   (*s >= '0' && *s <= '9') || strchr("._~-", *s)) {
+				buf[len++] = (char)*s;
+			} else {
+				buf[len++] = '%';
+				buf[len++] = hex[*s >> 4];
+				buf[len++] = hex[*s & 15];
+			}
+		}
+	}
+	va_end(ap);
+	buf[len < size ? len : 0] = '\0';
+	if (ret)
+		ctl_err("request path too long");
+	return ret ? -EIO : 0;
+}
+
+static void print_json(struct json_object *o)
+{
+	if (o)
+		printf("%s\n", json_object_to_json_string_ext(o, CTL_JSON_PRETTY));
+}
+
+/* ---- Tables for people -------------------------------------------------------------------- */
+
+#define TABLE_COLS 10
+
+struct table_row {
+	int level; /* 0: a row under the header; 1: a detail line of the row before */
+	int ncells;
+	char *cell[TABLE_COLS];
+};
+
+struct table {
+	const char *const *head; /* NULL: no header row */
+	int nhead;
+	struct table_row *rows;
+	size_t nrows, cap;
+	int err; /* the first allocation failure; later rows are dropped */
+};
+
+/* Hosts choose some of what is shown (symbolic names, NQNs): no control characters reach the
+ * terminal. */
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			*s = '?';
+}
+
+/* Adds a row of n cells (const char *); an empty or NULL cell shows as "-". */
+static void table_row(struct table *t, int level, int n, ...)
+{
+	struct table_row *row, *nrows;
+	const char *s;
+	va_list ap;
+	int i;
+
+	assert(n <= TABLE_COLS && (level == 0 || level == 1));
+	if (t->err)
+		return;
+	if (t->nrows == t->cap) {
+		nrows = realloc(t->rows, (t->cap ? t->cap * 2 : 16) * sizeof(*row));
+		if (!nrows) {
+			t->err = -ENOMEM;
+			return;
+		}
+		t->rows = nrows;
+		t->cap = t->cap ? t->cap * 2 : 16;
+	}
+	row = &t->rows[t->nrows++];
+	row->level = level;
+	row->ncells = n;
+	va_start(ap, n);
+	for (i = 0; i < n; i++) {
+		s = va_arg(ap, const char *);
+		row->cell[i] = strdup(s && *s ? s : "-");
+		if (!row->cell[i])
+			t->err = -ENOMEM;
+		else
+			sanitize(row->cell[i]);
+	}
+	va_end(ap);
+}
+
+static void print_cells(char *const *cells, int n, const size_t *width, int level)
+{
+	int i;
+
+	printf("%*s", level * 2, "");
+	for (i = 0; i < n - 1; i++)
+		printf("%-*s  ", (int)width[i], cells[i] ? cells[i] : "-");
+	printf("%s\n", n ? cells[n - 1] : "");
+}
+
+static void table_free(struct table *t)
+{
+	size_t r;
+	int i;
+
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->rows[r].ncells; i++)
+			free(t->rows[r].cell[i]);
+	free(t->rows);
+	t->rows = NULL;
+	t->nrows = t->cap = 0;
+}
+
+/* Prints the header and the rows, each level's columns as wide as their widest cell; frees t. */
+static int table_print(struct table *t)
+{
+	size_t width[2][TABLE_COLS] = {{0}}, r;
+	struct table_row *row;
+	int i, ret = t->err;
+
+	for (i = 0; i < t->nhead && t->head; i++)
+		width[0][i] = strlen(t->head[i]);
+	for (r = 0; r < t->nrows; r++) {
+		row = &t->rows[r];
+		for (i = 0; i < row->ncells; i++)
+			if (row->cell[i] && strlen(row->cell[i]) > width[row->level][i])
+				width[row->level][i] = strlen(row->cell[i]);
+	}
+	if (!ret && t->head)
+		print_cells((char *const *)t->head, t->nhead, width[0], 0);
+	for (r = 0; !ret && r < t->nrows; r++)
+		print_cells(t->rows[r].cell, t->rows[r].ncells, width[t->rows[r].level],
+			    t->rows[r].level);
+	table_free(t);
+	if (ret)
+		ctl_err("out of memory");
+	return ret;
+}
+
+/* "192.0.2.1:4420", "[fd00::1]:4420" */
+static const char *fmt_addr(char *buf, size_t len, const char *traddr, const char *trsvcid)
+{
+	snprintf(buf, len, strchr(traddr, ':') ? "[%s]:%s" : "%s:%s", traddr, trsvcid);
+	return buf;
+}
+
+static const char *fmt_time(char *buf, size_t len, long long when)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	if (when <= 0 || !localtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static const char *fmt_duration(char *buf, size_t len, long long secs)
+{
+	if (secs >= 86400)
+		snprintf(buf, len, "%lldd %lldh %lldm %llds", secs / 86400, secs / 3600 % 24,
+			 secs / 60 % 60, secs % 60);
+	else if (secs >= 3600)
+		snprintf(buf, len, "%lldh %lldm %llds", secs / 3600, secs / 60 % 60, secs % 60);
+	else if (secs >= 60)
+		snprintf(buf, len, "%lldm %llds", secs / 60, secs % 60);
+	else
+		snprintf(buf, len, "%llds", secs);
+	return buf;
+}
+
+static const char *fmt_kato(char *buf, size_t len, long long ms)
+{
+	snprintf(buf, len, ms % 1000 ? "%lldms" : "%llds", ms % 1000 ? ms : ms / 1000);
+	return buf;
+}
+
+/* ---- Printers, one per resource ----------------------------------------------------------- */
+
+static int print_status(struct json_object *o)
+{
+	struct table t = {0};
+	struct json_object *lis = jarray(o, "listeners"), *counts = jget(o, "counts");
+	char buf[1024] = "", up[64];
+	size_t i, len = 0;
+
+	for (i = 0; i < jlen(lis) && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? ", " : "",
+					jtext(json_object_array_get_idx(lis, i)));
+	table_row(&t, 0, 2, "version:", jstr(o, "version"));
+	table_row(&t, 0, 2, "nqn:", jstr(o, "nqn"));
+	table_row(&t, 0, 2, "uptime:", fmt_duration(up, sizeof(up), jint(o, "uptime")));
+	table_row(&t, 0, 2, "genctr:", jstr(o, "genctr"));
+	table_row(&t, 0, 2, "listeners:", buf);
+	if (counts && json_object_is_type(counts, json_type_object)) {
+		json_object_object_foreach(counts, key, val)
+		{
+			snprintf(buf, sizeof(buf), "%s:", key);
+			table_row(&t, 0, 2, buf, jtext(val));
+		}
+	}
+	return table_print(&t);
+}
+
+static const char *const host_head[] = {"HOSTNQN",   "TRTYPE", "TRADDR", "SOURCE",
+					"CONNECTED", "HOSTID", "SYMNAME"};
+
+static void host_rows(struct table *t, struct json_object *arr)
+{
+	struct json_object *h;
+	size_t i;
+
+	for (i = 0; i < jlen(arr); i++) {
+		h = json_object_array_get_idx(arr, i);
+		table_row(t, 0, 7, jstr(h, "hostnqn"), jstr(h, "trtype"), jstr(h, "traddr"),
+			  jstr(h, "source"), jyesno(h, "connected"), jstr(h, "hostid"),
+			  jstr(h, "symname"));
+	}
+}
+
+static int print_hosts(struct json_object *o)
+{
+	struct table t = {.head = host_head, .nhead = 7};
+
+	host_rows(&t, jarray(o, "hosts"));
+	return table_print(&t);
+}
+
+/* Key-value rows first; then, after a blank line, the table if it has rows. */
+static int print_kv_then(struct table *kv, struct table *t)
+{
+	int ret = table_print(kv);
+
+	if (ret || !t->nrows) {
+		table_free(t);
+		return ret;
+	}
+	putchar('\n');
+	return table_print(t);
+}
+
+static int print_host(struct json_object *o)
+{
+	struct json_object *e = jget(o, "entity");
+	struct table kv = {0}, addrs = {.head = host_head, .nhead = 7};
+	char first[32], last[32];
+
+	table_row(&kv, 0, 2, "hostnqn:", jstr(o, "hostnqn"));
+	table_row(&kv, 0, 2, "connected:", jyesno(o, "connected"));
+	if (e && json_object_is_type(e, json_type_object)) {
+		table_row(&kv, 0, 2, "etype:", jstr(e, "etype"));
+		table_row(&kv, 0, 2, "source:", jstr(e, "source"));
+		table_row(&kv, 0, 2, "ename:", jstr(e, "ename"));
+		table_row(&kv, 0, 2, "ever:", jstr(e, "ever"));
+		table_row(&kv, 0, 2,
+			  "first seen:", fmt_time(first, sizeof(first), jint(e, "first_seen")));
+		table_row(&kv, 0, 2,
+			  "last seen:", fmt_time(last, sizeof(last), jint(e, "last_seen")));
+	} else {
+		table_row(&kv, 0, 2, "entity:", "none (not registered)");
+	}
+	host_rows(&addrs, jarray(o, "addresses"));
+	return print_kv_then(&kv, &addrs);
+}
+
+/* As "nvme discover" prints a discovery log page. */
+static int print_log(struct json_object *o)
+{
+	struct json_object *recs = jarray(o, "records"), *rec;
+	char key[64];
+	size_t i;
+
+	printf("Discovery Log Number of Records %zu, Generation counter %s\n", jlen(recs),
+	       *jstr(o, "genctr") ? jstr(o, "genctr") : "0");
+	for (i = 0; i < jlen(recs); i++) {
+		rec = json_object_array_get_idx(recs, i);
+		printf("=====Discovery Log Entry %zu======\n", i);
+		if (!json_object_is_type(rec, json_type_object))
+			continue;
+		json_object_object_foreach(rec, k, v)
+		{
+			snprintf(key, sizeof(key), "%s:", k);
+			printf("%-8s ", key);
+			put_line(jtext(v), stdout);
+			putchar('\n');
+		}
+	}
+	return 0;
+}
+
+/* The settings of a port that differ from the defaults, as one cell: "treq required ncc". */
+static const char *port_extras(char *buf, size_t len, struct json_object *p)
+{
+	const char *treq = jstr(p, "treq"), *sectype = jstr(p, "sectype");
+	bool t = *treq && strcmp(treq, "not specified"), s = *sectype && strcmp(sectype, "none");
+
+	snprintf(buf, len, "%s%s%s%s%s", t ? " treq " : "", t ? treq : "", s ? " sectype " : "",
+		 s ? sectype : "", json_object_get_boolean(jget(p, "ncc")) ? " ncc" : "");
+	return buf[0] ? buf + 1 : buf;
+}
+
+static void subsys_rows(struct table *t, struct json_object *s)
+{
+	struct json_object *ports = jarray(s, "ports"), *p;
+	char n[24], addr[300], portid[32], buf[128];
+	const char *extras;
+	size_t i;
+
+	snprintf(n, sizeof(n), "%zu", jlen(ports));
+	table_row(t, 0, 4, jstr(s, "nqn"), jstr(s, "source"), n, jstr(s, "owner"));
+	for (i = 0; i < jlen(ports); i++) {
+		p = json_object_array_get_idx(ports, i);
+		snprintf(portid, sizeof(portid), "portid %s", jstr(p, "portid"));
+		extras = port_extras(buf, sizeof(buf), p);
+		table_row(t, 1, *extras ? 5 : 4, jstr(p, "trtype"),
+			  fmt_addr(addr, sizeof(addr), jstr(p, "traddr"), jstr(p, "trsvcid")),
+			  portid, jstr(p, "source"), extras);
+	}
+}
+
+static const char *const subsys_head[] = {"NQN", "SOURCE", "PORTS", "OWNER"};
+
+static int print_subsystems(struct json_object *o)
+{
+	struct json_object *arr = jarray(o, "subsystems");
+	struct table t = {.head = subsys_head, .nhead = 4};
+	size_t i;
+
+	for (i = 0; i < jlen(arr); i++)
+		subsys_rows(&t, json_object_array_get_idx(arr, i));
+	return table_print(&t);
+}
+
+static const char *const port_head[] = {"PORTID", "TRTYPE",  "ADRFAM", "TRADDR", "TRSVCID",
+					"TREQ",	  "SECTYPE", "NCC",    "SOURCE"};
+
+static int print_subsystem(struct json_object *o)
+{
+	struct json_object *ports = jarray(o, "ports"), *p;
+	struct table kv = {0}, t = {.head = port_head, .nhead = 9};
+	size_t i;
+
+	table_row(&kv, 0, 2, "nqn:", jstr(o, "nqn"));
+	table_row(&kv, 0, 2, "source:", jstr(o, "source"));
+	table_row(&kv, 0, 2, "owner:", jstr(o, "owner"));
+	for (i = 0; i < jlen(ports); i++) {
+		p = json_object_array_get_idx(ports, i);
+		table_row(&t, 0, 9, jstr(p, "portid"), jstr(p, "trtype"), jstr(p, "adrfam"),
+			  jstr(p, "traddr"), jstr(p, "trsvcid"), jstr(p, "treq"),
+			  jstr(p, "sectype"), jyesno(p, "ncc"), jstr(p, "source"));
+	}
+	return print_kv_then(&kv, &t);
+}
+
+static const char *const referral_head[] = {"ADDRESS", "TRTYPE", "PORTID", "SOURCE", "NQN"};
+
+static int print_referrals(struct json_object *o)
+{
+	struct json_object *arr = jarray(o, "referrals"), *r;
+	struct table t = {.head = referral_head, .nhead = 5};
+	char addr[300];
+	size_t i;
+
+	for (i = 0; i < jlen(arr); i++) {
+		r = json_object_array_get_idx(arr, i);
+		table_row(&t, 0, 5,
+			  fmt_addr(addr, sizeof(addr), jstr(r, "traddr"), jstr(r, "trsvcid")),
+			  jstr(r, "trtype"), jstr(r, "portid"), jstr(r, "source"), jstr(r, "nqn"));
+	}
+	return table_print(&t);
+}
+
+static const char *const conn_head[] = {"CNTLID", "PEER",  "KATO",    "PERSISTENT",
+					"AERS",	  "SINCE", "HOSTNQN", "SUBNQN"};
+
+static int print_connections(struct json_object *o)
+{
+	struct json_object *arr = jarray(o, "connections"), *c;
+	struct table t = {.head = conn_head, .nhead = 8};
+	char kato[32], since[32];
+	size_t i;
+
+	for (i = 0; i < jlen(arr); i++) {
+		c = json_object_array_get_idx(arr, i);
+		table_row(&t, 0, 8, jstr(c, "cntlid"), jstr(c, "peer"),
+			  fmt_kato(kato, sizeof(kato), jint(c, "kato")), jyesno(c, "persistent"),
+			  jstr(c, "aers"), fmt_time(since, sizeof(since), jint(c, "since")),
+			  jstr(c, "hostnqn"), jstr(c, "subnqn"));
+	}
+	return table_print(&t);
+}
+
+static const char *const change_head[] = {"ID", "WHEN", "ACTION", "PEER", "ACTOR", "DETAIL"};
+
+static int print_changes(struct json_object *o)
+{
+	struct json_object *arr = jarray(o, "changes"), *c;
+	struct table t = {.head = change_head, .nhead = 6};
+	char when[32];
+	size_t i;
+
+	for (i = 0; i < jlen(arr); i++) {
+		c = json_object_array_get_idx(arr, i);
+		table_row(&t, 0, 6, jstr(c, "id"), fmt_time(when, sizeof(when), jint(c, "when")),
+			  jstr(c, "action"), jstr(c, "peer"), jstr(c, "actor"), jstr(c, "detail"));
+	}
+	return table_print(&t);
+}
+
+/* ---- Argument checks ---------------------------------------------------------------------- */
+
+static const char *opt_or(const struct ctl *ctl, enum opt_id id, const char *def)
+{
+	return ctl->val[id] ? ctl->val[id] : def;
+}
+
+/* A simple check; the daemon applies the full NQN syntax. */
+static int check_nqn(const char *nqn)
+{
+	size_t i, len = strlen(nqn);
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)nqn[i] <= ' ' || (unsigned char)nqn[i] >= 0x7f)
+			break;
+	if (strncmp(nqn, "nqn.", 4) || len > CTL_NQN_MAX || i < len) {
+		ctl_err("'%s' is not an NQN (\"nqn.\" and at most 219 more printable characters)",
+			nqn);
+		return -CTL_EUSAGE;
+	}
+	return 0;
+}
+
+static int check_uint(enum opt_id id, const char *text, unsigned long long max,
+		      unsigned long long *out)
+{
+	char *end = NULL;
+
+	errno = 0;
+	if (text[0] >= '0' && text[0] <= '9')
+		*out = strtoull(text, &end, 10);
+	if (!end || *end || errno || *out > max) {
+		ctl_err("--%s: '%s' is not a number from 0 to %llu", optdefs[id].name, text, max);
+		return -CTL_EUSAGE;
+	}
+	return 0;
+}
+
+/* --traddr as the API wants it: "[fd00::1]" loses its brackets. */
+static int check_traddr(const char *text, char *buf, size_t size)
+{
+	size_t len = strlen(text);
+	const char *s = text;
+
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+	}
+	if (!len || len >= size || memchr(s, ' ', len)) {
+		ctl_err("--traddr: '%s' is not a transport address", text);
+		return -CTL_EUSAGE;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+static int check_trsvcid(const char *text)
+{
+	if (!*text || strlen(text) > CTL_TRSVCID_MAX || strchr(text, ' ')) {
+		ctl_err("--trsvcid: '%s' is not a transport service id", text);
+		return -CTL_EUSAGE;
+	}
+	return 0;
+}
+
+/* The command line spells TREQ values with dashes, the API as the discovery log does. */
+static int check_treq(const char *text, const char **api)
+{
+	static const char *const names[][2] = {{"not-specified", "not specified"},
+					       {"required", "required"},
+					       {"not-required", "not required"}};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(text, names[i][0]) || !strcmp(text, names[i][1])) {
+			*api = names[i][1];
+			return 0;
+		}
+	}
+	ctl_err("--treq: '%s' is not one of not-specified, required, not-required", text);
+	return -CTL_EUSAGE;
+}
+
+static int check_adrfam(const char *text)
+{
+	if (strcmp(text, "ipv4") && strcmp(text, "ipv6")) {
+		ctl_err("--adrfam: '%s' is not ipv4 or ipv6", text);
+		return -CTL_EUSAGE;
+	}
+	return 0;
+}
+
+/* --traddr (into traddr) and --trsvcid (or def_svc), checked. */
+static int check_target(const struct ctl *ctl, const char *def_svc, char *traddr, const char **svc)
+{
+	int ret = check_traddr(ctl->val[O_TRADDR], traddr, CTL_TRADDR_MAX + 1);
+
+	*svc = opt_or(ctl, O_TRSVCID, def_svc);
+	return ret ? ret : check_trsvcid(*svc);
+}
+
+/* ---- Commands ----------------------------------------------------------------------------- */
+
+/* GET path and print the reply, as JSON or with print(). */
+static int show(struct ctl *ctl, const char *path, int (*print)(struct json_object *))
+{
+	struct json_object *reply;
+	int ret;
+
+	ret = ctl_call(ctl, "GET", path, NULL, &reply);
+	if (ret)
+		return ret;
+	if (ctl->format == FMT_JSON)
+		print_json(reply);
+	else
+		ret = print(reply);
+	json_object_put(reply);
+	return ret;
+}
+
+/* Send a change and takes body; prints the server's JSON (unless empty) or msg for a person. */
+static int mutate(struct ctl *ctl, const char *method, const char *path, struct json_object *body,
+		  const char *msg)
+{
+	struct json_object *reply;
+	int ret;
+
+	ret = ctl_call(ctl, method, path, body, &reply);
+	json_object_put(body);
+	if (ret)
+		return ret;
+	if (ctl->format == FMT_NORMAL)
+		printf("%s\n", msg);
+	else if (reply && !(json_object_is_type(reply, json_type_object) &&
+			    !json_object_object_length(reply)))
+		print_json(reply);
+	json_object_put(reply);
+	return 0;
+}
+
+/* A request body of string members: key, value, ..., NULL. A NULL value skips its member. */
+static int new_body(struct json_object **out, ...)
+{
+	struct json_object *o = json_object_new_object();
+	const char *key, *val;
+	va_list ap;
+	int ret = o ? 0 : -ENOMEM;
+
+	va_start(ap, out);
+	while (!ret && (key = va_arg(ap, const char *))) {
+		val = va_arg(ap, const char *);
+		if (val)
+			ret = jadd(o, key, json_object_new_string(val));
+	}
+	va_end(ap);
+	if (ret) {
+		json_object_put(o);
+		ctl_err("out of memory");
+		return ret;
+	}
+	*out = o;
+	return 0;
+}
+
+static int cmd_status(struct ctl *ctl, char **args)
+{
+	(void)args;
+	return show(ctl, "/v1/status", print_status);
+}
+
+static int cmd_host_list(struct ctl *ctl, char **args)
+{
+	(void)args;
+	return show(ctl, "/v1/hosts", print_hosts);
+}
+
+static int cmd_host_show(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX];
+	int ret = check_nqn(args[0]);
+
+	if (!ret)
+		ret = api_path(path, sizeof(path), "v1", "hosts", args[0], NULL);
+	return ret ? ret : show(ctl, path, print_host);
+}
+
+static int cmd_host_log(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX];
+	int ret = check_nqn(args[0]);
+
+	if (!ret)
+		ret = api_path(path, sizeof(path), "v1", "hosts", args[0], "log", NULL);
+	return ret ? ret : show(ctl, path, print_log);
+}
+
+static int cmd_subsys_list(struct ctl *ctl, char **args)
+{
+	(void)args;
+	return show(ctl, "/v1/subsystems", print_subsystems);
+}
+
+static int cmd_subsys_show(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX];
+	int ret = check_nqn(args[0]);
+
+	if (!ret)
+		ret = api_path(path, sizeof(path), "v1", "subsystems", args[0], NULL);
+	return ret ? ret : show(ctl, path, print_subsystem);
+}
+
+static int cmd_subsys_add(struct ctl *ctl, char **args)
+{
+	struct json_object *body;
+	char msg[512];
+	int ret = check_nqn(args[0]);
+
+	if (!ret)
+		ret = new_body(&body, "nqn", args[0], NULL);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "added subsystem %s", args[0]);
+	return mutate(ctl, "POST", "/v1/subsystems", body, msg);
+}
+
+static int cmd_subsys_del(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX], msg[512];
+	int ret = check_nqn(args[0]);
+
+	if (!ret)
+		ret = api_path(path, sizeof(path), "v1", "subsystems", args[0], NULL);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "deleted subsystem %s", args[0]);
+	return mutate(ctl, "DELETE", path, NULL, msg);
+}
+
+/* The body of "port add": traddr and trsvcid always, the rest as given. */
+static int port_body(const struct ctl *ctl, const char *traddr, const char *svc,
+		     struct json_object **out)
+{
+	const char *adrfam = ctl->val[O_ADRFAM], *treq = NULL;
+	unsigned long long portid = 0;
+	int ret = 0;
+
+	if (adrfam)
+		ret = check_adrfam(adrfam);
+	if (!ret && ctl->val[O_TREQ])
+		ret = check_treq(ctl->val[O_TREQ], &treq);
+	if (!ret && ctl->val[O_PORTID])
+		ret = check_uint(O_PORTID, ctl->val[O_PORTID], UINT16_MAX, &portid);
+	if (!ret)
+		ret = new_body(out, "traddr", traddr, "trsvcid", svc, "trtype", ctl->val[O_TRTYPE],
+			       "adrfam", adrfam, NULL);
+	if (ret)
+		return ret;
+	if (ctl->val[O_PORTID])
+		ret = jadd(*out, "portid", json_object_new_int64((int64_t)portid));
+	if (!ret && treq)
+		ret = jadd(*out, "treq", json_object_new_string(treq));
+	if (ret) {
+		json_object_put(*out);
+		ctl_err("out of memory");
+	}
+	return ret;
+}
+
+static int cmd_port_add(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX], traddr[CTL_TRADDR_MAX + 1], addr[300], msg[1024];
+	struct json_object *body;
+	const char *svc;
+	int ret = check_nqn(args[0]);
+
+	if (!ret)
+		ret = check_target(ctl, "4420", traddr, &svc);
+	if (!ret)
+		ret = api_path(path, sizeof(path), "v1", "subsystems", args[0], "ports", NULL);
+	if (!ret)
+		ret = port_body(ctl, traddr, svc, &body);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "added port %s to subsystem %s",
+		 fmt_addr(addr, sizeof(addr), traddr, svc), args[0]);
+	return mutate(ctl, "POST", path, body, msg);
+}
+
+static int cmd_port_del(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX], traddr[CTL_TRADDR_MAX + 1], addr[300], msg[1024];
+	const char *svc;
+	int ret = check_nqn(args[0]);
+
+	if (!ret)
+		ret = check_target(ctl, "4420", traddr, &svc);
+	if (!ret)
+		ret = api_path(path, sizeof(path), "v1", "subsystems", args[0], "ports", traddr,
+			       svc, NULL);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "deleted port %s from subsystem %s",
+		 fmt_addr(addr, sizeof(addr), traddr, svc), args[0]);
+	return mutate(ctl, "DELETE", path, NULL, msg);
+}
+
+static int cmd_referral_list(struct ctl *ctl, char **args)
+{
+	(void)args;
+	return show(ctl, "/v1/referrals", print_referrals);
+}
+
+static int cmd_referral_add(struct ctl *ctl, char **args)
+{
+	char traddr[CTL_TRADDR_MAX + 1], addr[300], msg[512];
+	const char *nqn = ctl->val[O_NQN], *svc;
+	struct json_object *body;
+	int ret = check_target(ctl, "8009", traddr, &svc);
+
+	(void)args;
+	if (!ret && nqn)
+		ret = check_nqn(nqn);
+	if (!ret)
+		ret = new_body(&body, "traddr", traddr, "trsvcid", svc, "nqn", nqn, NULL);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "added referral %s", fmt_addr(addr, sizeof(addr), traddr, svc));
+	return mutate(ctl, "POST", "/v1/referrals", body, msg);
+}
+
+static int cmd_referral_del(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX], traddr[CTL_TRADDR_MAX + 1], addr[300], msg[512];
+	const char *svc;
+	int ret = check_target(ctl, "8009", traddr, &svc);
+
+	(void)args;
+	if (!ret)
+		ret = api_path(path, sizeof(path), "v1", "referrals", traddr, svc, NULL);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "deleted referral %s",
+		 fmt_addr(addr, sizeof(addr), traddr, svc));
+	return mutate(ctl, "DELETE", path, NULL, msg);
+}
+
+static int cmd_connection_list(struct ctl *ctl, char **args)
+{
+	(void)args;
+	return show(ctl, "/v1/connections", print_connections);
+}
+
+static int cmd_changes(struct ctl *ctl, char **args)
+{
+	unsigned long long since = 0, limit = 0;
+	char path[128];
+	int ret = 0, len;
+
+	(void)args;
+	if (ctl->val[O_SINCE])
+		ret = check_uint(O_SINCE, ctl->val[O_SINCE], INT64_MAX, &since);
+	if (!ret && ctl->val[O_LIMIT])
+		ret = check_uint(O_LIMIT, ctl->val[O_LIMIT], INT32_MAX, &limit);
+	if (ret)
+		return ret;
+	len = snprintf(path, sizeof(path), "/v1/changes");
+	if (ctl->val[O_SINCE])
+		len += snprintf(path + len, sizeof(path) - (size_t)len, "?since=%llu", since);
+	if (ctl->val[O_LIMIT])
+		snprintf(path + len, sizeof(path) - (size_t)len, "%climit=%llu",
+			 ctl->val[O_SINCE] ? '&' : '?', limit);
+	return show(ctl, path, print_changes);
+}
+
+#define OPT(id)	   (1u << (id))
+#define PORT_OPTS  (OPT(O_TRADDR) | OPT(O_TRSVCID))
+#define PORT_EXTRA (OPT(O_TRTYPE) | OPT(O_ADRFAM) | OPT(O_PORTID) | OPT(O_TREQ))
+
+static const struct ctl_cmd cmds[] = {
+	{"status", NULL, 0, "", 0, 0, cmd_status,
+	 "Show the daemon's identity, listeners and counts."},
+	{"host", "list", 0, "", 0, 0, cmd_host_list, "List the known hosts and their addresses."},
+	{"host", "show", 1, "HOSTNQN", 0, 0, cmd_host_show,
+	 "Show a host's registration and addresses."},
+	{"host", "log", 1, "HOSTNQN", 0, 0, cmd_host_log,
+	 "Show the discovery log page a host is served."},
+	{"subsys", "list", 0, "", 0, 0, cmd_subsys_list, "List the subsystems and their ports."},
+	{"subsys", "show", 1, "NQN", 0, 0, cmd_subsys_show, "Show a subsystem and its ports."},
+	{"subsys", "add", 1, "NQN", 0, 0, cmd_subsys_add, "Add a subsystem (with no ports)."},
+	{"subsys", "del", 1, "NQN", 0, 0, cmd_subsys_del, "Delete a subsystem and its ports."},
+	{"port", "add", 1, "NQN", PORT_OPTS | PORT_EXTRA, OPT(O_TRADDR), cmd_port_add,
+	 "Add a port through which a subsystem is reached."},
+	{"port", "del", 1, "NQN", PORT_OPTS, OPT(O_TRADDR), cmd_port_del,
+	 "Delete a port of a subsystem."},
+	{"referral", "list", 0, "", 0, 0, cmd_referral_list,
+	 "List the referrals to other discovery controllers."},
+	{"referral", "add", 0, "", PORT_OPTS | OPT(O_NQN), OPT(O_TRADDR), cmd_referral_add,
+	 "Refer hosts to another discovery controller."},
+	{"referral", "del", 0, "", PORT_OPTS, OPT(O_TRADDR), cmd_referral_del,
+	 "Delete a referral."},
+	{"connection", "list", 0, "", 0, 0, cmd_connection_list,
+	 "List the hosts' discovery controller connections."},
+	{"changes", NULL, 0, "", OPT(O_SINCE) | OPT(O_LIMIT), 0, cmd_changes,
+	 "Show the journal of changes to the fabric."},
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* ---- Help and the command line ------------------------------------------------------------ */
+
+static int cmd_name(const struct ctl_cmd *c, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s%s%s%s%s", c->noun, c->verb ? " " : "", c->verb ? c->verb : "",
+			*c->args ? " " : "", c->args);
+}
+
+static void print_synopsis(FILE *f, const struct ctl_cmd *c)
+{
+	char name[64];
+	int id;
+
+	cmd_name(c, name, sizeof(name));
+	fprintf(f, "cdcctl %s", name);
+	for (id = 0; id < O_COUNT; id++)
+		if (c->opts & OPT(id))
+			fprintf(f, c->required & OPT(id) ? " --%s %s" : " [--%s %s]",
+				optdefs[id].name, optdefs[id].arg);
+}
+
+static void print_option(int shortc, const char *name, const char *arg, const char *help)
+{
+	char left[128];
+	int n;
+
+	n = shortc ? snprintf(left, sizeof(left), "-%c, ", shortc)
+		   : snprintf(left, sizeof(left), "    ");
+	snprintf(left + n, sizeof(left) - (size_t)n, "--%s%s%s", name, arg ? " " : "",
+		 arg ? arg : "");
+	if (strlen(left) > 26)
+		printf("  %s\n  %-26s  %s\n", left, "", help);
+	else
+		printf("  %-26s  %s\n", left, help);
+}
+
+static void print_global_options(void)
+{
+	printf("Global options (before or after the command):\n");
+	print_option('o', "output-format", "normal|json", "aligned tables (the default) or JSON");
+	print_option(0, "socket", "PATH", "cdcd's control socket (" CTL_DEFAULT_SOCKET ")");
+	print_option('h', "help", NULL, "show help (of the command, after one)");
+	print_option(0, "version", NULL, "show the version");
+}
+
+static void cmd_help(const struct ctl_cmd *c)
+{
+	int id;
+
+	printf("Usage: ");
+	print_synopsis(stdout, c);
+	printf(" [-o normal|json]\n\n%s\n\n", c->summary);
+	if (c->opts)
+		printf("Options:\n");
+	for (id = 0; id < O_COUNT; id++)
+		if (c->opts & OPT(id))
+			print_option(optdefs[id].short_opt, optdefs[id].name, optdefs[id].arg,
+				     optdefs[id].help);
+	if (c->opts)
+		printf("\n");
+	print_global_options();
+}
+
+/* The commands of one noun (NULL: all), their synopsis and summary. */
+static void list_cmds(const char *noun)
+{
+	char name[64];
+	size_t i, len;
+
+	for (i = 0; i < NCMDS; i++) {
+		if (noun && strcmp(noun, cmds[i].noun))
+			continue;
+		len = (size_t)cmd_name(&cmds[i], name, sizeof(name));
+		if (cmds[i].required & OPT(O_TRADDR))
+			snprintf(name + len, sizeof(name) - len, " --traddr ADDR");
+		printf("  %-26s  %s\n", name, cmds[i].summary);
+	}
+}
+
+static void usage(const char *noun)
+{
+	printf("Usage: cdcctl [-o normal|json] [--socket PATH] %s VERB [ARGS] [OPTIONS]\n\n",
+	       noun ? noun : "NOUN");
+	if (!noun)
+		printf("Administer cdcd, the NVMe-oF Centralized Discovery Controller, through "
+		       "its\n"
+		       "control socket ($CDCCTL_SOCKET or " CTL_DEFAULT_SOCKET ").\n\n");
+	printf("Commands:\n");
+	list_cmds(noun);
+	printf("\n");
+	print_global_options();
+	printf("\nRun 'cdcctl NOUN VERB --help' for the options of a command.\n");
+}
+
+/* A usage error about command c, on one line with its synopsis. */
+static int cmd_usage_err(const struct ctl_cmd *c, const char *what, const char *arg)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s%s%s", c->noun, c->verb ? " " : "", c->verb ? c->verb : "");
+	fprintf(stderr, "cdcctl: %s: %s%s (usage: ", name, what, arg);
+	print_synopsis(stderr, c);
+	fprintf(stderr, ")\n");
+	return -CTL_EUSAGE;
+}
+
+static int check_cmd_args(const struct ctl *ctl, const struct ctl_cmd *c, char **args, int n)
+{
+	unsigned int bad = ctl->seen & ~c->opts, missing = c->required & ~ctl->seen;
+	int id;
+
+	if (n < c->nargs)
+		return cmd_usage_err(c, "missing ", c->args);
+	if (n > c->nargs)
+		return cmd_usage_err(c, "unexpected argument ", args[c->nargs]);
+	for (id = 0; id < O_COUNT; id++) {
+		if (bad & OPT(id))
+			return cmd_usage_err(c, "no such option --", optdefs[id].name);
+		if (missing & OPT(id))
+			return cmd_usage_err(c, "missing option --", optdefs[id].name);
+	}
+	return 0;
+}
+
+static void verbs_of(const char *noun, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < NCMDS && n < len; i++)
+		if (!strcmp(cmds[i].noun, noun))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+					      cmds[i].verb);
+}
+
+/* Finds the command the words name; *used: how many words that took. With --help and a noun
+ * alone, prints the noun's commands and returns 0 with *out NULL. */
+static int find_cmd(const struct ctl *ctl, char **words, int n, const struct ctl_cmd **out,
+		    int *used)
+{
+	bool noun = false;
+	char verbs[128];
+	size_t i;
+
+	*out = NULL;
+	for (i = 0; i < NCMDS; i++) {
+		if (strcmp(cmds[i].noun, words[0]))
+			continue;
+		noun = true;
+		*used = cmds[i].verb ? 2 : 1;
+		if (!cmds[i].verb || (n > 1 && !strcmp(cmds[i].verb, words[1]))) {
+			*out = &cmds[i];
+			return 0;
+		}
+	}
+	if (!noun) {
+		ctl_err("unknown command '%s'; try 'cdcctl --help'", words[0]);
+		return -CTL_EUSAGE;
+	}
+	if (n == 1 && ctl->help) {
+		usage(words[0]);
+		return 0;
+	}
+	verbs_of(words[0], verbs, sizeof(verbs));
+	if (n == 1)
+		ctl_err("%s: missing verb (%s)", words[0], verbs);
+	else
+		ctl_err("%s: unknown verb '%s' (%s)", words[0], words[1], verbs);
+	return -CTL_EUSAGE;
+}
+
+static int parse_format(struct ctl *ctl, const char *text)
+{
+	if (!strcmp(text, "normal")) {
+		ctl->format = FMT_NORMAL;
+	} else if (!strcmp(text, "json")) {
+		ctl->format = FMT_JSON;
+	} else {
+		ctl_err("-o: '%s' is not an output format (normal, json)", text);
+		return -CTL_EUSAGE;
+	}
+	return 0;
+}
+
+static int parse_opt(struct ctl *ctl, int c, char **argv, char **words, int *nwords)
+{
+	int id;
+
+	switch (c) {
+	case 1:
+		words[(*nwords)++] = optarg;
+		return 0;
+	case 'o':
+		return parse_format(ctl, optarg);
+	case 'h':
+		ctl->help = true;
+		return 0;
+	case G_SOCKET:
+		ctl->socket = optarg;
+		return 0;
+	case G_VERSION:
+		ctl->version = true;
+		return 0;
+	case ':':
+		ctl_err("option '%s' needs a value", argv[optind - 1]);
+		return -CTL_EUSAGE;
+	case '?':
+		if (!strncmp(argv[optind - 1], "--", 2) || !optopt)
+			ctl_err("unknown option '%s'; try 'cdcctl --help'", argv[optind - 1]);
+		else
+			ctl_err("unknown option '-%c'; try 'cdcctl --help'", optopt);
+		return -CTL_EUSAGE;
+	}
+	for (id = 0; id < O_COUNT; id++) {
+		if (c == G_OPTBASE + id || c == optdefs[id].short_opt) {
+			ctl->val[id] = optarg;
+			ctl->seen |= OPT(id);
+		}
+	}
+	return 0;
+}
+
+/* Options anywhere (in order, whatever POSIXLY_CORRECT says); the other words into words. */
+static int parse_args(struct ctl *ctl, int argc, char **argv, char **words, int *nwords)
+{
+	static const struct option globals[] = {
+		{"output-format", required_argument, NULL, 'o'},
+		{"socket", required_argument, NULL, G_SOCKET},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, G_VERSION},
+	};
+	struct option lo[4 + O_COUNT + 1] = {{0}};
+	int c, id, ret = 0;
+
+	memcpy(lo, globals, sizeof(globals));
+	for (id = 0; id < O_COUNT; id++)
+		lo[4 + id] =
+			(struct option){optdefs[id].name, required_argument, NULL, G_OPTBASE + id};
+	opterr = 0;
+	while (!ret && (c = getopt_long(argc, argv, "-:o:ha:s:t:n:", lo, NULL)) != -1)
+		ret = parse_opt(ctl, c, argv, words, nwords);
+	while (!ret && optind < argc)
+		words[(*nwords)++] = argv[optind++];
+	return ret;
+}
+
+static int dispatch(struct ctl *ctl, char **words, int n)
+{
+	const struct ctl_cmd *cmd;
+	const char *env = getenv("CDCCTL_SOCKET");
+	int used = 0, ret;
+
+	if (ctl->version) {
+		printf("cdcctl %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (!n && ctl->help) {
+		usage(NULL);
+		return 0;
+	}
+	if (!n) {
+		ctl_err("missing command; try 'cdcctl --help'");
+		return -CTL_EUSAGE;
+	}
+	ret = find_cmd(ctl, words, n, &cmd, &used);
+	if (ret || !cmd)
+		return ret;
+	if (ctl->help) {
+		cmd_help(cmd);
+		return 0;
+	}
+	ret = check_cmd_args(ctl, cmd, words + used, n - used);
+	if (ret)
+		return ret;
+	if (!ctl->socket)
+		ctl->socket = env && *env ? env : CTL_DEFAULT_SOCKET;
+	return cmd->run(ctl, words + used);
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl = {.format = FMT_NORMAL};
+	char **words = calloc((size_t)argc + 1, sizeof(*words));
+	int n = 0, ret;
+
+	if (!words) {
+		ctl_err("out of memory");
+		return 1;
+	}
+	ret = parse_args(&ctl, argc, argv, words, &n);
+	if (!ret)
+		ret = dispatch(&ctl, words, n);
+	free(words);
+	if (fflush(stdout) == EOF && !ret) {
+		ctl_err("cannot write output: %s", strerror(errno));
+		ret = -EIO;
+	}
+	return !ret ? 0 : ret == -CTL_EUSAGE ? 2 : 1;
+}
