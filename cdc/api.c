@@ -9,8 +9,8 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <grp.h>
-#include <limits.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +60,7 @@ static void reply_json(struct evhttp_request *req, int code, struct json_object 
 	json_object_put(o);
 }
 
-static void reply_error(struct evhttp_request *req, int code, const char *error,
-			const char *detail)
+static void reply_error(struct evhttp_request *req, int code, const char *error, const char *detail)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -97,9 +96,9 @@ static struct json_object *host_json(const struct fabric *f, const struct host_r
 	const uint8_t *u = h->hostid;
 
 	snprintf(id, sizeof(id),
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
-		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-		 u[14], u[15]);
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+		 u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+		 u[15]);
 	add_str(o, "hostnqn", h->hostnqn);
 	add_str(o, "hostid", id);
 	add_str(o, "trtype", disc_trtype_str(h->trtype));
@@ -187,8 +186,8 @@ static struct json_object *rec_port_json(const struct fabric *f, const struct lo
 {
 	struct json_object *o = disc_port_json(&r->port);
 
-	json_object_object_add(o, "ncc", json_object_new_boolean(r->owner[0] &&
-								 !fabric_connected(f, r->owner)));
+	json_object_object_add(
+		o, "ncc", json_object_new_boolean(r->owner[0] && !fabric_connected(f, r->owner)));
 	add_str(o, "source", source_str(r->source));
 	return o;
 }
@@ -209,8 +208,7 @@ static struct json_object *subsys_get(struct json_object *by, const char *nqn, u
 	return s;
 }
 
-static void subsys_add_rec(struct json_object *by, const struct fabric *f,
-			   const struct log_rec *r)
+static void subsys_add_rec(struct json_object *by, const struct fabric *f, const struct log_rec *r)
 {
 	struct json_object *s = subsys_get(by, r->subnqn, r->source, r->owner), *ports;
 
@@ -240,7 +238,8 @@ static void get_subsystems(struct api *api, struct evhttp_request *req)
 	struct json_object *by = subsystems_by_nqn(api->f);
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
 
-	json_object_object_foreach(by, key, val) {
+	json_object_object_foreach(by, key, val)
+	{
 		(void)key;
 		json_object_array_add(a, json_object_get(val));
 	}
@@ -318,8 +317,8 @@ static void get_status(struct api *api, struct evhttp_request *req)
 	size_t ports = 0, referrals = 0, conns = 0;
 
 	for (size_t i = 0; i < api->f->ncfg + api->f->nrecs; i++) {
-		const struct log_rec *r = i < api->f->ncfg ? &api->f->cfg_recs[i]
-							   : &api->f->recs[i - api->f->ncfg];
+		const struct log_rec *r =
+			i < api->f->ncfg ? &api->f->cfg_recs[i] : &api->f->recs[i - api->f->ncfg];
 		ports += r->subtype == NVME_NQN_NVME;
 		referrals += r->subtype == NVME_NQN_DISC;
 	}
@@ -469,15 +468,16 @@ static void admin_submit(struct api *api, struct evhttp_request *req, const stru
 }
 
 /* Fields a body may carry, and where they go in a port string of cdcd.conf's syntax. */
-static int body_port(struct json_object *body, const char *svc, bool referral,
-		     struct admin_req *a, char *err, size_t errlen)
+static int body_port(struct json_object *body, const char *svc, bool referral, struct admin_req *a,
+		     char *err, size_t errlen)
 {
 	static const char *const keys[] = {"traddr", "trsvcid", "trtype", "adrfam",
 					   "portid", "treq",	"nqn"};
 	char spec[640];
 	size_t off = 0;
 
-	json_object_object_foreach(body, key, val) {
+	json_object_object_foreach(body, key, val)
+	{
 		bool known = false;
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			known |= !strcmp(key, keys[i]) && (i < 6 || referral);
@@ -521,8 +521,8 @@ static void post_port(struct api *api, struct evhttp_request *req, struct route 
 	char err[256];
 
 	snprintf(a.nqn, sizeof(a.nqn), "%s", referral ? NVME_DISC_SUBSYS_NAME : nqn);
-	if (!rt->body || body_port(rt->body, referral ? "8009" : "4420", referral, &a, err,
-				   sizeof(err)) < 0) {
+	if (!rt->body ||
+	    body_port(rt->body, referral ? "8009" : "4420", referral, &a, err, sizeof(err)) < 0) {
 		reply_error(req, HTTP_BADREQUEST, "invalid port", rt->body ? err : "no JSON body");
 		return;
 	}
@@ -546,7 +546,8 @@ static void post_subsystem(struct api *api, struct evhttp_request *req, struct r
 	struct admin_req a = {.op = ADMIN_SUBSYS_ADD};
 
 	if (!rt->body || !json_object_object_get_ex(rt->body, "nqn", &nqn) ||
-	    !json_object_is_type(nqn, json_type_string) || json_object_object_length(rt->body) != 1) {
+	    !json_object_is_type(nqn, json_type_string) ||
+	    json_object_object_length(rt->body) != 1) {
 		reply_error(req, HTTP_BADREQUEST, "invalid body", "expected {\"nqn\": \"...\"}");
 		return;
 	}
@@ -569,8 +570,7 @@ static void del_subsystem(struct api *api, struct evhttp_request *req, const cha
 
 /* ---- routing ---- */
 
-static bool is(const struct route *rt, int n, enum evhttp_cmd_type m, const char *a,
-	       const char *b)
+static bool is(const struct route *rt, int n, enum evhttp_cmd_type m, const char *a, const char *b)
 {
 	return rt->nseg == n && rt->method == m && !strcmp(rt->seg[1], a) &&
 	       (!b || (n > 3 && !strcmp(rt->seg[3], b)));
@@ -581,14 +581,13 @@ static bool is(const struct route *rt, int n, enum evhttp_cmd_type m, const char
 static bool dispatch(struct api *api, struct evhttp_request *req, struct route *rt, bool dry)
 {
 	char **s = rt->seg;
-	enum evhttp_cmd_type GET = EVHTTP_REQ_GET, POST = EVHTTP_REQ_POST,
-			     DEL = EVHTTP_REQ_DELETE;
+	enum evhttp_cmd_type GET = EVHTTP_REQ_GET, POST = EVHTTP_REQ_POST, DEL = EVHTTP_REQ_DELETE;
 
-#define ROUTE(cond, call)         \
-	if (cond) {               \
-		if (!dry)         \
-			call;     \
-		return true;      \
+#define ROUTE(cond, call)                                                                          \
+	if (cond) {                                                                                \
+		if (!dry)                                                                          \
+			call;                                                                      \
+		return true;                                                                       \
 	}
 	if (rt->nseg < 2 || strcmp(s[0], "v1"))
 		return false;
@@ -655,11 +654,12 @@ static int route_parse(struct evhttp_request *req, struct route *rt, const char 
 	if (len) {
 		enum json_tokener_error jerr;
 		struct json_tokener *tok = json_tokener_new();
-		rt->body = json_tokener_parse_ex(tok, (const char *)evbuffer_pullup(in, -1),
-						 (int)len);
+		rt->body =
+			json_tokener_parse_ex(tok, (const char *)evbuffer_pullup(in, -1), (int)len);
 		jerr = json_tokener_get_error(tok);
 		json_tokener_free(tok);
-		if (jerr != json_tokener_success || !json_object_is_type(rt->body, json_type_object)) {
+		if (jerr != json_tokener_success ||
+		    !json_object_is_type(rt->body, json_type_object)) {
 			*why = "the body is not a JSON object";
 			return -EINVAL;
 		}
@@ -740,8 +740,8 @@ int api_open(struct event_base *base, const struct cdc_config *cfg, struct regis
 
 	if (!api)
 		return -ENOMEM;
-	*api = (struct api){.base = base, .cfg = cfg, .reg = reg, .f = f, .svc = svc,
-			    .started = time(NULL)};
+	*api = (struct api){
+		.base = base, .cfg = cfg, .reg = reg, .f = f, .svc = svc, .started = time(NULL)};
 	snprintf(api->path, sizeof(api->path), "%s", cfg->control_socket);
 	err = socket_open(cfg, &fd);
 	if (err) {
@@ -763,9 +763,9 @@ int api_open(struct event_base *base, const struct cdc_config *cfg, struct regis
 	}
 	evhttp_set_max_body_size(api->http, API_MAX_BODY);
 	/* Every method reaches request_cb, which answers 405 in JSON where one does not fit. */
-	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-						      EVHTTP_REQ_DELETE | EVHTTP_REQ_PUT |
-						      EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD);
+	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
+						      EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
+						      EVHTTP_REQ_HEAD);
 	/* A slow client cannot hold the loop: evhttp reads and writes without blocking, and
 	 * one that dawdles is dropped. */
 	evhttp_set_timeout(api->http, 10);

@@ -79,7 +79,7 @@ static const struct ctl_optdef optdefs[O_COUNT] = {
 	[O_TREQ] = {"treq", 0, "not-specified|required|not-required",
 		    "secure channel requirement (not-specified)"},
 	[O_NQN] = {"nqn", 'n', "NQN", "NQN of the referred discovery controller"},
-	[O_SINCE] = {"since", 0, "N", "first change id to show (0)"},
+	[O_SINCE] = {"since", 0, "N", "show changes after this id (0: from the start)"},
 	[O_LIMIT] = {"limit", 0, "N", "show at most N changes"},
 };
 
@@ -1093,7 +1093,7 @@ static int show(struct ctl *ctl, const char *path, int (*print)(struct json_obje
 	return ret;
 }
 
-/* Send a change and takes body; prints the server's JSON (unless empty) or msg for a person. */
+/* Sends a change (and releases body); prints the reply as JSON unless empty, or msg for people. */
 static int mutate(struct ctl *ctl, const char *method, const char *path, struct json_object *body,
 		  const char *msg)
 {
@@ -1477,12 +1477,18 @@ static void usage(const char *noun)
 }
 
 /* A usage error about command c, on one line with its synopsis. */
-static int cmd_usage_err(const struct ctl_cmd *c, const char *what, const char *arg)
-{
-	char name[64];
+static int cmd_usage_err(const struct ctl_cmd *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-	snprintf(name, sizeof(name), "%s%s%s", c->noun, c->verb ? " " : "", c->verb ? c->verb : "");
-	fprintf(stderr, "cdcctl: %s: %s%s (usage: ", name, what, arg);
+static int cmd_usage_err(const struct ctl_cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "cdcctl: %s%s%s: ", c->noun, c->verb ? " " : "", c->verb ? c->verb : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (usage: ");
 	print_synopsis(stderr, c);
 	fprintf(stderr, ")\n");
 	return -CTL_EUSAGE;
@@ -1494,14 +1500,15 @@ static int check_cmd_args(const struct ctl *ctl, const struct ctl_cmd *c, char *
 	int id;
 
 	if (n < c->nargs)
-		return cmd_usage_err(c, "missing ", c->args);
+		return cmd_usage_err(c, "missing %s", c->args);
 	if (n > c->nargs)
-		return cmd_usage_err(c, "unexpected argument ", args[c->nargs]);
+		return cmd_usage_err(c, "unexpected argument '%s'", args[c->nargs]);
 	for (id = 0; id < O_COUNT; id++) {
 		if (bad & OPT(id))
-			return cmd_usage_err(c, "no such option --", optdefs[id].name);
+			return cmd_usage_err(c, "no option --%s", optdefs[id].name);
 		if (missing & OPT(id))
-			return cmd_usage_err(c, "missing option --", optdefs[id].name);
+			return cmd_usage_err(c, "missing --%s %s", optdefs[id].name,
+					     optdefs[id].arg);
 	}
 	return 0;
 }

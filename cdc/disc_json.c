@@ -114,9 +114,9 @@ struct json_object *disc_entry_json(const struct nvmf_disc_log_entry *e)
 	json_object_object_add(o, "trsvcid", field(e->trsvcid, sizeof(e->trsvcid)));
 	json_object_object_add(o, "subnqn", field(e->subnqn, sizeof(e->subnqn)));
 	json_object_object_add(o, "traddr", field(e->traddr, sizeof(e->traddr)));
-	json_object_object_add(
-		o, "eflags",
-		json_object_new_string(disc_eflags_str(le16toh(e->eflags), eflags, sizeof(eflags))));
+	json_object_object_add(o, "eflags",
+			       json_object_new_string(disc_eflags_str(le16toh(e->eflags), eflags,
+								      sizeof(eflags))));
 	json_object_object_add(o, "sectype",
 			       json_object_new_string(disc_sectype_str(e->tsas.tcp.sectype)));
 	return o;
@@ -128,11 +128,12 @@ struct json_object *disc_log_json(const uint8_t *log, size_t len)
 	struct json_object *recs = json_object_new_array();
 	uint64_t numrec = len >= 16 ? get_le64(log + 8) : 0;
 
-	json_object_object_add(o, "genctr", json_object_new_int64(len >= 8 ? (int64_t)get_le64(log) : 0));
+	json_object_object_add(o, "genctr",
+			       json_object_new_int64(len >= 8 ? (int64_t)get_le64(log) : 0));
 	for (uint64_t i = 0; i < numrec && 1024 + (i + 1) * 1024 <= len; i++)
 		json_object_array_add(
-			recs, disc_entry_json((const struct nvmf_disc_log_entry *)(log + 1024 +
-										      i * 1024)));
+			recs, disc_entry_json(
+				      (const struct nvmf_disc_log_entry *)(log + 1024 + i * 1024)));
 	json_object_object_add(o, "records", recs);
 	return o;
 }

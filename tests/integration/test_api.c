@@ -11,7 +11,7 @@
 #include "disc_json.h"
 #include "testlib.h"
 
-#define ADMIN_SUB "nqn.2014-08.org.example:admin1"
+#define ADMIN_SUB  "nqn.2014-08.org.example:admin1"
 #define ADMIN_PATH "/v1/subsystems/nqn.2014-08.org.example%3Aadmin1"
 
 static char resp[API_BODY_MAX];
@@ -36,10 +36,10 @@ static int64_t journal_length(void)
 
 START_TEST(every_resource_answers_with_json)
 {
-	static const char *const paths[] = {
-		"/v1/status",	  "/v1/hosts",	     "/v1/subsystems",
-		"/v1/referrals",  "/v1/connections", "/v1/changes",
-		"/v1/subsystems/" SUB1, "/v1/hosts/" HOSTNQN "/log"};
+	static const char *const paths[] = {"/v1/status",	    "/v1/hosts",
+					    "/v1/subsystems",	    "/v1/referrals",
+					    "/v1/connections",	    "/v1/changes",
+					    "/v1/subsystems/" SUB1, "/v1/hosts/" HOSTNQN "/log"};
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		json_object_put(get_json(paths[i]));
@@ -85,9 +85,9 @@ START_TEST(admin_subsystem_with_two_ports_reaches_a_persistent_host)
 	ck_assert_uint_eq(json_object_array_length(ports), 2);
 	json_object_put(s);
 
-	ck_assert_int_eq(api_call("DELETE", ADMIN_PATH "/ports/192.0.2.91/4420", NULL, resp,
-				  sizeof(resp)),
-			 204);
+	ck_assert_int_eq(
+		api_call("DELETE", ADMIN_PATH "/ports/192.0.2.91/4420", NULL, resp, sizeof(resp)),
+		204);
 	ck_assert_int_eq(api_call("DELETE", ADMIN_PATH, NULL, resp, sizeof(resp)), 204);
 	ck_assert_int_eq(api_call("GET", ADMIN_PATH, NULL, resp, sizeof(resp)), 404);
 }
@@ -148,8 +148,8 @@ static const struct {
 	 404},
 	{"POST", "/v1/subsystems/" SUB1 "/ports", "{\"traddr\":\"not-an-address\"}", 400},
 	{"POST", "/v1/subsystems/" SUB1 "/ports", "{\"traddr\":\"0.0.0.0\"}", 400},
-	{"POST", "/v1/subsystems/" SUB1 "/ports", "{\"traddr\":\"192.0.2.1\",\"trsvcid\":\"99999\"}",
-	 400},
+	{"POST", "/v1/subsystems/" SUB1 "/ports",
+	 "{\"traddr\":\"192.0.2.1\",\"trsvcid\":\"99999\"}", 400},
 	{"POST", "/v1/subsystems/" SUB1 "/ports", "{\"traddr\":\"192.0.2.1;x=1\"}", 400},
 	{"POST", "/v1/subsystems/" SUB1 "/ports", "{\"traddr\":[1]}", 400},
 	{"DELETE", "/v1/subsystems/" SUB1 "/ports/192.0.2.10/4420", NULL, 409},

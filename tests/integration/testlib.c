@@ -43,7 +43,8 @@ void write_config(const char *extra)
 		"port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;portid=1\n"
 		"port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.11;trsvcid=4420;portid=2\n\n"
 		"[referral]\nentry = trtype=tcp;adrfam=ipv4;traddr=192.0.2.50;trsvcid=8009\n%s",
-		t.port, t.port, CDC_NQN, t.dir, t.global_extra ? t.global_extra : "", extra ? extra : "");
+		t.port, t.port, CDC_NQN, t.dir, t.global_extra ? t.global_extra : "",
+		extra ? extra : "");
 	fclose(f);
 }
 

@@ -12,6 +12,13 @@ bad() { echo "CHECK FAIL: $*"; fail=1; }
 kh_wait_tcp $A $P 20 || { echo "CHECK FAIL: cdcd not reachable at $A:$P"; exit 2; }
 echo "GUEST_HOSTNQN=$(cat /etc/nvme/hostnqn)"
 
+echo "==== the administrator's subsystem, added with cdcctl before the host came"
+nvme discover -t tcp -a $A -s $P -o json > /tmp/admin.json 2>&1
+cat /tmp/admin.json
+n=$(grep -c "\"subnqn\":\"$CDC_ADMIN_SUB\"" /tmp/admin.json)
+grep -q '"traddr":"192.0.2.91"' /tmp/admin.json && grep -q '"traddr":"192.0.2.92"' /tmp/admin.json \
+  && [ "$n" = 2 ] && ok "both paths of $CDC_ADMIN_SUB discovered" || bad "admin subsystem: $n paths"
+
 nvme discover -t tcp -a $A -s $P --persistent --keep-alive-tmo=5 > /dev/null 2>&1
 DC=$(kh_disc_ctrl)
 [ -n "$DC" ] && ok "persistent controller $DC" || { bad "no persistent controller"; exit 1; }

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Interop: registrations seen by the real Linux host. A DDC (dimtool) registers a
+# Interop: registrations seen by the real Linux host. An administrator adds a subsystem with
+# two ports with cdcctl and the host discovers both paths. A DDC (dimtool) registers a
 # subsystem with DIM while the kernel host keeps a persistent discovery controller; the host
 # must get NVME_AEN=0x70f002 and see the subsystem. Then nvme-cli's "nvme dim" registers and
 # deregisters the host itself, which log 71h must show.
@@ -17,9 +18,16 @@ SUB=nqn.2014-08.org.example:registered1
 printf '[global]\nlisten = 127.0.0.1:%s\n' "$PORT" >"$WORK/cdcd.conf"
 start_cdcd "$WORK/cdcd.conf"
 mkdir -p "$WORK/share"
+# The administrator's way: a subsystem with two ports through the control API.
+ADMIN_SUB=nqn.2014-08.org.example:admin-interop
+CDCCTL="$top_builddir/cdcctl --socket $WORK/cdcd.sock"
+$CDCCTL subsys add $ADMIN_SUB &&
+	$CDCCTL port add $ADMIN_SUB --traddr 192.0.2.91 --trsvcid 4420 --portid 1 &&
+	$CDCCTL port add $ADMIN_SUB --traddr 192.0.2.92 --trsvcid 4420 --portid 2 ||
+	{ echo "FAIL: cdcctl could not add the subsystem"; exit 1; }
 
 "$KERNEL_HOST_DIR/kh-run" --variant "$VARIANT" -t 240 --share "$WORK/share" \
-	-e CDC_PORT="$PORT" -e CDC_SUB="$SUB" "$here/guest-registry.sh" >"$WORK/guest.log" 2>&1 &
+	-e CDC_PORT="$PORT" -e CDC_SUB="$SUB" -e CDC_ADMIN_SUB="$ADMIN_SUB" "$here/guest-registry.sh" >"$WORK/guest.log" 2>&1 &
 KH=$!
 
 wait_marker() {

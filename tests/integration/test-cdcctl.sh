@@ -1,0 +1,102 @@
+#!/bin/sh
+# cdcctl against a real cdcd: every subcommand in both output formats, the exit codes
+# scripts rely on, and a change made with it reaching the discovery log.
+set -u
+: "${top_builddir:=.}"
+CDCD=${CDCD:-$top_builddir/cdcd}
+CDCCTL_BIN=${CDCCTL:-$top_builddir/cdcctl}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cdcctl-test.XXXXXX")
+PID=
+fail=0
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$WORK/cdcd.conf" <<CONF
+[global]
+listen = 127.0.0.1:$PORT
+nqn = nqn.2014-08.org.example:cdc:cli
+control-socket = $WORK/cdcd.sock
+
+[subsystem nqn.2014-08.org.example:configured]
+port = trtype=tcp;traddr=192.0.2.10;trsvcid=4420
+CONF
+"$CDCD" -f -c "$WORK/cdcd.conf" --state-dir "$WORK/state" >"$WORK/cdcd.log" 2>&1 &
+PID=$!
+for _ in $(seq 50); do [ -S "$WORK/cdcd.sock" ] && break; sleep 0.1; done
+C="$CDCCTL_BIN --socket $WORK/cdcd.sock"
+S=nqn.2014-08.org.example:cli1
+
+# run EXPECTED_RC DESCRIPTION COMMAND...: output in $WORK/out, errors in $WORK/err
+run() {
+	want=$1 what=$2
+	shift 2
+	"$@" >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	[ $rc = "$want" ] && ok "$what (exit $rc)" || { bad "$what: exit $rc, wanted $want"; cat "$WORK/err"; }
+}
+has() { grep -q -- "$1" "$WORK/out" && ok "$2" || { bad "$2"; cat "$WORK/out"; }; }
+json() { python3 -c 'import json,sys; json.load(sys.stdin)' <"$WORK/out" && ok "$1 is JSON" || bad "$1 is not JSON"; }
+
+run 0 "status" $C status
+has "nqn.2014-08.org.example:cdc:cli" "status names the CDC"
+run 0 "status -o json" $C -o json status
+json "status"
+run 0 "subsys add" $C subsys add $S
+run 0 "port add" $C port add $S --traddr 192.0.2.91 --trsvcid 4420 --portid 1
+run 0 "port add ipv6" $C port add $S --traddr 2001:db8::92 --portid 2
+run 0 "subsys list" $C subsys list
+has "$S" "subsys list shows the new subsystem"
+has "192.0.2.91" "subsys list shows its first port"
+run 0 "subsys list -o json" $C subsys list -o json
+json "subsys list"
+python3 - "$WORK/out" "$S" <<'PY' && ok "json lists two ports" || bad "json port count"
+import json, sys
+subs = json.load(open(sys.argv[1]))["subsystems"]
+sys.exit(0 if [len(s["ports"]) for s in subs if s["nqn"] == sys.argv[2]] == [2] else 1)
+PY
+run 0 "subsys show" $C subsys show $S
+has "2001:db8::92" "subsys show lists the IPv6 port"
+run 0 "referral add" $C referral add --traddr 192.0.2.50
+run 0 "referral list" $C referral list
+has "192.0.2.50" "referral listed"
+run 0 "referral list -o json" $C -o json referral list
+json "referral list"
+run 0 "host list" $C host list
+run 0 "host list -o json" $C host list -o json
+json "host list"
+run 0 "host log" $C host log nqn.2014-08.org.example:somehost
+has "$S" "host log carries the new subsystem"
+has "Discovery Log Number of Records 5" "host log counts self, 3 ports, 1 referral"
+run 0 "host log -o json" $C -o json host log nqn.2014-08.org.example:somehost
+json "host log"
+run 0 "connection list" $C connection list
+run 0 "connection list -o json" $C -o json connection list
+json "connection list"
+run 0 "changes" $C changes
+has "port add" "changes journal the port"
+run 0 "changes -o json" $C -o json changes --since 1 --limit 2
+json "changes"
+run 0 "port del" $C port del $S --traddr 192.0.2.91 --trsvcid 4420
+run 0 "referral del" $C referral del --traddr 192.0.2.50
+run 0 "subsys del" $C subsys del $S
+
+# What scripts rely on: one line on stderr and a non-zero exit.
+run 1 "unknown subsystem" $C subsys show nqn.2014-08.org.example:none
+[ "$(wc -l <"$WORK/err")" = 1 ] && ok "one error line" || bad "error lines: $(cat "$WORK/err")"
+run 1 "configured subsystem cannot be deleted" $C subsys del nqn.2014-08.org.example:configured
+run 1 "duplicate subsystem" $C subsys add nqn.2014-08.org.example:configured
+run 2 "usage error" $C subsys
+run 2 "bad NQN" $C subsys add not-an-nqn
+run 1 "no daemon" $CDCCTL_BIN --socket "$WORK/none.sock" status
+run 0 "help" $C subsys --help
+
+kill "$PID" && wait "$PID" || bad "cdcd did not stop cleanly"
+PID=
+[ $fail = 0 ] && echo "PASS: cdcctl" || echo "FAIL: cdcctl"
+exit $fail
