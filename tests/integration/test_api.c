@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "disc_json.h"
 #include "testlib.h"
@@ -192,6 +195,27 @@ START_TEST(malformed_requests_get_4xx_and_change_nothing)
 }
 END_TEST
 
+START_TEST(a_stalled_api_client_does_not_stall_discovery)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	static const char partial[] =
+		"POST /v1/subsystems HTTP/1.1\r\nContent-Length: 500\r\n\r\n{";
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/cdcd.sock", t.dir);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(write(fd, partial, sizeof(partial) - 1), (ssize_t)sizeof(partial) - 1);
+	/* The request never completes; hosts are served all the same. */
+	struct nvmf_host *h = host_connect(0);
+	struct log_result l = read_disc_log(h);
+	ck_assert_uint_eq(get_le64(l.log + 8), 5);
+	free(l.log);
+	nvmf_host_free(h);
+	json_object_put(get_json("/v1/status"));
+	close(fd);
+}
+END_TEST
+
 START_TEST(an_oversized_body_is_refused)
 {
 	static char body[API_BODY_MAX];
@@ -217,6 +241,7 @@ int main(void)
 	tcase_add_test(tc, connections_lists_live_associations);
 	tcase_add_test(tc, malformed_requests_get_4xx_and_change_nothing);
 	tcase_add_test(tc, an_oversized_body_is_refused);
+	tcase_add_test(tc, a_stalled_api_client_does_not_stall_discovery);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	signal(SIGPIPE, SIG_IGN);

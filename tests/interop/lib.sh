@@ -47,3 +47,16 @@ start_cdcd() {
 	echo "FAIL: cdcd did not start"
 	exit 1
 }
+
+# finish NAME: judge the guest's CHECK lines, stop cdcd (it must stop cleanly), show its
+# log, say PASS or FAIL and exit with $rc.
+finish() {
+	grep -q 'CHECK FAIL' "$WORK/guest.log" && rc=1
+	kill -TERM "$CDCD_PID"
+	wait "$CDCD_PID" || { echo "FAIL: cdcd did not stop cleanly"; rc=1; }
+	CDCD_PID=
+	echo "---- cdcd log:"
+	cat "$WORK/cdcd.log"
+	[ "$rc" = 0 ] && echo "PASS: interop $1 ($VARIANT)" || echo "FAIL: interop $1 ($VARIANT)"
+	exit "$rc"
+}

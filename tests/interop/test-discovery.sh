@@ -92,11 +92,4 @@ if len(gen) == 2 and not gen[1] > gen[0]:
     print("CHECK FAIL: GENCTR did not move on reload: %s" % gen); failed = 1
 sys.exit(failed)
 PY
-grep -q 'CHECK FAIL' "$WORK/guest.log" && rc=1
-kill -TERM "$CDCD_PID"
-wait "$CDCD_PID" || { echo "FAIL: cdcd did not stop cleanly"; rc=1; }
-CDCD_PID=
-echo "---- cdcd log:"
-cat "$WORK/cdcd.log"
-[ $rc = 0 ] && echo "PASS: interop discovery ($VARIANT)" || echo "FAIL: interop discovery ($VARIANT)"
-exit $rc
+finish discovery

@@ -1,0 +1,116 @@
+#!/bin/sh
+# run-quick.sh - the quick version of every cdc-bench workload against a cdcd of its own on
+# 127.0.0.1 (temporary configuration and state, no control socket), printed as one table.
+# A smoke test: exit 0 when every workload completed; the numbers are not judged.
+#   tests/bench/run-quick.sh [BUILDDIR]      (cdcd from BUILDDIR, default .)
+# CDC_BENCH names the cdc-bench binary (default BUILDDIR/tests/bench/cdc-bench, then
+# BUILDDIR/cdc-bench); BENCH_ARGS adds options to every run (e.g. --json).
+set -u
+
+builddir=${1:-.}
+cdcd=$builddir/cdcd
+bench=${CDC_BENCH:-}
+if [ -z "$bench" ]; then
+	bench=$builddir/tests/bench/cdc-bench
+	[ -x "$bench" ] || bench=$builddir/cdc-bench
+fi
+for f in "$cdcd" "$bench"; do
+	if [ ! -x "$f" ]; then
+		echo "run-quick.sh: $f not found (build it first: make tests/bench/cdc-bench cdcd)" >&2
+		exit 2
+	fi
+done
+
+tmp=$(mktemp -d /tmp/cdc-bench-quick.XXXXXX) || exit 2
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A bounded run of one command, when coreutils' timeout is there.
+bounded() {
+	if command -v timeout >/dev/null 2>&1; then
+		timeout -k 5 "$@"
+	else
+		shift
+		"$@"
+	fi
+}
+
+# Persistent controllers need descriptors on both ends.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+port=$("$bench" free-port) || exit 2
+cat >"$tmp/cdcd.conf" <<EOF
+[global]
+listen = 127.0.0.1:$port
+state-dir = $tmp/state
+control-socket =
+max-registrations-per-entity = 65536
+max-registrations = 10000000
+
+[subsystem nqn.2014-08.org.example:bench-config1]
+port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;portid=1
+port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.11;trsvcid=4420;portid=2
+
+[subsystem nqn.2014-08.org.example:bench-config2]
+port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.12;trsvcid=4420;portid=1
+port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.13;trsvcid=4420;portid=2
+
+[subsystem nqn.2014-08.org.example:bench-config3]
+port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.14;trsvcid=4420;portid=1
+port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.15;trsvcid=4420;portid=2
+
+[subsystem nqn.2014-08.org.example:bench-config4]
+port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.16;trsvcid=4420;portid=1
+port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.17;trsvcid=4420;portid=2
+EOF
+
+"$cdcd" --foreground --config "$tmp/cdcd.conf" 2>"$tmp/cdcd.log" &
+pid=$!
+tries=0
+until grep -q serving "$tmp/cdcd.log" 2>/dev/null; do
+	tries=$((tries + 1))
+	if [ $tries -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+		echo "run-quick.sh: cdcd did not start:" >&2
+		cat "$tmp/cdcd.log" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+
+target=127.0.0.1:$port
+failed=
+run() {
+	wl=$1
+	shift
+	# shellcheck disable=SC2086 # BENCH_ARGS is a list of options
+	bounded 100 "$bench" "$wl" --no-header ${BENCH_ARGS:-} "$@" || failed="$failed $wl"
+}
+
+start=$(date +%s)
+printf '%-11s %-32s %16s  %s\n' workload metric value unit
+run reads --target "$target" --pid "$pid" --vs-ideal
+run sessions --target "$target" --pid "$pid" --vs-ideal
+run persistent --target "$target" --pid "$pid" --count 1000 --sources 4
+run aen --target "$target" --count 200
+run dim --target "$target" --pid "$pid" --count 2000
+run restart --cdcd "$cdcd" --count 2000
+echo "# quick run: $(($(date +%s) - start)) s against cdcd $target"
+
+if ! kill -0 "$pid" 2>/dev/null; then
+	echo "run-quick.sh: cdcd exited during the run:" >&2
+	tail -20 "$tmp/cdcd.log" >&2
+	failed="$failed cdcd"
+fi
+if [ -n "$failed" ]; then
+	echo "run-quick.sh: did not complete:$failed" >&2
+	exit 1
+fi
+exit 0
