@@ -65,6 +65,9 @@ test_all() {
 	build build CC=gcc
 	check build
 
+	echo "==== benchmark smoke run (figures printed, not judged)"
+	make -s -C "$ROOT/build" bench
+
 	echo "==== clang build with AddressSanitizer and UndefinedBehaviorSanitizer"
 	build build-asan CC=clang --enable-sanitizers
 	check build-asan

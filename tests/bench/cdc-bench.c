@@ -38,29 +38,29 @@
 #include "nvmf_host.h"
 #include "nvmf_tcp.h"
 
-#define BENCH_NQN	    "nqn.2014-08.org.example:bench-"
-#define DISC_LOG_HDR	    1024 /* the discovery log header; entries follow, 1024 bytes each */
-#define DISC_LOG_ENTRY	    1024
-#define DISC_CHUNK	    4096 /* what libnvme reads at a time (nvmf_host_disc_log) */
-#define AEN_LOG70	    0x0070f002u /* Notice, Discovery Log Page Change, log 70h */
-#define CC_EN_SHN	    0x00464001u /* CC as the Linux host writes it to shut down */
-#define CSTS_SHST_DONE	    (2u << 2)
-#define CONNECT_INFLIGHT    256 /* connections being set up at once */
-#define VERIFY_INFLIGHT	    64
-#define SHUTDOWN_POLLS	    100
-#define PROBE_INTERVAL_MS   5
-#define SAMPLES_MAX	    (1u << 24)
-#define REPORT_MAX	    64
-#define DIM_FAIL_KINDS	    8
-#define DIM_DATA_LEN	    2048 /* the DIM header and one basic entry */
-#define DIM_EKTYPE_PORTID   0x3f
-#define IDEAL_IN_MAX	    (16 * 1024) /* a capsule with 8 KiB in-capsule data fits */
-#define IDEAL_OUT_HIGH	    (4u << 20)
-#define IDEAL_MAX_XFER	    (16u << 20)
-#define IDEAL_GENCTR	    1
-#define IDEAL_CNTLID	    1
-#define IDEAL_MAXH2CDATA    0x20000
-#define CHILD_STOP_TIMEOUT  30.0
+#define BENCH_NQN	   "nqn.2014-08.org.example:bench-"
+#define DISC_LOG_HDR	   1024 /* the discovery log header; entries follow, 1024 bytes each */
+#define DISC_LOG_ENTRY	   1024
+#define DISC_CHUNK	   4096	       /* what libnvme reads at a time (nvmf_host_disc_log) */
+#define AEN_LOG70	   0x0070f002u /* Notice, Discovery Log Page Change, log 70h */
+#define CC_EN_SHN	   0x00464001u /* CC as the Linux host writes it to shut down */
+#define CSTS_SHST_DONE	   (2u << 2)
+#define CONNECT_INFLIGHT   256 /* connections being set up at once */
+#define VERIFY_INFLIGHT	   64
+#define SHUTDOWN_POLLS	   100
+#define PROBE_INTERVAL_MS  5
+#define SAMPLES_MAX	   (1u << 24)
+#define REPORT_MAX	   64
+#define DIM_FAIL_KINDS	   8
+#define DIM_DATA_LEN	   2048 /* the DIM header and one basic entry */
+#define DIM_EKTYPE_PORTID  0x3f
+#define IDEAL_IN_MAX	   (16 * 1024) /* a capsule with 8 KiB in-capsule data fits */
+#define IDEAL_OUT_HIGH	   (4u << 20)
+#define IDEAL_MAX_XFER	   (16u << 20)
+#define IDEAL_GENCTR	   1
+#define IDEAL_CNTLID	   1
+#define IDEAL_MAXH2CDATA   0x20000
+#define CHILD_STOP_TIMEOUT 30.0
 
 /* ---- time and CPU ---- */
 
@@ -112,8 +112,8 @@ static double cpu_of(pid_t pid)
 	fclose(f);
 	buf[n] = 0;
 	char *p = strrchr(buf, ')'); /* the command name may hold spaces */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-			 &st) != 2)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -549,8 +549,8 @@ static bool pool_settled(void *arg)
 }
 
 /* Host NQNs are BENCH_NQN RUNID-ROLE IDX: one host per connection. */
-static int pool_init(struct pool *p, struct bench *b, size_t n, const char *role,
-		     uint32_t kato_ms, void (*on_ready)(struct conn *), void *wl)
+static int pool_init(struct pool *p, struct bench *b, size_t n, const char *role, uint32_t kato_ms,
+		     void (*on_ready)(struct conn *), void *wl)
 {
 	memset(p, 0, sizeof(*p));
 	p->c = calloc(n ? n : 1, sizeof(*p->c));
@@ -711,7 +711,11 @@ static int wl_reads(struct bench *b, struct report *r)
 
 	if (pool_init(&w.pool, b, o->conns, "reader", 0, NULL, &w) < 0)
 		return -1;
-	pool_open(&w.pool, 30 + o->conns / 100.0);
+	if (!pool_open(&w.pool, 30 + o->conns / 100.0)) {
+		report_pool(r, &w.pool);
+		pool_free(&w.pool);
+		return -1;
+	}
 	for (size_t i = 0; i < w.pool.n; i++)
 		reads_start(&w.pool.c[i]);
 	loop_for(b->base, warmup_of(o->duration));
@@ -744,7 +748,7 @@ struct sess_client {
 struct sessions_wl {
 	struct bench *b;
 	struct sess_client *cl;
-	size_t n, active;
+	size_t n, active, retrying;
 	bool stop, counting;
 	uint64_t sessions, errors;
 	int last_err;
@@ -756,9 +760,12 @@ static void sess_begin(struct sess_client *cl);
 
 static void sess_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct sess_client *cl = arg;
+
 	(void)fd;
 	(void)what;
-	sess_begin(arg);
+	cl->w->retrying--;
+	sess_begin(cl);
 }
 
 static void sess_end(struct sess_client *cl, bool ok)
@@ -772,7 +779,8 @@ static void sess_end(struct sess_client *cl, bool ok)
 	if (!ok) {
 		w->errors++;
 		/* Not at once: a refusing target would make this loop spin. */
-		event_base_once(w->b->base, -1, EV_TIMEOUT, sess_retry_cb, cl, &tv);
+		if (event_base_once(w->b->base, -1, EV_TIMEOUT, sess_retry_cb, cl, &tv) == 0)
+			w->retrying++;
 		return;
 	}
 	if (w->counting && !w->stop) {
@@ -893,7 +901,9 @@ static void sess_begin(struct sess_client *cl)
 
 static bool sessions_idle(void *arg)
 {
-	return !((struct sessions_wl *)arg)->active;
+	struct sessions_wl *w = arg;
+
+	return !w->active && !w->retrying;
 }
 
 static int wl_sessions(struct bench *b, struct report *r)
@@ -915,8 +925,7 @@ static int wl_sessions(struct bench *b, struct report *r)
 	w.stop = true;
 	double elapsed = secs_since(cpu.t0);
 	cpu_report(&cpu, r);
-	loop_until(b->base, sessions_idle, &w, 10);
-	loop_for(b->base, 0.02); /* the retry timers still pending see stop and return */
+	loop_until(b->base, sessions_idle, &w, 10); /* pending retries see stop and return */
 	report_add(r, "sessions_per_s", (double)w.sessions / elapsed, "1/s");
 	report_add(r, "session_p50", samples_pct(&w.lat, 50), "us");
 	report_add(r, "session_p99", samples_pct(&w.lat, 99), "us");
@@ -971,8 +980,7 @@ static void persist_rss(struct report *r, pid_t pid, long before, size_t held)
 	report_add(r, "server_rss_before", (double)before, "KiB");
 	report_add(r, "server_rss_after", (double)after, "KiB");
 	if (held)
-		report_add(r, "server_rss_per_ctrl", (double)(after - before) * 1024.0 / held,
-			   "B");
+		report_add(r, "server_rss_per_ctrl", (double)(after - before) * 1024.0 / held, "B");
 }
 
 static int wl_persistent(struct bench *b, struct report *r)
@@ -984,7 +992,7 @@ static int wl_persistent(struct bench *b, struct report *r)
 	if (pool_init(&w.pool, b, o->count, "persistent", 30000, persist_ready, &w) < 0)
 		return -1;
 	uint64_t t0 = now_ns();
-	pool_open(&w.pool, 60 + o->count / 500.0);
+	pool_open(&w.pool, 60 + o->count / 100.0);
 	double open_s = secs_since(t0);
 	size_t opened = w.pool.ready + w.pool.lost;
 	loop_for(b->base, o->duration);
@@ -1313,9 +1321,11 @@ static int wl_dim(struct bench *b, struct report *r)
 		return -1;
 	cpu_report(&cpu, r);
 	dim_report(&e, r);
-	report_note(r, "one DDC connection (host NQN = EID) per %u registrations, %u outstanding "
-		       "each; the registrations stay in the target",
-		    e.per_eid, e.depth);
+	if (e.per_eid)
+		report_note(r, "a new DDC connection (host NQN = EID) every %u registrations",
+			    e.per_eid);
+	report_note(r, "%u outstanding per connection; the registrations stay in the target",
+		    e.depth);
 	dim_free(&e);
 	return e.ok ? 0 : -1;
 }
@@ -1542,7 +1552,7 @@ static int wl_aen(struct bench *b, struct report *r)
 		return -1;
 	}
 	pool_fill(&w.pool);
-	loop_until(b->base, aen_armed, &w, 60 + o->count / 500.0);
+	loop_until(b->base, aen_armed, &w, 60 + o->count / 100.0);
 	int err = aen_trigger_fire(b, &w, &tr);
 	if (err) {
 		report_note(r, "the registration failed: %s",
@@ -1794,8 +1804,9 @@ static int restart_measure(struct bench *b, struct cdcd_run *c, struct report *r
 	report_add(r, "entries_after_restart", (double)p.numrec, "");
 	report_add(r, "server_rss_registered", (double)rss, "KiB");
 	report_add(r, "server_rss_restarted", (double)rss_kib(c->pid), "KiB");
-	report_note(r, "restart = exec of cdcd to the first whole log read (poll-connect every "
-		       "%d ms)",
+	report_note(r,
+		    "restart = exec of cdcd to the first whole log read (poll-connect every "
+		    "%d ms)",
 		    PROBE_INTERVAL_MS);
 	return e.ok ? 0 : -1;
 }
@@ -1972,8 +1983,8 @@ static void ideal_log(struct ideal_conn *c, const uint8_t *sqe, uint16_t cid)
 		ideal_rsp(c, id->rsp_inval, cid);
 		return;
 	}
-	nvme_tcp_data_hdr_encode(NVME_TCP_C2H_DATA, NVME_TCP_F_DATA_LAST, cid, 0, 0,
-				 (uint32_t)len, false, false, hdr);
+	nvme_tcp_data_hdr_encode(NVME_TCP_C2H_DATA, NVME_TCP_F_DATA_LAST, cid, 0, 0, (uint32_t)len,
+				 false, false, hdr);
 	evbuffer_add(c->out, hdr, sizeof(hdr));
 	if (off < id->log_len) {
 		size_t n = len < id->log_len - off ? (size_t)len : id->log_len - (size_t)off;
@@ -2364,7 +2375,8 @@ static void usage(FILE *out)
 		"  --sources K          bind connections to 127.0.0.2 .. 127.0.0.(K+1)\n"
 		"  --pid PID            the target's process: its CPU time and RSS are reported\n"
 		"  --depth N            DIM commands outstanding per connection (4)\n"
-		"  --per-eid N          registrations per DDC entity before the next (200; 0: one)\n"
+		"  --per-eid N          registrations per DDC entity before the next (200; 0: "
+		"one)\n"
 		"  --cdcd PATH          the daemon to start (restart)\n"
 		"  --listen ADDR:PORT   where the ideal responder listens\n"
 		"  --entries N          log entries of the ideal responder (8)\n"
@@ -2582,8 +2594,15 @@ static const char *opts_check(const struct opts *o, const struct workload *wl)
 /* Many connections need many descriptors: take what the hard limit allows. */
 static void nofile_raise(const struct opts *o)
 {
+	bool held = !strcmp(o->workload, "persistent") || !strcmp(o->workload, "aen");
+	bool ddcs = !strcmp(o->workload, "dim") || !strcmp(o->workload, "restart");
+	unsigned long need = o->conns + 64;
 	struct rlimit rl;
-	unsigned long need = o->conns + o->count + 64;
+
+	if (held)
+		need += o->count;
+	else if (ddcs && o->per_eid)
+		need += o->count / o->per_eid;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
@@ -2592,8 +2611,9 @@ static void nofile_raise(const struct opts *o)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur)
-		fprintf(stderr, "cdc-bench: %lu descriptors may be needed, the limit is %lu "
-				"(ulimit -n)\n",
+		fprintf(stderr,
+			"cdc-bench: %lu descriptors may be needed, the limit is %lu "
+			"(ulimit -n)\n",
 			need, (unsigned long)rl.rlim_cur);
 }
 

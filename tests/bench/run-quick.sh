@@ -23,6 +23,7 @@ done
 
 tmp=$(mktemp -d /tmp/cdc-bench-quick.XXXXXX) || exit 2
 pid=
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	if [ -n "$pid" ]; then
 		kill "$pid" 2>/dev/null
@@ -43,7 +44,8 @@ bounded() {
 	fi
 }
 
-# Persistent controllers need descriptors on both ends.
+# Persistent controllers need descriptors on both ends (dash and bash know -H and -n).
+# shellcheck disable=SC3045
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 port=$("$bench" free-port) || exit 2
@@ -95,7 +97,10 @@ run() {
 }
 
 start=$(date +%s)
-printf '%-11s %-32s %16s  %s\n' workload metric value unit
+case " ${BENCH_ARGS:-} " in
+*" --json "*) ;;
+*) printf '%-11s %-32s %16s  %s\n' workload metric value unit ;;
+esac
 run reads --target "$target" --pid "$pid" --vs-ideal
 run sessions --target "$target" --pid "$pid" --vs-ideal
 run persistent --target "$target" --pid "$pid" --count 1000 --sources 4
