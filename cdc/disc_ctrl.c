@@ -61,9 +61,6 @@ struct disc_ctrl {
 
 	struct sockaddr_storage local;
 	bool have_local;
-	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
-	size_t nself;
-	uint64_t self_genctr; /* the self entries were built for this GENCTR */
 };
 
 #define SC_INVALID_FIELD   nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true)
@@ -470,20 +467,19 @@ static uint16_t identify(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	return 0;
 }
 
-static void view_of(struct disc_ctrl *ctrl, struct disc_log_view *v)
+/* The self entries are built for each read, not kept: a few listeners cost less to fill
+ * than 8 KiB held by every one of 100,000 persistent controllers. */
+static void view_of(struct disc_ctrl *ctrl, struct disc_log_view *v,
+		    struct nvmf_disc_log_entry self[DISC_MAX_SELF])
 {
 	const struct fabric *f = ctrl->svc->fabric;
 
-	if (ctrl->self_genctr != f->genctr || !ctrl->nself) {
-		ctrl->nself = disc_log_self_entries(
-			ctrl->svc->listen, ctrl->svc->nlisten,
-			ctrl->have_local ? (const struct sockaddr *)&ctrl->local : NULL,
-			ctrl->svc->nqn, ctrl->self, DISC_MAX_SELF);
-		ctrl->self_genctr = f->genctr;
-	}
 	v->genctr = f->genctr;
-	v->self = ctrl->self;
-	v->nself = ctrl->nself;
+	v->self = self;
+	v->nself = disc_log_self_entries(ctrl->svc->listen, ctrl->svc->nlisten,
+					 ctrl->have_local ? (const struct sockaddr *)&ctrl->local
+							  : NULL,
+					 ctrl->svc->nqn, self, DISC_MAX_SELF);
 	v->body = f->entries;
 	v->nbody = f->nentries;
 }
@@ -527,8 +523,9 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	if (lid != NVME_LOG_LID_DISCOVER)
 		return SC_INVALID_FIELD;
 
+	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
 	struct disc_log_view v;
-	view_of(ctrl, &v);
+	view_of(ctrl, &v, self);
 	if (off > disc_log_size(&v))
 		return SC_INVALID_FIELD;
 	if (!reply_alloc(cmd, (uint32_t)len))

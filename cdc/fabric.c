@@ -24,6 +24,8 @@ void fabric_free(struct fabric *f)
 	free(f->conns);
 	free(f->entries);
 	free(f->hostlog);
+	free(f->spare);
+	free(f->hspare);
 	fabric_init(f);
 }
 
@@ -163,6 +165,30 @@ int fabric_rec_put(struct fabric *f, const struct log_rec *r)
 	return 0;
 }
 
+int fabric_rec_append(struct fabric *f, const struct log_rec *r)
+{
+	if (grow(&f->recs, &f->recs_cap, f->nrecs + 1, sizeof(*r)))
+		return -ENOMEM;
+	f->recs[f->nrecs++] = *r;
+	return 0;
+}
+
+int fabric_host_append(struct fabric *f, const struct host_rec *h)
+{
+	if (grow(&f->hosts, &f->hosts_cap, f->nhosts + 1, sizeof(*h)))
+		return -ENOMEM;
+	f->hosts[f->nhosts++] = *h;
+	return 0;
+}
+
+int fabric_entity_append(struct fabric *f, const struct entity *e)
+{
+	if (grow(&f->ents, &f->ents_cap, f->nents + 1, sizeof(*e)))
+		return -ENOMEM;
+	f->ents[f->nents++] = *e;
+	return 0;
+}
+
 bool fabric_rec_del(struct fabric *f, const struct log_rec *key)
 {
 	struct log_rec *r = fabric_rec_find(f, key);
@@ -185,68 +211,134 @@ size_t fabric_rec_count(const struct fabric *f, const char *owner)
 
 /* ---- connections ---- */
 
-static struct conn_count *conn_find(const struct fabric *f, const char *nqn)
+static uint32_t nqn_hash(const char *nqn)
 {
-	for (size_t i = 0; i < f->nconns; i++)
-		if (!strcmp(f->conns[i].nqn, nqn))
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*nqn)
+		h = (h ^ (uint8_t)*nqn++) * 16777619u;
+	return h;
+}
+
+/* The slot of nqn, or the free slot where it would go (the table always has one). */
+static struct conn_count *conn_slot(const struct fabric *f, const char *nqn)
+{
+	size_t mask = f->conns_cap - 1;
+
+	for (size_t i = nqn_hash(nqn) & mask;; i = (i + 1) & mask)
+		if (!f->conns[i].n || !strcmp(f->conns[i].nqn, nqn))
 			return &f->conns[i];
-	return NULL;
 }
 
 bool fabric_connected(const struct fabric *f, const char *nqn)
 {
-	const struct conn_count *c = conn_find(f, nqn);
+	return f->conns_cap && conn_slot(f, nqn)->n;
+}
 
-	return c && c->n;
+static int conns_resize(struct fabric *f, size_t cap)
+{
+	struct conn_count *old = f->conns;
+	size_t oldcap = f->conns_cap;
+
+	f->conns = calloc(cap, sizeof(*old));
+	if (!f->conns) {
+		f->conns = old;
+		return -ENOMEM;
+	}
+	f->conns_cap = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].n)
+			*conn_slot(f, old[i].nqn) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Removing from linear probing: re-place the rest of the cluster after the hole. */
+static void conn_remove(struct fabric *f, struct conn_count *c)
+{
+	size_t mask = f->conns_cap - 1, i = (size_t)(c - f->conns);
+
+	c->n = 0;
+	f->nconns--;
+	for (i = (i + 1) & mask; f->conns[i].n; i = (i + 1) & mask) {
+		struct conn_count moved = f->conns[i];
+		f->conns[i].n = 0;
+		*conn_slot(f, moved.nqn) = moved;
+	}
 }
 
 int fabric_conn(struct fabric *f, const char *nqn, int delta)
 {
-	struct conn_count *c = conn_find(f, nqn);
+	if ((f->nconns + 1) * 2 > f->conns_cap &&
+	    conns_resize(f, f->conns_cap ? f->conns_cap * 2 : 64))
+		return -ENOMEM;
+	struct conn_count *c = conn_slot(f, nqn);
 
-	if (!c) {
-		if (delta < 0)
+	if (!c->n) {
+		if (delta <= 0)
 			return 0;
-		if (grow(&f->conns, &f->conns_cap, f->nconns + 1, sizeof(*c)))
-			return -ENOMEM;
-		c = &f->conns[f->nconns++];
-		memset(c, 0, sizeof(*c));
 		snprintf(c->nqn, sizeof(c->nqn), "%s", nqn);
+		c->n = (unsigned int)delta;
+		f->nconns++;
+		return 0;
 	}
-	if (delta < 0 && c->n < (unsigned int)-delta)
-		c->n = 0;
+	if (delta < 0 && c->n <= (unsigned int)-delta)
+		conn_remove(f, c);
 	else
 		c->n = (unsigned int)((int)c->n + delta);
-	if (!c->n)
-		*c = f->conns[--f->nconns];
 	return 0;
 }
 
 /* ---- building what hosts read ---- */
 
+/* NCC: the entity that registered an entry has no live association with us. Records of
+ * one owner tend to be neighbours, so the last answer is kept. */
+struct ncc_cache {
+	const char *owner;
+	bool ncc;
+};
+
 static void rec_entry_fill(const struct fabric *f, const struct log_rec *r,
-			   struct nvmf_disc_log_entry *e)
+			   struct nvmf_disc_log_entry *e, struct ncc_cache *c)
 {
-	/* NCC: the entity that registered this entry has no live association with us. */
-	uint16_t eflags = r->owner[0] && !fabric_connected(f, r->owner) ? NVMF_DISC_EFLAGS_NCC : 0;
+	if (r->owner[0] && (!c->owner || strcmp(c->owner, r->owner))) {
+		c->owner = r->owner;
+		c->ncc = !fabric_connected(f, r->owner);
+	}
+	uint16_t eflags = r->owner[0] && c->ncc ? NVMF_DISC_EFLAGS_NCC : 0;
 
 	disc_entry_fill(e, r->subtype, &r->port, r->subnqn, eflags);
 	if (r->asqsz)
 		e->asqsz = htole16(r->asqsz);
 }
 
-static int build_log70(const struct fabric *f, struct nvmf_disc_log_entry **out, size_t *n)
+/* Grow *buf (capacity *cap bytes) to at least need bytes. */
+static int reserve(void *bufp, size_t *cap, size_t need)
+{
+	void **buf = bufp;
+
+	if (need <= *cap)
+		return 0;
+	void *p = realloc(*buf, need);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = need;
+	return 0;
+}
+
+/* Builds log 70h's body into f->spare. */
+static int build_log70(struct fabric *f, size_t *n)
 {
 	size_t total = f->ncfg + f->nrecs;
-	struct nvmf_disc_log_entry *e = total ? calloc(total, sizeof(*e)) : NULL;
+	struct ncc_cache c = {0};
 
-	if (total && !e)
+	if (reserve(&f->spare, &f->spare_cap, total * sizeof(*f->spare)))
 		return -ENOMEM;
 	for (size_t i = 0; i < f->ncfg; i++)
-		rec_entry_fill(f, &f->cfg_recs[i], &e[i]);
+		rec_entry_fill(f, &f->cfg_recs[i], &f->spare[i], &c);
 	for (size_t i = 0; i < f->nrecs; i++)
-		rec_entry_fill(f, &f->recs[i], &e[f->ncfg + i]);
-	*out = e;
+		rec_entry_fill(f, &f->recs[i], &f->spare[f->ncfg + i], &c);
 	*n = total;
 	return 0;
 }
@@ -290,21 +382,20 @@ static void host_entry_fill(const struct fabric *f, const struct host_rec *h, ui
 			 (sym + 3) / 4 * 4);
 }
 
-static int build_log71(const struct fabric *f, uint8_t **out, size_t *len)
+/* Builds log 71h's entries into f->hspare. */
+static int build_log71(struct fabric *f, size_t *len)
 {
 	size_t total = 0;
 
 	for (size_t i = 0; i < f->nhosts; i++)
 		total += host_entry_len(&f->hosts[i]);
-	uint8_t *buf = total ? malloc(total) : NULL;
-	if (total && !buf)
+	if (reserve(&f->hspare, &f->hspare_cap, total))
 		return -ENOMEM;
 	for (size_t i = 0, off = 0; i < f->nhosts; i++) {
 		size_t n = host_entry_len(&f->hosts[i]);
-		host_entry_fill(f, &f->hosts[i], buf + off, n);
+		host_entry_fill(f, &f->hosts[i], f->hspare + off, n);
 		off += n;
 	}
-	*out = buf;
 	*len = total;
 	return 0;
 }
@@ -314,35 +405,48 @@ static bool bytes_equal(const void *a, size_t alen, const void *b, size_t blen)
 	return alen == blen && (!alen || !memcmp(a, b, alen));
 }
 
-int fabric_rebuild(struct fabric *f, uint64_t floor)
+static void swap_buf(void *ap, size_t *acap, void *bp, size_t *bcap)
 {
-	struct nvmf_disc_log_entry *e;
-	uint8_t *hl;
-	size_t n, hlen;
+	void **a = ap, **b = bp, *t = *a;
+	size_t c = *acap;
+
+	*a = *b;
+	*acap = *bcap;
+	*b = t;
+	*bcap = c;
+}
+
+int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
+{
+	size_t n = 0, hlen = 0;
 	int changed = 0;
 
-	if (build_log70(f, &e, &n))
+	if ((which & FABRIC_LOG70) && build_log70(f, &n))
 		return -ENOMEM;
-	if (build_log71(f, &hl, &hlen)) {
-		free(e);
+	if ((which & FABRIC_LOG71) && build_log71(f, &hlen))
 		return -ENOMEM;
-	}
-	if (!bytes_equal(e, n * sizeof(*e), f->entries, f->nentries * sizeof(*e))) {
+	/* The new bytes become the log only where they differ; the old buffer is the next
+	 * spare. */
+	if ((which & FABRIC_LOG70) && !bytes_equal(f->spare, n * sizeof(*f->spare), f->entries,
+						   f->nentries * sizeof(*f->entries))) {
 		changed |= FABRIC_LOG70;
 		f->genctr = (f->genctr > floor ? f->genctr : floor) + 1;
+		swap_buf(&f->entries, &f->entries_cap, &f->spare, &f->spare_cap);
+		f->nentries = n;
 	}
-	if (!bytes_equal(hl, hlen, f->hostlog, f->hostlog_len)) {
+	if ((which & FABRIC_LOG71) && !bytes_equal(f->hspare, hlen, f->hostlog, f->hostlog_len)) {
 		changed |= FABRIC_LOG71;
 		f->hgenctr++;
+		swap_buf(&f->hostlog, &f->hostlog_cap, &f->hspare, &f->hspare_cap);
+		f->hostlog_len = hlen;
+		f->nhostlog = f->nhosts;
 	}
-	free(f->entries);
-	free(f->hostlog);
-	f->entries = e;
-	f->nentries = n;
-	f->hostlog = hl;
-	f->hostlog_len = hlen;
-	f->nhostlog = f->nhosts;
 	return changed;
+}
+
+int fabric_rebuild(struct fabric *f, uint64_t floor)
+{
+	return fabric_rebuild_logs(f, floor, FABRIC_LOG70 | FABRIC_LOG71);
 }
 
 /* ---- the configuration's share ---- */

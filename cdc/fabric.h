@@ -18,9 +18,11 @@ enum fabric_changed {
 	FABRIC_LOG71 = 1 << 1,
 };
 
+/* Live associations per NQN, in an open-addressing hash table: log 71h asks for every
+ * host and log 70h for every owner, so a lookup must not walk all connections. */
 struct conn_count {
 	char nqn[CDC_NQN_MAX + 1];
-	unsigned int n;
+	unsigned int n; /* 0: a free slot */
 };
 
 struct fabric {
@@ -36,13 +38,20 @@ struct fabric {
 	struct log_rec *cfg_recs; /* from the configuration file */
 	size_t ncfg;
 	struct conn_count *conns; /* NQNs with live associations: NCC is their absence */
-	size_t nconns, conns_cap;
+	size_t nconns, conns_cap; /* used slots, slots (a power of two) */
 
 	/* What hosts read, rebuilt by fabric_rebuild(). */
 	struct nvmf_disc_log_entry *entries; /* log 70h body: config records, then registered */
 	size_t nentries;
 	uint8_t *hostlog; /* log 71h entries, back to back */
 	size_t hostlog_len, nhostlog;
+	/* The previous bodies, kept to build the next ones in: a fresh allocation of a large
+	 * log costs a page fault per 4 KiB at every change. */
+	size_t entries_cap, hostlog_cap;
+	struct nvmf_disc_log_entry *spare;
+	size_t spare_cap;
+	uint8_t *hspare;
+	size_t hspare_cap;
 
 	char listen_key[CDC_MAX_LISTEN * 64]; /* the listeners the self entries describe */
 };
@@ -63,6 +72,10 @@ int fabric_host_put(struct fabric *f, const struct host_rec *h);
 bool fabric_host_del(struct fabric *f, const struct host_rec *key);
 struct log_rec *fabric_rec_find(struct fabric *f, const struct log_rec *key);
 int fabric_rec_put(struct fabric *f, const struct log_rec *r);
+/* Append without looking for the key: for loading what the store keeps unique. */
+int fabric_rec_append(struct fabric *f, const struct log_rec *r);
+int fabric_host_append(struct fabric *f, const struct host_rec *h);
+int fabric_entity_append(struct fabric *f, const struct entity *e);
 bool fabric_rec_del(struct fabric *f, const struct log_rec *key);
 size_t fabric_rec_count(const struct fabric *f, const char *owner);
 bool fabric_rec_key_equal(const struct log_rec *a, const struct log_rec *b);
@@ -76,6 +89,9 @@ bool fabric_connected(const struct fabric *f, const char *nqn);
  * floor + 1 for log 70h (the persisted GENCTR never goes backwards). Returns FABRIC_LOG*
  * bits, or -ENOMEM (then the old logs stay). */
 int fabric_rebuild(struct fabric *f, uint64_t floor);
+/* The same for only the logs in which (FABRIC_LOG* bits): a batch of connections that owns
+ * no records cannot change log 70h. */
+int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which);
 
 /* Log 71h entry layout (TP8010 Host Discovery log, protocol.md 7.2). */
 #define HOSTLOG_ENTRY_FIXED 1024

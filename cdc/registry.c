@@ -762,7 +762,10 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 		if (dirty)
 			r->genctr_stored = g;
 	}
-	int changed = fabric_rebuild(r->fabric, dirty && !err ? g - 1 : r->genctr_stored);
+	/* Without a record or an owner's association changing, log 70h stayed the same. */
+	int changed =
+		fabric_rebuild_logs(r->fabric, dirty && !err ? g - 1 : r->genctr_stored,
+				    dirty || err ? FABRIC_LOG70 | FABRIC_LOG71 : FABRIC_LOG71);
 	persist_genctr(r);
 	if (changed > 0)
 		notify(r, changed);
@@ -887,19 +890,20 @@ void registry_free(struct registry *r)
 	free(r);
 }
 
+/* The store keeps the keys unique: loading appends, in one pass. */
 static int load_entity(void *arg, const struct entity *e)
 {
-	return fabric_entity_put(arg, e);
+	return fabric_entity_append(arg, e);
 }
 
 static int load_host(void *arg, const struct host_rec *h)
 {
-	return fabric_host_put(arg, h);
+	return fabric_host_append(arg, h);
 }
 
 static int load_rec(void *arg, const struct log_rec *rec)
 {
-	return fabric_rec_put(arg, rec);
+	return fabric_rec_append(arg, rec);
 }
 
 int registry_load(struct registry *r)

@@ -946,8 +946,7 @@ START_TEST(records_change_only_log_70h_and_hosts_only_log_71h)
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG70);
 	ck_assert_uint_eq(f.genctr, 2);
 	ck_assert_uint_eq(f.hgenctr, 1);
-	ck_assert_uint_eq(f.nentries, 0);
-	ck_assert_ptr_null(f.entries);
+	ck_assert_uint_eq(f.nentries, 0); /* the buffer stays for the next build */
 	fabric_free(&f);
 }
 END_TEST
