@@ -510,7 +510,9 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		return 0;
 	}
 	if (lid == DISC_LID_HOST_DISCOVERY) {
-		const struct fabric *f = ctrl->svc->fabric;
+		struct fabric *f = ctrl->svc->fabric;
+		if (fabric_hostlog_refresh(f) < 0)
+			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 		if (off > DISC_LOG_HDR_LEN + (uint64_t)f->hostlog_len)
 			return SC_INVALID_FIELD;
 		if (!reply_alloc(cmd, (uint32_t)len))

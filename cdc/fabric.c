@@ -280,12 +280,13 @@ int fabric_conn(struct fabric *f, const char *nqn, int delta)
 		snprintf(c->nqn, sizeof(c->nqn), "%s", nqn);
 		c->n = (unsigned int)delta;
 		f->nconns++;
-		return 0;
+		return 1;
 	}
-	if (delta < 0 && c->n <= (unsigned int)-delta)
+	if (delta < 0 && c->n <= (unsigned int)-delta) {
 		conn_remove(f, c);
-	else
-		c->n = (unsigned int)((int)c->n + delta);
+		return 1;
+	}
+	c->n = (unsigned int)((int)c->n + delta);
 	return 0;
 }
 
@@ -434,6 +435,8 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 		swap_buf(&f->entries, &f->entries_cap, &f->spare, &f->spare_cap);
 		f->nentries = n;
 	}
+	if (which & FABRIC_LOG71)
+		f->hostlog_stale = false;
 	if ((which & FABRIC_LOG71) && !bytes_equal(f->hspare, hlen, f->hostlog, f->hostlog_len)) {
 		changed |= FABRIC_LOG71;
 		f->hgenctr++;
@@ -442,6 +445,27 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 		f->nhostlog = f->nhosts;
 	}
 	return changed;
+}
+
+void fabric_hostlog_changed(struct fabric *f)
+{
+	f->hgenctr++;
+	f->hostlog_stale = true;
+}
+
+int fabric_hostlog_refresh(struct fabric *f)
+{
+	size_t hlen;
+
+	if (!f->hostlog_stale)
+		return 0;
+	if (build_log71(f, &hlen))
+		return -ENOMEM;
+	swap_buf(&f->hostlog, &f->hostlog_cap, &f->hspare, &f->hspare_cap);
+	f->hostlog_len = hlen;
+	f->nhostlog = f->nhosts;
+	f->hostlog_stale = false;
+	return 0;
 }
 
 int fabric_rebuild(struct fabric *f, uint64_t floor)

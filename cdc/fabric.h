@@ -52,6 +52,7 @@ struct fabric {
 	size_t spare_cap;
 	uint8_t *hspare;
 	size_t hspare_cap;
+	bool hostlog_stale; /* log 71h changed and is built at its next read */
 
 	char listen_key[CDC_MAX_LISTEN * 64]; /* the listeners the self entries describe */
 };
@@ -81,7 +82,8 @@ size_t fabric_rec_count(const struct fabric *f, const char *owner);
 bool fabric_rec_key_equal(const struct log_rec *a, const struct log_rec *b);
 bool fabric_host_key_equal(const struct host_rec *a, const struct host_rec *b);
 
-/* A live association of nqn came (delta +1) or went (-1). */
+/* A live association of nqn came (delta +1) or went (-1). Returns 1 when nqn became
+ * connected or stopped being connected (its NCC flips), 0 when not, -ENOMEM. */
 int fabric_conn(struct fabric *f, const char *nqn, int delta);
 bool fabric_connected(const struct fabric *f, const char *nqn);
 
@@ -92,6 +94,12 @@ int fabric_rebuild(struct fabric *f, uint64_t floor);
 /* The same for only the logs in which (FABRIC_LOG* bits): a batch of connections that owns
  * no records cannot change log 70h. */
 int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which);
+
+/* Log 71h changes with every host that comes or goes, and is read rarely (by DDCs and
+ * admins): the registry marks it changed (the counter moves at once) and it is built when
+ * read. */
+void fabric_hostlog_changed(struct fabric *f);
+int fabric_hostlog_refresh(struct fabric *f);
 
 /* Log 71h entry layout (TP8010 Host Discovery log, protocol.md 7.2). */
 #define HOSTLOG_ENTRY_FIXED 1024

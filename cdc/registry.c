@@ -64,6 +64,7 @@ struct registry {
 	struct undo *undo;
 	size_t nundo, undo_cap;
 	bool batch_ok;
+	bool hosts_changed; /* log 71h changed in this batch */
 	struct ratelimit rl;
 };
 
@@ -146,6 +147,7 @@ static int stage_host_put(struct registry *r, const struct host_rec *h)
 
 	if (!err)
 		err = fabric_host_put(r->fabric, h);
+	r->hosts_changed = true;
 	return err ? err : store_host_put(r->store, h);
 }
 
@@ -160,6 +162,7 @@ static int stage_host_del(struct registry *r, const struct host_rec *key)
 	if (err)
 		return err;
 	fabric_host_del(r->fabric, &copy);
+	r->hosts_changed = true;
 	err = store_host_del(r->store, &copy);
 	return err == -ENOENT ? 0 : err;
 }
@@ -215,7 +218,11 @@ static int live_add(struct registry *r, struct disc_ctrl *ctrl, const char *nqn)
 	r->live[r->nlive].ctrl = ctrl;
 	snprintf(r->live[r->nlive].nqn, sizeof(r->live[0].nqn), "%s", nqn);
 	r->nlive++;
-	return fabric_conn(r->fabric, nqn, +1);
+	int flipped = fabric_conn(r->fabric, nqn, +1);
+	if (flipped < 0)
+		return flipped;
+	r->hosts_changed |= flipped;
+	return 0;
 }
 
 /* Returns whether log 70h may change: an NQN that owns records lost an association. */
@@ -229,7 +236,7 @@ static bool live_drop(struct registry *r, const struct disc_ctrl *ctrl)
 			continue;
 		}
 		owner |= fabric_rec_count(r->fabric, r->live[i].nqn) > 0;
-		fabric_conn(r->fabric, r->live[i].nqn, -1);
+		r->hosts_changed |= fabric_conn(r->fabric, r->live[i].nqn, -1) > 0;
 		r->live[i] = r->live[--r->nlive];
 	}
 	return owner;
@@ -763,9 +770,15 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 			r->genctr_stored = g;
 	}
 	/* Without a record or an owner's association changing, log 70h stayed the same. */
-	int changed =
-		fabric_rebuild_logs(r->fabric, dirty && !err ? g - 1 : r->genctr_stored,
-				    dirty || err ? FABRIC_LOG70 | FABRIC_LOG71 : FABRIC_LOG71);
+	int changed = 0;
+	if (dirty || err)
+		changed = fabric_rebuild_logs(r->fabric, dirty && !err ? g - 1 : r->genctr_stored,
+					      FABRIC_LOG70);
+	if (r->hosts_changed && changed >= 0) {
+		fabric_hostlog_changed(r->fabric);
+		changed |= FABRIC_LOG71;
+	}
+	r->hosts_changed = false;
 	persist_genctr(r);
 	if (changed > 0)
 		notify(r, changed);
