@@ -687,6 +687,9 @@ static void notify(struct registry *r, int changed)
  * is reserved in the store instead, and a restart resumes above the reservation. */
 #define HGENCTR_BLOCK 4096
 
+#define JOURNAL_KEEP	   100000
+#define JOURNAL_TRIM_EVERY 1024
+
 /* Persist counters the model moved on its own (configuration, recovery, log 71h). */
 static void persist_genctr(struct registry *r)
 {
@@ -760,6 +763,9 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 	/* Persisted before anyone can see it: after a crash GENCTR resumes above it. */
 	if (!err && dirty)
 		err = store_genctr_set(r->store, g);
+	/* The journal is a window on recent changes, not an archive: trimmed now and then. */
+	if (!err && dirty && g % JOURNAL_TRIM_EVERY == 0)
+		err = store_journal_trim(r->store, JOURNAL_KEEP);
 	if (!err)
 		err = store_commit(r->store);
 	if (err) {

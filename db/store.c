@@ -100,6 +100,7 @@ enum stmt_id {
 	S_GENCTR_GET,
 	S_JOURNAL_ADD,
 	S_JOURNAL_READ,
+	S_JOURNAL_TRIM,
 	S_ENT_ALL,
 	S_HOST_ALL,
 	S_REC_ALL,
@@ -145,6 +146,7 @@ static const char *const stmt_sql[S_NR] = {
 	[S_GENCTR_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_JOURNAL_ADD] = "INSERT INTO journal (at, actor, peer, action, detail)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_JOURNAL_TRIM] = "DELETE FROM journal WHERE id <= (SELECT max(id) FROM journal) - ?1",
 	[S_JOURNAL_READ] = "SELECT id, at, actor, peer, action, detail FROM journal WHERE id > ?1"
 			   " ORDER BY id LIMIT ?2",
 	[S_ENT_ALL] = "SELECT nqn, etype, source, ename, ever, regnqn, first_seen, last_seen"
@@ -702,6 +704,19 @@ int store_journal_add(struct store *st, int64_t when, const char *actor_nqn, con
 	bind_text(st, s, 3, peer, JOURNAL_FIELD_MAX(peer));
 	bind_text(st, s, 4, action, JOURNAL_FIELD_MAX(action));
 	bind_text(st, s, 5, detail, JOURNAL_FIELD_MAX(detail));
+	return run(st, s);
+}
+
+int store_journal_trim(struct store *st, int64_t keep)
+{
+	sqlite3_stmt *s = st->stmt[S_JOURNAL_TRIM];
+	int err = writable(st);
+
+	if (err)
+		return err;
+	if (keep < 0)
+		return fail(st, -EINVAL, "journal: keep %lld entries?", (long long)keep);
+	bind_int(st, s, 1, keep);
 	return run(st, s);
 }
 

@@ -75,6 +75,9 @@ int store_counter_get(struct store *st, const char *name, uint64_t *value);
 int store_journal_add(struct store *st, int64_t when, const char *actor_nqn, const char *peer,
 		      const char *action, const char *detail);
 /* Entries with id > since, oldest first, at most limit; returns how many cb was given. */
+/* Keep only the newest keep entries (ids are never handed out again, so paging by since
+ * stays correct). */
+int store_journal_trim(struct store *st, int64_t keep);
 int store_journal_read(struct store *st, int64_t since, int limit,
 		       int (*cb)(void *arg, const struct journal_entry *j), void *arg);
 

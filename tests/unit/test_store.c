@@ -996,6 +996,40 @@ START_TEST(journal_pages_oldest_first_from_since)
 }
 END_TEST
 
+static int count_cb(void *arg, const struct journal_entry *j)
+{
+	int64_t *last = arg;
+
+	*last = j->id;
+	return 0;
+}
+
+START_TEST(journal_trim_keeps_the_newest_entries)
+{
+	char path[PATH_MAX];
+	int64_t last = 0;
+
+	path_of(path, sizeof(path), "trim.db");
+	struct store *st = open_ok(path);
+
+	ck_assert_int_eq(store_begin(st), 0);
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(store_journal_add(st, i, "a", "p", "register", "d"), 0);
+	ck_assert_int_eq(store_journal_trim(st, 3), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(store_journal_read(st, 0, 100, count_cb, &last), 3);
+	ck_assert_int_eq(last, 10);
+	/* New ids continue after the trimmed ones. */
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_journal_add(st, 11, "a", "p", "register", "d"), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(store_journal_read(st, 10, 100, count_cb, &last), 1);
+	ck_assert_int_eq(last, 11);
+	ck_assert_int_eq(store_journal_trim(st, 1), -EINVAL); /* outside a transaction */
+	store_close(st);
+}
+END_TEST
+
 START_TEST(journal_cuts_long_strings_and_takes_null_ones)
 {
 	char path[PATH_MAX], detail[2000];
@@ -1452,6 +1486,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, uncommitted_transaction_is_gone_after_kill_9);
 	tcase_add_test(tc, genctr_never_goes_backwards);
 	tcase_add_test(tc, journal_pages_oldest_first_from_since);
+	tcase_add_test(tc, journal_trim_keeps_the_newest_entries);
 	tcase_add_test(tc, journal_cuts_long_strings_and_takes_null_ones);
 	tcase_add_test(tc, new_and_empty_files_are_migrated_to_the_current_version);
 	tcase_add_test(tc, database_from_a_newer_version_is_refused_with_eproto);
