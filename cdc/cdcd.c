@@ -160,17 +160,18 @@ static const char *realpath_dir(const char *dir, char *buf, size_t size)
 static int parse_args(int argc, char **argv, struct daemon *d, bool *foreground, bool *dump)
 {
 	enum { OPT_STATE_DIR = 256, OPT_LISTEN, OPT_NQN, OPT_LOG_LEVEL, OPT_DUMP, OPT_SOCKET };
-	static const struct option opts[] = {{"foreground", no_argument, NULL, 'f'},
-					     {"config", required_argument, NULL, 'c'},
-					     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
-					     {"listen", required_argument, NULL, OPT_LISTEN},
-					     {"nqn", required_argument, NULL, OPT_NQN},
-					     {"control-socket", required_argument, NULL, OPT_SOCKET},
-					     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-					     {"dump-config", no_argument, NULL, OPT_DUMP},
-					     {"help", no_argument, NULL, 'h'},
-					     {"version", no_argument, NULL, 'V'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+		{"foreground", no_argument, NULL, 'f'},
+		{"config", required_argument, NULL, 'c'},
+		{"state-dir", required_argument, NULL, OPT_STATE_DIR},
+		{"listen", required_argument, NULL, OPT_LISTEN},
+		{"nqn", required_argument, NULL, OPT_NQN},
+		{"control-socket", required_argument, NULL, OPT_SOCKET},
+		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"dump-config", no_argument, NULL, OPT_DUMP},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
 	struct overrides *o = &d->ovr;
 	int c;
 
@@ -204,9 +205,10 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *foreground,
 			o->nlisten++;
 			break;
 		case OPT_SOCKET:
-			if (optarg[0] && (optarg[0] != '/' || strlen(optarg) >= 108)) {
-				fprintf(stderr, "cdcd: invalid --control-socket '%s' (an absolute "
-						"path, or '' for none)\n",
+			if (!config_control_socket_valid(optarg)) {
+				fprintf(stderr,
+					"cdcd: invalid --control-socket '%s' (an absolute "
+					"path, or '' for none)\n",
 					optarg);
 				return EXIT_CONFIG;
 			}

@@ -201,6 +201,11 @@ static bool is_uuid(const char *s)
 	return s[36] == '\0';
 }
 
+bool config_control_socket_valid(const char *path)
+{
+	return !*path || (path[0] == '/' && strlen(path) < CDC_CONTROL_SOCKET_MAX);
+}
+
 bool nqn_is_valid(const char *nqn)
 {
 	static const char uuid_prefix[] = "nqn.2014-08.org.nvmexpress:uuid:";
@@ -674,9 +679,10 @@ static int parse_global(struct parser *p, const char *key, const char *val)
 		return parse_number(p, "max-connections", val, 0, 1000000, ", 0 for no limit",
 				    &cfg->max_connections);
 	if (!strcasecmp(key, "control-socket")) {
-		if (*val && (val[0] != '/' || strlen(val) >= sizeof(cfg->control_socket)))
-			return parse_error(p, "bad control-socket '%.*s' (expected an absolute path "
-					      "of at most %zu bytes, or nothing to turn it off)",
+		if (!config_control_socket_valid(val))
+			return parse_error(p,
+					   "bad control-socket '%.*s' (expected an absolute path "
+					   "of at most %zu bytes, or nothing to turn it off)",
 					   QUOTE_MAX, val, sizeof(cfg->control_socket) - 1);
 		snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", val);
 		return 0;

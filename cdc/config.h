@@ -10,13 +10,14 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#define CDC_DEFAULT_CONFIG    "/etc/nvme/cdcd.conf"
-#define CDC_DEFAULT_STATE_DIR "/var/lib/cdcd"
+#define CDC_DEFAULT_CONFIG	   "/etc/nvme/cdcd.conf"
+#define CDC_DEFAULT_STATE_DIR	   "/var/lib/cdcd"
 #define CDC_DEFAULT_CONTROL_SOCKET "/run/cdcd/cdcd.sock"
-#define CDC_MAX_LISTEN	      32
-#define CDC_NQN_MAX	      223 /* without the NUL; the wire field is 256 bytes */
-#define CDC_TRADDR_MAX	      255
-#define CDC_TRSVCID_MAX	      31
+#define CDC_CONTROL_SOCKET_MAX	   108 /* sun_path, with its NUL */
+#define CDC_MAX_LISTEN		   32
+#define CDC_NQN_MAX		   223 /* without the NUL; the wire field is 256 bytes */
+#define CDC_TRADDR_MAX		   255
+#define CDC_TRSVCID_MAX		   31
 
 /* One address the daemon listens on, from "listen = 0.0.0.0:8009" or "[::1]:8009". */
 struct cdc_listen {
@@ -54,12 +55,12 @@ struct cdc_config {
 	struct cdc_listen listen[CDC_MAX_LISTEN];
 	size_t nlisten;
 	char state_dir[4096];
-	char control_socket[108];      /* the control API's Unix socket; "" turns it off */
+	char control_socket[CDC_CONTROL_SOCKET_MAX]; /* the control API's socket; "" turns it off */
 	char control_socket_group[64]; /* group owning it (mode 0660); "" keeps root's */
-	char nqn[CDC_NQN_MAX + 1];    /* empty: generated once and kept in state_dir */
-	unsigned int idle_timeout;    /* seconds; KATO = 0 sessions idle this long are reaped */
-	unsigned int icreq_timeout;   /* seconds a new connection may take to send its ICReq */
-	unsigned int max_connections; /* in total; 0 = no limit */
+	char nqn[CDC_NQN_MAX + 1];     /* empty: generated once and kept in state_dir */
+	unsigned int idle_timeout;     /* seconds; KATO = 0 sessions idle this long are reaped */
+	unsigned int icreq_timeout;    /* seconds a new connection may take to send its ICReq */
+	unsigned int max_connections;  /* in total; 0 = no limit */
 	unsigned int max_registrations_per_entity; /* records one host or DDC may register */
 	unsigned int max_registrations;		   /* records of all entities together */
 	enum cdc_log_level log_level;
@@ -95,6 +96,9 @@ int config_parse_port(const char *text, const char *default_svc, struct cdc_port
 
 /* "err", "warning", "info" or "debug" (as in the file and --log-level). */
 int config_parse_log_level(const char *text, enum cdc_log_level *out);
+
+/* A control-socket value: an absolute path that fits a sockaddr_un, or "" for none. */
+bool config_control_socket_valid(const char *path);
 
 /* Basic NQN syntax (NVMe Base 4.5): "nqn.yyyy-mm.reverse.domain:..." or the UUID form,
  * at most 223 bytes, printable. */

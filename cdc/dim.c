@@ -3,6 +3,7 @@
  * only allocation is the entry array, once NUMENT is bounded by max_entries and by TDL. */
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <netinet/in.h>
 #include <nvme/types.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "config.h"
 #include "dim.h"
+#include "disc_log.h"
 #include "nvmf_tcp.h"
 
 /* Offsets in the data header (struct nvmf_dim_data). */
@@ -447,4 +449,37 @@ bool dim_host_key_match(const struct host_rec *a, const struct host_rec *b)
 	return !strcmp(a->hostnqn, b->hostnqn) && a->sectype == b->sectype &&
 	       !strcmp(a->trsvcid, b->trsvcid) && a->adrfam == b->adrfam &&
 	       a->trtype == b->trtype && !strcmp(a->traddr, b->traddr);
+}
+
+static void put_field(uint8_t *p, size_t size, const char *s)
+{
+	memcpy(p, s, strnlen(s, size - 1));
+}
+
+size_t dim_encode_ddc(uint8_t *buf, size_t size, uint16_t ektype, const struct entity *e,
+		      const struct log_rec *recs, size_t n)
+{
+	size_t tdl = H_LEN + n * DISC_LOG_ENTRY_LEN;
+
+	if (tdl > size || tdl > UINT32_MAX)
+		return 0;
+	memset(buf, 0, H_LEN);
+	put_le32(buf + H_TDL, (uint32_t)tdl);
+	put_le64(buf + H_NUMENT, n);
+	put_le16(buf + H_ENTFMT, NVMF_DIM_ENTFMT_BASIC);
+	put_le16(buf + H_ETYPE, NVMF_DIM_ETYPE_DDC);
+	put_le16(buf + H_EKTYPE, ektype);
+	put_field(buf + H_EID, NVME_NQN_LENGTH, e->nqn);
+	put_field(buf + H_ENAME, NVMF_ENAME_LEN, e->ename);
+	put_field(buf + H_EVER, NVMF_EVER_LEN, e->ever);
+	/* A basic DIE is a log entry; EFLAGS lies in what the DIE keeps reserved, left 0.
+	 * Built aside and copied: buf has no alignment to promise. */
+	for (size_t i = 0; i < n; i++) {
+		struct nvmf_disc_log_entry die;
+		disc_entry_fill(&die, recs[i].subtype, &recs[i].port, recs[i].subnqn, 0);
+		if (recs[i].asqsz)
+			die.asqsz = htole16(recs[i].asqsz);
+		memcpy(buf + H_LEN + i * DISC_LOG_ENTRY_LEN, &die, sizeof(die));
+	}
+	return tdl;
 }

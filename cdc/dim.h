@@ -64,4 +64,10 @@ bool dim_rec_key_match(uint16_t ektype, const struct log_rec *a, const struct lo
 /* The same for host entries, which always use EKTYPE 0x5F. */
 bool dim_host_key_match(const struct host_rec *a, const struct host_rec *b);
 
+/* The other direction, for DDCs (tools, tests, the benchmark): DIM data of entity e pushing
+ * n subsystem ports or referrals as basic entries under ektype. Returns the TDL, or 0 when it
+ * does not fit in size. */
+size_t dim_encode_ddc(uint8_t *buf, size_t size, uint16_t ektype, const struct entity *e,
+		      const struct log_rec *recs, size_t n);
+
 #endif

@@ -63,7 +63,6 @@ struct registry {
 	size_t nlive, live_cap;
 	struct undo *undo;
 	size_t nundo, undo_cap;
-	bool batch_ok;
 	bool hosts_changed; /* log 71h changed in this batch */
 	struct ratelimit rl;
 };
@@ -252,8 +251,8 @@ static uint16_t status_of_errno(int err)
 	return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 }
 
-static const uint16_t SC_INVALID_DISC_INFO =
-	NVME_SCT_CMD_SPECIFIC << 8 | NVME_SC_INVALID_DISCOVERY_INFO | NVME_SC_DNR;
+#define SC_INVALID_DISC_INFO                                                                       \
+	nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_DISCOVERY_INFO, true)
 
 /* Only the association that registered an entity (same EID, same host NQN) may change it. */
 static bool may_change(const struct registry *r, const struct reg_req *q)
@@ -473,7 +472,8 @@ static bool declared(struct fabric *f, const char *nqn)
 	return e && e->etype == ENTITY_SUBSYSTEM;
 }
 
-bool registry_subsys_exists(struct registry *r, const char *nqn)
+/* Whether a subsystem of that NQN exists (configured, declared or registered). */
+static bool subsys_exists(struct registry *r, const char *nqn)
 {
 	if (declared(r->fabric, nqn) || config_has(r->fabric, nqn, NVME_NQN_NVME, NULL))
 		return true;
@@ -542,7 +542,7 @@ static int stage_admin(struct registry *r, const struct admin_req *a, int *store
 
 	switch (a->op) {
 	case ADMIN_SUBSYS_ADD:
-		if (registry_subsys_exists(r, a->nqn))
+		if (subsys_exists(r, a->nqn))
 			return -EEXIST;
 		struct entity e = {.etype = ENTITY_SUBSYSTEM,
 				   .source = REG_ADMIN,
@@ -555,7 +555,7 @@ static int stage_admin(struct registry *r, const struct admin_req *a, int *store
 		verdict = stage_subsys_del(r, a->nqn);
 		break;
 	case ADMIN_PORT_ADD:
-		if (!registry_subsys_exists(r, a->nqn))
+		if (!subsys_exists(r, a->nqn))
 			return -ENOENT;
 		*store_err = stage_admin_put(r, a, NVME_NQN_NVME);
 		return 0;

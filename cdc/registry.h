@@ -52,11 +52,7 @@ struct admin_req {
 /* Completes after the commit with 0, -EEXIST, -ENOENT, -EPERM (defined in the configuration
  * file), or the store's error. */
 typedef void (*registry_admin_cb)(void *arg, int err);
-int registry_admin(struct registry *r, const struct admin_req *a, registry_admin_cb cb,
-		   void *arg);
-
-/* Whether a subsystem of that NQN exists (configured, declared or registered). */
-bool registry_subsys_exists(struct registry *r, const char *nqn);
+int registry_admin(struct registry *r, const struct admin_req *a, registry_admin_cb cb, void *arg);
 
 /* The change journal, for the control API. */
 struct store *registry_store(struct registry *r);

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dim.h"
 #include "nvmf_host.h"
 #include "nvmf_tcp.h"
 
@@ -52,8 +53,7 @@
 #define SAMPLES_MAX	   (1u << 24)
 #define REPORT_MAX	   64
 #define DIM_FAIL_KINDS	   8
-#define DIM_DATA_LEN	   2048 /* the DIM header and one basic entry */
-#define DIM_EKTYPE_PORTID  0x3f
+#define DIM_DATA_LEN	   2048	       /* the DIM header and one basic entry */
 #define IDEAL_IN_MAX	   (16 * 1024) /* a capsule with 8 KiB in-capsule data fits */
 #define IDEAL_OUT_HIGH	   (4u << 20)
 #define IDEAL_MAX_XFER	   (16u << 20)
@@ -1016,40 +1016,24 @@ static int wl_persistent(struct bench *b, struct report *r)
 	return opened ? 0 : -1;
 }
 
-/* ---- DIM data, as testlib.c's dim_build_ddc builds it (one port) ---- */
-
-static void put_str(uint8_t *p, const char *s)
-{
-	memcpy(p, s, strlen(s));
-}
+/* ---- DIM data ---- */
 
 /* A DDC registers one port of subsystem subnqn, PortID-keyed (EKTYPE 3Fh). */
 static size_t dim_build_port(uint8_t buf[DIM_DATA_LEN], const char *eid, const char *subnqn,
 			     unsigned long k)
 {
-	uint8_t *e = buf + 1024;
-	char addr[32];
+	struct entity e = {.ename = "cdc-bench", .ever = "cdc-bench " PACKAGE_VERSION};
+	struct log_rec r = {.subtype = NVME_NQN_NVME,
+			    .asqsz = 32,
+			    .port = {.trtype = NVMF_TRTYPE_TCP,
+				     .adrfam = NVMF_ADDR_FAMILY_IP4,
+				     .portid = (uint16_t)(k % 65535 + 1),
+				     .trsvcid = "4420"}};
 
-	memset(buf, 0, DIM_DATA_LEN);
-	put_le32(buf, DIM_DATA_LEN);
-	put_le64(buf + 8, 1);
-	put_le16(buf + 16, NVMF_DIM_ENTFMT_BASIC);
-	put_le16(buf + 18, NVMF_DIM_ETYPE_DDC);
-	put_le16(buf + 22, DIM_EKTYPE_PORTID);
-	put_str(buf + 24, eid);
-	put_str(buf + 280, "cdc-bench");
-	put_str(buf + 536, "cdc-bench " PACKAGE_VERSION);
-	e[0] = NVMF_TRTYPE_TCP;
-	e[1] = NVMF_ADDR_FAMILY_IP4;
-	e[2] = NVME_NQN_NVME;
-	put_le16(e + 4, (uint16_t)(k % 65535 + 1));
-	put_le16(e + 6, 0xffff);
-	put_le16(e + 8, 32);
-	put_str(e + 32, "4420");
-	put_str(e + 256, subnqn);
-	snprintf(addr, sizeof(addr), "203.0.113.%lu", k % 250 + 1);
-	put_str(e + 512, addr);
-	return DIM_DATA_LEN;
+	snprintf(e.nqn, sizeof(e.nqn), "%s", eid);
+	snprintf(r.subnqn, sizeof(r.subnqn), "%s", subnqn);
+	snprintf(r.port.traddr, sizeof(r.port.traddr), "203.0.113.%lu", k % 250 + 1);
+	return dim_encode_ddc(buf, DIM_DATA_LEN, DIM_EKTYPE_PORTID, &e, &r, 1);
 }
 
 static int dim_submit(struct nvmf_host *h, uint8_t tas, const uint8_t *data, nvmf_host_cmd_cb cb,

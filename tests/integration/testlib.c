@@ -3,6 +3,8 @@
  * around the userspace host, and raw sockets for what well-behaved hosts never send. */
 #include "testlib.h"
 
+#include "dim.h"
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
@@ -346,27 +348,26 @@ size_t dim_build_host(uint8_t *buf, size_t size, const char *hostnqn, const uint
 size_t dim_build_ddc(uint8_t *buf, size_t size, const char *eid, const char *subnqn, int nports,
 		     int first)
 {
-	uint32_t tdl = 1024 + 1024 * (uint32_t)nports;
+	struct entity e = {.ename = "testhost", .ever = "Linux 6.1.0-56-amd64"};
+	struct log_rec recs[64];
 
-	ck_assert_uint_ge(size, tdl);
-	dim_header(buf, tdl, (uint64_t)nports, NVMF_DIM_ENTFMT_BASIC, NVMF_DIM_ETYPE_DDC, 0x3f,
-		   eid);
+	ck_assert_int_le(nports, 64);
+	snprintf(e.nqn, sizeof(e.nqn), "%s", eid);
 	for (int i = 0; i < nports; i++) {
-		uint8_t *e = buf + 1024 + 1024 * i;
-		char addr[32];
+		struct log_rec *r = &recs[i];
+		char spec[96];
+		char err[128];
 
-		memset(e, 0, 1024);
-		e[0] = NVMF_TRTYPE_TCP;
-		e[1] = NVMF_ADDR_FAMILY_IP4;
-		e[2] = NVME_NQN_NVME;
-		put_le16(e + 4, (uint16_t)(first + i));
-		put_le16(e + 6, 0xffff);
-		put_le16(e + 8, 32);
-		put_str(e + 32, "4420");
-		put_str(e + 256, subnqn);
-		snprintf(addr, sizeof(addr), "203.0.113.%d", (first + i) % 250 + 1);
-		put_str(e + 512, addr);
+		memset(r, 0, sizeof(*r));
+		r->subtype = NVME_NQN_NVME;
+		r->asqsz = 32;
+		snprintf(r->subnqn, sizeof(r->subnqn), "%s", subnqn);
+		snprintf(spec, sizeof(spec), "traddr=203.0.113.%d;trsvcid=4420;portid=%d",
+			 (first + i) % 250 + 1, first + i);
+		ck_assert_int_eq(config_parse_port(spec, "4420", &r->port, err, sizeof(err)), 0);
 	}
+	size_t tdl = dim_encode_ddc(buf, size, DIM_EKTYPE_PORTID, &e, recs, (size_t)nports);
+	ck_assert_uint_ne(tdl, 0);
 	return tdl;
 }
 

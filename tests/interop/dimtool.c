@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dim.h"
 #include "nvmf_host.h"
 
 struct wait {
@@ -51,33 +52,21 @@ static int wait_for(struct event_base *base, struct wait *w, const char *what)
 	return 0;
 }
 
-static void put_str(uint8_t *p, const char *s)
-{
-	memcpy(p, s, strlen(s));
-}
-
-static size_t ddc_register_data(uint8_t *buf, const char *eid, const char *subnqn,
+static size_t ddc_register_data(uint8_t *buf, size_t size, const char *eid, const char *subnqn,
 				const char *traddr, const char *trsvcid)
 {
-	memset(buf, 0, 2048);
-	put_le32(buf, 2048);
-	put_le64(buf + 8, 1);
-	put_le16(buf + 16, NVMF_DIM_ENTFMT_BASIC);
-	put_le16(buf + 18, NVMF_DIM_ETYPE_DDC);
-	put_le16(buf + 22, 0x5f);
-	put_str(buf + 24, eid);
-	put_str(buf + 280, "dimtool");
-	uint8_t *e = buf + 1024;
-	e[0] = NVMF_TRTYPE_TCP;
-	e[1] = strchr(traddr, ':') ? NVMF_ADDR_FAMILY_IP6 : NVMF_ADDR_FAMILY_IP4;
-	e[2] = NVME_NQN_NVME;
-	put_le16(e + 4, 1);
-	put_le16(e + 6, 0xffff);
-	put_le16(e + 8, 32);
-	put_str(e + 32, trsvcid);
-	put_str(e + 256, subnqn);
-	put_str(e + 512, traddr);
-	return 2048;
+	struct entity e = {.ename = "dimtool"};
+	struct log_rec r = {.subtype = NVME_NQN_NVME};
+	char spec[400], err[128];
+
+	snprintf(e.nqn, sizeof(e.nqn), "%s", eid);
+	snprintf(r.subnqn, sizeof(r.subnqn), "%s", subnqn);
+	snprintf(spec, sizeof(spec), "traddr=%s;trsvcid=%s;portid=1", traddr, trsvcid);
+	if (config_parse_port(spec, "4420", &r.port, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dimtool: %s\n", err);
+		return 0;
+	}
+	return dim_encode_ddc(buf, size, DIM_EKTYPE_TRADDR, &e, &r, 1);
 }
 
 static void print_hostlog(const uint8_t *log, uint32_t len)
@@ -120,8 +109,9 @@ int main(int argc, char **argv)
 	if (reg) {
 		static uint8_t buf[2048];
 		struct nvme_sqe sqe = {.opcode = nvme_admin_discovery_info_mgmt};
-		size_t len = ddc_register_data(buf, argv[4], argv[5], argv[6], argv[7]);
-		if (nvmf_host_submit(h, &sqe, buf, (uint32_t)len, 0, done_cb, &w) ||
+		size_t len =
+			ddc_register_data(buf, sizeof(buf), argv[4], argv[5], argv[6], argv[7]);
+		if (!len || nvmf_host_submit(h, &sqe, buf, (uint32_t)len, 0, done_cb, &w) ||
 		    wait_for(base, &w, "DIM register"))
 			goto out;
 		printf("registered %s at %s:%s as %s\n", argv[5], argv[6], argv[7], argv[4]);

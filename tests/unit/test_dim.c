@@ -1351,6 +1351,51 @@ START_TEST(no_single_byte_change_crashes_or_answers_another_status)
 }
 END_TEST
 
+START_TEST(encoded_ddc_ports_parse_back_to_the_same_records)
+{
+	static uint8_t buf[1024 + 2 * 1024];
+	struct entity e = {.nqn = "nqn.2014-08.org.example:ddc", .ename = "ddc", .ever = "1.0"};
+	struct log_rec recs[2] = {
+		{.subtype = NVME_NQN_NVME,
+		 .asqsz = 32,
+		 .subnqn = "nqn.2014-08.org.example:s1",
+		 .port = {.trtype = NVMF_TRTYPE_TCP,
+			  .adrfam = NVMF_ADDR_FAMILY_IP4,
+			  .portid = 3,
+			  .traddr = "192.0.2.7",
+			  .trsvcid = "4420"}},
+		{.subtype = NVME_NQN_DISC,
+		 .subnqn = "nqn.2014-08.org.nvmexpress.discovery",
+		 .port = {.trtype = NVMF_TRTYPE_TCP,
+			  .adrfam = NVMF_ADDR_FAMILY_IP6,
+			  .traddr = "2001:db8::9",
+			  .trsvcid = "8009"}},
+	};
+	struct dim_request req;
+	uint32_t off = 0;
+
+	ck_assert_uint_eq(dim_encode_ddc(buf, sizeof(buf) - 1, DIM_EKTYPE_TRADDR, &e, recs, 2), 0);
+	size_t tdl = dim_encode_ddc(buf, sizeof(buf), DIM_EKTYPE_TRADDR, &e, recs, 2);
+	ck_assert_uint_eq(tdl, sizeof(buf));
+	ck_assert_uint_eq(dim_parse(NVMF_DIM_TAS_REGISTER, buf, (uint32_t)tdl, 8, &req, &off), 0);
+	ck_assert_str_eq(req.entity.nqn, e.nqn);
+	ck_assert_str_eq(req.entity.ename, "ddc");
+	ck_assert_uint_eq(req.nument, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct log_rec *r = &req.entries[i].rec;
+		ck_assert(!req.entries[i].is_host);
+		ck_assert_uint_eq(r->subtype, recs[i].subtype);
+		ck_assert_str_eq(r->subnqn, recs[i].subnqn);
+		ck_assert_str_eq(r->port.traddr, recs[i].port.traddr);
+		ck_assert_str_eq(r->port.trsvcid, recs[i].port.trsvcid);
+		ck_assert_uint_eq(r->port.portid, recs[i].port.portid);
+		ck_assert_uint_eq(r->port.adrfam, recs[i].port.adrfam);
+	}
+	ck_assert_uint_eq(req.entries[0].rec.asqsz, 32);
+	dim_request_free(&req);
+}
+END_TEST
+
 static Suite *dim_suite(void)
 {
 	Suite *s = suite_create("dim");
@@ -1441,6 +1486,7 @@ static Suite *dim_suite(void)
 	tc = tcase_create("robustness");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, no_single_byte_change_crashes_or_answers_another_status);
+	tcase_add_test(tc, encoded_ddc_ports_parse_back_to_the_same_records);
 	suite_add_tcase(s, tc);
 	return s;
 }
