@@ -678,6 +678,18 @@ static int parse_global(struct parser *p, const char *key, const char *val)
 	if (!strcasecmp(key, "max-connections"))
 		return parse_number(p, "max-connections", val, 0, 1000000, ", 0 for no limit",
 				    &cfg->max_connections);
+	if (!strcasecmp(key, "max-connections-per-source"))
+		return parse_number(p, "max-connections-per-source", val, 0, 1000000,
+				    ", 0 for no limit", &cfg->max_connections_per_source);
+	if (!strcasecmp(key, "max-implicit-hosts"))
+		return parse_number(p, "max-implicit-hosts", val, 1, 10000000, "",
+				    &cfg->max_implicit_hosts);
+	if (!strcasecmp(key, "implicit-host-expiry"))
+		return parse_number(p, "implicit-host-expiry", val, 0, 31536000,
+				    " seconds, 0 to keep them", &cfg->implicit_host_expiry);
+	if (!strcasecmp(key, "api-request-timeout"))
+		return parse_number(p, "api-request-timeout", val, 1, 3600, " seconds",
+				    &cfg->api_request_timeout);
 	if (!strcasecmp(key, "control-socket")) {
 		if (!config_control_socket_valid(val))
 			return parse_error(p,
@@ -1012,6 +1024,10 @@ void config_dump(const struct cdc_config *cfg, FILE *out)
 	if (cfg->control_socket_group[0])
 		fprintf(out, "control-socket-group = %s\n", cfg->control_socket_group);
 	fprintf(out, "max-connections = %u\n", cfg->max_connections);
+	fprintf(out, "max-connections-per-source = %u\n", cfg->max_connections_per_source);
+	fprintf(out, "max-implicit-hosts = %u\n", cfg->max_implicit_hosts);
+	fprintf(out, "implicit-host-expiry = %u\n", cfg->implicit_host_expiry);
+	fprintf(out, "api-request-timeout = %u\n", cfg->api_request_timeout);
 	fprintf(out, "max-registrations-per-entity = %u\n", cfg->max_registrations_per_entity);
 	fprintf(out, "max-registrations = %u\n", cfg->max_registrations);
 	fprintf(out, "log-level = %s\n", log_level_name(cfg->log_level));
@@ -1049,7 +1065,13 @@ void config_defaults(struct cdc_config *cfg)
 	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", CDC_DEFAULT_STATE_DIR);
 	cfg->idle_timeout = 120;
 	cfg->icreq_timeout = 10;
-	cfg->max_connections = 0;
+	/* A daemon with no limit is one host's to exhaust; 8192 leaves room under the usual
+	 * descriptor limits, and no single source may take more than 64 of them. */
+	cfg->max_connections = 8192;
+	cfg->max_connections_per_source = 64;
+	cfg->max_implicit_hosts = 100000;
+	cfg->implicit_host_expiry = 7 * 86400;
+	cfg->api_request_timeout = 10;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 CDC_DEFAULT_CONTROL_SOCKET);
 	cfg->max_registrations_per_entity = 256;

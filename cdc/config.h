@@ -61,6 +61,10 @@ struct cdc_config {
 	unsigned int idle_timeout;     /* seconds; KATO = 0 sessions idle this long are reaped */
 	unsigned int icreq_timeout;    /* seconds a new connection may take to send its ICReq */
 	unsigned int max_connections;  /* in total; 0 = no limit */
+	unsigned int max_connections_per_source; /* from one source address; 0 = no limit */
+	unsigned int max_implicit_hosts;	 /* hosts known only because they connected */
+	unsigned int implicit_host_expiry; /* seconds an unseen implicit host is kept; 0 = ever */
+	unsigned int api_request_timeout;  /* seconds a control API request may take to arrive */
 	unsigned int max_registrations_per_entity; /* records one host or DDC may register */
 	unsigned int max_registrations;		   /* records of all entities together */
 	enum cdc_log_level log_level;

@@ -1687,7 +1687,8 @@ static int cdcd_prepare(struct cdcd_run *c)
 		return err ? err : -errno;
 	fprintf(f,
 		"[global]\nlisten = 127.0.0.1:%u\nstate-dir = %s/state\ncontrol-socket =\n"
-		"max-registrations-per-entity = 65536\nmax-registrations = 10000000\n",
+		"max-registrations-per-entity = 65536\nmax-registrations = 10000000\n"
+		"max-connections = 0\nmax-connections-per-source = 0\nmax-implicit-hosts = 10000000\n",
 		ntohs(c->sa.sin_port), c->dir);
 	return fclose(f) ? -errno : 0;
 }

@@ -56,6 +56,9 @@ state-dir = $tmp/state
 control-socket =
 max-registrations-per-entity = 65536
 max-registrations = 10000000
+max-connections = 0
+max-connections-per-source = 0
+max-implicit-hosts = 10000000
 
 [subsystem nqn.2014-08.org.example:bench-config1]
 port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;portid=1

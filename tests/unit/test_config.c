@@ -162,7 +162,11 @@ START_TEST(defaults_listen_on_both_wildcards_at_8009)
 	ck_assert_str_eq(cfg.nqn, "");
 	ck_assert_uint_eq(cfg.idle_timeout, 120);
 	ck_assert_uint_eq(cfg.icreq_timeout, 10);
-	ck_assert_uint_eq(cfg.max_connections, 0);
+	ck_assert_uint_eq(cfg.max_connections, 8192);
+	ck_assert_uint_eq(cfg.max_connections_per_source, 64);
+	ck_assert_uint_eq(cfg.max_implicit_hosts, 100000);
+	ck_assert_uint_eq(cfg.implicit_host_expiry, 7 * 86400);
+	ck_assert_uint_eq(cfg.api_request_timeout, 10);
 	ck_assert_int_eq(cfg.log_level, CDC_LOG_INFO);
 	ck_assert_uint_eq(cfg.nsubsys, 0);
 	ck_assert_ptr_null(cfg.subsys);
