@@ -534,6 +534,23 @@ static int stage_subsys_del(struct registry *r, const char *nqn)
 	return err ? err : stage_entity_del(r, nqn);
 }
 
+/* A host entity and every log 71h entry of its NQN. A connected host stays connected and is
+ * registered again implicitly at its next Connect. */
+static int stage_host_entity_del(struct registry *r, const char *nqn)
+{
+	const struct entity *e = fabric_entity_find(r->fabric, nqn);
+	int err = 0;
+
+	if (!e || e->etype != NVMF_DIM_ETYPE_HOST)
+		return -ENOENT;
+	for (size_t i = r->fabric->nhosts; !err && i-- > 0;) {
+		struct host_rec copy = r->fabric->hosts[i];
+		if (!strcmp(copy.hostnqn, nqn))
+			err = stage_host_del(r, &copy);
+	}
+	return err ? err : stage_entity_del(r, nqn);
+}
+
 /* Returns the verdict for the administrator (0, -EEXIST, ...); *store_err for the store. */
 static int stage_admin(struct registry *r, const struct admin_req *a, int *store_err)
 {
@@ -568,6 +585,9 @@ static int stage_admin(struct registry *r, const struct admin_req *a, int *store
 	case ADMIN_REFERRAL_DEL:
 		verdict = stage_admin_del(r, a, NVME_NQN_DISC);
 		break;
+	case ADMIN_HOST_DEL:
+		verdict = stage_host_entity_del(r, a->nqn);
+		break;
 	}
 	/* -ENOENT and -EPERM are answers; anything else came from the store. */
 	if (verdict == -ENOENT || verdict == -EPERM)
@@ -579,7 +599,8 @@ static int stage_admin(struct registry *r, const struct admin_req *a, int *store
 static const char *admin_name(enum admin_op op)
 {
 	static const char *const names[] = {"subsystem add", "subsystem del", "port add",
-					    "port del",	     "referral add",  "referral del"};
+					    "port del",	     "referral add",  "referral del",
+					    "host del"};
 
 	return names[op];
 }

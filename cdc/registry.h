@@ -41,11 +41,12 @@ enum admin_op {
 	ADMIN_PORT_DEL,
 	ADMIN_REFERRAL_ADD,
 	ADMIN_REFERRAL_DEL,
+	ADMIN_HOST_DEL, /* a host (implicit or registered) with its log 71h entries */
 };
 
 struct admin_req {
 	enum admin_op op;
-	char nqn[CDC_NQN_MAX + 1]; /* subsystem; for referrals the referred DC's NQN */
+	char nqn[CDC_NQN_MAX + 1]; /* subsystem or host; for referrals the referred DC's NQN */
 	struct cdc_port port;
 };
 
