@@ -46,6 +46,7 @@ struct disc_ctrl {
 
 	bool connected;
 	uint16_t cntlid;
+	uint16_t sqsize; /* 0's based, from the Connect */
 	uint32_t kato;
 	uint32_t cc, csts;
 	uint32_t aec;
@@ -195,6 +196,48 @@ void disc_ctrl_complete(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status)
 	ctrl->ops->complete(ctrl->arg, cid, status);
 }
 
+uint32_t disc_cmd_data_len(const struct disc_cmd *cmd)
+{
+	return cmd->rlen + cmd->ref_len + cmd->zero_len;
+}
+
+void disc_cmd_release(struct disc_cmd *cmd)
+{
+	free(cmd->rdata);
+	disc_blob_unref(cmd->ref);
+	cmd->rdata = NULL;
+	cmd->ref = NULL;
+	cmd->rlen = cmd->ref_len = cmd->zero_len = 0;
+}
+
+static bool is_connect(const struct nvme_sqe *sqe)
+{
+	return sqe->opcode == nvme_admin_fabrics && sqe->fctype == nvme_fabrics_type_connect;
+}
+
+uint16_t disc_ctrl_check_data(const struct disc_ctrl *ctrl, const struct nvme_sqe *sqe,
+			      uint32_t len)
+{
+	if (is_connect(sqe)) {
+		if (ctrl->connected)
+			return SC_SEQ_ERROR;
+		return len > DISC_CONNECT_DATA_MAX ? SC_SGL_LENGTH : 0;
+	}
+	if (!ctrl->connected)
+		return SC_SEQ_ERROR;
+	if (sqe->opcode == nvme_admin_discovery_info_mgmt)
+		return 0;
+	/* Nothing else a discovery controller implements takes host data. */
+	return sqe->opcode == nvme_admin_fabrics || sqe->opcode == nvme_admin_set_features
+		       ? SC_SGL_LENGTH
+		       : SC_INVALID_OPCODE;
+}
+
+unsigned int disc_ctrl_queue_depth(const struct disc_ctrl *ctrl)
+{
+	return ctrl->connected ? ctrl->sqsize + 1u : DISC_MQES + 1u;
+}
+
 bool nvme_cmd_is_write(const struct nvme_sqe *sqe)
 {
 	if (sqe->opcode == nvme_admin_fabrics)
@@ -329,7 +372,8 @@ static uint16_t fabrics_connect(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	}
 	ctrl->connected = true;
 	ctrl->cntlid = (uint16_t)id;
-	ctrl->kato = cmd->sqe.cdw[12];
+	ctrl->sqsize = (uint16_t)cmd->sqe.cdw[11];
+	ctrl->kato = cmd->sqe.cdw[12] > DISC_KATO_MAX ? DISC_KATO_MAX : cmd->sqe.cdw[12];
 	/* A persistent connection (KATO != 0) gets log change notices without asking. */
 	ctrl->aec = ctrl->kato ? AEC_DLPCN : 0;
 	memcpy(ctrl->hostnqn, hostnqn, sizeof(hostnqn));
@@ -484,6 +528,25 @@ static void view_of(struct disc_ctrl *ctrl, struct disc_log_view *v,
 	v->nbody = f->nentries;
 }
 
+/* A log read as the parts of disc_cmd: the header and self entries (prefix_len bytes) are
+ * filled by the caller into rdata, the body is referenced, the rest is zeros. */
+static uint16_t reply_log(struct disc_cmd *cmd, uint64_t off, uint32_t len, uint64_t prefix_len,
+			  struct disc_blob *body, size_t body_len)
+{
+	struct disc_log_slice sl;
+
+	disc_log_slice(prefix_len, body_len, off, len, &sl);
+	if (!reply_alloc(cmd, sl.copy_len))
+		return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+	if (sl.body_len) {
+		cmd->ref = disc_blob_ref(body);
+		cmd->ref_data = body->data + sl.body_off;
+		cmd->ref_len = sl.body_len;
+	}
+	cmd->zero_len = sl.zero_len;
+	return 0;
+}
+
 static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 {
 	const uint32_t *d = cmd->sqe.cdw;
@@ -515,12 +578,14 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 		if (off > DISC_LOG_HDR_LEN + (uint64_t)f->hostlog_len)
 			return SC_INVALID_FIELD;
-		if (!reply_alloc(cmd, (uint32_t)len))
-			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
-		disc_hostlog_read(f->hgenctr, f->hostlog, f->hostlog_len, f->nhostlog, off,
-				  cmd->rdata, len);
-		log_read_done(ctrl, EV_LOG71, rae);
-		return 0;
+		uint16_t st = reply_log(cmd, off, (uint32_t)len, DISC_LOG_HDR_LEN, f->body71,
+					f->hostlog_len);
+		if (!st)
+			disc_hostlog_read(f->hgenctr, f->hostlog, f->hostlog_len, f->nhostlog, off,
+					  cmd->rdata, cmd->rlen);
+		if (!st)
+			log_read_done(ctrl, EV_LOG71, rae);
+		return st;
 	}
 	if (lid != NVME_LOG_LID_DISCOVER)
 		return SC_INVALID_FIELD;
@@ -530,11 +595,14 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	view_of(ctrl, &v, self);
 	if (off > disc_log_size(&v))
 		return SC_INVALID_FIELD;
-	if (!reply_alloc(cmd, (uint32_t)len))
-		return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
-	disc_log_read(&v, off, cmd->rdata, len);
-	log_read_done(ctrl, EV_LOG70, rae);
-	return 0;
+	uint16_t st = reply_log(cmd, off, (uint32_t)len,
+				DISC_LOG_HDR_LEN + (uint64_t)v.nself * DISC_LOG_ENTRY_LEN,
+				ctrl->svc->fabric->body70, v.nbody * DISC_LOG_ENTRY_LEN);
+	if (!st)
+		disc_log_read(&v, off, cmd->rdata, cmd->rlen);
+	if (!st)
+		log_read_done(ctrl, EV_LOG70, rae);
+	return st;
 }
 
 static uint16_t set_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
@@ -552,11 +620,12 @@ static uint16_t set_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		return 0;
 	case NVME_FEAT_FID_KATO: {
 		/* Rounded up to the KAS granularity we report, in 64 bits: near UINT32_MAX the
-		 * 32-bit sum would wrap to 0 and turn keep-alive off. */
+		 * 32-bit sum would wrap to 0 and turn keep-alive off. A KATO beyond the maximum
+		 * would let a host that vanished hold its association for weeks. */
 		const uint64_t g = DISC_KAS * 100;
 		uint64_t kato = ((uint64_t)value + g - 1) / g * g;
 
-		ctrl->kato = kato > UINT32_MAX ? (uint32_t)(UINT32_MAX / g * g) : (uint32_t)kato;
+		ctrl->kato = kato > DISC_KATO_MAX ? DISC_KATO_MAX : (uint32_t)kato;
 		cmd->cqe.dw0 = ctrl->kato;
 		return 0;
 	}
@@ -642,7 +711,8 @@ int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 {
 	memset(&cmd->cqe, 0, sizeof(cmd->cqe));
 	cmd->rdata = NULL;
-	cmd->rlen = 0;
+	cmd->ref = NULL;
+	cmd->rlen = cmd->ref_len = cmd->zero_len = 0;
 
 	if ((cmd->sqe.flags & 0xc3) != 0x40) {
 		/* NVMe over Fabrics carries SGLs only and no fused commands. */

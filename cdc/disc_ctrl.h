@@ -23,6 +23,8 @@
 #define DISC_MAX_SELF		8
 #define DISC_AEN_LOG_CHANGE	0x0070f002u
 #define DISC_AEN_HOSTLOG_CHANGE 0x0071f102u
+#define DISC_KATO_MAX		3600000u /* ms; larger KATOs are cut to this */
+#define DISC_CONNECT_DATA_MAX	4096u	 /* Connect data is 1024 bytes; no more is fetched */
 
 struct disc_ctrl;
 struct dim_request;
@@ -65,9 +67,20 @@ struct disc_cmd {
 	uint32_t data_len;
 	/* results */
 	struct nvme_cqe cqe; /* status, dw0, dw1 (cid, sqhd, sqid are the queue's) */
-	uint8_t *rdata;	     /* controller-to-host data (malloc'ed; the queue frees it) */
+	/* Controller-to-host data, in this order: rlen bytes of rdata (malloc'ed), ref_len
+	 * bytes at ref_data inside the shared body ref (referenced, not copied), zero_len
+	 * zeros. disc_cmd_release() frees and unreferences. */
+	uint8_t *rdata;
 	uint32_t rlen;
+	struct disc_blob *ref;
+	const uint8_t *ref_data;
+	uint32_t ref_len;
+	uint32_t zero_len;
 };
+
+/* Bytes of controller-to-host data the command returns. */
+uint32_t disc_cmd_data_len(const struct disc_cmd *cmd);
+void disc_cmd_release(struct disc_cmd *cmd);
 
 enum disc_exec_result {
 	DISC_DONE = 0, /* cqe (and rdata) are ready to send */
@@ -89,6 +102,15 @@ struct disc_ctrl *disc_ctrl_new(struct disc_svc *svc, const struct sockaddr *loc
 void disc_ctrl_free(struct disc_ctrl *ctrl);
 
 int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd);
+
+/* Before a buffer is set aside for host data that arrives through R2T: 0 if the command
+ * will run and may carry len bytes, else the status it is refused with. Only a Connect
+ * before the association exists, only a DIM after it. */
+uint16_t disc_ctrl_check_data(const struct disc_ctrl *ctrl, const struct nvme_sqe *sqe,
+			      uint32_t len);
+
+/* Commands the host may have outstanding: SQSIZE + 1 once connected. */
+unsigned int disc_ctrl_queue_depth(const struct disc_ctrl *ctrl);
 
 /* The registry finished a held DIM. */
 void disc_ctrl_complete(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status);

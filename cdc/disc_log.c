@@ -7,6 +7,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nvmf_tcp.h"
@@ -93,6 +94,56 @@ size_t disc_log_self_entries(const struct cdc_listen *listen, size_t nlisten,
 				NVMF_DISC_EFLAGS_DUPRETINFO | NVMF_DISC_EFLAGS_EPCSD);
 	}
 	return n;
+}
+
+int disc_blob_reserve(struct disc_blob **b, size_t need)
+{
+	struct disc_blob *cur = *b;
+
+	if (cur && cur->refs == 1 && cur->cap >= need)
+		return 0;
+	/* Held by a reply too: leave it to the reply, build in a new one. */
+	if (cur && cur->refs > 1) {
+		disc_blob_unref(cur);
+		cur = *b = NULL;
+	}
+	size_t cap = cur && cur->cap * 2 > need ? cur->cap * 2 : need;
+	struct disc_blob *n = realloc(cur, sizeof(*n) + cap);
+	if (!n)
+		return -ENOMEM;
+	n->refs = 1;
+	n->cap = cap;
+	*b = n;
+	return 0;
+}
+
+struct disc_blob *disc_blob_ref(struct disc_blob *b)
+{
+	b->refs++;
+	return b;
+}
+
+void disc_blob_unref(struct disc_blob *b)
+{
+	if (b && --b->refs == 0)
+		free(b);
+}
+
+void disc_log_slice(uint64_t prefix_len, uint64_t body_len, uint64_t off, uint32_t len,
+		    struct disc_log_slice *s)
+{
+	uint64_t end = off + len, body_end = prefix_len + body_len;
+
+	memset(s, 0, sizeof(*s));
+	if (off < prefix_len)
+		s->copy_len = (uint32_t)((end < prefix_len ? end : prefix_len) - off);
+	if (end > prefix_len && off < body_end) {
+		uint64_t from = off > prefix_len ? off : prefix_len;
+		uint64_t to = end < body_end ? end : body_end;
+		s->body_off = from - prefix_len;
+		s->body_len = (uint32_t)(to - from);
+	}
+	s->zero_len = len - s->copy_len - s->body_len;
 }
 
 uint64_t disc_log_size(const struct disc_log_view *v)

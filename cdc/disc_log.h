@@ -23,6 +23,33 @@ struct disc_log_view {
 	size_t nbody;
 };
 
+/* A log body shared by reference: replies point into it instead of copying it, so a host
+ * that asked for 16 MiB and stopped reading holds a reference, not a copy. Immutable while
+ * anyone but its builder holds it (refs > 1). */
+struct disc_blob {
+	unsigned int refs;
+	size_t cap;
+	_Alignas(8) uint8_t data[];
+};
+
+/* A blob of at least need bytes for the builder to fill: *b itself when only the builder
+ * holds it (grown if needed), else a fresh one (*b's reference is dropped). -ENOMEM. */
+int disc_blob_reserve(struct disc_blob **b, size_t need);
+struct disc_blob *disc_blob_ref(struct disc_blob *b);
+void disc_blob_unref(struct disc_blob *b);
+
+/* A read of [off, off + len) of a log made of a prefix (header, self entries: built per
+ * read, copied) and a shared body, split in that order into the bytes to copy, the body
+ * bytes to reference, and the zeros past the end. */
+struct disc_log_slice {
+	uint32_t copy_len;
+	uint64_t body_off;
+	uint32_t body_len;
+	uint32_t zero_len;
+};
+void disc_log_slice(uint64_t prefix_len, uint64_t body_len, uint64_t off, uint32_t len,
+		    struct disc_log_slice *s);
+
 /* Fill one 1024-byte entry for a port. */
 void disc_entry_fill(struct nvmf_disc_log_entry *e, uint8_t subtype, const struct cdc_port *port,
 		     const char *subnqn, uint16_t eflags);

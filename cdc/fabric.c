@@ -22,10 +22,10 @@ void fabric_free(struct fabric *f)
 	free(f->recs);
 	free(f->cfg_recs);
 	free(f->conns);
-	free(f->entries);
-	free(f->hostlog);
-	free(f->spare);
-	free(f->hspare);
+	disc_blob_unref(f->body70);
+	disc_blob_unref(f->spare70);
+	disc_blob_unref(f->body71);
+	disc_blob_unref(f->spare71);
 	fabric_init(f);
 }
 
@@ -313,33 +313,19 @@ static void rec_entry_fill(const struct fabric *f, const struct log_rec *r,
 		e->asqsz = htole16(r->asqsz);
 }
 
-/* Grow *buf (capacity *cap bytes) to at least need bytes. */
-static int reserve(void *bufp, size_t *cap, size_t need)
-{
-	void **buf = bufp;
-
-	if (need <= *cap)
-		return 0;
-	void *p = realloc(*buf, need);
-	if (!p)
-		return -ENOMEM;
-	*buf = p;
-	*cap = need;
-	return 0;
-}
-
-/* Builds log 70h's body into f->spare. */
+/* Builds log 70h's body into f->spare70. */
 static int build_log70(struct fabric *f, size_t *n)
 {
 	size_t total = f->ncfg + f->nrecs;
 	struct ncc_cache c = {0};
 
-	if (reserve(&f->spare, &f->spare_cap, total * sizeof(*f->spare)))
+	if (disc_blob_reserve(&f->spare70, total * sizeof(struct nvmf_disc_log_entry)))
 		return -ENOMEM;
+	struct nvmf_disc_log_entry *e = (void *)f->spare70->data;
 	for (size_t i = 0; i < f->ncfg; i++)
-		rec_entry_fill(f, &f->cfg_recs[i], &f->spare[i], &c);
+		rec_entry_fill(f, &f->cfg_recs[i], &e[i], &c);
 	for (size_t i = 0; i < f->nrecs; i++)
-		rec_entry_fill(f, &f->recs[i], &f->spare[f->ncfg + i], &c);
+		rec_entry_fill(f, &f->recs[i], &e[f->ncfg + i], &c);
 	*n = total;
 	return 0;
 }
@@ -383,18 +369,18 @@ static void host_entry_fill(const struct fabric *f, const struct host_rec *h, ui
 			 (sym + 3) / 4 * 4);
 }
 
-/* Builds log 71h's entries into f->hspare. */
+/* Builds log 71h's entries into f->spare71. */
 static int build_log71(struct fabric *f, size_t *len)
 {
 	size_t total = 0;
 
 	for (size_t i = 0; i < f->nhosts; i++)
 		total += host_entry_len(&f->hosts[i]);
-	if (reserve(&f->hspare, &f->hspare_cap, total))
+	if (disc_blob_reserve(&f->spare71, total))
 		return -ENOMEM;
 	for (size_t i = 0, off = 0; i < f->nhosts; i++) {
 		size_t n = host_entry_len(&f->hosts[i]);
-		host_entry_fill(f, &f->hosts[i], f->hspare + off, n);
+		host_entry_fill(f, &f->hosts[i], f->spare71->data + off, n);
 		off += n;
 	}
 	*len = total;
@@ -406,15 +392,31 @@ static bool bytes_equal(const void *a, size_t alen, const void *b, size_t blen)
 	return alen == blen && (!alen || !memcmp(a, b, alen));
 }
 
-static void swap_buf(void *ap, size_t *acap, void *bp, size_t *bcap)
+static const uint8_t *blob_bytes(const struct disc_blob *b)
 {
-	void **a = ap, **b = bp, *t = *a;
-	size_t c = *acap;
+	return b ? b->data : NULL;
+}
 
-	*a = *b;
-	*acap = *bcap;
-	*b = t;
-	*bcap = c;
+/* The spare becomes the log; the old log the next spare. */
+static void publish70(struct fabric *f, size_t n)
+{
+	struct disc_blob *t = f->body70;
+
+	f->body70 = f->spare70;
+	f->spare70 = t;
+	f->entries = (const void *)f->body70->data;
+	f->nentries = n;
+}
+
+static void publish71(struct fabric *f, size_t len)
+{
+	struct disc_blob *t = f->body71;
+
+	f->body71 = f->spare71;
+	f->spare71 = t;
+	f->hostlog = f->body71->data;
+	f->hostlog_len = len;
+	f->nhostlog = f->nhosts;
 }
 
 int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
@@ -428,21 +430,20 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 		return -ENOMEM;
 	/* The new bytes become the log only where they differ; the old buffer is the next
 	 * spare. */
-	if ((which & FABRIC_LOG70) && !bytes_equal(f->spare, n * sizeof(*f->spare), f->entries,
-						   f->nentries * sizeof(*f->entries))) {
+	if ((which & FABRIC_LOG70) &&
+	    !bytes_equal(blob_bytes(f->spare70), n * sizeof(*f->entries), f->entries,
+			 f->nentries * sizeof(*f->entries))) {
 		changed |= FABRIC_LOG70;
 		f->genctr = (f->genctr > floor ? f->genctr : floor) + 1;
-		swap_buf(&f->entries, &f->entries_cap, &f->spare, &f->spare_cap);
-		f->nentries = n;
+		publish70(f, n);
 	}
 	if (which & FABRIC_LOG71)
 		f->hostlog_stale = false;
-	if ((which & FABRIC_LOG71) && !bytes_equal(f->hspare, hlen, f->hostlog, f->hostlog_len)) {
+	if ((which & FABRIC_LOG71) &&
+	    !bytes_equal(blob_bytes(f->spare71), hlen, f->hostlog, f->hostlog_len)) {
 		changed |= FABRIC_LOG71;
 		f->hgenctr++;
-		swap_buf(&f->hostlog, &f->hostlog_cap, &f->hspare, &f->hspare_cap);
-		f->hostlog_len = hlen;
-		f->nhostlog = f->nhosts;
+		publish71(f, hlen);
 	}
 	return changed;
 }
@@ -461,9 +462,7 @@ int fabric_hostlog_refresh(struct fabric *f)
 		return 0;
 	if (build_log71(f, &hlen))
 		return -ENOMEM;
-	swap_buf(&f->hostlog, &f->hostlog_cap, &f->hspare, &f->hspare_cap);
-	f->hostlog_len = hlen;
-	f->nhostlog = f->nhosts;
+	publish71(f, hlen);
 	f->hostlog_stale = false;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "disc_log.h"
 #include "model.h"
 
 /* Which logs a change touched. */
@@ -40,18 +41,14 @@ struct fabric {
 	struct conn_count *conns; /* NQNs with live associations: NCC is their absence */
 	size_t nconns, conns_cap; /* used slots, slots (a power of two) */
 
-	/* What hosts read, rebuilt by fabric_rebuild(). */
-	struct nvmf_disc_log_entry *entries; /* log 70h body: config records, then registered */
+	/* What hosts read, rebuilt by fabric_rebuild(): blobs that replies reference, and
+	 * the spares the next ones are built in (reused when no reply holds them: a fresh
+	 * allocation of a large log costs a page fault per 4 KiB at every change). */
+	struct disc_blob *body70, *spare70, *body71, *spare71;
+	const struct nvmf_disc_log_entry *entries; /* body70's: config records, registered */
 	size_t nentries;
-	uint8_t *hostlog; /* log 71h entries, back to back */
+	const uint8_t *hostlog; /* body71's: log 71h entries, back to back */
 	size_t hostlog_len, nhostlog;
-	/* The previous bodies, kept to build the next ones in: a fresh allocation of a large
-	 * log costs a page fault per 4 KiB at every change. */
-	size_t entries_cap, hostlog_cap;
-	struct nvmf_disc_log_entry *spare;
-	size_t spare_cap;
-	uint8_t *hspare;
-	size_t hspare_cap;
 	bool hostlog_stale; /* log 71h changed and is built at its next read */
 
 	char listen_key[CDC_MAX_LISTEN * 64]; /* the listeners the self entries describe */

@@ -18,13 +18,21 @@
 
 enum queue_state { Q_WAIT_ICREQ, Q_READY, Q_CLOSING };
 
-/* A write command waiting for its data through R2T/H2CData. */
+/* A write command waiting for its data through R2T/H2CData. Its buffer is allocated when
+ * its R2T is sent, so a connection holds at most one, whatever the host queues. */
 struct pending_write {
 	TAILQ_ENTRY(pending_write) link;
 	struct nvme_sqe sqe;
 	uint8_t *buf;
 	uint32_t received;
 	bool bad_digest;
+};
+
+/* Connections per source address, for max-connections-per-source. */
+struct source {
+	RB_ENTRY(source) link;
+	struct in6_addr addr; /* IPv4 as IPv4-mapped */
+	unsigned int n;
 };
 
 struct queue {
@@ -35,11 +43,56 @@ struct queue {
 	enum queue_state state;
 	struct nvmf_tcp_limits lim;
 	struct disc_ctrl *ctrl;
+	struct source *src;
 	uint16_t sqhd;
 	uint16_t next_ttag;
+	unsigned int outstanding; /* commands received and not yet answered */
 	TAILQ_HEAD(, pending_write) writes; /* the first one has the R2T outstanding */
 	char peer[INET6_ADDRSTRLEN + 8];
 };
+
+static int source_cmp(const struct source *a, const struct source *b)
+{
+	return memcmp(&a->addr, &b->addr, sizeof(a->addr));
+}
+
+RB_GENERATE_STATIC(source_tree, source, link, source_cmp)
+
+static void source_addr(const struct sockaddr *sa, struct in6_addr *out)
+{
+	if (sa->sa_family == AF_INET6) {
+		*out = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	out->s6_addr[10] = out->s6_addr[11] = 0xff;
+	memcpy(&out->s6_addr[12], &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+}
+
+/* The source's count, created at zero. NULL on allocation failure. */
+static struct source *source_get(struct cdc_server *srv, const struct sockaddr *sa)
+{
+	struct source key, *s;
+
+	source_addr(sa, &key.addr);
+	s = RB_FIND(source_tree, &srv->sources, &key);
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->addr = key.addr;
+	RB_INSERT(source_tree, &srv->sources, s);
+	return s;
+}
+
+static void source_put(struct cdc_server *srv, struct source *s)
+{
+	if (s && --s->n == 0) {
+		RB_REMOVE(source_tree, &srv->sources, s);
+		free(s);
+	}
+}
 
 static void queue_free(struct queue *q)
 {
@@ -58,36 +111,35 @@ static void queue_free(struct queue *q)
 	}
 	event_free(q->timer);
 	bufferevent_free(q->bev);
+	source_put(q->srv, q->src);
 	TAILQ_REMOVE(&q->srv->queues, q, link);
 	q->srv->nqueues--;
 	free(q);
 }
 
-static void timer_arm(struct queue *q, uint32_t ms)
+static void timer_arm(struct queue *q, uint64_t ms)
 {
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
 
 	evtimer_add(q->timer, &tv);
 }
 
-/* The deadline for the next sign of life: ICReq and Connect must come quickly; after that
- * KATO, with a grace for hosts that send Keep Alive only once per KATO; a connection
- * without KATO (one-shot discovery) is reaped when idle. */
+/* The deadline for the next sign of life. ICReq and Connect must both arrive within
+ * icreq-timeout of the accept: that deadline is set once and no command moves it, or a
+ * host could stay unconnected forever by sending something every few seconds. After the
+ * Connect: KATO, with a grace for hosts that send Keep Alive only once per KATO; a
+ * connection without KATO (one-shot discovery) is reaped when idle. */
 static void timer_rearm(struct queue *q)
 {
 	const struct cdc_config *cfg = q->srv->cfg;
 
-	if (q->state == Q_CLOSING)
+	if (q->state == Q_CLOSING || !disc_ctrl_connected(q->ctrl))
 		return;
-	if (!q->ctrl || !disc_ctrl_connected(q->ctrl)) {
-		timer_arm(q, cfg->icreq_timeout * 1000);
-		return;
-	}
-	uint32_t kato = disc_ctrl_kato(q->ctrl);
+	uint64_t kato = disc_ctrl_kato(q->ctrl);
 	if (kato)
 		timer_arm(q, kato + (kato / 2 > 1000 ? kato / 2 : 1000));
 	else
-		timer_arm(q, cfg->idle_timeout * 1000);
+		timer_arm(q, (uint64_t)cfg->idle_timeout * 1000);
 }
 
 static void close_when_flushed_cb(struct bufferevent *bev, void *arg)
@@ -130,6 +182,8 @@ static void send_rsp(struct queue *q, uint16_t cid, const struct nvme_cqe *res)
 	cqe.cid = cid;
 	cqe.sqid = 0;
 	cqe.sqhd = q->sqhd;
+	if (q->outstanding)
+		q->outstanding--;
 	bufferevent_write(q->bev, pdu, nvme_tcp_rsp_encode(&cqe, q->lim.hdgst, pdu));
 }
 
@@ -140,8 +194,66 @@ static void send_status(struct queue *q, uint16_t cid, uint16_t status)
 	send_rsp(q, cid, &cqe);
 }
 
-static void send_c2h_data(struct queue *q, uint16_t cid, const uint8_t *data, uint32_t len)
+/* Zeros for reads past the end of a log: referenced, never allocated per read. */
+static const uint8_t zero_page[65536];
+
+static void unref_cb(const void *data, size_t len, void *arg)
 {
+	(void)data;
+	(void)len;
+	disc_blob_unref(arg);
+}
+
+/* The reply's parts in wire order: copied bytes, the shared body, zeros (p NULL). */
+struct part {
+	const uint8_t *p;
+	uint32_t len;
+	struct disc_blob *ref;
+};
+
+/* Adds bytes [off, off + n) of the parts to out; returns their CRC32C state. */
+static uint32_t add_range(struct evbuffer *out, const struct part *parts, size_t nparts,
+			  uint32_t off, uint32_t n, uint32_t crc, bool digest)
+{
+	uint32_t base = 0;
+
+	for (size_t i = 0; i < nparts && n; base += parts[i++].len) {
+		const struct part *pt = &parts[i];
+		if (off >= base + pt->len)
+			continue;
+		uint32_t from = off - base, take = pt->len - from < n ? pt->len - from : n;
+		for (uint32_t done = 0; done < take;) {
+			uint32_t k = take - done;
+			const uint8_t *src = pt->p ? pt->p + from + done : zero_page;
+			if (!pt->p && k > sizeof(zero_page))
+				k = sizeof(zero_page);
+			if (pt->ref)
+				evbuffer_add_reference(out, src, k, unref_cb, disc_blob_ref(pt->ref));
+			else if (!pt->p)
+				evbuffer_add_reference(out, src, k, NULL, NULL);
+			else
+				evbuffer_add(out, src, k);
+			if (digest)
+				crc = crc32c(crc, src, k);
+			done += k;
+		}
+		off += take;
+		n -= take;
+	}
+	return crc;
+}
+
+/* The command's data as C2HData PDUs. The shared log body is referenced, not copied, so a
+ * host that asks for a large log and stops reading costs the PDU headers, not the log. */
+static void send_c2h_data(struct queue *q, uint16_t cid, const struct disc_cmd *cmd,
+			  uint32_t len)
+{
+	const struct part parts[] = {
+		{cmd->rdata, cmd->rlen, NULL},
+		{cmd->ref_data, cmd->ref_len, cmd->ref},
+		{NULL, cmd->zero_len, NULL},
+	};
+	struct evbuffer *out = bufferevent_get_output(q->bev);
 	uint8_t hdr[NVME_TCP_DATA_HLEN + NVME_TCP_DIGEST_LEN];
 
 	for (uint32_t off = 0; off < len;) {
@@ -149,12 +261,12 @@ static void send_c2h_data(struct queue *q, uint16_t cid, const uint8_t *data, ui
 		uint8_t flags = off + n == len ? NVME_TCP_F_DATA_LAST : 0;
 		size_t hl = nvme_tcp_data_hdr_encode(NVME_TCP_C2H_DATA, flags, cid, 0, off, n,
 						     q->lim.hdgst, q->lim.ddgst, hdr);
-		bufferevent_write(q->bev, hdr, hl);
-		bufferevent_write(q->bev, data + off, n);
+		evbuffer_add(out, hdr, hl);
+		uint32_t crc = add_range(out, parts, 3, off, n, ~0u, q->lim.ddgst);
 		if (q->lim.ddgst) {
 			uint8_t dg[NVME_TCP_DIGEST_LEN];
-			put_le32(dg, nvme_tcp_digest(data + off, n));
-			bufferevent_write(q->bev, dg, sizeof(dg));
+			put_le32(dg, ~crc);
+			evbuffer_add(out, dg, sizeof(dg));
 		}
 		off += n;
 	}
@@ -190,19 +302,27 @@ static void queue_exec(struct queue *q, const struct nvme_sqe *sqe, const uint8_
 	timer_rearm(q);
 	if (r == DISC_HELD)
 		return;
-	if (cmd.rdata && cmd.cqe.status == 0) {
-		uint32_t len = cmd.rlen < sqe->sgl_len ? cmd.rlen : sqe->sgl_len;
-		send_c2h_data(q, sqe->cid, cmd.rdata, len);
-	}
-	free(cmd.rdata);
+	uint32_t len = disc_cmd_data_len(&cmd);
+	if (len && cmd.cqe.status == 0)
+		send_c2h_data(q, sqe->cid, &cmd, len < sqe->sgl_len ? len : sqe->sgl_len);
+	disc_cmd_release(&cmd);
 	send_rsp(q, sqe->cid, &cmd.cqe);
 }
 
+/* Asks for the data of the first queued write, allocating its buffer now. */
 static void r2t_send(struct queue *q)
 {
-	struct pending_write *w = TAILQ_FIRST(&q->writes);
+	struct pending_write *w;
 	uint8_t pdu[NVME_TCP_DATA_HLEN + NVME_TCP_DIGEST_LEN];
 
+	while ((w = TAILQ_FIRST(&q->writes)) && !w->buf) {
+		w->buf = malloc(w->sqe.sgl_len);
+		if (w->buf)
+			break;
+		TAILQ_REMOVE(&q->writes, w, link);
+		send_status(q, w->sqe.cid, NVME_SC_INTERNAL);
+		free(w);
+	}
 	if (!w)
 		return;
 	q->next_ttag++;
@@ -215,10 +335,7 @@ static void write_cmd_queue(struct queue *q, const struct nvme_sqe *sqe)
 {
 	struct pending_write *w = calloc(1, sizeof(*w));
 
-	if (w)
-		w->buf = malloc(sqe->sgl_len);
-	if (!w || !w->buf) {
-		free(w);
+	if (!w) {
 		send_status(q, sqe->cid, NVME_SC_INTERNAL);
 		return;
 	}
@@ -235,6 +352,13 @@ static void handle_cmd(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 	struct nvme_sqe sqe;
 
 	nvme_sqe_decode(pdu->hdr + NVME_TCP_CH_LEN, &sqe);
+	/* A host may not have more commands outstanding than its queue holds (SQSIZE): past
+	 * that it is not a host we can serve, whatever it wants. */
+	if (++q->outstanding > disc_ctrl_queue_depth(q->ctrl)) {
+		queue_fatal(q, NVME_TCP_FES_PDU_SEQ_ERR, 0, pdu->hdr, pdu->hlen,
+			    "more commands outstanding than the queue holds");
+		return;
+	}
 	if (!pdu->ddgst_ok) {
 		send_status(q, sqe.cid,
 			    nvme_status(NVME_SCT_GENERIC, NVME_SC_TRAN_TPORT_ERROR, false));
@@ -264,12 +388,15 @@ static void handle_cmd(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 		return;
 	}
 	if (write && sqe.sgl_len) {
-		if (sqe.sgl_len > QUEUE_MAX_WRITE) {
-			send_status(q, sqe.cid,
-				    nvme_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA, true));
-			return;
-		}
-		write_cmd_queue(q, &sqe);
+		/* A buffer only for a command that will run: before the Connect nothing else
+		 * may make us hold memory. */
+		uint16_t st = disc_ctrl_check_data(q->ctrl, &sqe, sqe.sgl_len);
+		if (!st && sqe.sgl_len > QUEUE_MAX_WRITE)
+			st = nvme_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA, true);
+		if (st)
+			send_status(q, sqe.cid, st);
+		else
+			write_cmd_queue(q, &sqe);
 		return;
 	}
 	queue_exec(q, &sqe, NULL, 0);
@@ -292,7 +419,8 @@ static void handle_h2c_data(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 			    "H2CData outside the requested range");
 		return;
 	}
-	memcpy(w->buf + w->received, pdu->data, d.datal);
+	if (d.datal)
+		memcpy(w->buf + w->received, pdu->data, d.datal);
 	w->received += d.datal;
 	w->bad_digest |= !pdu->ddgst_ok;
 	if (w->received < w->sqe.sgl_len)
@@ -333,7 +461,6 @@ static void handle_icreq(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 	q->lim.hdgst = rsp.dgst & 1;
 	q->lim.ddgst = rsp.dgst & 2;
 	q->state = Q_READY;
-	timer_rearm(q);
 }
 
 static void handle_pdu(struct queue *q, const struct nvmf_tcp_pdu *pdu)
@@ -469,16 +596,33 @@ int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, in
 		close(fd);
 		return -EBUSY;
 	}
+	struct source *src = source_get(srv, peer);
+	if (!src) {
+		close(fd);
+		return -ENOMEM;
+	}
+	src->n++;
+	if (cfg->max_connections_per_source && src->n > cfg->max_connections_per_source) {
+		log_ratelimited(&srv->rl_peer, LOG_WARNING,
+				"%s: refused, %u connections open from that address "
+				"(max-connections-per-source)",
+				text, src->n - 1);
+		source_put(srv, src);
+		close(fd);
+		return -EBUSY;
+	}
 	if (getsockname(fd, (struct sockaddr *)&local, &locallen) < 0)
 		locallen = 0;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	struct queue *q = calloc(1, sizeof(*q));
 	if (!q) {
+		source_put(srv, src);
 		close(fd);
 		return -ENOMEM;
 	}
 	q->srv = srv;
+	q->src = src;
 	snprintf(q->peer, sizeof(q->peer), "%s", text);
 	TAILQ_INIT(&q->writes);
 	q->lim = (struct nvmf_tcp_limits){
@@ -496,6 +640,7 @@ int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, in
 			bufferevent_free(q->bev);
 		else
 			close(fd);
+		source_put(srv, src);
 		free(q);
 		return -ENOMEM;
 	}
@@ -503,7 +648,7 @@ int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, in
 	srv->nqueues++;
 	bufferevent_setcb(q->bev, read_cb, write_cb, event_cb, q);
 	bufferevent_enable(q->bev, EV_READ | EV_WRITE);
-	timer_rearm(q);
+	timer_arm(q, (uint64_t)cfg->icreq_timeout * 1000);
 	log_debug("%s: connection accepted", q->peer);
 	return 0;
 }
@@ -517,6 +662,7 @@ void server_init(struct cdc_server *srv, struct event_base *base, struct disc_sv
 	srv->cfg = cfg;
 	srv->rl_peer = (struct ratelimit)RATELIMIT_INIT(5, 20);
 	TAILQ_INIT(&srv->queues);
+	RB_INIT(&srv->sources);
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,

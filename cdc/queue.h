@@ -13,6 +13,7 @@
 #include "config.h"
 #include "disc_ctrl.h"
 #include "log.h"
+#include "tree.h"
 
 #define QUEUE_MAX_ICD	  8192	       /* in-capsule data accepted on the admin queue */
 #define QUEUE_MAXH2CDATA  0x20000      /* bytes in one H2CData PDU */
@@ -30,6 +31,7 @@ struct cdc_server {
 	struct ratelimit rl_peer;     /* messages a remote peer can trigger */
 	TAILQ_HEAD(, queue) queues;
 	size_t nqueues;
+	RB_HEAD(source_tree, source) sources; /* connections per source address */
 	struct evconnlistener *listeners[CDC_MAX_LISTEN];
 	char listener_text[CDC_MAX_LISTEN][64];
 	size_t nlisteners;

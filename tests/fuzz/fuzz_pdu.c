@@ -105,14 +105,16 @@ static void respond(struct session *s, const struct nvme_sqe *sqe, struct disc_c
 		/* Every byte the controller claims to have written must be there: the digest
 		 * reads them all, so ASan sees an overrun. */
 		(void)nvme_tcp_digest(cmd->rdata, cmd->rlen);
+		if (cmd->ref)
+			(void)nvme_tcp_digest(cmd->ref_data, cmd->ref_len);
 		if (cmd->cqe.status == 0) {
-			uint32_t len = cmd->rlen < sqe->sgl_len ? cmd->rlen : sqe->sgl_len;
+			uint32_t len = disc_cmd_data_len(cmd);
+			len = len < sqe->sgl_len ? len : sqe->sgl_len;
 			nvme_tcp_data_hdr_encode(NVME_TCP_C2H_DATA, NVME_TCP_F_DATA_LAST, sqe->cid,
 						 0, 0, len, s->lim.hdgst, s->lim.ddgst, out);
 		}
 	}
-	free(cmd->rdata);
-	cmd->rdata = NULL;
+	disc_cmd_release(cmd);
 
 	cqe.cid = sqe->cid;
 	if (cqe.status & 0x8000)

@@ -1,0 +1,424 @@
+/* test_hardening.c - what a hostile or merely broken host must not be able to do to cdcd:
+ * make it hold memory before it connected, queue more commands than its queue holds, pin a
+ * copy of a large log by not reading, stay unconnected forever, wrap its keep-alive timer,
+ * or take every connection. Raw sockets speak the PDUs the userspace host never sends. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+#define SQE_CONNECT_DATA 1024
+#define DIM_OPCODE	 0x21
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* VmRSS of the daemon in KiB. */
+static long daemon_rss_kib(void)
+{
+	char path[64], line[256];
+	long kib = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)t.pid);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		ck_assert_msg(n > 0, "write: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Reads one whole PDU into buf; returns its type, or -1 at EOF. */
+static int read_pdu(int fd, uint8_t *buf, size_t size)
+{
+	size_t got = 0, want = 8;
+
+	while (got < want) {
+		ssize_t n = read(fd, buf + got, want - got);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return -1;
+		ck_assert_msg(n > 0, "read: %s", strerror(errno));
+		got += (size_t)n;
+		if (got == 8) {
+			want = get_le32(buf + 4);
+			ck_assert_uint_le(want, size);
+		}
+	}
+	return buf[0];
+}
+
+static void icreq(int fd)
+{
+	uint8_t ic[NVME_TCP_IC_LEN], rsp[NVME_TCP_IC_LEN];
+	struct nvme_tcp_ic req = {0};
+
+	nvme_tcp_ic_encode(NVME_TCP_ICREQ, &req, ic);
+	write_all(fd, ic, sizeof(ic));
+	ck_assert_int_eq(read_pdu(fd, rsp, sizeof(rsp)), NVME_TCP_ICRESP);
+}
+
+static void send_cmd(int fd, const struct nvme_sqe *in, const void *data, uint32_t len)
+{
+	uint8_t pdu[NVME_TCP_CMD_HLEN + 8 + 4096];
+	struct nvme_sqe sqe = *in;
+
+	ck_assert_uint_le(len, 4096);
+	sqe.flags = 0x40;
+	if (data) {
+		sqe.sgl_id = NVME_SGL_INCAPSULE;
+		sqe.sgl_len = len;
+	} else if (!sqe.sgl_id) {
+		sqe.sgl_id = NVME_SGL_TRANSPORT;
+	}
+	write_all(fd, pdu, nvme_tcp_cmd_encode(&sqe, data, data ? len : 0, false, false, pdu));
+}
+
+/* Reads PDUs until a CapsuleResp; returns its status. R2Ts met on the way are counted. */
+static uint16_t read_status(int fd, int *r2ts)
+{
+	uint8_t buf[512];
+
+	for (;;) {
+		int type = read_pdu(fd, buf, sizeof(buf));
+		ck_assert_msg(type >= 0, "connection closed before the response");
+		if (type == NVME_TCP_R2T && r2ts) {
+			(*r2ts)++;
+			continue;
+		}
+		ck_assert_int_eq(type, NVME_TCP_RSP);
+		struct nvme_cqe cqe;
+		nvme_cqe_decode(buf + 8, &cqe);
+		return cqe.status & 0x7fff;
+	}
+}
+
+static struct nvme_sqe connect_sqe(uint16_t sqsize, uint32_t kato)
+{
+	struct nvme_sqe sqe = {.opcode = nvme_admin_fabrics, .fctype = nvme_fabrics_type_connect};
+
+	sqe.cdw[11] = sqsize;
+	sqe.cdw[12] = kato;
+	return sqe;
+}
+
+/* Connect (in-capsule data) and enable the controller, as every host does. */
+static void connect_ctrl(int fd, uint16_t sqsize, uint32_t kato)
+{
+	uint8_t data[SQE_CONNECT_DATA] = {0};
+	struct nvme_sqe sqe = connect_sqe(sqsize, kato);
+
+	put_le16(data + 16, 0xffff);
+	strcpy((char *)data + 256, NVME_DISC_SUBSYS_NAME);
+	strcpy((char *)data + 512, HOSTNQN);
+	send_cmd(fd, &sqe, data, sizeof(data));
+	ck_assert_uint_eq(read_status(fd, NULL), 0);
+
+	struct nvme_sqe set = {.opcode = nvme_admin_fabrics,
+			       .fctype = nvme_fabrics_type_property_set};
+	set.cid = 1;
+	set.cdw[11] = NVME_REG_CC;
+	set.cdw[12] = 1;
+	send_cmd(fd, &set, NULL, 0);
+	ck_assert_uint_eq(read_status(fd, NULL), 0);
+}
+
+static struct nvme_sqe dim_sqe(uint16_t cid, uint32_t len)
+{
+	struct nvme_sqe sqe = {.opcode = DIM_OPCODE, .cid = cid, .sgl_len = len};
+
+	sqe.sgl_id = NVME_SGL_TRANSPORT;
+	return sqe;
+}
+
+/* Before the Connect, a write command gets Command Sequence Error: no R2T, no buffer. Before
+ * this was checked, 20,000 such capsules made cdcd reserve 5 GB. */
+START_TEST(write_before_connect_gets_sequence_error_not_r2t)
+{
+	int fd = raw_connect();
+	int r2ts = 0;
+
+	icreq(fd);
+	for (uint16_t cid = 0; cid < 200; cid++) {
+		struct nvme_sqe sqe = dim_sqe(cid, 256 << 10);
+		send_cmd(fd, &sqe, NULL, 0);
+		ck_assert_uint_eq(read_status(fd, &r2ts),
+				  nvme_status(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR, true));
+	}
+	ck_assert_int_eq(r2ts, 0);
+	/* A Connect whose data comes by R2T is still accepted. */
+	struct nvme_sqe c = connect_sqe(31, 0);
+	c.sgl_len = SQE_CONNECT_DATA;
+	send_cmd(fd, &c, NULL, 0);
+	uint8_t buf[512];
+	ck_assert_int_eq(read_pdu(fd, buf, sizeof(buf)), NVME_TCP_R2T);
+	close(fd);
+}
+END_TEST
+
+/* The ICReq and Connect deadline runs from the accept: commands sent meanwhile (answered
+ * with Command Sequence Error) do not extend it. icreq-timeout is 1 s in the tests. */
+START_TEST(commands_do_not_extend_the_connect_deadline)
+{
+	int fd = raw_connect();
+	int64_t start = now_ms();
+	bool closed = false;
+
+	icreq(fd);
+	for (uint16_t cid = 0; !closed && now_ms() - start < 4000; cid++) {
+		struct nvme_sqe get = {.opcode = nvme_admin_fabrics,
+				       .fctype = nvme_fabrics_type_property_get,
+				       .cid = cid};
+		get.cdw[11] = NVME_REG_CAP;
+		send_cmd(fd, &get, NULL, 0);
+		uint8_t buf[512];
+		closed = read_pdu(fd, buf, sizeof(buf)) < 0;
+		usleep(200 * 1000);
+	}
+	ck_assert_msg(closed, "an unconnected host stayed %lld ms", (long long)(now_ms() - start));
+	ck_assert_int_lt(now_ms() - start, 2500);
+	close(fd);
+}
+END_TEST
+
+/* A host may not have more commands outstanding than SQSIZE + 1: the one past it ends the
+ * connection with a C2HTermReq instead of growing a queue without end. */
+START_TEST(commands_beyond_sqsize_end_the_connection)
+{
+	int fd = raw_connect();
+	uint8_t buf[512];
+	int type, r2ts = 0;
+
+	icreq(fd);
+	connect_ctrl(fd, 7, 0); /* 8 commands */
+	for (uint16_t cid = 10; cid < 20; cid++) {
+		struct nvme_sqe sqe = dim_sqe(cid, 4096);
+		send_cmd(fd, &sqe, NULL, 0);
+	}
+	while ((type = read_pdu(fd, buf, sizeof(buf))) == NVME_TCP_R2T)
+		r2ts++;
+	ck_assert_int_eq(r2ts, 1); /* one R2T at a time */
+	ck_assert_int_eq(type, NVME_TCP_C2H_TERM);
+	ck_assert_uint_eq(get_le16(buf + 8), NVME_TCP_FES_PDU_SEQ_ERR);
+	close(fd);
+}
+END_TEST
+
+/* An H2CData without data (PDO 0, DATAL 0) moves nothing and breaks nothing; the write
+ * completes with the data that follows. */
+START_TEST(empty_h2cdata_is_harmless)
+{
+	int fd = raw_connect();
+	uint8_t buf[512], hdr[NVME_TCP_DATA_HLEN], data[64] = {0};
+	struct nvme_tcp_data_hdr d;
+
+	icreq(fd);
+	connect_ctrl(fd, 31, 0);
+	struct nvme_sqe sqe = dim_sqe(5, sizeof(data));
+	send_cmd(fd, &sqe, NULL, 0);
+	ck_assert_int_eq(read_pdu(fd, buf, sizeof(buf)), NVME_TCP_R2T);
+	nvme_tcp_data_hdr_decode(buf, &d);
+	size_t hl = nvme_tcp_data_hdr_encode(NVME_TCP_H2C_DATA, 0, 5, d.ttag, 0, 0, false, false,
+					     hdr);
+	hdr[3] = 0; /* PDO 0: the PDU carries no data at all */
+	write_all(fd, hdr, hl);
+	write_all(fd, hdr,
+		  nvme_tcp_data_hdr_encode(NVME_TCP_H2C_DATA, NVME_TCP_F_DATA_LAST, 5, d.ttag, 0,
+					   sizeof(data), false, false, hdr));
+	write_all(fd, data, sizeof(data));
+	/* All zeros is not a valid DIM: refused by the controller, which is the point. */
+	uint16_t st = read_status(fd, NULL);
+	ck_assert_uint_ne(st, 0);
+	ck_assert_uint_ne(st & 0xff, NVME_SC_CMD_SEQ_ERROR);
+	close(fd);
+	struct nvmf_host *h = host_connect(0);
+	nvmf_host_free(h);
+}
+END_TEST
+
+/* KATO 0xAAAAAAAB ms: KATO + KATO / 2 overflowed 32 bits and the host was dropped at once.
+ * It is now cut to the documented maximum, and the host stays. */
+START_TEST(huge_kato_does_not_wrap_the_timer)
+{
+	struct nvmf_host *h = host_connect(0xaaaaaaabu);
+	bool never = false;
+
+	run_until(&never, 1500);
+	struct log_result r = read_disc_log(h);
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_uint_eq(r.status, 0);
+	free(r.log);
+	nvmf_host_free(h);
+}
+END_TEST
+
+static int connect_from(const char *src)
+{
+	struct sockaddr_in sa = addr4(), from = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct timeval tv = {5, 0};
+
+	ck_assert_int_ge(fd, 0);
+	inet_pton(AF_INET, src, &from.sin_addr);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Whether the daemon serves this connection: it answers an ICReq. */
+static bool served(int fd)
+{
+	uint8_t ic[NVME_TCP_IC_LEN], rsp[NVME_TCP_IC_LEN];
+	struct nvme_tcp_ic req = {0};
+
+	nvme_tcp_ic_encode(NVME_TCP_ICREQ, &req, ic);
+	if (write(fd, ic, sizeof(ic)) != sizeof(ic))
+		return false;
+	return read_pdu(fd, rsp, sizeof(rsp)) == NVME_TCP_ICRESP;
+}
+
+/* One source holding its share cannot lock out the others. */
+START_TEST(one_source_cannot_take_every_connection)
+{
+	int fds[16], n = 0;
+
+	t.global_extra = "max-connections = 12\nmax-connections-per-source = 4\n";
+	write_config(NULL);
+	ck_assert(halt_daemon(SIGTERM));
+	spawn_daemon();
+	for (int i = 0; i < 10; i++) {
+		fds[i] = connect_from("127.0.0.1");
+		n += served(fds[i]);
+	}
+	ck_assert_int_eq(n, 4);
+	ck_assert(log_contains("max-connections-per-source"));
+	/* Two other sources still get in, up to the total. */
+	for (int i = 10; i < 16; i++)
+		fds[i] = connect_from(i < 13 ? "127.0.0.2" : "127.0.0.3");
+	n = 0;
+	for (int i = 10; i < 16; i++)
+		n += served(fds[i]);
+	ck_assert_int_eq(n, 6);
+	/* A connection that ends gives its place back. */
+	close(fds[0]);
+	usleep(200 * 1000);
+	int again = connect_from("127.0.0.1");
+	ck_assert(served(again));
+	close(again);
+	for (int i = 1; i < 16; i++)
+		close(fds[i]);
+}
+END_TEST
+
+/* Hosts that ask for a large log and never read it hold references to the shared body, not
+ * copies of it: 16 of them asking for 4 MiB each leave the daemon's RSS nearly where it
+ * was (a copy each was 64 MiB). */
+START_TEST(wedged_readers_do_not_pin_copies_of_the_log)
+{
+	enum { READERS = 16, PORTS = 4000 };
+	size_t size = PORTS * 80 + 64;
+	char *extra = malloc(size), *p = extra;
+	int fds[READERS];
+
+	p += sprintf(p, "\n[subsystem nqn.2014-08.org.example:big]\n");
+	for (int i = 0; i < PORTS; i++)
+		p += sprintf(p, "port = trtype=tcp;traddr=198.51.%d.%d;portid=%d\n", i / 250,
+			     i % 250, i);
+	write_config(extra);
+	free(extra);
+	ck_assert(halt_daemon(SIGTERM));
+	spawn_daemon();
+
+	uint32_t len = 4u << 20;
+	long before = -1;
+	for (int i = 0; i < READERS; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
+		struct sockaddr_in sa = addr4();
+		struct timeval tv = {5, 0};
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		icreq(fd);
+		connect_ctrl(fd, 31, 0);
+		if (i == 0) /* the log has been built once */
+			before = daemon_rss_kib();
+		struct nvme_sqe get = {.opcode = nvme_admin_get_log_page,
+				       .cid = 9,
+				       .nsid = 0xffffffff,
+				       .sgl_len = len};
+		uint32_t numd = len / 4 - 1;
+		get.cdw[10] = NVME_LOG_LID_DISCOVER | (numd & 0xffff) << 16;
+		get.cdw[11] = numd >> 16;
+		send_cmd(fd, &get, NULL, 0);
+		fds[i] = fd;
+	}
+	usleep(500 * 1000); /* let the daemon queue what it can */
+	long after = daemon_rss_kib();
+	ck_assert_msg(after - before < 16 * 1024, "RSS grew from %ld to %ld KiB", before, after);
+	/* And a host that reads still gets the whole log. */
+	struct nvmf_host *h = host_connect(0);
+	struct log_result r = read_disc_log(h);
+	ck_assert_uint_eq(r.status, 0);
+	ck_assert_uint_eq(get_le64(r.log + 8), PORTS + 2 + 1 + 2); /* + config, referral, self */
+	free(r.log);
+	nvmf_host_free(h);
+	for (int i = 0; i < READERS; i++)
+		close(fds[i]);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("hardening");
+	TCase *tc = tcase_create("transport");
+
+	tcase_add_checked_fixture(tc, start_daemon, stop_daemon);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, write_before_connect_gets_sequence_error_not_r2t);
+	tcase_add_test(tc, commands_do_not_extend_the_connect_deadline);
+	tcase_add_test(tc, commands_beyond_sqsize_end_the_connection);
+	tcase_add_test(tc, empty_h2cdata_is_harmless);
+	tcase_add_test(tc, huge_kato_does_not_wrap_the_timer);
+	tcase_add_test(tc, one_source_cannot_take_every_connection);
+	tcase_add_test(tc, wedged_readers_do_not_pin_copies_of_the_log);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+
+	signal(SIGPIPE, SIG_IGN);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
