@@ -80,13 +80,12 @@ int fabric_entity_put(struct fabric *f, const struct entity *e)
 	struct entity *old = fabric_entity_find(f, e->nqn);
 
 	if (old) {
+		f->nimplicit -= old->source == REG_IMPLICIT;
+		f->nimplicit += e->source == REG_IMPLICIT;
 		*old = *e;
 		return 0;
 	}
-	if (grow(&f->ents, &f->ents_cap, f->nents + 1, sizeof(*e)))
-		return -ENOMEM;
-	f->ents[f->nents++] = *e;
-	return 0;
+	return fabric_entity_append(f, e);
 }
 
 void fabric_entity_del(struct fabric *f, const char *nqn)
@@ -106,6 +105,7 @@ void fabric_entity_del(struct fabric *f, const char *nqn)
 	struct entity *e = fabric_entity_find(f, nqn);
 	if (e) {
 		size_t i = (size_t)(e - f->ents);
+		f->nimplicit -= e->source == REG_IMPLICIT;
 		memmove(e, e + 1, (--f->nents - i) * sizeof(*e));
 	}
 }
@@ -186,6 +186,7 @@ int fabric_entity_append(struct fabric *f, const struct entity *e)
 	if (grow(&f->ents, &f->ents_cap, f->nents + 1, sizeof(*e)))
 		return -ENOMEM;
 	f->ents[f->nents++] = *e;
+	f->nimplicit += e->source == REG_IMPLICIT;
 	return 0;
 }
 

@@ -32,6 +32,7 @@ struct fabric {
 
 	struct entity *ents;
 	size_t nents, ents_cap;
+	size_t nimplicit; /* entities with source REG_IMPLICIT */
 	struct host_rec *hosts;
 	size_t nhosts, hosts_cap;
 	struct log_rec *recs; /* registered: DIM, pull, admin */

@@ -13,7 +13,7 @@
 
 #include "log.h"
 
-enum req_kind { REQ_DIM, REQ_CONNECT, REQ_DISCONNECT, REQ_ADMIN };
+enum req_kind { REQ_DIM, REQ_CONNECT, REQ_DISCONNECT, REQ_ADMIN, REQ_EXPIRE };
 
 struct reg_req {
 	TAILQ_ENTRY(reg_req) link;
@@ -30,6 +30,7 @@ struct reg_req {
 	registry_admin_cb admin_cb;
 	void *admin_arg;
 	int admin_err;
+	char refusal[CDC_NQN_MAX * 2 + 128]; /* why a DIM was refused, for the journal */
 };
 
 /* An NQN that has a live association through ctrl (its host NQN or an EID it registered). */
@@ -64,6 +65,9 @@ struct registry {
 	struct undo *undo;
 	size_t nundo, undo_cap;
 	bool hosts_changed; /* log 71h changed in this batch */
+	unsigned int journal_added; /* entries since the journal was last trimmed */
+	struct event *expire_ev;    /* forgets implicit hosts gone longer than host_expiry */
+	bool expire_pending;
 	struct ratelimit rl;
 };
 
@@ -243,6 +247,32 @@ static bool live_drop(struct registry *r, const struct disc_ctrl *ctrl)
 
 /* ---- requests ---- */
 
+#define JOURNAL_KEEP	   100000
+#define JOURNAL_TRIM_EVERY 1024
+
+/* The journal is a window on recent changes, not an archive: trimmed every so many
+ * entries, refusals included, so a host sending refused DIMs cannot grow it. */
+static int journal(struct registry *r, int64_t now, const char *who, const char *peer,
+		   const char *what, const char *detail)
+{
+	int err = store_journal_add(r->store, now, who, peer, what, detail);
+
+	if (!err && ++r->journal_added >= JOURNAL_TRIM_EVERY) {
+		err = store_journal_trim(r->store, JOURNAL_KEEP);
+		r->journal_added = 0;
+	}
+	return err;
+}
+
+
+static const char *tas_name(uint8_t tas)
+{
+	static const char *const names[] = {"register", "deregister", "update"};
+
+	return tas < 3 ? names[tas] : "?";
+}
+
+
 static uint16_t status_of_errno(int err)
 {
 	/* Insufficient Discovery Resources may clear up (no DNR); the store's troubles too. */
@@ -254,12 +284,68 @@ static uint16_t status_of_errno(int err)
 #define SC_INVALID_DISC_INFO                                                                       \
 	nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_DISCOVERY_INFO, true)
 
-/* Only the association that registered an entity (same EID, same host NQN) may change it. */
-static bool may_change(const struct registry *r, const struct reg_req *q)
+/* Who may change an entity over NVMe: the host NQN of the association that registered it;
+ * a host known only because it connected is its own. What the administrator declared is
+ * the administrator's: NULL, nobody over NVMe. */
+static const char *entity_owner(const struct entity *e)
+{
+	if (e->etype == ENTITY_SUBSYSTEM || e->source == REG_ADMIN)
+		return NULL;
+	return e->regnqn[0] ? e->regnqn : e->nqn;
+}
+
+/* Why a DIM may not touch its entity, or NULL if it may. A host registers only itself
+ * (EID = its Connect HOSTNQN); anyone else changes only what its own host NQN registered. */
+static const char *dim_refusal(const struct registry *r, const struct reg_req *q)
 {
 	const struct entity *e = fabric_entity_find(r->fabric, q->dim.entity.nqn);
 
-	return !e || !e->regnqn[0] || !strcmp(e->regnqn, q->hostnqn);
+	if (q->dim.etype == NVMF_DIM_ETYPE_HOST && strcmp(q->dim.entity.nqn, q->hostnqn))
+		return "a host registers only its own host NQN";
+	if (!e)
+		return NULL;
+	const char *owner = entity_owner(e);
+	if (!owner)
+		return "the administrator declared it";
+	return strcmp(owner, q->hostnqn) ? "it belongs to another host" : NULL;
+}
+
+static bool config_has(const struct fabric *f, const char *nqn, uint8_t subtype,
+		       const struct cdc_port *port);
+static bool declared(struct fabric *f, const char *nqn);
+
+/* Whether subsystem subnqn is someone else's than entity eid: the configuration's, the
+ * administrator's, or another DDC's. */
+static bool subsys_taken(struct registry *r, const char *subnqn, const char *eid)
+{
+	if (declared(r->fabric, subnqn) || config_has(r->fabric, subnqn, NVME_NQN_NVME, NULL))
+		return true;
+	for (size_t i = 0; i < r->fabric->nrecs; i++) {
+		const struct log_rec *rec = &r->fabric->recs[i];
+		if (rec->subtype == NVME_NQN_NVME && !strcmp(rec->subnqn, subnqn) &&
+		    strcmp(rec->owner, eid))
+			return true;
+	}
+	return false;
+}
+
+/* The first subsystem of the request that is someone else's, or NULL. */
+static const char *dim_taken_subsys(struct registry *r, const struct reg_req *q)
+{
+	const char *last = NULL;
+
+	if (q->dim.tas == NVMF_DIM_TAS_DEREGISTER)
+		return NULL;
+	for (size_t i = 0; i < q->dim.nument; i++) {
+		const struct dim_entry *de = &q->dim.entries[i];
+		if (de->is_host || de->rec.subtype != NVME_NQN_NVME ||
+		    (last && !strcmp(last, de->rec.subnqn)))
+			continue;
+		last = de->rec.subnqn;
+		if (subsys_taken(r, last, q->dim.entity.nqn))
+			return last;
+	}
+	return NULL;
 }
 
 static void entry_fill_peer(struct reg_req *q, struct dim_entry *de)
@@ -378,10 +464,13 @@ static int stage_dim(struct registry *r, struct reg_req *q)
 	struct dim_request *d = &q->dim;
 	int err = 0;
 
-	if (!may_change(r, q)) {
-		log_ratelimited(&r->rl, LOG_WARNING,
-				"DIM from %s (%s) refused: %s belongs to another host", q->hostnqn,
-				q->peer, d->entity.nqn);
+	const char *why = dim_refusal(r, q), *taken = why ? NULL : dim_taken_subsys(r, q);
+	if (why || taken) {
+		snprintf(q->refusal, sizeof(q->refusal), "%s: %s%s%s", d->entity.nqn,
+			 why ? why : "subsystem ", why ? "" : taken,
+			 why ? "" : " belongs to another registrant");
+		log_ratelimited(&r->rl, LOG_WARNING, "DIM %s from %s (%s) refused: %s",
+				tas_name(d->tas), q->hostnqn, q->peer, q->refusal);
 		return SC_INVALID_DISC_INFO;
 	}
 	switch (d->tas) {
@@ -417,7 +506,60 @@ static int stage_dim(struct registry *r, struct reg_req *q)
 	return err;
 }
 
-static int stage_connect(struct registry *r, struct reg_req *q)
+/* How stale a stored last_seen may get before a connection or a disconnection rewrites
+ * it: exact enough for expiry, without a store write for every connection. */
+static int64_t seen_granularity(const struct registry *r)
+{
+	unsigned int g = r->lim.host_expiry / 4;
+
+	return !r->lim.host_expiry || g > 3600 ? 3600 : g;
+}
+
+static int stage_seen(struct registry *r, const char *nqn, int64_t now)
+{
+	const struct entity *e = fabric_entity_find(r->fabric, nqn);
+
+	if (!e || e->etype != NVMF_DIM_ETYPE_HOST || now - e->last_seen < seen_granularity(r))
+		return 0;
+	struct entity copy = *e;
+	copy.last_seen = now;
+	return stage_entity(r, &copy);
+}
+
+static int stage_host_entity_del(struct registry *r, const char *nqn);
+
+/* Forgets an implicit host (gone too long, or making room), with a journal entry. */
+static int forget_host(struct registry *r, const char *nqn, int64_t now, const char *why)
+{
+	char copy[CDC_NQN_MAX + 1];
+
+	snprintf(copy, sizeof(copy), "%s", nqn); /* nqn may point into the entity array */
+	log_info("forgetting implicit host %s: %s", copy, why);
+	int err = stage_host_entity_del(r, copy);
+	return err ? err : journal(r, now, "cdcd", "", "host forgotten", copy);
+}
+
+/* Makes room for one more implicit host by forgetting the one that left longest ago.
+ * Returns 1 when there is room, 0 when every implicit host is connected, or an errno. */
+static int implicit_room(struct registry *r, int64_t now)
+{
+	const struct entity *oldest = NULL;
+
+	if (!r->lim.max_implicit || r->fabric->nimplicit < r->lim.max_implicit)
+		return 1;
+	for (size_t i = 0; i < r->fabric->nents; i++) {
+		const struct entity *e = &r->fabric->ents[i];
+		if (e->source == REG_IMPLICIT && !fabric_connected(r->fabric, e->nqn) &&
+		    (!oldest || e->last_seen < oldest->last_seen))
+			oldest = e;
+	}
+	if (!oldest)
+		return 0;
+	int err = forget_host(r, oldest->nqn, now, "max-implicit-hosts reached");
+	return err ? err : 1;
+}
+
+static int stage_connect(struct registry *r, struct reg_req *q, int64_t now)
 {
 	/* Implicit registration: a host that connects is known, registered or not. */
 	struct host_rec h = {
@@ -427,8 +569,18 @@ static int stage_connect(struct registry *r, struct reg_req *q)
 	snprintf(h.hostnqn, sizeof(h.hostnqn), "%s", q->hostnqn);
 	snprintf(h.traddr, sizeof(h.traddr), "%s", q->peer);
 	memcpy(h.hostid, q->hostid, sizeof(h.hostid));
-	if (!fabric_entity_find(r->fabric, q->hostnqn)) {
-		int64_t now = time(NULL);
+	if (fabric_entity_find(r->fabric, q->hostnqn)) {
+		err = stage_seen(r, q->hostnqn, now);
+	} else {
+		int room = implicit_room(r, now);
+		if (room <= 0) {
+			if (room == 0)
+				log_ratelimited(&r->rl, LOG_WARNING,
+						"host %s served but not recorded: "
+						"max-implicit-hosts (%zu) reached, all connected",
+						q->hostnqn, r->lim.max_implicit);
+			return room ? room : live_add(r, q->ctrl, q->hostnqn);
+		}
 		struct entity e = {.etype = NVMF_DIM_ETYPE_HOST,
 				   .source = REG_IMPLICIT,
 				   .first_seen = now,
@@ -443,6 +595,29 @@ static int stage_connect(struct registry *r, struct reg_req *q)
 		err = stage_host_put(r, &h);
 	if (!err)
 		err = live_add(r, q->ctrl, q->hostnqn);
+	return err;
+}
+
+/* Most hosts one sweep forgets: the rest wait for the next, so no sweep stalls the loop. */
+#define EXPIRE_BATCH 1000
+
+static int stage_expire(struct registry *r, int64_t now)
+{
+	char (*gone)[CDC_NQN_MAX + 1] = calloc(EXPIRE_BATCH, sizeof(*gone));
+	size_t n = 0;
+	int err = 0;
+
+	if (!gone)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->fabric->nents && n < EXPIRE_BATCH; i++) {
+		const struct entity *e = &r->fabric->ents[i];
+		if (e->source == REG_IMPLICIT && now - e->last_seen > r->lim.host_expiry &&
+		    !fabric_connected(r->fabric, e->nqn))
+			memcpy(gone[n++], e->nqn, sizeof(gone[0]));
+	}
+	for (size_t i = 0; !err && i < n; i++)
+		err = forget_host(r, gone[i], now, "not seen for implicit-host-expiry");
+	free(gone);
 	return err;
 }
 
@@ -626,13 +801,6 @@ struct store *registry_store(struct registry *r)
 	return r->store;
 }
 
-static const char *tas_name(uint8_t tas)
-{
-	static const char *const names[] = {"register", "deregister", "update"};
-
-	return tas < 3 ? names[tas] : "?";
-}
-
 /* Stages one request; *dirty learns whether log 70h may change (GENCTR to persist). */
 static int stage(struct registry *r, struct reg_req *q, int64_t now, bool *dirty)
 {
@@ -644,22 +812,27 @@ static int stage(struct registry *r, struct reg_req *q, int64_t now, bool *dirty
 		rc = stage_dim(r, q);
 		if (rc > 0) {
 			q->status = (uint16_t)rc;
-			return 0;
+			if (!q->refusal[0])
+				return 0;
+			snprintf(detail, sizeof(detail), "%s refused", tas_name(q->dim.tas));
+			return journal(r, now, q->hostnqn, q->peer, detail, q->refusal);
 		}
 		if (rc == 0) {
 			*dirty = true;
 			snprintf(detail, sizeof(detail), "%s: %zu %s entries", q->dim.entity.nqn,
 				 q->dim.nument,
 				 q->dim.etype == NVMF_DIM_ETYPE_DDC ? "subsystem" : "host");
-			rc = store_journal_add(r->store, now, q->hostnqn, q->peer,
-					       tas_name(q->dim.tas), detail);
+			rc = journal(r, now, q->hostnqn, q->peer, tas_name(q->dim.tas), detail);
 		}
 		return rc;
 	case REQ_CONNECT:
 		*dirty |= fabric_rec_count(r->fabric, q->hostnqn) > 0;
-		return stage_connect(r, q);
+		return stage_connect(r, q, now);
 	case REQ_DISCONNECT:
-		return 0;
+		return stage_seen(r, q->hostnqn, now);
+	case REQ_EXPIRE:
+		r->expire_pending = false;
+		return stage_expire(r, now);
 	case REQ_ADMIN:
 		rc = 0;
 		q->admin_err = stage_admin(r, &q->admin, &rc);
@@ -668,8 +841,7 @@ static int stage(struct registry *r, struct reg_req *q, int64_t now, bool *dirty
 		*dirty = true;
 		snprintf(detail, sizeof(detail), "%s %s%s%s", q->admin.nqn, q->admin.port.traddr,
 			 q->admin.port.trsvcid[0] ? ":" : "", q->admin.port.trsvcid);
-		return store_journal_add(r->store, now, "admin", q->peer, admin_name(q->admin.op),
-					 detail);
+		return journal(r, now, "admin", q->peer, admin_name(q->admin.op), detail);
 	}
 	return 0;
 }
@@ -707,9 +879,6 @@ static void notify(struct registry *r, int changed)
 /* Log 71h changes with every connection, too often to write each value: a block of values
  * is reserved in the store instead, and a restart resumes above the reservation. */
 #define HGENCTR_BLOCK 4096
-
-#define JOURNAL_KEEP	   100000
-#define JOURNAL_TRIM_EVERY 1024
 
 /* Persist counters the model moved on its own (configuration, recovery, log 71h). */
 static void persist_genctr(struct registry *r)
@@ -784,9 +953,6 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 	/* Persisted before anyone can see it: after a crash GENCTR resumes above it. */
 	if (!err && dirty)
 		err = store_genctr_set(r->store, g);
-	/* The journal is a window on recent changes, not an archive: trimmed now and then. */
-	if (!err && dirty && g % JOURNAL_TRIM_EVERY == 0)
-		err = store_journal_trim(r->store, JOURNAL_KEEP);
 	if (!err)
 		err = store_commit(r->store);
 	if (err) {
@@ -822,6 +988,32 @@ static void submit(struct registry *r, struct reg_req *q)
 	TAILQ_INSERT_TAIL(&r->pending, q, link);
 	if (idle)
 		event_active(r->flush_ev, EV_TIMEOUT, 0);
+}
+
+static void expire_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct registry *r = arg;
+	struct reg_req *q;
+
+	(void)fd;
+	(void)what;
+	if (r->expire_pending || !(q = calloc(1, sizeof(*q))))
+		return;
+	q->kind = REQ_EXPIRE;
+	r->expire_pending = true;
+	submit(r, q);
+}
+
+/* Sweeps often enough that a host is forgotten within a quarter of the expiry time late. */
+static void expire_arm(struct registry *r)
+{
+	unsigned int every = r->lim.host_expiry / 4;
+	struct timeval tv = {every < 1 ? 1 : every > 60 ? 60 : every, 0};
+
+	if (r->lim.host_expiry)
+		event_add(r->expire_ev, &tv);
+	else
+		event_del(r->expire_ev);
 }
 
 /* ---- hooks for the discovery controllers ---- */
@@ -878,6 +1070,7 @@ static void hook_disconnected(void *arg, struct disc_ctrl *ctrl)
 	}
 	q->kind = REQ_DISCONNECT;
 	q->ctrl = ctrl; /* only compared, never used: the association is gone */
+	snprintf(q->hostnqn, sizeof(q->hostnqn), "%s", disc_ctrl_hostnqn(ctrl));
 	submit(r, q);
 }
 
@@ -904,10 +1097,14 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 	r->rl = (struct ratelimit)RATELIMIT_INIT(5, 10);
 	TAILQ_INIT(&r->pending);
 	r->flush_ev = event_new(base, -1, 0, flush_cb, r);
-	if (!r->flush_ev) {
+	r->expire_ev = event_new(base, -1, EV_PERSIST, expire_cb, r);
+	if (!r->flush_ev || !r->expire_ev) {
+		if (r->flush_ev)
+			event_free(r->flush_ev);
 		free(r);
 		return NULL;
 	}
+	expire_arm(r);
 	return r;
 }
 
@@ -925,6 +1122,7 @@ void registry_free(struct registry *r)
 		free(q);
 	}
 	event_free(r->flush_ev);
+	event_free(r->expire_ev);
 	free(r->live);
 	free(r->undo);
 	free(r);
@@ -971,7 +1169,11 @@ int registry_load(struct registry *r)
 
 void registry_set_limits(struct registry *r, const struct registry_limits *lim)
 {
+	bool rearm = lim->host_expiry != r->lim.host_expiry;
+
 	r->lim = *lim;
+	if (rearm)
+		expire_arm(r);
 }
 
 void registry_config_changed(struct registry *r, const struct cdc_config *cfg)

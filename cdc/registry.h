@@ -16,8 +16,10 @@
 struct registry;
 
 struct registry_limits {
-	size_t max_per_entity; /* records (ports, referrals, host addresses) of one entity */
-	size_t max_total;      /* records of all entities */
+	size_t max_per_entity;	  /* records (ports, referrals, host addresses) of one entity */
+	size_t max_total;	  /* records of all entities */
+	size_t max_implicit;	  /* hosts known only because they connected; 0: no limit */
+	unsigned int host_expiry; /* seconds an implicit host is kept after it left; 0: ever */
 };
 
 struct registry *registry_new(struct event_base *base, struct store *store, struct fabric *f,

@@ -394,6 +394,206 @@ START_TEST(wedged_readers_do_not_pin_copies_of_the_log)
 }
 END_TEST
 
+
+/* ---- who may change what ---- */
+
+#define HOSTA  "nqn.2014-08.org.nvmexpress:uuid:aaaaaaaa-0000-4000-8000-000000000001"
+#define HOSTB  "nqn.2014-08.org.nvmexpress:uuid:bbbbbbbb-0000-4000-8000-000000000002"
+#define HOSTC  "nqn.2014-08.org.nvmexpress:uuid:cccccccc-0000-4000-8000-000000000003"
+#define DDC1   "nqn.2014-08.org.example:ddc1"
+#define DDC2   "nqn.2014-08.org.example:ddc2"
+#define SUB3   "nqn.2014-08.org.example:storage3"
+#define ADMSUB "nqn.2014-08.org.example:admin1"
+#define SC_INVALID_DISC                                                                            \
+	(NVME_SC_DNR | NVME_SCT_CMD_SPECIFIC << 8 | NVME_SC_INVALID_DISCOVERY_INFO)
+
+static uint8_t dimbuf[64 * 1024];
+static char resp[API_BODY_MAX];
+static const uint8_t hostid[16] = {1, 2, 3, 4};
+
+static struct nvmf_host *connect_as(const char *hostnqn, uint32_t kato)
+{
+	struct nvmf_host_opts opts = {.hostnqn = hostnqn, .kato_ms = kato};
+	struct result r = {0};
+	struct nvmf_host *h = host_connect_opts(opts, &r);
+
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_int_eq(r.cqe.status, 0);
+	return h;
+}
+
+static uint16_t dim_status(struct nvmf_host *h, uint8_t tas, size_t len)
+{
+	struct result r = dim_send(h, tas, dimbuf, len);
+
+	ck_assert_int_eq(r.err, 0);
+	return r.cqe.status;
+}
+
+/* A host DIM for hostnqn at traddr (EID = hostnqn, as libnvme builds it). */
+static uint16_t host_dim(struct nvmf_host *h, uint8_t tas, const char *hostnqn, const char *traddr)
+{
+	return dim_status(h, tas, dim_build_host(dimbuf, sizeof(dimbuf), hostnqn, hostid, traddr));
+}
+
+static uint16_t ddc_dim(struct nvmf_host *h, const char *eid, const char *subnqn, int nports,
+			int first)
+{
+	size_t len = dim_build_ddc(dimbuf, sizeof(dimbuf), eid, subnqn, nports, first);
+
+	return dim_status(h, NVMF_DIM_TAS_REGISTER, len);
+}
+
+/* What GET /v1/hosts/NQN says, as text ("" when 404). */
+static const char *host_json(const char *nqn)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/v1/hosts/%s", nqn);
+	if (api_call("GET", path, NULL, resp, sizeof(resp)) != 200)
+		resp[0] = 0;
+	return resp;
+}
+
+START_TEST(a_host_registers_only_its_own_nqn)
+{
+	struct nvmf_host *b = connect_as(HOSTB, 0);
+
+	ck_assert_uint_eq(host_dim(b, NVMF_DIM_TAS_REGISTER, HOSTA, "192.0.2.66"), SC_INVALID_DISC);
+	ck_assert_ptr_null(strstr(host_json(HOSTA), "192.0.2.66"));
+	ck_assert_uint_eq(host_dim(b, NVMF_DIM_TAS_REGISTER, HOSTB, "192.0.2.67"), 0);
+	ck_assert_ptr_nonnull(strstr(host_json(HOSTB), "192.0.2.67"));
+	/* The refusal is in the change journal, with who asked. */
+	ck_assert_int_eq(api_call("GET", "/v1/changes?limit=10", NULL, resp, sizeof(resp)), 200);
+	ck_assert_ptr_nonnull(strstr(resp, "register refused"));
+	ck_assert_ptr_nonnull(strstr(resp, HOSTB));
+	nvmf_host_free(b);
+}
+END_TEST
+
+/* A host that only connected owns its implicit entity: another host can neither take it
+ * over (as a DDC under that EID) nor delete its log 71h entry, and it can still register. */
+START_TEST(an_implicit_host_belongs_to_itself)
+{
+	struct nvmf_host *c = connect_as(HOSTC, 0), *b = connect_as(HOSTB, 0);
+
+	ck_assert_ptr_nonnull(strstr(host_json(HOSTC), "implicit"));
+	ck_assert_uint_eq(ddc_dim(b, HOSTC, SUB3, 1, 1), SC_INVALID_DISC);
+	ck_assert_uint_eq(host_dim(b, NVMF_DIM_TAS_DEREGISTER, HOSTC, ""), SC_INVALID_DISC);
+	ck_assert_ptr_nonnull(strstr(host_json(HOSTC), "\"connected\":true"));
+	ck_assert_uint_eq(host_dim(c, NVMF_DIM_TAS_REGISTER, HOSTC, ""), 0);
+	nvmf_host_free(b);
+	nvmf_host_free(c);
+}
+END_TEST
+
+/* A DDC may not register under, or into, a subsystem the administrator declared or another
+ * DDC registered. */
+START_TEST(a_ddc_cannot_take_a_subsystem_someone_else_owns)
+{
+	struct nvmf_host *d1 = connect_as(DDC1, 0), *d2 = connect_as(DDC2, 0);
+
+	ck_assert_int_eq(api_call("POST", "/v1/subsystems", "{\"nqn\":\"" ADMSUB "\"}", resp,
+				  sizeof(resp)),
+			 201);
+	ck_assert_uint_eq(ddc_dim(d2, ADMSUB, SUB3, 1, 1), SC_INVALID_DISC);
+	ck_assert_uint_eq(ddc_dim(d2, DDC2, ADMSUB, 1, 1), SC_INVALID_DISC);
+	ck_assert_uint_eq(ddc_dim(d2, DDC2, SUB1, 1, 1), SC_INVALID_DISC); /* configured */
+	ck_assert_uint_eq(ddc_dim(d1, DDC1, SUB3, 2, 1), 0);
+	ck_assert_uint_eq(ddc_dim(d2, DDC2, SUB3, 1, 7), SC_INVALID_DISC);
+	ck_assert_uint_eq(ddc_dim(d1, DDC1, SUB3, 1, 3), 0); /* its own, again */
+	/* The administrator's subsystem is still the administrator's. */
+	ck_assert_int_eq(api_call("POST", "/v1/subsystems/" ADMSUB "/ports",
+				  "{\"traddr\":\"192.0.2.91\",\"trsvcid\":\"4420\"}", resp,
+				  sizeof(resp)),
+			 201);
+	ck_assert_int_eq(api_call("GET", "/v1/subsystems/" ADMSUB, NULL, resp, sizeof(resp)), 200);
+	ck_assert_ptr_nonnull(strstr(resp, "192.0.2.91"));
+	nvmf_host_free(d1);
+	nvmf_host_free(d2);
+}
+END_TEST
+
+/* ---- hosts known only because they connected ---- */
+
+static int implicit_hosts(void)
+{
+	int n = 0;
+
+	ck_assert_int_eq(api_call("GET", "/v1/hosts", NULL, resp, sizeof(resp)), 200);
+	for (const char *p = resp; (p = strstr(p, "\"implicit\"")); p++)
+		n++;
+	return n;
+}
+
+static void nqn_of(int i, char *out, size_t size)
+{
+	snprintf(out, size, "nqn.2014-08.org.nvmexpress:uuid:00000000-0000-4000-8000-%012d", i);
+}
+
+static void restart_with(const char *global)
+{
+	t.global_extra = global;
+	write_config(NULL);
+	ck_assert(halt_daemon(SIGTERM));
+	spawn_daemon();
+}
+
+/* At max-implicit-hosts the host that left longest ago makes room; when every one is
+ * connected, a new host is served but not recorded. */
+START_TEST(implicit_hosts_are_bounded)
+{
+	char nqn[256];
+	struct nvmf_host *held[3];
+
+	restart_with("max-implicit-hosts = 3\n");
+	for (int i = 0; i < 6; i++) {
+		nqn_of(i, nqn, sizeof(nqn));
+		nvmf_host_free(connect_as(nqn, 0));
+	}
+	ck_assert_int_eq(implicit_hosts(), 3);
+	ck_assert_str_ne(host_json(nqn), ""); /* the newest is known */
+	for (int i = 0; i < 3; i++) {
+		nqn_of(10 + i, nqn, sizeof(nqn));
+		held[i] = connect_as(nqn, 5000);
+	}
+	ck_assert_int_eq(implicit_hosts(), 3);
+	nqn_of(20, nqn, sizeof(nqn));
+	struct nvmf_host *extra = connect_as(nqn, 0);
+	struct log_result l = read_disc_log(extra);
+	ck_assert_uint_eq(l.status, 0);
+	free(l.log);
+	ck_assert_str_eq(host_json(nqn), "");
+	ck_assert(log_contains("served but not recorded"));
+	nvmf_host_free(extra);
+	for (int i = 0; i < 3; i++)
+		nvmf_host_free(held[i]);
+}
+END_TEST
+
+/* Implicit hosts that have not been seen for implicit-host-expiry are forgotten; a
+ * connected one is not, however long it has been connected. */
+START_TEST(implicit_hosts_expire)
+{
+	restart_with("implicit-host-expiry = 2\n");
+	struct nvmf_host *stays = connect_as(HOSTA, 5000);
+	nvmf_host_free(connect_as(HOSTB, 0));
+	ck_assert_str_ne(host_json(HOSTB), "");
+	bool never = false;
+	int waited = 0;
+	while (host_json(HOSTB)[0] && waited < 8000) {
+		run_until(&never, 250); /* keeps HOSTA's keep-alive going */
+		waited += 250;
+	}
+	ck_assert_msg(waited >= 2000, "forgotten after %d ms", waited);
+	ck_assert_str_eq(host_json(HOSTB), "");
+	ck_assert_str_ne(host_json(HOSTA), "");
+	ck_assert_int_eq(api_call("GET", "/v1/changes?limit=10", NULL, resp, sizeof(resp)), 200);
+	ck_assert_ptr_nonnull(strstr(resp, "host forgotten"));
+	nvmf_host_free(stays);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("hardening");
@@ -408,6 +608,16 @@ static Suite *suite(void)
 	tcase_add_test(tc, huge_kato_does_not_wrap_the_timer);
 	tcase_add_test(tc, one_source_cannot_take_every_connection);
 	tcase_add_test(tc, wedged_readers_do_not_pin_copies_of_the_log);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("registrations");
+	tcase_add_checked_fixture(tc, start_daemon, stop_daemon);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, a_host_registers_only_its_own_nqn);
+	tcase_add_test(tc, an_implicit_host_belongs_to_itself);
+	tcase_add_test(tc, a_ddc_cannot_take_a_subsystem_someone_else_owns);
+	tcase_add_test(tc, implicit_hosts_are_bounded);
+	tcase_add_test(tc, implicit_hosts_expire);
 	suite_add_tcase(s, tc);
 	return s;
 }
