@@ -101,9 +101,8 @@ static int config_read(const struct daemon *d, struct cdc_config *cfg)
 
 static void daemon_limits(struct daemon *d)
 {
-	struct registry_limits lim = {d->cfg.max_registrations_per_entity,
-				      d->cfg.max_registrations, d->cfg.max_implicit_hosts,
-				      d->cfg.implicit_host_expiry};
+	struct registry_limits lim = {d->cfg.max_registrations_per_entity, d->cfg.max_registrations,
+				      d->cfg.max_implicit_hosts, d->cfg.implicit_host_expiry};
 
 	registry_set_limits(d->reg, &lim);
 	d->svc.dim_max_entries = d->cfg.max_registrations_per_entity;

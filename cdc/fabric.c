@@ -431,9 +431,8 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 		return -ENOMEM;
 	/* The new bytes become the log only where they differ; the old buffer is the next
 	 * spare. */
-	if ((which & FABRIC_LOG70) &&
-	    !bytes_equal(blob_bytes(f->spare70), n * sizeof(*f->entries), f->entries,
-			 f->nentries * sizeof(*f->entries))) {
+	if ((which & FABRIC_LOG70) && !bytes_equal(blob_bytes(f->spare70), n * sizeof(*f->entries),
+						   f->entries, f->nentries * sizeof(*f->entries))) {
 		changed |= FABRIC_LOG70;
 		f->genctr = (f->genctr > floor ? f->genctr : floor) + 1;
 		publish70(f, n);

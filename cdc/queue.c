@@ -46,7 +46,7 @@ struct queue {
 	struct source *src;
 	uint16_t sqhd;
 	uint16_t next_ttag;
-	unsigned int outstanding; /* commands received and not yet answered */
+	unsigned int outstanding;	    /* commands received and not yet answered */
 	TAILQ_HEAD(, pending_write) writes; /* the first one has the R2T outstanding */
 	char peer[INET6_ADDRSTRLEN + 8];
 };
@@ -228,7 +228,8 @@ static uint32_t add_range(struct evbuffer *out, const struct part *parts, size_t
 			if (!pt->p && k > sizeof(zero_page))
 				k = sizeof(zero_page);
 			if (pt->ref)
-				evbuffer_add_reference(out, src, k, unref_cb, disc_blob_ref(pt->ref));
+				evbuffer_add_reference(out, src, k, unref_cb,
+						       disc_blob_ref(pt->ref));
 			else if (!pt->p)
 				evbuffer_add_reference(out, src, k, NULL, NULL);
 			else
@@ -245,8 +246,7 @@ static uint32_t add_range(struct evbuffer *out, const struct part *parts, size_t
 
 /* The command's data as C2HData PDUs. The shared log body is referenced, not copied, so a
  * host that asks for a large log and stops reading costs the PDU headers, not the log. */
-static void send_c2h_data(struct queue *q, uint16_t cid, const struct disc_cmd *cmd,
-			  uint32_t len)
+static void send_c2h_data(struct queue *q, uint16_t cid, const struct disc_cmd *cmd, uint32_t len)
 {
 	const struct part parts[] = {
 		{cmd->rdata, cmd->rlen, NULL},

@@ -264,14 +264,12 @@ static int journal(struct registry *r, int64_t now, const char *who, const char 
 	return err;
 }
 
-
 static const char *tas_name(uint8_t tas)
 {
 	static const char *const names[] = {"register", "deregister", "update"};
 
 	return tas < 3 ? names[tas] : "?";
 }
-
 
 static uint16_t status_of_errno(int err)
 {
@@ -603,7 +601,7 @@ static int stage_connect(struct registry *r, struct reg_req *q, int64_t now)
 
 static int stage_expire(struct registry *r, int64_t now)
 {
-	char (*gone)[CDC_NQN_MAX + 1] = calloc(EXPIRE_BATCH, sizeof(*gone));
+	char(*gone)[CDC_NQN_MAX + 1] = calloc(EXPIRE_BATCH, sizeof(*gone));
 	size_t n = 0;
 	int err = 0;
 

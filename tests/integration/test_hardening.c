@@ -244,8 +244,8 @@ START_TEST(empty_h2cdata_is_harmless)
 	send_cmd(fd, &sqe, NULL, 0);
 	ck_assert_int_eq(read_pdu(fd, buf, sizeof(buf)), NVME_TCP_R2T);
 	nvme_tcp_data_hdr_decode(buf, &d);
-	size_t hl = nvme_tcp_data_hdr_encode(NVME_TCP_H2C_DATA, 0, 5, d.ttag, 0, 0, false, false,
-					     hdr);
+	size_t hl =
+		nvme_tcp_data_hdr_encode(NVME_TCP_H2C_DATA, 0, 5, d.ttag, 0, 0, false, false, hdr);
 	hdr[3] = 0; /* PDO 0: the PDU carries no data at all */
 	write_all(fd, hdr, hl);
 	write_all(fd, hdr,
@@ -394,18 +394,16 @@ START_TEST(wedged_readers_do_not_pin_copies_of_the_log)
 }
 END_TEST
 
-
 /* ---- who may change what ---- */
 
-#define HOSTA  "nqn.2014-08.org.nvmexpress:uuid:aaaaaaaa-0000-4000-8000-000000000001"
-#define HOSTB  "nqn.2014-08.org.nvmexpress:uuid:bbbbbbbb-0000-4000-8000-000000000002"
-#define HOSTC  "nqn.2014-08.org.nvmexpress:uuid:cccccccc-0000-4000-8000-000000000003"
-#define DDC1   "nqn.2014-08.org.example:ddc1"
-#define DDC2   "nqn.2014-08.org.example:ddc2"
-#define SUB3   "nqn.2014-08.org.example:storage3"
-#define ADMSUB "nqn.2014-08.org.example:admin1"
-#define SC_INVALID_DISC                                                                            \
-	(NVME_SC_DNR | NVME_SCT_CMD_SPECIFIC << 8 | NVME_SC_INVALID_DISCOVERY_INFO)
+#define HOSTA		"nqn.2014-08.org.nvmexpress:uuid:aaaaaaaa-0000-4000-8000-000000000001"
+#define HOSTB		"nqn.2014-08.org.nvmexpress:uuid:bbbbbbbb-0000-4000-8000-000000000002"
+#define HOSTC		"nqn.2014-08.org.nvmexpress:uuid:cccccccc-0000-4000-8000-000000000003"
+#define DDC1		"nqn.2014-08.org.example:ddc1"
+#define DDC2		"nqn.2014-08.org.example:ddc2"
+#define SUB3		"nqn.2014-08.org.example:storage3"
+#define ADMSUB		"nqn.2014-08.org.example:admin1"
+#define SC_INVALID_DISC (NVME_SC_DNR | NVME_SCT_CMD_SPECIFIC << 8 | NVME_SC_INVALID_DISCOVERY_INFO)
 
 static uint8_t dimbuf[64 * 1024];
 static char resp[API_BODY_MAX];
@@ -493,9 +491,9 @@ START_TEST(a_ddc_cannot_take_a_subsystem_someone_else_owns)
 {
 	struct nvmf_host *d1 = connect_as(DDC1, 0), *d2 = connect_as(DDC2, 0);
 
-	ck_assert_int_eq(api_call("POST", "/v1/subsystems", "{\"nqn\":\"" ADMSUB "\"}", resp,
-				  sizeof(resp)),
-			 201);
+	ck_assert_int_eq(
+		api_call("POST", "/v1/subsystems", "{\"nqn\":\"" ADMSUB "\"}", resp, sizeof(resp)),
+		201);
 	ck_assert_uint_eq(ddc_dim(d2, ADMSUB, SUB3, 1, 1), SC_INVALID_DISC);
 	ck_assert_uint_eq(ddc_dim(d2, DDC2, ADMSUB, 1, 1), SC_INVALID_DISC);
 	ck_assert_uint_eq(ddc_dim(d2, DDC2, SUB1, 1, 1), SC_INVALID_DISC); /* configured */

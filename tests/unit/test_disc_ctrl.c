@@ -1331,8 +1331,8 @@ START_TEST(kato_near_uint32_max_is_not_wrapped_to_a_short_timeout)
 	ck_assert_uint_eq(disc_ctrl_kato(c), DISC_KATO_MAX);
 	ck_assert_uint_eq(admin(c, nvme_admin_get_features, NVME_FEAT_FID_KATO, 0, &dw0), 0);
 	ck_assert_uint_eq(dw0, DISC_KATO_MAX);
-	ck_assert_uint_eq(admin(c, nvme_admin_set_features, NVME_FEAT_FID_KATO, DISC_KATO_MAX, NULL),
-			  0);
+	ck_assert_uint_eq(
+		admin(c, nvme_admin_set_features, NVME_FEAT_FID_KATO, DISC_KATO_MAX, NULL), 0);
 	ck_assert_uint_eq(disc_ctrl_kato(c), DISC_KATO_MAX);
 	disc_ctrl_free(c);
 
