@@ -339,7 +339,7 @@ END_TEST
 
 /* Hosts that ask for a large log and never read it hold references to the shared body, not
  * copies of it: 16 of them asking for 4 MiB each leave the daemon's RSS nearly where it
- * was (a copy each was 64 MiB). */
+ * was (a copy each was 64 MiB more). */
 START_TEST(wedged_readers_do_not_pin_copies_of_the_log)
 {
 	enum { READERS = 16, PORTS = 4000 };
@@ -356,8 +356,7 @@ START_TEST(wedged_readers_do_not_pin_copies_of_the_log)
 	ck_assert(halt_daemon(SIGTERM));
 	spawn_daemon();
 
-	uint32_t len = 4u << 20;
-	long before = -1;
+	uint32_t len = 4u << 20, numd = len / 4 - 1;
 	for (int i = 0; i < READERS; i++) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
 		struct sockaddr_in sa = addr4();
@@ -367,21 +366,25 @@ START_TEST(wedged_readers_do_not_pin_copies_of_the_log)
 		ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 		icreq(fd);
 		connect_ctrl(fd, 31, 0);
-		if (i == 0) /* the log has been built once */
-			before = daemon_rss_kib();
+		fds[i] = fd;
+	}
+	usleep(200 * 1000); /* the connections' registrations are committed */
+	long before = daemon_rss_kib();
+	for (int i = 0; i < READERS; i++) {
 		struct nvme_sqe get = {.opcode = nvme_admin_get_log_page,
 				       .cid = 9,
 				       .nsid = 0xffffffff,
 				       .sgl_len = len};
-		uint32_t numd = len / 4 - 1;
 		get.cdw[10] = NVME_LOG_LID_DISCOVER | (numd & 0xffff) << 16;
 		get.cdw[11] = numd >> 16;
-		send_cmd(fd, &get, NULL, 0);
-		fds[i] = fd;
+		send_cmd(fds[i], &get, NULL, 0);
 	}
 	usleep(500 * 1000); /* let the daemon queue what it can */
 	long after = daemon_rss_kib();
-	ck_assert_msg(after - before < 16 * 1024, "RSS grew from %ld to %ld KiB", before, after);
+	/* A copy each would be READERS x 4 MiB. Without sanitizers the growth is about 2 MiB;
+	 * under AddressSanitizer the sends themselves cost about a third of the bytes sent. */
+	ck_assert_msg(after - before < READERS * (long)(len >> 10) / 2,
+		      "RSS grew from %ld to %ld KiB", before, after);
 	/* And a host that reads still gets the whole log. */
 	struct nvmf_host *h = host_connect(0);
 	struct log_result r = read_disc_log(h);
