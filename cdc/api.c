@@ -115,8 +115,9 @@ static void get_hosts(struct api *api, struct evhttp_request *req)
 {
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
 
-	for (size_t i = 0; i < api->f->nhosts; i++)
-		json_object_array_add(a, host_json(api->f, &api->f->hosts[i]));
+	for (const struct host_rec *h = fabric_host_next(api->f, NULL); h;
+	     h = fabric_host_next(api->f, h))
+		json_object_array_add(a, host_json(api->f, h));
 	json_object_object_add(o, "hosts", a);
 	reply_json(req, HTTP_OK, o);
 }
@@ -140,9 +141,9 @@ static void get_host(struct api *api, struct evhttp_request *req, const char *nq
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
 	const struct entity *e = fabric_entity_find(api->f, nqn);
 
-	for (size_t i = 0; i < api->f->nhosts; i++)
-		if (!strcmp(api->f->hosts[i].hostnqn, nqn))
-			json_object_array_add(a, host_json(api->f, &api->f->hosts[i]));
+	for (const struct host_rec *h = fabric_host_next_of(api->f, nqn, NULL); h;
+	     h = fabric_host_next_of(api->f, nqn, h))
+		json_object_array_add(a, host_json(api->f, h));
 	if (!e && !json_object_array_length(a)) {
 		json_object_put(o);
 		json_object_put(a);
@@ -224,12 +225,12 @@ static struct json_object *subsystems_by_nqn(const struct fabric *f)
 	for (size_t i = 0; i < f->ncfg; i++)
 		if (f->cfg_recs[i].subtype == NVME_NQN_NVME)
 			subsys_add_rec(by, f, &f->cfg_recs[i]);
-	for (size_t i = 0; i < f->nents; i++)
-		if (f->ents[i].etype == ENTITY_SUBSYSTEM)
-			subsys_get(by, f->ents[i].nqn, REG_ADMIN, "");
-	for (size_t i = 0; i < f->nrecs; i++)
-		if (f->recs[i].subtype == NVME_NQN_NVME)
-			subsys_add_rec(by, f, &f->recs[i]);
+	for (const struct entity *e = fabric_entity_next(f, NULL); e; e = fabric_entity_next(f, e))
+		if (e->etype == ENTITY_SUBSYSTEM)
+			subsys_get(by, e->nqn, REG_ADMIN, "");
+	for (const struct log_rec *r = fabric_rec_next(f, NULL); r; r = fabric_rec_next(f, r))
+		if (r->subtype == NVME_NQN_NVME)
+			subsys_add_rec(by, f, r);
 	return by;
 }
 
@@ -278,9 +279,9 @@ static void get_referrals(struct api *api, struct evhttp_request *req)
 	for (size_t i = 0; i < api->f->ncfg; i++)
 		if (api->f->cfg_recs[i].subtype == NVME_NQN_DISC)
 			json_object_array_add(a, referral_json(&api->f->cfg_recs[i]));
-	for (size_t i = 0; i < api->f->nrecs; i++)
-		if (api->f->recs[i].subtype == NVME_NQN_DISC)
-			json_object_array_add(a, referral_json(&api->f->recs[i]));
+	for (const struct log_rec *r = fabric_subsys_next(api->f, NVME_NQN_DISC, NULL, NULL); r;
+	     r = fabric_subsys_next(api->f, NVME_NQN_DISC, NULL, r))
+		json_object_array_add(a, referral_json(r));
 	json_object_object_add(o, "referrals", a);
 	reply_json(req, HTTP_OK, o);
 }
@@ -316,9 +317,12 @@ static void get_status(struct api *api, struct evhttp_request *req)
 	struct json_object *c = json_object_new_object(), *by = subsystems_by_nqn(api->f);
 	size_t ports = 0, referrals = 0, conns = 0;
 
-	for (size_t i = 0; i < api->f->ncfg + api->f->nrecs; i++) {
-		const struct log_rec *r =
-			i < api->f->ncfg ? &api->f->cfg_recs[i] : &api->f->recs[i - api->f->ncfg];
+	for (size_t i = 0; i < api->f->ncfg; i++) {
+		ports += api->f->cfg_recs[i].subtype == NVME_NQN_NVME;
+		referrals += api->f->cfg_recs[i].subtype == NVME_NQN_DISC;
+	}
+	for (const struct log_rec *r = fabric_rec_next(api->f, NULL); r;
+	     r = fabric_rec_next(api->f, r)) {
 		ports += r->subtype == NVME_NQN_NVME;
 		referrals += r->subtype == NVME_NQN_DISC;
 	}

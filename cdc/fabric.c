@@ -10,16 +10,109 @@
 
 #include "disc_log.h"
 
+/* The nodes behind the collections; the record each holds comes first, so a pointer to
+ * the record is a pointer to its node. */
+struct fabric_ent {
+	struct entity e;
+	RB_ENTRY(fabric_ent) by_nqn;
+	TAILQ_ENTRY(fabric_ent) order;
+};
+
+struct fabric_host {
+	struct host_rec h;
+	RB_ENTRY(fabric_host) by_key;
+	TAILQ_ENTRY(fabric_host) order;
+};
+
+struct fabric_rec {
+	struct log_rec r;
+	RB_ENTRY(fabric_rec) by_key;
+	RB_ENTRY(fabric_rec) by_subsys;
+	TAILQ_ENTRY(fabric_rec) order;
+};
+
+static int port_addr_cmp(const struct cdc_port *a, const struct cdc_port *b)
+{
+	int c = (int)a->trtype - (int)b->trtype;
+
+	if (!c)
+		c = (int)a->adrfam - (int)b->adrfam;
+	if (!c)
+		c = strcmp(a->traddr, b->traddr);
+	return c ? c : strcmp(a->trsvcid, b->trsvcid);
+}
+
+static int ent_cmp(const struct fabric_ent *a, const struct fabric_ent *b)
+{
+	return strcmp(a->e.nqn, b->e.nqn);
+}
+
+static int host_cmp(const struct fabric_host *a, const struct fabric_host *b)
+{
+	int c = strcmp(a->h.hostnqn, b->h.hostnqn);
+
+	if (!c)
+		c = (int)a->h.trtype - (int)b->h.trtype;
+	if (!c)
+		c = (int)a->h.adrfam - (int)b->h.adrfam;
+	if (!c)
+		c = strcmp(a->h.traddr, b->h.traddr);
+	return c ? c : strcmp(a->h.trsvcid, b->h.trsvcid);
+}
+
+static int rec_cmp(const struct fabric_rec *a, const struct fabric_rec *b)
+{
+	int c = strcmp(a->r.owner, b->r.owner);
+
+	if (!c)
+		c = strcmp(a->r.subnqn, b->r.subnqn);
+	return c ? c : port_addr_cmp(&a->r.port, &b->r.port);
+}
+
+static int subsys_cmp(const struct fabric_rec *a, const struct fabric_rec *b)
+{
+	int c = (int)a->r.subtype - (int)b->r.subtype;
+
+	if (!c)
+		c = strcmp(a->r.subnqn, b->r.subnqn);
+	return c ? c : rec_cmp(a, b);
+}
+
+RB_GENERATE_STATIC(fabric_ent_tree, fabric_ent, by_nqn, ent_cmp)
+RB_GENERATE_STATIC(fabric_host_tree, fabric_host, by_key, host_cmp)
+RB_GENERATE_STATIC(fabric_rec_tree, fabric_rec, by_key, rec_cmp)
+RB_GENERATE_STATIC(fabric_subsys_tree, fabric_rec, by_subsys, subsys_cmp)
+
 void fabric_init(struct fabric *f)
 {
 	memset(f, 0, sizeof(*f));
+	RB_INIT(&f->ent_tree);
+	TAILQ_INIT(&f->ent_list);
+	RB_INIT(&f->host_tree);
+	TAILQ_INIT(&f->host_list);
+	RB_INIT(&f->rec_tree);
+	RB_INIT(&f->rec_by_subsys);
+	TAILQ_INIT(&f->rec_list);
 }
 
 void fabric_free(struct fabric *f)
 {
-	free(f->ents);
-	free(f->hosts);
-	free(f->recs);
+	struct fabric_ent *e;
+	struct fabric_host *h;
+	struct fabric_rec *r;
+
+	while ((e = TAILQ_FIRST(&f->ent_list))) {
+		TAILQ_REMOVE(&f->ent_list, e, order);
+		free(e);
+	}
+	while ((h = TAILQ_FIRST(&f->host_list))) {
+		TAILQ_REMOVE(&f->host_list, h, order);
+		free(h);
+	}
+	while ((r = TAILQ_FIRST(&f->rec_list))) {
+		TAILQ_REMOVE(&f->rec_list, r, order);
+		free(r);
+	}
 	free(f->cfg_recs);
 	free(f->conns);
 	disc_blob_unref(f->body70);
@@ -29,184 +122,248 @@ void fabric_free(struct fabric *f)
 	fabric_init(f);
 }
 
-static int grow(void *arrp, size_t *cap, size_t need, size_t elem)
-{
-	void **arr = arrp;
-
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap * 2 : 16;
-	while (n < need)
-		n *= 2;
-	void *p = realloc(*arr, n * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = n;
-	return 0;
-}
-
-/* ---- records ---- */
-
-static bool port_addr_equal(const struct cdc_port *a, const struct cdc_port *b)
-{
-	return a->trtype == b->trtype && a->adrfam == b->adrfam && !strcmp(a->traddr, b->traddr) &&
-	       !strcmp(a->trsvcid, b->trsvcid);
-}
-
 bool fabric_rec_key_equal(const struct log_rec *a, const struct log_rec *b)
 {
-	return !strcmp(a->owner, b->owner) && !strcmp(a->subnqn, b->subnqn) &&
-	       port_addr_equal(&a->port, &b->port);
+	return !rec_cmp((const void *)a, (const void *)b);
 }
 
 bool fabric_host_key_equal(const struct host_rec *a, const struct host_rec *b)
 {
-	return !strcmp(a->hostnqn, b->hostnqn) && a->trtype == b->trtype &&
-	       a->adrfam == b->adrfam && !strcmp(a->traddr, b->traddr) &&
-	       !strcmp(a->trsvcid, b->trsvcid);
+	return !host_cmp((const void *)a, (const void *)b);
 }
+
+/* ---- entities ---- */
 
 struct entity *fabric_entity_find(struct fabric *f, const char *nqn)
 {
-	for (size_t i = 0; i < f->nents; i++)
-		if (!strcmp(f->ents[i].nqn, nqn))
-			return &f->ents[i];
-	return NULL;
+	struct fabric_ent key;
+
+	snprintf(key.e.nqn, sizeof(key.e.nqn), "%s", nqn);
+	return (struct entity *)RB_FIND(fabric_ent_tree, &f->ent_tree, &key);
+}
+
+int fabric_entity_append(struct fabric *f, const struct entity *e)
+{
+	struct fabric_ent *n = malloc(sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	n->e = *e;
+	RB_INSERT(fabric_ent_tree, &f->ent_tree, n);
+	TAILQ_INSERT_TAIL(&f->ent_list, n, order);
+	f->nents++;
+	f->nimplicit += e->source == REG_IMPLICIT;
+	return 0;
 }
 
 int fabric_entity_put(struct fabric *f, const struct entity *e)
 {
 	struct entity *old = fabric_entity_find(f, e->nqn);
 
-	if (old) {
-		f->nimplicit -= old->source == REG_IMPLICIT;
-		f->nimplicit += e->source == REG_IMPLICIT;
-		*old = *e;
-		return 0;
-	}
-	return fabric_entity_append(f, e);
+	if (!old)
+		return fabric_entity_append(f, e);
+	f->nimplicit -= old->source == REG_IMPLICIT;
+	f->nimplicit += e->source == REG_IMPLICIT;
+	*old = *e;
+	return 0;
 }
 
 void fabric_entity_del(struct fabric *f, const char *nqn)
 {
-	for (size_t i = 0; i < f->nrecs;)
-		if (!strcmp(f->recs[i].owner, nqn))
-			memmove(&f->recs[i], &f->recs[i + 1],
-				(--f->nrecs - i) * sizeof(f->recs[0]));
-		else
-			i++;
-	for (size_t i = 0; i < f->nhosts;)
-		if (!strcmp(f->hosts[i].hostnqn, nqn))
-			memmove(&f->hosts[i], &f->hosts[i + 1],
-				(--f->nhosts - i) * sizeof(f->hosts[0]));
-		else
-			i++;
-	struct entity *e = fabric_entity_find(f, nqn);
-	if (e) {
-		size_t i = (size_t)(e - f->ents);
-		f->nimplicit -= e->source == REG_IMPLICIT;
-		memmove(e, e + 1, (--f->nents - i) * sizeof(*e));
+	struct log_rec *r, *rnext;
+	struct host_rec *h, *hnext;
+
+	for (r = fabric_rec_next_of(f, nqn, NULL); r; r = rnext) {
+		rnext = fabric_rec_next_of(f, nqn, r);
+		fabric_rec_del(f, r);
 	}
+	for (h = fabric_host_next_of(f, nqn, NULL); h; h = hnext) {
+		hnext = fabric_host_next_of(f, nqn, h);
+		fabric_host_del(f, h);
+	}
+	struct fabric_ent *n = (void *)fabric_entity_find(f, nqn);
+	if (!n)
+		return;
+	RB_REMOVE(fabric_ent_tree, &f->ent_tree, n);
+	TAILQ_REMOVE(&f->ent_list, n, order);
+	f->nents--;
+	f->nimplicit -= n->e.source == REG_IMPLICIT;
+	free(n);
 }
+
+struct entity *fabric_entity_next(const struct fabric *f, const struct entity *prev)
+{
+	return prev ? (struct entity *)TAILQ_NEXT((const struct fabric_ent *)prev, order)
+		    : (struct entity *)TAILQ_FIRST(&f->ent_list);
+}
+
+/* ---- host records ---- */
 
 struct host_rec *fabric_host_find(struct fabric *f, const struct host_rec *key)
 {
-	for (size_t i = 0; i < f->nhosts; i++)
-		if (fabric_host_key_equal(&f->hosts[i], key))
-			return &f->hosts[i];
-	return NULL;
+	struct fabric_host k = {.h = *key};
+
+	return (struct host_rec *)RB_FIND(fabric_host_tree, &f->host_tree, &k);
+}
+
+int fabric_host_append(struct fabric *f, const struct host_rec *h)
+{
+	struct fabric_host *n = malloc(sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	n->h = *h;
+	RB_INSERT(fabric_host_tree, &f->host_tree, n);
+	TAILQ_INSERT_TAIL(&f->host_list, n, order);
+	f->nhosts++;
+	f->nhosts_implicit += h->source == REG_IMPLICIT;
+	return 0;
 }
 
 int fabric_host_put(struct fabric *f, const struct host_rec *h)
 {
 	struct host_rec *old = fabric_host_find(f, h);
 
-	if (old) {
-		*old = *h;
-		return 0;
-	}
-	if (grow(&f->hosts, &f->hosts_cap, f->nhosts + 1, sizeof(*h)))
-		return -ENOMEM;
-	f->hosts[f->nhosts++] = *h;
+	if (!old)
+		return fabric_host_append(f, h);
+	f->nhosts_implicit -= old->source == REG_IMPLICIT;
+	f->nhosts_implicit += h->source == REG_IMPLICIT;
+	*old = *h;
 	return 0;
 }
 
 bool fabric_host_del(struct fabric *f, const struct host_rec *key)
 {
-	struct host_rec *h = fabric_host_find(f, key);
+	struct fabric_host *n = (void *)fabric_host_find(f, key);
 
-	if (!h)
+	if (!n)
 		return false;
-	size_t i = (size_t)(h - f->hosts);
-	memmove(h, h + 1, (--f->nhosts - i) * sizeof(*h));
+	RB_REMOVE(fabric_host_tree, &f->host_tree, n);
+	TAILQ_REMOVE(&f->host_list, n, order);
+	f->nhosts--;
+	f->nhosts_implicit -= n->h.source == REG_IMPLICIT;
+	free(n);
 	return true;
 }
 
-struct log_rec *fabric_rec_find(struct fabric *f, const struct log_rec *key)
+struct host_rec *fabric_host_next(const struct fabric *f, const struct host_rec *prev)
 {
-	for (size_t i = 0; i < f->nrecs; i++)
-		if (fabric_rec_key_equal(&f->recs[i], key))
-			return &f->recs[i];
-	return NULL;
+	return prev ? (struct host_rec *)TAILQ_NEXT((const struct fabric_host *)prev, order)
+		    : (struct host_rec *)TAILQ_FIRST(&f->host_list);
 }
 
-int fabric_rec_put(struct fabric *f, const struct log_rec *r)
+struct host_rec *fabric_host_next_of(const struct fabric *f, const char *hostnqn,
+				     const struct host_rec *prev)
 {
-	struct log_rec *old = fabric_rec_find(f, r);
+	struct fabric_host *n;
 
-	if (old) {
-		*old = *r;
-		return 0;
+	if (prev) {
+		n = RB_NEXT(fabric_host_tree, &f->host_tree, (struct fabric_host *)prev);
+	} else {
+		struct fabric_host key = {0};
+		snprintf(key.h.hostnqn, sizeof(key.h.hostnqn), "%s", hostnqn);
+		/* The smallest key of that host NQN: empty address, type and family 0. */
+		n = RB_NFIND(fabric_host_tree, (struct fabric_host_tree *)&f->host_tree, &key);
 	}
-	if (grow(&f->recs, &f->recs_cap, f->nrecs + 1, sizeof(*r)))
-		return -ENOMEM;
-	f->recs[f->nrecs++] = *r;
-	return 0;
+	return n && !strcmp(n->h.hostnqn, hostnqn) ? &n->h : NULL;
+}
+
+/* ---- log records ---- */
+
+struct log_rec *fabric_rec_find(struct fabric *f, const struct log_rec *key)
+{
+	struct fabric_rec k = {.r = *key};
+
+	return (struct log_rec *)RB_FIND(fabric_rec_tree, &f->rec_tree, &k);
 }
 
 int fabric_rec_append(struct fabric *f, const struct log_rec *r)
 {
-	if (grow(&f->recs, &f->recs_cap, f->nrecs + 1, sizeof(*r)))
+	struct fabric_rec *n = malloc(sizeof(*n));
+
+	if (!n)
 		return -ENOMEM;
-	f->recs[f->nrecs++] = *r;
+	n->r = *r;
+	RB_INSERT(fabric_rec_tree, &f->rec_tree, n);
+	RB_INSERT(fabric_subsys_tree, &f->rec_by_subsys, n);
+	TAILQ_INSERT_TAIL(&f->rec_list, n, order);
+	f->nrecs++;
 	return 0;
 }
 
-int fabric_host_append(struct fabric *f, const struct host_rec *h)
+int fabric_rec_put(struct fabric *f, const struct log_rec *r)
 {
-	if (grow(&f->hosts, &f->hosts_cap, f->nhosts + 1, sizeof(*h)))
-		return -ENOMEM;
-	f->hosts[f->nhosts++] = *h;
-	return 0;
-}
+	struct fabric_rec *old = (void *)fabric_rec_find(f, r);
 
-int fabric_entity_append(struct fabric *f, const struct entity *e)
-{
-	if (grow(&f->ents, &f->ents_cap, f->nents + 1, sizeof(*e)))
-		return -ENOMEM;
-	f->ents[f->nents++] = *e;
-	f->nimplicit += e->source == REG_IMPLICIT;
+	if (!old)
+		return fabric_rec_append(f, r);
+	/* The subtype is not part of the key but orders the subsystem index. */
+	RB_REMOVE(fabric_subsys_tree, &f->rec_by_subsys, old);
+	old->r = *r;
+	RB_INSERT(fabric_subsys_tree, &f->rec_by_subsys, old);
 	return 0;
 }
 
 bool fabric_rec_del(struct fabric *f, const struct log_rec *key)
 {
-	struct log_rec *r = fabric_rec_find(f, key);
+	struct fabric_rec *n = (void *)fabric_rec_find(f, key);
 
-	if (!r)
+	if (!n)
 		return false;
-	size_t i = (size_t)(r - f->recs);
-	memmove(r, r + 1, (--f->nrecs - i) * sizeof(*r));
+	RB_REMOVE(fabric_rec_tree, &f->rec_tree, n);
+	RB_REMOVE(fabric_subsys_tree, &f->rec_by_subsys, n);
+	TAILQ_REMOVE(&f->rec_list, n, order);
+	f->nrecs--;
+	free(n);
 	return true;
+}
+
+struct log_rec *fabric_rec_next(const struct fabric *f, const struct log_rec *prev)
+{
+	return prev ? (struct log_rec *)TAILQ_NEXT((const struct fabric_rec *)prev, order)
+		    : (struct log_rec *)TAILQ_FIRST(&f->rec_list);
+}
+
+struct log_rec *fabric_rec_next_of(const struct fabric *f, const char *owner,
+				   const struct log_rec *prev)
+{
+	struct fabric_rec *n;
+
+	if (prev) {
+		n = RB_NEXT(fabric_rec_tree, &f->rec_tree, (struct fabric_rec *)prev);
+	} else {
+		struct fabric_rec key = {0};
+		snprintf(key.r.owner, sizeof(key.r.owner), "%s", owner);
+		n = RB_NFIND(fabric_rec_tree, (struct fabric_rec_tree *)&f->rec_tree, &key);
+	}
+	return n && !strcmp(n->r.owner, owner) ? &n->r : NULL;
+}
+
+struct log_rec *fabric_subsys_next(const struct fabric *f, uint8_t subtype, const char *subnqn,
+				   const struct log_rec *prev)
+{
+	struct fabric_rec *n;
+
+	if (prev) {
+		n = RB_NEXT(fabric_subsys_tree, &f->rec_by_subsys, (struct fabric_rec *)prev);
+	} else {
+		struct fabric_rec key = {.r.subtype = subtype};
+		snprintf(key.r.subnqn, sizeof(key.r.subnqn), "%s", subnqn ? subnqn : "");
+		n = RB_NFIND(fabric_subsys_tree, (struct fabric_subsys_tree *)&f->rec_by_subsys,
+			     &key);
+	}
+	if (!n || n->r.subtype != subtype || (subnqn && strcmp(n->r.subnqn, subnqn)))
+		return NULL;
+	return &n->r;
 }
 
 size_t fabric_rec_count(const struct fabric *f, const char *owner)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < f->nrecs; i++)
-		n += !strcmp(f->recs[i].owner, owner);
+	for (const struct log_rec *r = fabric_rec_next_of(f, owner, NULL); r;
+	     r = fabric_rec_next_of(f, owner, r))
+		n++;
 	return n;
 }
 
@@ -325,8 +482,9 @@ static int build_log70(struct fabric *f, size_t *n)
 	struct nvmf_disc_log_entry *e = (void *)f->spare70->data;
 	for (size_t i = 0; i < f->ncfg; i++)
 		rec_entry_fill(f, &f->cfg_recs[i], &e[i], &c);
-	for (size_t i = 0; i < f->nrecs; i++)
-		rec_entry_fill(f, &f->recs[i], &e[f->ncfg + i], &c);
+	size_t i = f->ncfg;
+	for (const struct log_rec *r = fabric_rec_next(f, NULL); r; r = fabric_rec_next(f, r))
+		rec_entry_fill(f, r, &e[i++], &c);
 	*n = total;
 	return 0;
 }
@@ -375,13 +533,14 @@ static int build_log71(struct fabric *f, size_t *len)
 {
 	size_t total = 0;
 
-	for (size_t i = 0; i < f->nhosts; i++)
-		total += host_entry_len(&f->hosts[i]);
+	for (const struct host_rec *h = fabric_host_next(f, NULL); h; h = fabric_host_next(f, h))
+		total += host_entry_len(h);
 	if (disc_blob_reserve(&f->spare71, total))
 		return -ENOMEM;
-	for (size_t i = 0, off = 0; i < f->nhosts; i++) {
-		size_t n = host_entry_len(&f->hosts[i]);
-		host_entry_fill(f, &f->hosts[i], f->spare71->data + off, n);
+	size_t off = 0;
+	for (const struct host_rec *h = fabric_host_next(f, NULL); h; h = fabric_host_next(f, h)) {
+		size_t n = host_entry_len(h);
+		host_entry_fill(f, h, f->spare71->data + off, n);
 		off += n;
 	}
 	*len = total;

@@ -8,10 +8,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "config.h"
 #include "disc_log.h"
 #include "model.h"
+#include "tree.h"
 
 /* Which logs a change touched. */
 enum fabric_changed {
@@ -30,13 +32,21 @@ struct fabric {
 	uint64_t genctr;  /* log 70h as served */
 	uint64_t hgenctr; /* log 71h */
 
-	struct entity *ents;
-	size_t nents, ents_cap;
+	/* Entities, host records (log 71h) and registered records (log 70h): each kept in
+	 * order of arrival (the order of the logs) and indexed by its key, and records by
+	 * subsystem too. Reach them through the functions below. */
+	RB_HEAD(fabric_ent_tree, fabric_ent) ent_tree;
+	TAILQ_HEAD(, fabric_ent) ent_list;
+	size_t nents;
 	size_t nimplicit; /* entities with source REG_IMPLICIT */
-	struct host_rec *hosts;
-	size_t nhosts, hosts_cap;
-	struct log_rec *recs; /* registered: DIM, pull, admin */
-	size_t nrecs, recs_cap;
+	RB_HEAD(fabric_host_tree, fabric_host) host_tree;
+	TAILQ_HEAD(, fabric_host) host_list;
+	size_t nhosts;
+	size_t nhosts_implicit; /* host records with source REG_IMPLICIT */
+	RB_HEAD(fabric_rec_tree, fabric_rec) rec_tree;		 /* by owner, subsystem, address */
+	RB_HEAD(fabric_subsys_tree, fabric_rec) rec_by_subsys; /* by subtype, subsystem, ... */
+	TAILQ_HEAD(, fabric_rec) rec_list;
+	size_t nrecs;
 	struct log_rec *cfg_recs; /* from the configuration file */
 	size_t ncfg;
 	struct conn_count *conns; /* NQNs with live associations: NCC is their absence */
@@ -62,7 +72,8 @@ void fabric_free(struct fabric *f);
  * what changed (GENCTR already bumped), or -ENOMEM. */
 int fabric_apply_config(struct fabric *f, const struct cdc_config *cfg);
 
-/* Record operations; the caller rebuilds once after a batch. -ENOMEM on allocation. */
+/* Record operations; the caller rebuilds once after a batch. -ENOMEM on allocation. Every
+ * lookup is O(log n); a put of an existing key replaces it in place. */
 struct entity *fabric_entity_find(struct fabric *f, const char *nqn);
 int fabric_entity_put(struct fabric *f, const struct entity *e);
 void fabric_entity_del(struct fabric *f, const char *nqn); /* with its hosts and records */
@@ -71,14 +82,29 @@ int fabric_host_put(struct fabric *f, const struct host_rec *h);
 bool fabric_host_del(struct fabric *f, const struct host_rec *key);
 struct log_rec *fabric_rec_find(struct fabric *f, const struct log_rec *key);
 int fabric_rec_put(struct fabric *f, const struct log_rec *r);
-/* Append without looking for the key: for loading what the store keeps unique. */
+bool fabric_rec_del(struct fabric *f, const struct log_rec *key);
+/* Loading what the store keeps unique. */
 int fabric_rec_append(struct fabric *f, const struct log_rec *r);
 int fabric_host_append(struct fabric *f, const struct host_rec *h);
 int fabric_entity_append(struct fabric *f, const struct entity *e);
-bool fabric_rec_del(struct fabric *f, const struct log_rec *key);
-size_t fabric_rec_count(const struct fabric *f, const char *owner);
 bool fabric_rec_key_equal(const struct log_rec *a, const struct log_rec *b);
 bool fabric_host_key_equal(const struct host_rec *a, const struct host_rec *b);
+
+/* Iterators: NULL starts, NULL ends. The whole collections in order of arrival; an
+ * element may be deleted once the next one has been fetched. */
+struct entity *fabric_entity_next(const struct fabric *f, const struct entity *prev);
+struct host_rec *fabric_host_next(const struct fabric *f, const struct host_rec *prev);
+struct log_rec *fabric_rec_next(const struct fabric *f, const struct log_rec *prev);
+/* In key order: the host records of one host NQN, the records one owner registered, the
+ * registered records of subtype (NVME_NQN_NVME, NVME_NQN_DISC) and subsystem subnqn (NULL:
+ * every one of that subtype). */
+struct host_rec *fabric_host_next_of(const struct fabric *f, const char *hostnqn,
+				     const struct host_rec *prev);
+struct log_rec *fabric_rec_next_of(const struct fabric *f, const char *owner,
+				   const struct log_rec *prev);
+struct log_rec *fabric_subsys_next(const struct fabric *f, uint8_t subtype, const char *subnqn,
+				   const struct log_rec *prev);
+size_t fabric_rec_count(const struct fabric *f, const char *owner);
 
 /* A live association of nqn came (delta +1) or went (-1). Returns 1 when nqn became
  * connected or stopped being connected (its NCC flips), 0 when not, -ENOMEM. */

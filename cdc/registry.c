@@ -33,11 +33,23 @@ struct reg_req {
 	char refusal[CDC_NQN_MAX * 2 + 128]; /* why a DIM was refused, for the journal */
 };
 
-/* An NQN that has a live association through ctrl (its host NQN or an EID it registered). */
+/* An NQN that has a live association through ctrl (its host NQN or an EID it registered),
+ * indexed by controller then NQN: a disconnect finds its NQNs without a walk. */
 struct live {
+	RB_ENTRY(live) link;
 	struct disc_ctrl *ctrl;
 	char nqn[CDC_NQN_MAX + 1];
 };
+
+static int live_cmp(const struct live *a, const struct live *b)
+{
+	if (a->ctrl != b->ctrl)
+		return (uintptr_t)a->ctrl < (uintptr_t)b->ctrl ? -1 : 1;
+	return strcmp(a->nqn, b->nqn);
+}
+
+RB_HEAD(live_tree, live);
+RB_GENERATE_STATIC(live_tree, live, link, live_cmp)
 
 enum undo_kind { U_ENT_PUT, U_ENT_DEL, U_HOST_PUT, U_HOST_DEL, U_REC_PUT, U_REC_DEL };
 
@@ -60,8 +72,7 @@ struct registry {
 	TAILQ_HEAD(, reg_req) pending;
 	uint64_t genctr_stored;
 	uint64_t hgenctr_reserved; /* log 71h's counter stays below this, which is stored */
-	struct live *live;
-	size_t nlive, live_cap;
+	struct live_tree live;
 	struct undo *undo;
 	size_t nundo, undo_cap;
 	bool hosts_changed; /* log 71h changed in this batch */
@@ -198,29 +209,18 @@ static int stage_rec_del(struct registry *r, const struct log_rec *key)
 
 /* ---- live associations (NCC) ---- */
 
-static bool live_has(const struct registry *r, const struct disc_ctrl *ctrl, const char *nqn)
-{
-	for (size_t i = 0; i < r->nlive; i++)
-		if (r->live[i].ctrl == ctrl && !strcmp(r->live[i].nqn, nqn))
-			return true;
-	return false;
-}
-
 static int live_add(struct registry *r, struct disc_ctrl *ctrl, const char *nqn)
 {
-	if (!ctrl || live_has(r, ctrl, nqn))
+	struct live key = {.ctrl = ctrl};
+
+	snprintf(key.nqn, sizeof(key.nqn), "%s", nqn);
+	if (!ctrl || RB_FIND(live_tree, &r->live, &key))
 		return 0;
-	if (r->nlive == r->live_cap) {
-		size_t cap = r->live_cap ? r->live_cap * 2 : 64;
-		struct live *l = realloc(r->live, cap * sizeof(*l));
-		if (!l)
-			return -ENOMEM;
-		r->live = l;
-		r->live_cap = cap;
-	}
-	r->live[r->nlive].ctrl = ctrl;
-	snprintf(r->live[r->nlive].nqn, sizeof(r->live[0].nqn), "%s", nqn);
-	r->nlive++;
+	struct live *l = malloc(sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	*l = key;
+	RB_INSERT(live_tree, &r->live, l);
 	int flipped = fabric_conn(r->fabric, nqn, +1);
 	if (flipped < 0)
 		return flipped;
@@ -229,18 +229,17 @@ static int live_add(struct registry *r, struct disc_ctrl *ctrl, const char *nqn)
 }
 
 /* Returns whether log 70h may change: an NQN that owns records lost an association. */
-static bool live_drop(struct registry *r, const struct disc_ctrl *ctrl)
+static bool live_drop(struct registry *r, struct disc_ctrl *ctrl)
 {
+	struct live key = {.ctrl = ctrl}, *l, *next;
 	bool owner = false;
 
-	for (size_t i = 0; i < r->nlive;) {
-		if (r->live[i].ctrl != ctrl) {
-			i++;
-			continue;
-		}
-		owner |= fabric_rec_count(r->fabric, r->live[i].nqn) > 0;
-		r->hosts_changed |= fabric_conn(r->fabric, r->live[i].nqn, -1) > 0;
-		r->live[i] = r->live[--r->nlive];
+	for (l = RB_NFIND(live_tree, &r->live, &key); l && l->ctrl == ctrl; l = next) {
+		next = RB_NEXT(live_tree, &r->live, l);
+		owner |= fabric_rec_next_of(r->fabric, l->nqn, NULL) != NULL;
+		r->hosts_changed |= fabric_conn(r->fabric, l->nqn, -1) > 0;
+		RB_REMOVE(live_tree, &r->live, l);
+		free(l);
 	}
 	return owner;
 }
@@ -318,12 +317,10 @@ static bool subsys_taken(struct registry *r, const char *subnqn, const char *eid
 {
 	if (declared(r->fabric, subnqn) || config_has(r->fabric, subnqn, NVME_NQN_NVME, NULL))
 		return true;
-	for (size_t i = 0; i < r->fabric->nrecs; i++) {
-		const struct log_rec *rec = &r->fabric->recs[i];
-		if (rec->subtype == NVME_NQN_NVME && !strcmp(rec->subnqn, subnqn) &&
-		    strcmp(rec->owner, eid))
+	for (const struct log_rec *rec = fabric_subsys_next(r->fabric, NVME_NQN_NVME, subnqn, NULL);
+	     rec; rec = fabric_subsys_next(r->fabric, NVME_NQN_NVME, subnqn, rec))
+		if (strcmp(rec->owner, eid))
 			return true;
-	}
 	return false;
 }
 
@@ -371,12 +368,14 @@ static int stage_register_entity(struct registry *r, struct reg_req *q)
  * connected is not a registration of its own doing. */
 static size_t registered(const struct registry *r, const char *nqn)
 {
-	size_t n = nqn ? fabric_rec_count(r->fabric, nqn) : r->fabric->nrecs;
+	const struct fabric *f = r->fabric;
 
-	for (size_t i = 0; i < r->fabric->nhosts; i++) {
-		const struct host_rec *h = &r->fabric->hosts[i];
-		n += h->source != REG_IMPLICIT && (!nqn || !strcmp(h->hostnqn, nqn));
-	}
+	if (!nqn)
+		return f->nrecs + f->nhosts - f->nhosts_implicit;
+	size_t n = fabric_rec_count(f, nqn);
+	for (const struct host_rec *h = fabric_host_next_of(f, nqn, NULL); h;
+	     h = fabric_host_next_of(f, nqn, h))
+		n += h->source != REG_IMPLICIT;
 	return n;
 }
 
@@ -412,14 +411,13 @@ static bool entry_find(struct registry *r, struct reg_req *q, struct dim_entry *
 		return h != NULL;
 	}
 	snprintf(de->rec.owner, sizeof(de->rec.owner), "%s", q->dim.entity.nqn);
-	for (size_t i = 0; i < r->fabric->nrecs; i++) {
-		const struct log_rec *rec = &r->fabric->recs[i];
-		if (!strcmp(rec->owner, de->rec.owner) &&
-		    dim_rec_key_match(q->dim.ektype, rec, &de->rec)) {
+	/* Only the entity's own records: under EKTYPE 0x3F another DDC's PORTID is no match. */
+	for (const struct log_rec *rec = fabric_rec_next_of(r->fabric, de->rec.owner, NULL); rec;
+	     rec = fabric_rec_next_of(r->fabric, de->rec.owner, rec))
+		if (dim_rec_key_match(q->dim.ektype, rec, &de->rec)) {
 			memcpy(out, rec, sizeof(*rec));
 			return true;
 		}
-	}
 	return false;
 }
 
@@ -545,12 +543,11 @@ static int implicit_room(struct registry *r, int64_t now)
 
 	if (!r->lim.max_implicit || r->fabric->nimplicit < r->lim.max_implicit)
 		return 1;
-	for (size_t i = 0; i < r->fabric->nents; i++) {
-		const struct entity *e = &r->fabric->ents[i];
+	for (const struct entity *e = fabric_entity_next(r->fabric, NULL); e;
+	     e = fabric_entity_next(r->fabric, e))
 		if (e->source == REG_IMPLICIT && !fabric_connected(r->fabric, e->nqn) &&
 		    (!oldest || e->last_seen < oldest->last_seen))
 			oldest = e;
-	}
 	if (!oldest)
 		return 0;
 	int err = forget_host(r, oldest->nqn, now, "max-implicit-hosts reached");
@@ -586,9 +583,7 @@ static int stage_connect(struct registry *r, struct reg_req *q, int64_t now)
 		snprintf(e.nqn, sizeof(e.nqn), "%s", q->hostnqn);
 		err = stage_entity(r, &e);
 	}
-	bool known = false;
-	for (size_t i = 0; i < r->fabric->nhosts && !known; i++)
-		known = !strcmp(r->fabric->hosts[i].hostnqn, q->hostnqn);
+	bool known = fabric_host_next_of(r->fabric, q->hostnqn, NULL) != NULL;
 	if (!err && !known)
 		err = stage_host_put(r, &h);
 	if (!err)
@@ -607,12 +602,11 @@ static int stage_expire(struct registry *r, int64_t now)
 
 	if (!gone)
 		return -ENOMEM;
-	for (size_t i = 0; i < r->fabric->nents && n < EXPIRE_BATCH; i++) {
-		const struct entity *e = &r->fabric->ents[i];
+	for (const struct entity *e = fabric_entity_next(r->fabric, NULL); e && n < EXPIRE_BATCH;
+	     e = fabric_entity_next(r->fabric, e))
 		if (e->source == REG_IMPLICIT && now - e->last_seen > r->lim.host_expiry &&
 		    !fabric_connected(r->fabric, e->nqn))
 			memcpy(gone[n++], e->nqn, sizeof(gone[0]));
-	}
 	for (size_t i = 0; !err && i < n; i++)
 		err = forget_host(r, gone[i], now, "not seen for implicit-host-expiry");
 	free(gone);
@@ -648,26 +642,19 @@ static bool declared(struct fabric *f, const char *nqn)
 /* Whether a subsystem of that NQN exists (configured, declared or registered). */
 static bool subsys_exists(struct registry *r, const char *nqn)
 {
-	if (declared(r->fabric, nqn) || config_has(r->fabric, nqn, NVME_NQN_NVME, NULL))
-		return true;
-	for (size_t i = 0; i < r->fabric->nrecs; i++)
-		if (r->fabric->recs[i].subtype == NVME_NQN_NVME &&
-		    !strcmp(r->fabric->recs[i].subnqn, nqn))
-			return true;
-	return false;
+	return declared(r->fabric, nqn) || config_has(r->fabric, nqn, NVME_NQN_NVME, NULL) ||
+	       fabric_subsys_next(r->fabric, NVME_NQN_NVME, nqn, NULL);
 }
 
 /* The registered record of subtype at port (and of subsystem nqn, for ports). */
 static const struct log_rec *admin_find(struct registry *r, uint8_t subtype, const char *nqn,
 					const struct cdc_port *port)
 {
-	for (size_t i = 0; i < r->fabric->nrecs; i++) {
-		const struct log_rec *rec = &r->fabric->recs[i];
-		if (rec->subtype == subtype && (!nqn || !strcmp(rec->subnqn, nqn)) &&
-		    !strcmp(rec->port.traddr, port->traddr) &&
+	for (const struct log_rec *rec = fabric_subsys_next(r->fabric, subtype, nqn, NULL); rec;
+	     rec = fabric_subsys_next(r->fabric, subtype, nqn, rec))
+		if (!strcmp(rec->port.traddr, port->traddr) &&
 		    !strcmp(rec->port.trsvcid, port->trsvcid))
 			return rec;
-	}
 	return NULL;
 }
 
@@ -695,10 +682,10 @@ static int stage_subsys_del(struct registry *r, const char *nqn)
 	bool any = declared(r->fabric, nqn);
 	int err = 0;
 
-	for (size_t i = r->fabric->nrecs; !err && i-- > 0;) {
-		struct log_rec copy = r->fabric->recs[i];
-		if (copy.subtype != NVME_NQN_NVME || strcmp(copy.subnqn, nqn))
-			continue;
+	const struct log_rec *rec, *next;
+	for (rec = fabric_subsys_next(r->fabric, NVME_NQN_NVME, nqn, NULL); !err && rec; rec = next) {
+		struct log_rec copy = *rec;
+		next = fabric_subsys_next(r->fabric, NVME_NQN_NVME, nqn, rec);
 		any = true;
 		err = stage_rec_del(r, &copy);
 	}
@@ -716,10 +703,11 @@ static int stage_host_entity_del(struct registry *r, const char *nqn)
 
 	if (!e || e->etype != NVMF_DIM_ETYPE_HOST)
 		return -ENOENT;
-	for (size_t i = r->fabric->nhosts; !err && i-- > 0;) {
-		struct host_rec copy = r->fabric->hosts[i];
-		if (!strcmp(copy.hostnqn, nqn))
-			err = stage_host_del(r, &copy);
+	const struct host_rec *h, *next;
+	for (h = fabric_host_next_of(r->fabric, nqn, NULL); !err && h; h = next) {
+		struct host_rec copy = *h;
+		next = fabric_host_next_of(r->fabric, nqn, h);
+		err = stage_host_del(r, &copy);
 	}
 	return err ? err : stage_entity_del(r, nqn);
 }
@@ -824,7 +812,7 @@ static int stage(struct registry *r, struct reg_req *q, int64_t now, bool *dirty
 		}
 		return rc;
 	case REQ_CONNECT:
-		*dirty |= fabric_rec_count(r->fabric, q->hostnqn) > 0;
+		*dirty |= fabric_rec_next_of(r->fabric, q->hostnqn, NULL) != NULL;
 		return stage_connect(r, q, now);
 	case REQ_DISCONNECT:
 		return stage_seen(r, q->hostnqn, now);
@@ -1094,6 +1082,7 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 	r->lim = *lim;
 	r->rl = (struct ratelimit)RATELIMIT_INIT(5, 10);
 	TAILQ_INIT(&r->pending);
+	RB_INIT(&r->live);
 	r->flush_ev = event_new(base, -1, 0, flush_cb, r);
 	r->expire_ev = event_new(base, -1, EV_PERSIST, expire_cb, r);
 	if (!r->flush_ev || !r->expire_ev) {
@@ -1121,7 +1110,11 @@ void registry_free(struct registry *r)
 	}
 	event_free(r->flush_ev);
 	event_free(r->expire_ev);
-	free(r->live);
+	struct live *l;
+	while ((l = RB_MIN(live_tree, &r->live))) {
+		RB_REMOVE(live_tree, &r->live, l);
+		free(l);
+	}
 	free(r->undo);
 	free(r);
 }

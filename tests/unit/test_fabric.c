@@ -51,6 +51,29 @@
 #define HH_HDLPF  18
 #define HH_THDLPL 20
 
+
+/* The i-th record, host record or entity in order of arrival. */
+static struct log_rec *rec_at(const struct fabric *f, size_t i)
+{
+	struct log_rec *r = fabric_rec_next(f, NULL);
+
+	while (r && i--)
+		r = fabric_rec_next(f, r);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+static struct host_rec *host_at(const struct fabric *f, size_t i)
+{
+	struct host_rec *h = fabric_host_next(f, NULL);
+
+	while (h && i--)
+		h = fabric_host_next(f, h);
+	ck_assert_ptr_nonnull(h);
+	return h;
+}
+
+
 static const uint8_t hostid_a[16] = {0x0a, 0xa0, 0xe5, 0xe4, 0x4d, 0x0e, 0x4b, 0x8a,
 				     0x8a, 0xd5, 0x3d, 0x1f, 0x4e, 0x3c, 0x5a, 0x01};
 static const uint8_t hostid_b[16] = {0x0a, 0xa0, 0xe5, 0xe4, 0x4d, 0x0e, 0x4b, 0x8a,
@@ -207,7 +230,7 @@ static uint8_t *hostlog_expect(const struct fabric *f, size_t *len)
 
 	ck_assert_ptr_nonnull(buf);
 	for (size_t i = 0; i < f->nhosts; i++)
-		off += host_entry_expect(&f->hosts[i], fabric_connected(f, f->hosts[i].hostnqn),
+		off += host_entry_expect(host_at(f, i), fabric_connected(f, (*host_at(f, i)).hostnqn),
 					 buf + off, max - off);
 	*len = off;
 	return buf;
@@ -268,8 +291,8 @@ START_TEST(rec_with_another_trsvcid_is_another_record)
 	put_rec(&f, &other);
 	ck_assert_uint_eq(f.nrecs, 2);
 	ck_assert_uint_eq(fabric_rec_count(&f, DDC_A), 2);
-	ck_assert_ptr_eq(fabric_rec_find(&f, &r), &f.recs[0]);
-	ck_assert_ptr_eq(fabric_rec_find(&f, &other), &f.recs[1]);
+	ck_assert_ptr_eq(fabric_rec_find(&f, &r), rec_at(&f, 0));
+	ck_assert_ptr_eq(fabric_rec_find(&f, &other), rec_at(&f, 1));
 	ck_assert(!fabric_rec_key_equal(&r, &other));
 	fabric_free(&f);
 }
@@ -373,8 +396,8 @@ START_TEST(rec_del_removes_by_key_and_keeps_the_order_of_the_rest)
 	ck_assert(fabric_rec_del(&f, &key));
 	ck_assert_uint_eq(f.nrecs, 2);
 	ck_assert_ptr_null(fabric_rec_find(&f, &r2));
-	ck_assert_str_eq(f.recs[0].subnqn, SUBSYS1);
-	ck_assert_str_eq(f.recs[1].subnqn, SUBSYS3);
+	ck_assert_str_eq((*rec_at(&f, 0)).subnqn, SUBSYS1);
+	ck_assert_str_eq((*rec_at(&f, 1)).subnqn, SUBSYS3);
 	ck_assert_uint_eq(fabric_rec_count(&f, DDC_A), 1);
 	fabric_free(&f);
 }
@@ -450,7 +473,7 @@ START_TEST(host_key_is_hostnqn_trtype_adrfam_traddr_and_trsvcid)
 	same.sectype = NVMF_TCP_SECTYPE_TLS13;
 	snprintf(same.symname, sizeof(same.symname), "%s", "label");
 	ck_assert(fabric_host_key_equal(&base, &same));
-	ck_assert_ptr_eq(fabric_host_find(&f, &same), &f.hosts[0]);
+	ck_assert_ptr_eq(fabric_host_find(&f, &same), host_at(&f, 0));
 	fabric_free(&f);
 }
 END_TEST
@@ -471,8 +494,8 @@ START_TEST(host_del_removes_by_key_and_a_missing_key_returns_false)
 	ck_assert(!fabric_host_del(&f, &a));
 	ck_assert_uint_eq(f.nhosts, 2);
 	ck_assert_ptr_null(fabric_host_find(&f, &a));
-	ck_assert_str_eq(f.hosts[0].traddr, "2001:db8::50");
-	ck_assert_str_eq(f.hosts[1].hostnqn, HOST_B);
+	ck_assert_str_eq((*host_at(&f, 0)).traddr, "2001:db8::50");
+	ck_assert_str_eq((*host_at(&f, 1)).hostnqn, HOST_B);
 	fabric_free(&f);
 }
 END_TEST
@@ -533,11 +556,11 @@ START_TEST(entity_del_removes_its_hosts_and_records_and_nobody_elses)
 	ck_assert_ptr_nonnull(fabric_entity_find(&f, HOST_B));
 	ck_assert_ptr_nonnull(fabric_entity_find(&f, DDC_A));
 	ck_assert_uint_eq(f.nhosts, 1);
-	ck_assert_str_eq(f.hosts[0].hostnqn, HOST_B);
+	ck_assert_str_eq((*host_at(&f, 0)).hostnqn, HOST_B);
 	ck_assert_uint_eq(f.nrecs, 2);
 	ck_assert_uint_eq(fabric_rec_count(&f, HOST_A), 0);
-	ck_assert_ptr_eq(fabric_rec_find(&f, &rd), &f.recs[0]);
-	ck_assert_ptr_eq(fabric_rec_find(&f, &radm), &f.recs[1]);
+	ck_assert_ptr_eq(fabric_rec_find(&f, &rd), rec_at(&f, 0));
+	ck_assert_ptr_eq(fabric_rec_find(&f, &radm), rec_at(&f, 1));
 
 	/* Unknown NQN: nothing moves. */
 	fabric_entity_del(&f, "nqn.2024-01.com.example:nobody");
