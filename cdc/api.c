@@ -177,7 +177,7 @@ static void get_host_log(struct api *api, struct evhttp_request *req, const char
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(a, disc_entry_json(&self[i]));
 	for (size_t i = 0; i < api->f->nentries; i++)
-		json_object_array_add(a, disc_entry_json(&api->f->entries[i]));
+		json_object_array_add(a, disc_entry_json(fabric_entry(api->f, i)));
 	json_object_object_add(o, "records", a);
 	reply_json(req, HTTP_OK, o);
 }

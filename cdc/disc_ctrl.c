@@ -198,16 +198,23 @@ void disc_ctrl_complete(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status)
 
 uint32_t disc_cmd_data_len(const struct disc_cmd *cmd)
 {
-	return cmd->rlen + cmd->ref_len + cmd->zero_len;
+	uint32_t len = cmd->rlen + cmd->zero_len;
+
+	for (size_t i = 0; i < cmd->npieces; i++)
+		len += cmd->pieces[i].len;
+	return len;
 }
 
 void disc_cmd_release(struct disc_cmd *cmd)
 {
+	for (size_t i = 0; i < cmd->npieces; i++)
+		disc_blob_unref(cmd->pieces[i].blob);
+	free(cmd->pieces);
 	free(cmd->rdata);
-	disc_blob_unref(cmd->ref);
 	cmd->rdata = NULL;
-	cmd->ref = NULL;
-	cmd->rlen = cmd->ref_len = cmd->zero_len = 0;
+	cmd->pieces = NULL;
+	cmd->npieces = 0;
+	cmd->rlen = cmd->zero_len = 0;
 }
 
 static bool is_connect(const struct nvme_sqe *sqe)
@@ -524,26 +531,34 @@ static void view_of(struct disc_ctrl *ctrl, struct disc_log_view *v,
 					 ctrl->have_local ? (const struct sockaddr *)&ctrl->local
 							  : NULL,
 					 ctrl->svc->nqn, self, DISC_MAX_SELF);
-	v->body = f->entries;
+	v->body = NULL; /* read through the pages, see reply_log() */
 	v->nbody = f->nentries;
 }
 
+typedef size_t (*pieces_fn)(const struct fabric *f, uint64_t off, uint64_t len,
+			    struct log_piece *out, size_t max);
+
 /* A log read as the parts of disc_cmd: the header and self entries (prefix_len bytes) are
- * filled by the caller into rdata, the body is referenced, the rest is zeros. */
-static uint16_t reply_log(struct disc_cmd *cmd, uint64_t off, uint32_t len, uint64_t prefix_len,
-			  struct disc_blob *body, size_t body_len)
+ * filled by the caller into rdata, the body's pages are referenced, the rest is zeros. */
+static uint16_t reply_log(struct disc_cmd *cmd, const struct fabric *f, uint64_t off, uint32_t len,
+			  uint64_t prefix_len, pieces_fn pieces, uint64_t body_len)
 {
+	const uint16_t internal = nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 	struct disc_log_slice sl;
 
 	disc_log_slice(prefix_len, body_len, off, len, &sl);
 	if (!reply_alloc(cmd, sl.copy_len))
-		return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
-	if (sl.body_len) {
-		cmd->ref = disc_blob_ref(body);
-		cmd->ref_data = body->data + sl.body_off;
-		cmd->ref_len = sl.body_len;
-	}
+		return internal;
 	cmd->zero_len = sl.zero_len;
+	if (!sl.body_len)
+		return 0;
+	size_t n = pieces(f, sl.body_off, sl.body_len, NULL, 0);
+	cmd->pieces = calloc(n, sizeof(*cmd->pieces));
+	if (!cmd->pieces)
+		return internal;
+	cmd->npieces = pieces(f, sl.body_off, sl.body_len, cmd->pieces, n);
+	for (size_t i = 0; i < cmd->npieces; i++)
+		disc_blob_ref(cmd->pieces[i].blob);
 	return 0;
 }
 
@@ -578,10 +593,10 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 		if (off > DISC_LOG_HDR_LEN + (uint64_t)f->hostlog_len)
 			return SC_INVALID_FIELD;
-		uint16_t st = reply_log(cmd, off, (uint32_t)len, DISC_LOG_HDR_LEN, f->body71,
-					f->hostlog_len);
+		uint16_t st = reply_log(cmd, f, off, (uint32_t)len, DISC_LOG_HDR_LEN,
+					fabric_log71_pieces, f->hostlog_len);
 		if (!st)
-			disc_hostlog_read(f->hgenctr, f->hostlog, f->hostlog_len, f->nhostlog, off,
+			disc_hostlog_read(f->hgenctr, NULL, f->hostlog_len, f->nhostlog, off,
 					  cmd->rdata, cmd->rlen);
 		if (!st)
 			log_read_done(ctrl, EV_LOG71, rae);
@@ -595,9 +610,9 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	view_of(ctrl, &v, self);
 	if (off > disc_log_size(&v))
 		return SC_INVALID_FIELD;
-	uint16_t st = reply_log(cmd, off, (uint32_t)len,
+	uint16_t st = reply_log(cmd, ctrl->svc->fabric, off, (uint32_t)len,
 				DISC_LOG_HDR_LEN + (uint64_t)v.nself * DISC_LOG_ENTRY_LEN,
-				ctrl->svc->fabric->body70, v.nbody * DISC_LOG_ENTRY_LEN);
+				fabric_log70_pieces, (uint64_t)v.nbody * DISC_LOG_ENTRY_LEN);
 	if (!st)
 		disc_log_read(&v, off, cmd->rdata, cmd->rlen);
 	if (!st)
@@ -711,8 +726,9 @@ int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 {
 	memset(&cmd->cqe, 0, sizeof(cmd->cqe));
 	cmd->rdata = NULL;
-	cmd->ref = NULL;
-	cmd->rlen = cmd->ref_len = cmd->zero_len = 0;
+	cmd->pieces = NULL;
+	cmd->npieces = 0;
+	cmd->rlen = cmd->zero_len = 0;
 
 	if ((cmd->sqe.flags & 0xc3) != 0x40) {
 		/* NVMe over Fabrics carries SGLs only and no fused commands. */

@@ -67,14 +67,13 @@ struct disc_cmd {
 	uint32_t data_len;
 	/* results */
 	struct nvme_cqe cqe; /* status, dw0, dw1 (cid, sqhd, sqid are the queue's) */
-	/* Controller-to-host data, in this order: rlen bytes of rdata (malloc'ed), ref_len
-	 * bytes at ref_data inside the shared body ref (referenced, not copied), zero_len
-	 * zeros. disc_cmd_release() frees and unreferences. */
+	/* Controller-to-host data, in this order: rlen bytes of rdata (malloc'ed), the
+	 * pieces of a shared log body (referenced, not copied), zero_len zeros.
+	 * disc_cmd_release() frees and unreferences. */
 	uint8_t *rdata;
 	uint32_t rlen;
-	struct disc_blob *ref;
-	const uint8_t *ref_data;
-	uint32_t ref_len;
+	struct log_piece *pieces;
+	size_t npieces;
 	uint32_t zero_len;
 };
 

@@ -216,7 +216,7 @@ int disc_hostlog_read(uint64_t genctr, const uint8_t *entries, size_t len, size_
 	put_le32(hdr + 20, (uint32_t)(DISC_LOG_HDR_LEN + len));
 	memset(dst, 0, dlen);
 	copy_segment(hdr, 0, DISC_LOG_HDR_LEN, off, dst, dlen);
-	if (len)
+	if (len && entries)
 		copy_segment(entries, DISC_LOG_HDR_LEN, len, off, dst, dlen);
 	return 0;
 }

@@ -70,7 +70,8 @@ int disc_log_read(const struct disc_log_view *v, uint64_t off, uint8_t *dst, siz
 /* The connection address sa as an entry's ADRFAM and TRADDR. */
 void disc_addr_port(const struct sockaddr *sa, struct cdc_port *port);
 
-/* Log 71h (Host Discovery, TP8010): header then the entries fabric built, read like 70h. */
+/* Log 71h (Host Discovery, TP8010): header then the entries fabric built, read like 70h.
+ * entries may be NULL when dst covers only the header. */
 #define DISC_LID_HOST_DISCOVERY 0x71
 int disc_hostlog_read(uint64_t genctr, const uint8_t *entries, size_t len, size_t nrec,
 		      uint64_t off, uint8_t *dst, size_t dlen);

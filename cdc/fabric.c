@@ -22,6 +22,7 @@ struct fabric_host {
 	struct host_rec h;
 	RB_ENTRY(fabric_host) by_key;
 	TAILQ_ENTRY(fabric_host) order;
+	struct log_slot slot; /* in log 71h */
 };
 
 struct fabric_rec {
@@ -29,7 +30,10 @@ struct fabric_rec {
 	RB_ENTRY(fabric_rec) by_key;
 	RB_ENTRY(fabric_rec) by_subsys;
 	TAILQ_ENTRY(fabric_rec) order;
+	struct log_slot slot; /* in log 70h */
 };
+
+#define NODE_OF_SLOT(type, s) ((type *)(void *)((char *)(s)-offsetof(type, slot)))
 
 static int port_addr_cmp(const struct cdc_port *a, const struct cdc_port *b)
 {
@@ -93,6 +97,9 @@ void fabric_init(struct fabric *f)
 	RB_INIT(&f->rec_tree);
 	RB_INIT(&f->rec_by_subsys);
 	TAILQ_INIT(&f->rec_list);
+	log_body_init(&f->cfg70);
+	log_body_init(&f->log70);
+	log_body_init(&f->log71);
 }
 
 void fabric_free(struct fabric *f)
@@ -101,6 +108,9 @@ void fabric_free(struct fabric *f)
 	struct fabric_host *h;
 	struct fabric_rec *r;
 
+	log_body_free(&f->cfg70);
+	log_body_free(&f->log70);
+	log_body_free(&f->log71);
 	while ((e = TAILQ_FIRST(&f->ent_list))) {
 		TAILQ_REMOVE(&f->ent_list, e, order);
 		free(e);
@@ -114,11 +124,8 @@ void fabric_free(struct fabric *f)
 		free(r);
 	}
 	free(f->cfg_recs);
+	free(f->cfg_slots);
 	free(f->conns);
-	disc_blob_unref(f->body70);
-	disc_blob_unref(f->spare70);
-	disc_blob_unref(f->body71);
-	disc_blob_unref(f->spare71);
 	fabric_init(f);
 }
 
@@ -213,6 +220,11 @@ int fabric_host_append(struct fabric *f, const struct host_rec *h)
 	if (!n)
 		return -ENOMEM;
 	n->h = *h;
+	n->slot = (struct log_slot){0};
+	if (log_body_add(&f->log71, &n->slot)) {
+		free(n);
+		return -ENOMEM;
+	}
 	RB_INSERT(fabric_host_tree, &f->host_tree, n);
 	TAILQ_INSERT_TAIL(&f->host_list, n, order);
 	f->nhosts++;
@@ -229,6 +241,7 @@ int fabric_host_put(struct fabric *f, const struct host_rec *h)
 	f->nhosts_implicit -= old->source == REG_IMPLICIT;
 	f->nhosts_implicit += h->source == REG_IMPLICIT;
 	*old = *h;
+	log_body_touch(&f->log71, &((struct fabric_host *)old)->slot);
 	return 0;
 }
 
@@ -240,6 +253,7 @@ bool fabric_host_del(struct fabric *f, const struct host_rec *key)
 		return false;
 	RB_REMOVE(fabric_host_tree, &f->host_tree, n);
 	TAILQ_REMOVE(&f->host_list, n, order);
+	log_body_remove(&f->log71, &n->slot);
 	f->nhosts--;
 	f->nhosts_implicit -= n->h.source == REG_IMPLICIT;
 	free(n);
@@ -284,6 +298,11 @@ int fabric_rec_append(struct fabric *f, const struct log_rec *r)
 	if (!n)
 		return -ENOMEM;
 	n->r = *r;
+	n->slot = (struct log_slot){0};
+	if (log_body_add(&f->log70, &n->slot)) {
+		free(n);
+		return -ENOMEM;
+	}
 	RB_INSERT(fabric_rec_tree, &f->rec_tree, n);
 	RB_INSERT(fabric_subsys_tree, &f->rec_by_subsys, n);
 	TAILQ_INSERT_TAIL(&f->rec_list, n, order);
@@ -301,6 +320,7 @@ int fabric_rec_put(struct fabric *f, const struct log_rec *r)
 	RB_REMOVE(fabric_subsys_tree, &f->rec_by_subsys, old);
 	old->r = *r;
 	RB_INSERT(fabric_subsys_tree, &f->rec_by_subsys, old);
+	log_body_touch(&f->log70, &old->slot);
 	return 0;
 }
 
@@ -313,6 +333,7 @@ bool fabric_rec_del(struct fabric *f, const struct log_rec *key)
 	RB_REMOVE(fabric_rec_tree, &f->rec_tree, n);
 	RB_REMOVE(fabric_subsys_tree, &f->rec_by_subsys, n);
 	TAILQ_REMOVE(&f->rec_list, n, order);
+	log_body_remove(&f->log70, &n->slot);
 	f->nrecs--;
 	free(n);
 	return true;
@@ -425,6 +446,17 @@ static void conn_remove(struct fabric *f, struct conn_count *c)
 	}
 }
 
+/* nqn's NCC flipped: its records (log 70h) and its addresses (log 71h) are to be rebuilt. */
+static void conn_flipped(struct fabric *f, const char *nqn)
+{
+	for (struct log_rec *r = fabric_rec_next_of(f, nqn, NULL); r;
+	     r = fabric_rec_next_of(f, nqn, r))
+		log_body_touch(&f->log70, &((struct fabric_rec *)r)->slot);
+	for (struct host_rec *h = fabric_host_next_of(f, nqn, NULL); h;
+	     h = fabric_host_next_of(f, nqn, h))
+		log_body_touch(&f->log71, &((struct fabric_host *)h)->slot);
+}
+
 int fabric_conn(struct fabric *f, const char *nqn, int delta)
 {
 	if ((f->nconns + 1) * 2 > f->conns_cap &&
@@ -438,10 +470,12 @@ int fabric_conn(struct fabric *f, const char *nqn, int delta)
 		snprintf(c->nqn, sizeof(c->nqn), "%s", nqn);
 		c->n = (unsigned int)delta;
 		f->nconns++;
+		conn_flipped(f, nqn);
 		return 1;
 	}
 	if (delta < 0 && c->n <= (unsigned int)-delta) {
 		conn_remove(f, c);
+		conn_flipped(f, nqn);
 		return 1;
 	}
 	c->n = (unsigned int)((int)c->n + delta);
@@ -469,24 +503,6 @@ static void rec_entry_fill(const struct fabric *f, const struct log_rec *r,
 	disc_entry_fill(e, r->subtype, &r->port, r->subnqn, eflags);
 	if (r->asqsz)
 		e->asqsz = htole16(r->asqsz);
-}
-
-/* Builds log 70h's body into f->spare70. */
-static int build_log70(struct fabric *f, size_t *n)
-{
-	size_t total = f->ncfg + f->nrecs;
-	struct ncc_cache c = {0};
-
-	if (disc_blob_reserve(&f->spare70, total * sizeof(struct nvmf_disc_log_entry)))
-		return -ENOMEM;
-	struct nvmf_disc_log_entry *e = (void *)f->spare70->data;
-	for (size_t i = 0; i < f->ncfg; i++)
-		rec_entry_fill(f, &f->cfg_recs[i], &e[i], &c);
-	size_t i = f->ncfg;
-	for (const struct log_rec *r = fabric_rec_next(f, NULL); r; r = fabric_rec_next(f, r))
-		rec_entry_fill(f, r, &e[i++], &c);
-	*n = total;
-	return 0;
 }
 
 static size_t host_entry_len(const struct host_rec *h)
@@ -528,81 +544,98 @@ static void host_entry_fill(const struct fabric *f, const struct host_rec *h, ui
 			 (sym + 3) / 4 * 4);
 }
 
-/* Builds log 71h's entries into f->spare71. */
-static int build_log71(struct fabric *f, size_t *len)
-{
-	size_t total = 0;
+/* ---- the bodies ---- */
 
-	for (const struct host_rec *h = fabric_host_next(f, NULL); h; h = fabric_host_next(f, h))
-		total += host_entry_len(h);
-	if (disc_blob_reserve(&f->spare71, total))
-		return -ENOMEM;
-	size_t off = 0;
-	for (const struct host_rec *h = fabric_host_next(f, NULL); h; h = fabric_host_next(f, h)) {
-		size_t n = host_entry_len(h);
-		host_entry_fill(f, h, f->spare71->data + off, n);
-		off += n;
-	}
-	*len = total;
-	return 0;
+static size_t rec_size(void *ctx, const struct log_slot *slot)
+{
+	(void)ctx;
+	(void)slot;
+	return DISC_LOG_ENTRY_LEN;
 }
 
-static bool bytes_equal(const void *a, size_t alen, const void *b, size_t blen)
+static void rec_fill(void *ctx, const struct log_slot *slot, uint8_t *out, size_t len)
 {
-	return alen == blen && (!alen || !memcmp(a, b, alen));
+	struct ncc_cache c = {0};
+
+	(void)len;
+	rec_entry_fill(ctx, &NODE_OF_SLOT(const struct fabric_rec, slot)->r, (void *)out, &c);
 }
 
-static const uint8_t *blob_bytes(const struct disc_blob *b)
+static const struct log_body_ops rec_ops = {rec_size, rec_fill};
+
+static size_t host_size(void *ctx, const struct log_slot *slot)
 {
-	return b ? b->data : NULL;
+	(void)ctx;
+	return host_entry_len(&NODE_OF_SLOT(const struct fabric_host, slot)->h);
 }
 
-/* The spare becomes the log; the old log the next spare. */
-static void publish70(struct fabric *f, size_t n)
+static void host_fill(void *ctx, const struct log_slot *slot, uint8_t *out, size_t len)
 {
-	struct disc_blob *t = f->body70;
-
-	f->body70 = f->spare70;
-	f->spare70 = t;
-	f->entries = (const void *)f->body70->data;
-	f->nentries = n;
+	host_entry_fill(ctx, &NODE_OF_SLOT(const struct fabric_host, slot)->h, out, len);
 }
 
-static void publish71(struct fabric *f, size_t len)
-{
-	struct disc_blob *t = f->body71;
+static const struct log_body_ops host_ops = {host_size, host_fill};
 
-	f->body71 = f->spare71;
-	f->spare71 = t;
-	f->hostlog = f->body71->data;
-	f->hostlog_len = len;
-	f->nhostlog = f->nhosts;
+/* The configuration's records, whose slots are an array beside them. */
+struct cfg_ctx {
+	const struct fabric *f;
+	const struct log_rec *recs;
+	const struct log_slot *slots;
+};
+
+static void cfg_fill(void *ctx, const struct log_slot *slot, uint8_t *out, size_t len)
+{
+	const struct cfg_ctx *c = ctx;
+	struct ncc_cache nc = {0};
+
+	(void)len;
+	rec_entry_fill(c->f, &c->recs[slot - c->slots], (void *)out, &nc);
+}
+
+static const struct log_body_ops cfg_ops = {rec_size, cfg_fill};
+
+static void counts70(struct fabric *f)
+{
+	f->nentries = f->cfg70.nentries + f->log70.nentries;
+}
+
+static void counts71(struct fabric *f)
+{
+	f->hostlog_len = f->log71.len;
+	f->nhostlog = f->log71.nentries;
+}
+
+static void bump70(struct fabric *f, uint64_t floor)
+{
+	f->genctr = (f->genctr > floor ? f->genctr : floor) + 1;
 }
 
 int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 {
-	size_t n = 0, hlen = 0;
 	int changed = 0;
 
-	if ((which & FABRIC_LOG70) && build_log70(f, &n))
-		return -ENOMEM;
-	if ((which & FABRIC_LOG71) && build_log71(f, &hlen))
-		return -ENOMEM;
-	/* The new bytes become the log only where they differ; the old buffer is the next
-	 * spare. */
-	if ((which & FABRIC_LOG70) && !bytes_equal(blob_bytes(f->spare70), n * sizeof(*f->entries),
-						   f->entries, f->nentries * sizeof(*f->entries))) {
-		changed |= FABRIC_LOG70;
-		f->genctr = (f->genctr > floor ? f->genctr : floor) + 1;
-		publish70(f, n);
+	/* Only the pages whose members changed are rebuilt; a counter moves only when bytes
+	 * did. */
+	if (which & FABRIC_LOG70) {
+		int c = log_body_build(&f->log70, &rec_ops, f);
+		counts70(f);
+		if (c < 0)
+			return c;
+		if (c) {
+			changed |= FABRIC_LOG70;
+			bump70(f, floor);
+		}
 	}
-	if (which & FABRIC_LOG71)
+	if (which & FABRIC_LOG71) {
+		int c = log_body_build(&f->log71, &host_ops, f);
+		counts71(f);
+		if (c < 0)
+			return c;
 		f->hostlog_stale = false;
-	if ((which & FABRIC_LOG71) &&
-	    !bytes_equal(blob_bytes(f->spare71), hlen, f->hostlog, f->hostlog_len)) {
-		changed |= FABRIC_LOG71;
-		f->hgenctr++;
-		publish71(f, hlen);
+		if (c) {
+			changed |= FABRIC_LOG71;
+			f->hgenctr++;
+		}
 	}
 	return changed;
 }
@@ -615,13 +648,12 @@ void fabric_hostlog_changed(struct fabric *f)
 
 int fabric_hostlog_refresh(struct fabric *f)
 {
-	size_t hlen;
-
 	if (!f->hostlog_stale)
 		return 0;
-	if (build_log71(f, &hlen))
-		return -ENOMEM;
-	publish71(f, hlen);
+	int c = log_body_build(&f->log71, &host_ops, f);
+	counts71(f);
+	if (c < 0)
+		return c;
 	f->hostlog_stale = false;
 	return 0;
 }
@@ -629,6 +661,40 @@ int fabric_hostlog_refresh(struct fabric *f)
 int fabric_rebuild(struct fabric *f, uint64_t floor)
 {
 	return fabric_rebuild_logs(f, floor, FABRIC_LOG70 | FABRIC_LOG71);
+}
+
+size_t fabric_log70_pieces(const struct fabric *f, uint64_t off, uint64_t len,
+			   struct log_piece *out, size_t max)
+{
+	uint64_t clen = f->cfg70.len;
+	size_t n = 0;
+
+	if (off < clen) {
+		uint64_t take = clen - off < len ? clen - off : len;
+		n = log_body_pieces(&f->cfg70, off, take, out, max);
+		len -= take;
+		off = clen;
+	}
+	if (len)
+		n += log_body_pieces(&f->log70, off - clen, len, n < max ? out + n : NULL,
+				     n < max ? max - n : 0);
+	return n;
+}
+
+size_t fabric_log71_pieces(const struct fabric *f, uint64_t off, uint64_t len,
+			   struct log_piece *out, size_t max)
+{
+	return log_body_pieces(&f->log71, off, len, out, max);
+}
+
+const struct nvmf_disc_log_entry *fabric_entry(const struct fabric *f, size_t i)
+{
+	struct log_piece p;
+
+	if (i >= f->nentries || fabric_log70_pieces(f, (uint64_t)i * DISC_LOG_ENTRY_LEN,
+						    DISC_LOG_ENTRY_LEN, &p, 1) != 1)
+		return NULL;
+	return (const void *)p.p;
 }
 
 /* ---- the configuration's share ---- */
@@ -668,31 +734,78 @@ static void listen_key_fill(const struct cdc_config *cfg, char *key, size_t size
 		off += (size_t)snprintf(key + off, size - off, "%s,", cfg->listen[i].text);
 }
 
+/* Whether two bodies hold the same bytes (the configuration's: small). */
+static bool bodies_equal(const struct log_body *a, const struct log_body *b)
+{
+	uint8_t x[4096], y[4096];
+
+	if (a->len != b->len)
+		return false;
+	for (uint64_t off = 0; off < a->len; off += sizeof(x)) {
+		size_t n = log_body_copy(a, off, x, sizeof(x));
+		if (log_body_copy(b, off, y, sizeof(y)) != n || memcmp(x, y, n))
+			return false;
+	}
+	return true;
+}
+
+/* The configuration's entries as a body of their own, built. */
+static int cfg_body(const struct fabric *f, const struct log_rec *r, size_t n, struct log_body *out,
+		    struct log_slot **slots)
+{
+	struct cfg_ctx ctx = {f, r, NULL};
+	int err = 0;
+
+	log_body_init(out);
+	*slots = n ? calloc(n, sizeof(**slots)) : NULL;
+	if (n && !*slots)
+		return -ENOMEM;
+	ctx.slots = *slots;
+	for (size_t i = 0; i < n && !err; i++)
+		err = log_body_add(out, &(*slots)[i]);
+	if (!err)
+		err = log_body_build(out, &cfg_ops, &ctx);
+	if (err < 0) {
+		log_body_free(out);
+		free(*slots);
+		return err;
+	}
+	return 0;
+}
+
 int fabric_apply_config(struct fabric *f, const struct cdc_config *cfg)
 {
-	struct log_rec *r, *old = f->cfg_recs;
-	size_t n, nold = f->ncfg;
+	struct log_rec *r;
+	struct log_slot *slots;
+	struct log_body body;
+	size_t n;
 	char key[sizeof(f->listen_key)];
 
 	if (config_recs(cfg, &r, &n))
 		return -ENOMEM;
+	int err = cfg_body(f, r, n, &body, &slots);
+	if (err) {
+		free(r);
+		return err;
+	}
+	bool same = bodies_equal(&body, &f->cfg70);
+	log_body_free(&f->cfg70);
+	free(f->cfg_recs);
+	free(f->cfg_slots);
+	f->cfg70 = body;
 	f->cfg_recs = r;
+	f->cfg_slots = slots;
 	f->ncfg = n;
 	int changed = fabric_rebuild(f, f->genctr);
-	if (changed < 0) {
-		/* Keep the old share and listeners, so applying cfg again sees the change. */
-		f->cfg_recs = old;
-		f->ncfg = nold;
-		free(r);
+	if (changed < 0)
 		return changed;
-	}
-	free(old);
 	/* Other listeners change every host's self entries, which are not in the body. */
 	listen_key_fill(cfg, key, sizeof(key));
-	if (strcmp(key, f->listen_key) && !(changed & FABRIC_LOG70)) {
-		f->genctr++;
+	if ((!same || strcmp(key, f->listen_key)) && !(changed & FABRIC_LOG70)) {
+		bump70(f, f->genctr);
 		changed |= FABRIC_LOG70;
 	}
+	counts70(f);
 	memcpy(f->listen_key, key, sizeof(key));
 	return changed;
 }

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "disc_log.h"
+#include "log_body.h"
 #include "model.h"
 #include "tree.h"
 
@@ -52,13 +53,12 @@ struct fabric {
 	struct conn_count *conns; /* NQNs with live associations: NCC is their absence */
 	size_t nconns, conns_cap; /* used slots, slots (a power of two) */
 
-	/* What hosts read, rebuilt by fabric_rebuild(): blobs that replies reference, and
-	 * the spares the next ones are built in (reused when no reply holds them: a fresh
-	 * allocation of a large log costs a page fault per 4 KiB at every change). */
-	struct disc_blob *body70, *spare70, *body71, *spare71;
-	const struct nvmf_disc_log_entry *entries; /* body70's: config records, registered */
+	/* What hosts read, in pages that replies reference and changes rebuild one by one:
+	 * log 70h is the configuration's entries then the registered ones, log 71h the host
+	 * records. The counts are as of the last build. */
+	struct log_body cfg70, log70, log71;
+	struct log_slot *cfg_slots; /* one per cfg_recs[i] */
 	size_t nentries;
-	const uint8_t *hostlog; /* body71's: log 71h entries, back to back */
 	size_t hostlog_len, nhostlog;
 	bool hostlog_stale; /* log 71h changed and is built at its next read */
 
@@ -124,6 +124,15 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which);
  * read. */
 void fabric_hostlog_changed(struct fabric *f);
 int fabric_hostlog_refresh(struct fabric *f);
+
+/* The pieces of the bodies as last built (log 70h: configured then registered entries;
+ * log 71h: host entries) covering [off, off + len), as log_body_pieces() gives them. */
+size_t fabric_log70_pieces(const struct fabric *f, uint64_t off, uint64_t len,
+			   struct log_piece *out, size_t max);
+size_t fabric_log71_pieces(const struct fabric *f, uint64_t off, uint64_t len,
+			   struct log_piece *out, size_t max);
+/* Entry i of log 70h's body, valid until the next build. */
+const struct nvmf_disc_log_entry *fabric_entry(const struct fabric *f, size_t i);
 
 /* Log 71h entry layout (TP8010 Host Discovery log, protocol.md 7.2). */
 #define HOSTLOG_ENTRY_FIXED 1024

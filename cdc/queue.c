@@ -204,57 +204,66 @@ static void unref_cb(const void *data, size_t len, void *arg)
 	disc_blob_unref(arg);
 }
 
-/* The reply's parts in wire order: copied bytes, the shared body, zeros (p NULL). */
+/* Part i of a reply, in wire order: the copied bytes, the pieces of the shared body, the
+ * zeros (p NULL). */
 struct part {
 	const uint8_t *p;
 	uint32_t len;
 	struct disc_blob *ref;
 };
 
-/* Adds bytes [off, off + n) of the parts to out; returns their CRC32C state. */
-static uint32_t add_range(struct evbuffer *out, const struct part *parts, size_t nparts,
-			  uint32_t off, uint32_t n, uint32_t crc, bool digest)
+static struct part cmd_part(const struct disc_cmd *cmd, size_t i)
 {
-	uint32_t base = 0;
+	if (i == 0)
+		return (struct part){cmd->rdata, cmd->rlen, NULL};
+	if (i <= cmd->npieces) {
+		const struct log_piece *pc = &cmd->pieces[i - 1];
+		return (struct part){pc->p, pc->len, pc->blob};
+	}
+	return (struct part){NULL, cmd->zero_len, NULL};
+}
 
-	for (size_t i = 0; i < nparts && n; base += parts[i++].len) {
-		const struct part *pt = &parts[i];
-		if (off >= base + pt->len)
-			continue;
-		uint32_t from = off - base, take = pt->len - from < n ? pt->len - from : n;
-		for (uint32_t done = 0; done < take;) {
-			uint32_t k = take - done;
-			const uint8_t *src = pt->p ? pt->p + from + done : zero_page;
-			if (!pt->p && k > sizeof(zero_page))
-				k = sizeof(zero_page);
-			if (pt->ref)
-				evbuffer_add_reference(out, src, k, unref_cb,
-						       disc_blob_ref(pt->ref));
-			else if (!pt->p)
-				evbuffer_add_reference(out, src, k, NULL, NULL);
-			else
-				evbuffer_add(out, src, k);
-			if (digest)
-				crc = crc32c(crc, src, k);
-			done += k;
+/* Where the walk over a reply's parts is. */
+struct part_cursor {
+	size_t i;     /* part */
+	uint32_t off; /* bytes of it already sent */
+};
+
+/* Adds the next n bytes of the reply to out; returns their CRC32C state. */
+static uint32_t add_range(struct evbuffer *out, const struct disc_cmd *cmd, struct part_cursor *cur,
+			  uint32_t n, uint32_t crc, bool digest)
+{
+	while (n && cur->i < cmd->npieces + 2) {
+		struct part pt = cmd_part(cmd, cur->i);
+		uint32_t k = pt.len - cur->off < n ? pt.len - cur->off : n;
+		const uint8_t *src = pt.p ? pt.p + cur->off : zero_page;
+		if (!pt.p && k > sizeof(zero_page))
+			k = sizeof(zero_page);
+		if (k && pt.ref)
+			evbuffer_add_reference(out, src, k, unref_cb, disc_blob_ref(pt.ref));
+		else if (k && !pt.p)
+			evbuffer_add_reference(out, src, k, NULL, NULL);
+		else if (k)
+			evbuffer_add(out, src, k);
+		if (digest)
+			crc = crc32c(crc, src, k);
+		cur->off += k;
+		n -= k;
+		if (cur->off == pt.len) {
+			cur->i++;
+			cur->off = 0;
 		}
-		off += take;
-		n -= take;
 	}
 	return crc;
 }
 
-/* The command's data as C2HData PDUs. The shared log body is referenced, not copied, so a
- * host that asks for a large log and stops reading costs the PDU headers, not the log. */
+/* The command's data as C2HData PDUs. The shared log pages are referenced, not copied, so
+ * a host that asks for a large log and stops reading costs the PDU headers, not the log. */
 static void send_c2h_data(struct queue *q, uint16_t cid, const struct disc_cmd *cmd, uint32_t len)
 {
-	const struct part parts[] = {
-		{cmd->rdata, cmd->rlen, NULL},
-		{cmd->ref_data, cmd->ref_len, cmd->ref},
-		{NULL, cmd->zero_len, NULL},
-	};
 	struct evbuffer *out = bufferevent_get_output(q->bev);
 	uint8_t hdr[NVME_TCP_DATA_HLEN + NVME_TCP_DIGEST_LEN];
+	struct part_cursor cur = {0};
 
 	for (uint32_t off = 0; off < len;) {
 		uint32_t n = len - off < QUEUE_C2H_CHUNK ? len - off : QUEUE_C2H_CHUNK;
@@ -262,7 +271,7 @@ static void send_c2h_data(struct queue *q, uint16_t cid, const struct disc_cmd *
 		size_t hl = nvme_tcp_data_hdr_encode(NVME_TCP_C2H_DATA, flags, cid, 0, off, n,
 						     q->lim.hdgst, q->lim.ddgst, hdr);
 		evbuffer_add(out, hdr, hl);
-		uint32_t crc = add_range(out, parts, 3, off, n, ~0u, q->lim.ddgst);
+		uint32_t crc = add_range(out, cmd, &cur, n, ~0u, q->lim.ddgst);
 		if (q->lim.ddgst) {
 			uint8_t dg[NVME_TCP_DIGEST_LEN];
 			put_le32(dg, ~crc);

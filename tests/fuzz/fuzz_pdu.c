@@ -105,8 +105,8 @@ static void respond(struct session *s, const struct nvme_sqe *sqe, struct disc_c
 		/* Every byte the controller claims to have written must be there: the digest
 		 * reads them all, so ASan sees an overrun. */
 		(void)nvme_tcp_digest(cmd->rdata, cmd->rlen);
-		if (cmd->ref)
-			(void)nvme_tcp_digest(cmd->ref_data, cmd->ref_len);
+		for (size_t i = 0; i < cmd->npieces; i++)
+			(void)nvme_tcp_digest(cmd->pieces[i].p, cmd->pieces[i].len);
 		if (cmd->cqe.status == 0) {
 			uint32_t len = disc_cmd_data_len(cmd);
 			len = len < sqe->sgl_len ? len : sqe->sgl_len;

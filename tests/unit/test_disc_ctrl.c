@@ -187,14 +187,14 @@ static void flatten(struct disc_cmd *cmd)
 	uint32_t len = disc_cmd_data_len(cmd);
 	uint8_t *flat;
 
-	if (!cmd->rdata && !cmd->ref)
+	if (!cmd->rdata && !cmd->npieces)
 		return;
 	flat = calloc(1, len ? len : 1);
 	ck_assert_ptr_nonnull(flat);
 	if (cmd->rlen)
 		memcpy(flat, cmd->rdata, cmd->rlen);
-	if (cmd->ref_len)
-		memcpy(flat + cmd->rlen, cmd->ref_data, cmd->ref_len);
+	for (size_t i = 0, off = cmd->rlen; i < cmd->npieces; off += cmd->pieces[i++].len)
+		memcpy(flat + off, cmd->pieces[i].p, cmd->pieces[i].len);
 	disc_cmd_release(cmd);
 	cmd->rdata = flat;
 	cmd->rlen = len;
@@ -205,7 +205,7 @@ static uint16_t exec_done(struct disc_ctrl *c, struct disc_cmd *cmd)
 {
 	ck_assert_int_eq(disc_ctrl_exec(c, cmd), DISC_DONE);
 	if (cmd->cqe.status)
-		ck_assert(!cmd->rdata && !cmd->ref);
+		ck_assert(!cmd->rdata && !cmd->npieces);
 	flatten(cmd);
 	return cmd->cqe.status;
 }
@@ -945,14 +945,14 @@ START_TEST(discovery_log_chunks_at_lpo_1024_return_the_entries)
 			  NVMF_DISC_EFLAGS_EPCSD | NVMF_DISC_EFLAGS_DUPRETINFO);
 	/* Then the fabric, in order. */
 	for (int i = 1; i < 4; i++)
-		ck_assert_mem_eq(&e[i], &h.fabric.entries[i - 1], 1024);
+		ck_assert_mem_eq(&e[i], fabric_entry(&h.fabric, i - 1), 1024);
 	ck_assert_str_eq(e[1].subnqn, SUBSYS1);
 	free(cmd.rdata);
 
 	ck_assert_uint_eq(get_log(c, NVME_LOG_LID_DISCOVER, true, 5120, 4096, 4096, &cmd), 0);
 	e = (const void *)cmd.rdata;
 	for (int i = 0; i < 3; i++)
-		ck_assert_mem_eq(&e[i], &h.fabric.entries[3 + i], 1024);
+		ck_assert_mem_eq(&e[i], fabric_entry(&h.fabric, 3 + i), 1024);
 	ck_assert_str_eq(e[1].subnqn, SUBSYS2);
 	ck_assert_uint_eq(e[2].subtype, NVME_NQN_DISC);
 	/* The last 1024 bytes lie past the end of the log. */

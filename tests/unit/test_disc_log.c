@@ -442,21 +442,22 @@ START_TEST(entries_are_subsystem_ports_then_referrals)
 	ck_assert_int_eq(fabric_apply_config(&f, &cfg), 1);
 	ck_assert_uint_eq(f.nentries, 4);
 
-	ck_assert_uint_eq(f.entries[0].subtype, NVME_NQN_NVME);
-	assert_nul_padded(f.entries[0].subnqn, 256, SUBSYS1);
-	assert_nul_padded(f.entries[0].traddr, 256, "192.0.2.10");
-	ck_assert_uint_eq(le16toh(f.entries[0].portid), 1);
-	ck_assert_uint_eq(f.entries[1].subtype, NVME_NQN_NVME);
-	assert_nul_padded(f.entries[1].traddr, 256, "192.0.2.11");
-	ck_assert_uint_eq(f.entries[2].subtype, NVME_NQN_NVME);
-	assert_nul_padded(f.entries[2].subnqn, 256, SUBSYS2);
-	ck_assert_uint_eq(f.entries[2].adrfam, NVMF_ADDR_FAMILY_IP6);
-	ck_assert_uint_eq(f.entries[3].subtype, NVME_NQN_DISC);
-	assert_nul_padded(f.entries[3].subnqn, 256, "nqn.2024-01.com.example:cdc:other");
-	assert_nul_padded(f.entries[3].trsvcid, 32, "8009");
+	ck_assert_uint_eq((*fabric_entry(&f, 0)).subtype, NVME_NQN_NVME);
+	assert_nul_padded((*fabric_entry(&f, 0)).subnqn, 256, SUBSYS1);
+	assert_nul_padded((*fabric_entry(&f, 0)).traddr, 256, "192.0.2.10");
+	ck_assert_uint_eq(le16toh((*fabric_entry(&f, 0)).portid), 1);
+	ck_assert_uint_eq((*fabric_entry(&f, 1)).subtype, NVME_NQN_NVME);
+	assert_nul_padded((*fabric_entry(&f, 1)).traddr, 256, "192.0.2.11");
+	ck_assert_uint_eq((*fabric_entry(&f, 2)).subtype, NVME_NQN_NVME);
+	assert_nul_padded((*fabric_entry(&f, 2)).subnqn, 256, SUBSYS2);
+	ck_assert_uint_eq((*fabric_entry(&f, 2)).adrfam, NVMF_ADDR_FAMILY_IP6);
+	ck_assert_uint_eq((*fabric_entry(&f, 3)).subtype, NVME_NQN_DISC);
+	assert_nul_padded((*fabric_entry(&f, 3)).subnqn, 256, "nqn.2024-01.com.example:cdc:other");
+	assert_nul_padded((*fabric_entry(&f, 3)).trsvcid, 32, "8009");
 	/* Subsystem entries never claim duplicate information. */
 	for (size_t i = 0; i < 3; i++)
-		ck_assert_uint_eq(le16toh(f.entries[i].eflags) & NVMF_DISC_EFLAGS_DUPRETINFO, 0);
+		ck_assert_uint_eq(
+			le16toh((*fabric_entry(&f, i)).eflags) & NVMF_DISC_EFLAGS_DUPRETINFO, 0);
 	fabric_free(&f);
 	config_free(&cfg);
 }
@@ -496,15 +497,15 @@ START_TEST(adding_a_port_or_referral_returns_1_and_bumps)
 	ck_assert_int_eq(fabric_apply_config(&f, &cfg), 1);
 	ck_assert_uint_eq(f.genctr, 2);
 	ck_assert_uint_eq(f.nentries, 5);
-	assert_nul_padded(f.entries[2].traddr, 256, "192.0.2.12");
-	ck_assert_uint_eq(f.entries[4].subtype, NVME_NQN_DISC);
+	assert_nul_padded((*fabric_entry(&f, 2)).traddr, 256, "192.0.2.12");
+	ck_assert_uint_eq((*fabric_entry(&f, 4)).subtype, NVME_NQN_DISC);
 
 	add_referral(&cfg, NVME_DISC_SUBSYS_NAME, "traddr=192.0.2.98");
 	ck_assert_int_eq(fabric_apply_config(&f, &cfg), 1);
 	ck_assert_uint_eq(f.genctr, 3);
 	ck_assert_uint_eq(f.nentries, 6);
-	ck_assert_uint_eq(f.entries[5].subtype, NVME_NQN_DISC);
-	assert_nul_padded(f.entries[5].traddr, 256, "192.0.2.98");
+	ck_assert_uint_eq((*fabric_entry(&f, 5)).subtype, NVME_NQN_DISC);
+	assert_nul_padded((*fabric_entry(&f, 5)).traddr, 256, "192.0.2.98");
 	fabric_free(&f);
 	config_free(&cfg);
 }
@@ -521,7 +522,7 @@ START_TEST(changing_a_port_field_returns_1_and_bumps)
 	cfg.subsys[1].ports[0].treq = NVMF_TREQ_REQUIRED;
 	ck_assert_int_eq(fabric_apply_config(&f, &cfg), 1);
 	ck_assert_uint_eq(f.genctr, 2);
-	ck_assert_uint_eq(f.entries[2].treq, NVMF_TREQ_REQUIRED);
+	ck_assert_uint_eq((*fabric_entry(&f, 2)).treq, NVMF_TREQ_REQUIRED);
 	fabric_free(&f);
 	config_free(&cfg);
 }
@@ -565,7 +566,7 @@ START_TEST(removing_everything_returns_1_and_leaves_no_entries)
 	ck_assert_uint_eq(f.nentries, 0);
 	ck_assert_int_eq(fabric_apply_config(&f, &cfg), 0);
 	fabric_free(&f);
-	ck_assert_ptr_null(f.entries);
+	ck_assert_ptr_null(fabric_entry(&f, 0));
 	ck_assert_uint_eq(f.nentries, 0);
 }
 END_TEST
@@ -581,8 +582,11 @@ START_TEST(fabric_entries_read_through_a_view_follow_the_self_entries)
 	fabric_init(&f);
 	sample_config(&cfg);
 	ck_assert_int_eq(fabric_apply_config(&f, &cfg), 1);
-	struct disc_log_view v = {
-		.genctr = f.genctr, .self = self, .body = f.entries, .nbody = f.nentries};
+	struct disc_log_view v = {/* the configuration's entries: one page, contiguous */
+				  .genctr = f.genctr,
+				  .self = self,
+				  .body = fabric_entry(&f, 0),
+				  .nbody = f.nentries};
 	v.nself = disc_log_self_entries(cfg.listen, cfg.nlisten, sa_of(&local), CDC_NQN, self,
 					MAX_SELF);
 	ck_assert_uint_eq(v.nself, 1);
@@ -590,7 +594,7 @@ START_TEST(fabric_entries_read_through_a_view_follow_the_self_entries)
 	ck_assert_int_eq(disc_log_read(&v, 1024, buf, sizeof(buf)), 0);
 	ck_assert_uint_eq(buf[2], NVME_NQN_CURR);
 	ck_assert_int_eq(disc_log_read(&v, 2048, buf, sizeof(buf)), 0);
-	ck_assert_mem_eq(buf, &f.entries[0], sizeof(buf));
+	ck_assert_mem_eq(buf, fabric_entry(&f, 0), sizeof(buf));
 	ck_assert_int_eq(disc_log_read(&v, 5 * 1024, buf, sizeof(buf)), 0);
 	ck_assert_uint_eq(buf[2], NVME_NQN_DISC);
 	fabric_free(&f);

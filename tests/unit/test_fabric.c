@@ -51,6 +51,37 @@
 #define HH_HDLPF  18
 #define HH_THDLPL 20
 
+/* Log 70h's body (configured, then registered entries) as one buffer (valid until the next
+ * call). */
+static const uint8_t *log70_flat(const struct fabric *f)
+{
+	static uint8_t *flat;
+	size_t len = f->nentries * DISC_LOG_ENTRY_LEN, n, off = 0;
+
+	free(flat);
+	flat = malloc(len + 1);
+	ck_assert_ptr_nonnull(flat);
+	n = fabric_log70_pieces(f, 0, len, NULL, 0);
+	struct log_piece *p = calloc(n + 1, sizeof(*p));
+	ck_assert_uint_eq(fabric_log70_pieces(f, 0, len, p, n), n);
+	for (size_t i = 0; i < n; off += p[i++].len)
+		memcpy(flat + off, p[i].p, p[i].len);
+	ck_assert_uint_eq(off, len);
+	free(p);
+	return flat;
+}
+
+/* Log 71h's body as one buffer (valid until the next call). */
+static const uint8_t *hostlog_flat(const struct fabric *f)
+{
+	static uint8_t *flat;
+
+	free(flat);
+	flat = malloc(f->hostlog_len + 1);
+	ck_assert_ptr_nonnull(flat);
+	ck_assert_uint_eq(log_body_copy(&f->log71, 0, flat, f->hostlog_len), f->hostlog_len);
+	return flat;
+}
 
 /* The i-th record, host record or entity in order of arrival. */
 static struct log_rec *rec_at(const struct fabric *f, size_t i)
@@ -244,7 +275,7 @@ static void assert_hostlog_as_expected(const struct fabric *f)
 	ck_assert_uint_eq(f->hostlog_len, len);
 	ck_assert_uint_eq(f->nhostlog, f->nhosts);
 	if (len)
-		ck_assert_mem_eq(f->hostlog, want, len);
+		ck_assert_mem_eq(hostlog_flat(f), want, len);
 	free(want);
 }
 
@@ -729,7 +760,7 @@ START_TEST(entries_are_config_records_then_registered_in_insertion_order)
 		{NVME_NQN_NVME, 7, SUBSYS1, "192.0.2.31", "4420"},
 	};
 	for (size_t i = 0; i < 7; i++) {
-		const struct nvmf_disc_log_entry *e = &f.entries[i];
+		const struct nvmf_disc_log_entry *e = fabric_entry(&f, i);
 
 		ck_assert_msg(e->subtype == want[i].subtype, "entry %zu subtype %u", i, e->subtype);
 		ck_assert_uint_eq(le16toh(e->portid), want[i].portid);
@@ -742,8 +773,8 @@ START_TEST(entries_are_config_records_then_registered_in_insertion_order)
 	ck_assert(fabric_rec_del(&f, &r1));
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG70);
 	ck_assert_uint_eq(f.nentries, 6);
-	ck_assert_uint_eq(le16toh(f.entries[4].portid), 6);
-	ck_assert_uint_eq(le16toh(f.entries[5].portid), 7);
+	ck_assert_uint_eq(le16toh((*fabric_entry(&f, 4)).portid), 6);
+	ck_assert_uint_eq(le16toh((*fabric_entry(&f, 5)).portid), 7);
 	fabric_free(&f);
 	config_free(&cfg);
 }
@@ -761,8 +792,8 @@ START_TEST(registered_entry_is_built_from_the_record)
 	put_rec(&f, &r);
 	conn(&f, DDC_A, +1);
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG70);
-	ck_assert_uint_eq(sizeof(f.entries[0]), DISC_LOG_ENTRY_LEN);
-	memcpy(raw, &f.entries[0], sizeof(raw));
+	ck_assert_uint_eq(sizeof((*fabric_entry(&f, 0))), DISC_LOG_ENTRY_LEN);
+	memcpy(raw, fabric_entry(&f, 0), sizeof(raw));
 
 	ck_assert_uint_eq(raw[0], NVMF_TRTYPE_TCP);
 	ck_assert_uint_eq(raw[1], NVMF_ADDR_FAMILY_IP6);
@@ -794,17 +825,17 @@ START_TEST(asqsz_is_the_records_value_or_the_default)
 	put_rec(&f, &dflt);
 	put_rec(&f, &own);
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG70);
-	ck_assert_uint_eq(le16toh(f.entries[0].asqsz), DISC_ADMIN_SQ_SIZE);
-	ck_assert_uint_eq(le16toh(f.entries[1].asqsz), 0x0120);
-	ck_assert_uint_eq(((const uint8_t *)&f.entries[1])[8], 0x20);
-	ck_assert_uint_eq(((const uint8_t *)&f.entries[1])[9], 0x01);
+	ck_assert_uint_eq(le16toh((*fabric_entry(&f, 0)).asqsz), DISC_ADMIN_SQ_SIZE);
+	ck_assert_uint_eq(le16toh((*fabric_entry(&f, 1)).asqsz), 0x0120);
+	ck_assert_uint_eq(((const uint8_t *)fabric_entry(&f, 1))[8], 0x20);
+	ck_assert_uint_eq(((const uint8_t *)fabric_entry(&f, 1))[9], 0x01);
 
 	/* Changing only ASQSZ is a change of the log. */
 	own.asqsz = 32;
 	put_rec(&f, &own);
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG70);
 	ck_assert_uint_eq(f.genctr, 2);
-	ck_assert_uint_eq(le16toh(f.entries[1].asqsz), 32);
+	ck_assert_uint_eq(le16toh((*fabric_entry(&f, 1)).asqsz), 32);
 	fabric_free(&f);
 }
 END_TEST
@@ -819,15 +850,15 @@ START_TEST(ncc_is_set_while_the_owner_has_no_association)
 	put_rec(&f, &a);
 	put_rec(&f, &b);
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG70);
-	ck_assert_uint_eq(eflags_of(&f.entries[0]), NVMF_DISC_EFLAGS_NCC);
-	ck_assert_uint_eq(eflags_of(&f.entries[1]), NVMF_DISC_EFLAGS_NCC);
+	ck_assert_uint_eq(eflags_of(fabric_entry(&f, 0)), NVMF_DISC_EFLAGS_NCC);
+	ck_assert_uint_eq(eflags_of(fabric_entry(&f, 1)), NVMF_DISC_EFLAGS_NCC);
 	ck_assert_uint_eq(f.genctr, 1);
 
 	conn(&f, DDC_A, +1);
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG70);
 	ck_assert_uint_eq(f.genctr, 2);
-	ck_assert_uint_eq(eflags_of(&f.entries[0]), 0);
-	ck_assert_uint_eq(eflags_of(&f.entries[1]), NVMF_DISC_EFLAGS_NCC);
+	ck_assert_uint_eq(eflags_of(fabric_entry(&f, 0)), 0);
+	ck_assert_uint_eq(eflags_of(fabric_entry(&f, 1)), NVMF_DISC_EFLAGS_NCC);
 
 	/* A second association of the same owner changes nothing anyone reads. */
 	conn(&f, DDC_A, +1);
@@ -840,7 +871,7 @@ START_TEST(ncc_is_set_while_the_owner_has_no_association)
 	conn(&f, DDC_A, -1);
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG70);
 	ck_assert_uint_eq(f.genctr, 3);
-	ck_assert_uint_eq(eflags_of(&f.entries[0]), NVMF_DISC_EFLAGS_NCC);
+	ck_assert_uint_eq(eflags_of(fabric_entry(&f, 0)), NVMF_DISC_EFLAGS_NCC);
 	fabric_free(&f);
 }
 END_TEST
@@ -857,7 +888,8 @@ START_TEST(ncc_is_never_set_on_config_or_admin_records)
 	ck_assert_int_eq(fabric_apply_config(&f, &cfg), FABRIC_LOG70);
 	ck_assert_uint_eq(f.nentries, 5);
 	for (size_t i = 0; i < f.nentries; i++)
-		ck_assert_msg(!(eflags_of(&f.entries[i]) & NVMF_DISC_EFLAGS_NCC), "entry %zu", i);
+		ck_assert_msg(!(eflags_of(fabric_entry(&f, i)) & NVMF_DISC_EFLAGS_NCC), "entry %zu",
+			      i);
 	fabric_free(&f);
 	config_free(&cfg);
 }
@@ -988,14 +1020,14 @@ START_TEST(a_connection_flips_ncc_in_both_logs)
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG70 | FABRIC_LOG71);
 	ck_assert_uint_eq(f.genctr, 2);
 	ck_assert_uint_eq(f.hgenctr, 2);
-	ck_assert_uint_eq(eflags_of(&f.entries[0]), 0);
-	ck_assert_uint_eq(get_le16(f.hostlog + HE_EFLAGS), 0);
+	ck_assert_uint_eq(eflags_of(fabric_entry(&f, 0)), 0);
+	ck_assert_uint_eq(get_le16(hostlog_flat(&f) + HE_EFLAGS), 0);
 	conn(&f, HOST_A, -1);
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG70 | FABRIC_LOG71);
 	ck_assert_uint_eq(f.genctr, 3);
 	ck_assert_uint_eq(f.hgenctr, 3);
-	ck_assert_uint_eq(eflags_of(&f.entries[0]), NVMF_DISC_EFLAGS_NCC);
-	ck_assert_uint_eq(get_le16(f.hostlog + HE_EFLAGS), NVMF_DISC_EFLAGS_NCC);
+	ck_assert_uint_eq(eflags_of(fabric_entry(&f, 0)), NVMF_DISC_EFLAGS_NCC);
+	ck_assert_uint_eq(get_le16(hostlog_flat(&f) + HE_EFLAGS), NVMF_DISC_EFLAGS_NCC);
 	fabric_free(&f);
 }
 END_TEST
@@ -1014,7 +1046,7 @@ START_TEST(host_entry_without_symname_has_only_the_host_identifier)
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG71);
 	ck_assert_uint_eq(f.hostlog_len, 1052);
 	ck_assert_uint_eq(f.nhostlog, 1);
-	p = f.hostlog;
+	p = hostlog_flat(&f);
 	ck_assert_uint_eq(p[HE_TRTYPE], NVMF_TRTYPE_TCP);
 	ck_assert_uint_eq(p[HE_ADRFAM], NVMF_ADDR_FAMILY_IP4);
 	ck_assert(all_zero(p + 2, 8));
@@ -1034,7 +1066,7 @@ START_TEST(host_entry_without_symname_has_only_the_host_identifier)
 
 	conn(&f, HOST_A, +1);
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG71);
-	ck_assert_uint_eq(get_le16(f.hostlog + HE_EFLAGS), 0);
+	ck_assert_uint_eq(get_le16(hostlog_flat(&f) + HE_EFLAGS), 0);
 	assert_hostlog_as_expected(&f);
 	fabric_free(&f);
 }
@@ -1056,7 +1088,7 @@ START_TEST(host_entry_with_symname_pads_it_to_a_dword)
 		conn(&f, HOST_B, +1);
 		ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG71);
 		ck_assert_uint_eq(f.hostlog_len, tel);
-		p = f.hostlog;
+		p = hostlog_flat(&f);
 		ck_assert_uint_eq(p[HE_ADRFAM], NVMF_ADDR_FAMILY_IP6);
 		ck_assert_uint_eq(get_le16(p + HE_EFLAGS), 0);
 		assert_nul_padded(p + HE_TRADDR, 256, "2001:db8::60");
@@ -1093,8 +1125,8 @@ START_TEST(host_entry_with_the_longest_symname_and_traddr)
 	put_host(&f, &h);
 	ck_assert_int_eq(fabric_rebuild(&f, 0), FABRIC_LOG71);
 	ck_assert_uint_eq(f.hostlog_len, HE_EXAT + 20 + 4 + HOST_SYMNAME_MAX);
-	ck_assert_uint_eq(get_le32(f.hostlog + HE_TEL), HE_EXAT + 20 + 4 + HOST_SYMNAME_MAX);
-	ck_assert_uint_eq(get_le16(f.hostlog + HE_EXAT + 22), HOST_SYMNAME_MAX);
+	ck_assert_uint_eq(get_le32(hostlog_flat(&f) + HE_TEL), HE_EXAT + 20 + 4 + HOST_SYMNAME_MAX);
+	ck_assert_uint_eq(get_le16(hostlog_flat(&f) + HE_EXAT + 22), HOST_SYMNAME_MAX);
 	assert_hostlog_as_expected(&f);
 	fabric_free(&f);
 }
@@ -1118,7 +1150,7 @@ START_TEST(host_entries_are_back_to_back_in_insertion_order)
 	ck_assert_uint_eq(f.nhostlog, 3);
 	ck_assert_uint_eq(f.hostlog_len, 1064 + 1052 + 1064);
 	for (size_t i = 0; i < 3; i++) {
-		const uint8_t *p = f.hostlog + off;
+		const uint8_t *p = hostlog_flat(&f) + off;
 
 		assert_nul_padded(p + HE_HOSTNQN, 256, h[i].hostnqn);
 		assert_nul_padded(p + HE_TRADDR, 256, h[i].traddr);
@@ -1203,7 +1235,7 @@ static uint8_t *three_hosts(struct fabric *f, size_t *loglen)
 	log = malloc(*loglen);
 	ck_assert_ptr_nonnull(log);
 	hostlog_header_expect(log, f->hgenctr, f->nhostlog, f->hostlog_len);
-	memcpy(log + DISC_LOG_HDR_LEN, f->hostlog, f->hostlog_len);
+	memcpy(log + DISC_LOG_HDR_LEN, hostlog_flat(f), f->hostlog_len);
 	return log;
 }
 
@@ -1214,8 +1246,8 @@ START_TEST(hostlog_header_has_genctr_numrec_and_thdlpl)
 	uint8_t *log = three_hosts(&f, &len);
 	uint8_t hdr[DISC_LOG_HDR_LEN];
 
-	ck_assert_int_eq(disc_hostlog_read(f.hgenctr, f.hostlog, f.hostlog_len, f.nhostlog, 0, hdr,
-					   sizeof(hdr)),
+	ck_assert_int_eq(disc_hostlog_read(f.hgenctr, hostlog_flat(&f), f.hostlog_len, f.nhostlog,
+					   0, hdr, sizeof(hdr)),
 			 0);
 	ck_assert_uint_eq(get_le64(hdr + HH_GENCTR), 0x0102030405060708ULL);
 	ck_assert_uint_eq(get_le64(hdr + HH_NUMREC), 3);
@@ -1245,8 +1277,9 @@ START_TEST(hostlog_read_at_every_dword_offset_matches_the_concatenation)
 			size_t n = have < dlen ? have : dlen;
 
 			memset(buf, 0xa5, dlen);
-			ck_assert_int_eq(disc_hostlog_read(f.hgenctr, f.hostlog, f.hostlog_len,
-							   f.nhostlog, off, buf, dlen),
+			ck_assert_int_eq(disc_hostlog_read(f.hgenctr, hostlog_flat(&f),
+							   f.hostlog_len, f.nhostlog, off, buf,
+							   dlen),
 					 0);
 			if (memcmp(buf, log + off, n))
 				ck_abort_msg("read of %zu at %zu differs", dlen, off);
@@ -1267,14 +1300,14 @@ START_TEST(hostlog_read_beyond_the_end_is_einval)
 	uint8_t buf[64];
 
 	memset(buf, 0xa5, sizeof(buf));
-	ck_assert_int_eq(disc_hostlog_read(f.hgenctr, f.hostlog, f.hostlog_len, f.nhostlog, len,
-					   buf, sizeof(buf)),
+	ck_assert_int_eq(disc_hostlog_read(f.hgenctr, hostlog_flat(&f), f.hostlog_len, f.nhostlog,
+					   len, buf, sizeof(buf)),
 			 0);
 	ck_assert(all_zero(buf, sizeof(buf)));
-	ck_assert_int_eq(disc_hostlog_read(f.hgenctr, f.hostlog, f.hostlog_len, f.nhostlog, len + 4,
-					   buf, sizeof(buf)),
+	ck_assert_int_eq(disc_hostlog_read(f.hgenctr, hostlog_flat(&f), f.hostlog_len, f.nhostlog,
+					   len + 4, buf, sizeof(buf)),
 			 -EINVAL);
-	ck_assert_int_eq(disc_hostlog_read(f.hgenctr, f.hostlog, f.hostlog_len, f.nhostlog,
+	ck_assert_int_eq(disc_hostlog_read(f.hgenctr, hostlog_flat(&f), f.hostlog_len, f.nhostlog,
 					   UINT64_MAX - 3, buf, sizeof(buf)),
 			 -EINVAL);
 	free(log);
@@ -1290,14 +1323,14 @@ START_TEST(empty_hostlog_is_a_header_only)
 	fabric_init(&f);
 	ck_assert_int_eq(fabric_rebuild(&f, 0), 0);
 	ck_assert_uint_eq(f.hostlog_len, 0);
-	ck_assert_int_eq(disc_hostlog_read(f.hgenctr, f.hostlog, f.hostlog_len, f.nhostlog, 0, buf,
-					   sizeof(buf)),
+	ck_assert_int_eq(disc_hostlog_read(f.hgenctr, hostlog_flat(&f), f.hostlog_len, f.nhostlog,
+					   0, buf, sizeof(buf)),
 			 0);
 	hostlog_header_expect(want, 0, 0, 0);
 	ck_assert_mem_eq(buf, want, DISC_LOG_HDR_LEN);
 	ck_assert_uint_eq(get_le32(buf + HH_THDLPL), DISC_LOG_HDR_LEN);
 	ck_assert(all_zero(buf + DISC_LOG_HDR_LEN, 16));
-	ck_assert_int_eq(disc_hostlog_read(f.hgenctr, f.hostlog, f.hostlog_len, f.nhostlog,
+	ck_assert_int_eq(disc_hostlog_read(f.hgenctr, hostlog_flat(&f), f.hostlog_len, f.nhostlog,
 					   DISC_LOG_HDR_LEN + 4, buf, 4),
 			 -EINVAL);
 	fabric_free(&f);
@@ -1334,16 +1367,16 @@ START_TEST(apply_config_keeps_registered_records)
 	ck_assert_uint_eq(f.ncfg, 2);
 	ck_assert_uint_eq(f.nrecs, 1);
 	ck_assert_uint_eq(f.nentries, 3);
-	ck_assert_uint_eq(le16toh(f.entries[2].portid), 9);
-	assert_nul_padded(f.entries[2].subnqn, 256, SUBSYS3);
-	ck_assert_uint_eq(eflags_of(&f.entries[2]), NVMF_DISC_EFLAGS_NCC);
+	ck_assert_uint_eq(le16toh((*fabric_entry(&f, 2)).portid), 9);
+	assert_nul_padded((*fabric_entry(&f, 2)).subnqn, 256, SUBSYS3);
+	ck_assert_uint_eq(eflags_of(fabric_entry(&f, 2)), NVMF_DISC_EFLAGS_NCC);
 
 	/* No configuration records at all. */
 	smaller.nsubsys = 0;
 	ck_assert_int_eq(fabric_apply_config(&f, &smaller), FABRIC_LOG70);
 	ck_assert_uint_eq(f.genctr, 3);
 	ck_assert_uint_eq(f.nentries, 1);
-	ck_assert_uint_eq(le16toh(f.entries[0].portid), 9);
+	ck_assert_uint_eq(le16toh((*fabric_entry(&f, 0)).portid), 9);
 	ck_assert_uint_eq(fabric_rec_count(&f, DDC_A), 1);
 	fabric_free(&f);
 	config_free(&cfg);
@@ -1361,7 +1394,7 @@ START_TEST(apply_config_returns_log70_when_a_port_field_changes)
 	cfg.referrals[0].port.portid = 40;
 	ck_assert_int_eq(fabric_apply_config(&f, &cfg), FABRIC_LOG70);
 	ck_assert_uint_eq(f.genctr, 2);
-	ck_assert_uint_eq(le16toh(f.entries[3].portid), 40);
+	ck_assert_uint_eq(le16toh((*fabric_entry(&f, 3)).portid), 40);
 	ck_assert_uint_eq(f.hgenctr, 0);
 	fabric_free(&f);
 	config_free(&cfg);
@@ -1689,11 +1722,11 @@ START_TEST(random_mutations_match_a_plain_model)
 		bool diff71 = n71 != nprev71 || (n71 && memcmp(want71, prev71, n71));
 
 		ck_assert_msg(changed >= 0, "seed %" PRIu64 " step %u", seed, step);
-		ck_assert_msg(f.nentries == n70 && (!n70 || !memcmp(f.entries, want70, n70 * 1024)),
-			      "seed %" PRIu64 " step %u: log 70h differs from the model", seed,
-			      step);
+		ck_assert_msg(
+			f.nentries == n70 && (!n70 || !memcmp(log70_flat(&f), want70, n70 * 1024)),
+			"seed %" PRIu64 " step %u: log 70h differs from the model", seed, step);
 		ck_assert_msg(f.hostlog_len == n71 && f.nhostlog == m->nhosts &&
-				      (!n71 || !memcmp(f.hostlog, want71, n71)),
+				      (!n71 || !memcmp(hostlog_flat(&f), want71, n71)),
 			      "seed %" PRIu64 " step %u: log 71h differs from the model", seed,
 			      step);
 		ck_assert_msg(!!(changed & FABRIC_LOG70) == diff70 &&
