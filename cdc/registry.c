@@ -139,13 +139,31 @@ static int stage_entity(struct registry *r, const struct entity *e)
 	return err ? err : store_entity_put(r->store, e);
 }
 
+static int stage_rec_del(struct registry *r, const struct log_rec *key);
+static int stage_host_del(struct registry *r, const struct host_rec *key);
+
+/* An entity with what it owns: its records and its host records go first, each with its
+ * undo, so a failed commit brings all of them back. */
 static int stage_entity_del(struct registry *r, const char *nqn)
 {
 	const struct entity *old = fabric_entity_find(r->fabric, nqn);
+	const struct log_rec *rec;
+	const struct host_rec *h;
+	int err = 0;
 
 	if (!old)
 		return 0;
-	int err = undo_push(r, U_ENT_PUT, old, sizeof(*old));
+	while (!err && (rec = fabric_rec_next_of(r->fabric, nqn, NULL))) {
+		struct log_rec copy = *rec;
+		err = stage_rec_del(r, &copy);
+	}
+	while (!err && (h = fabric_host_next_of(r->fabric, nqn, NULL))) {
+		struct host_rec copy = *h;
+		err = stage_host_del(r, &copy);
+	}
+	old = fabric_entity_find(r->fabric, nqn);
+	if (!err)
+		err = undo_push(r, U_ENT_PUT, old, sizeof(*old));
 	if (err)
 		return err;
 	fabric_entity_del(r->fabric, nqn);
@@ -529,7 +547,7 @@ static int forget_host(struct registry *r, const char *nqn, int64_t now, const c
 {
 	char copy[CDC_NQN_MAX + 1];
 
-	snprintf(copy, sizeof(copy), "%s", nqn); /* nqn may point into the entity array */
+	snprintf(copy, sizeof(copy), "%s", nqn); /* nqn may be the entity's, freed below */
 	log_info("forgetting implicit host %s: %s", copy, why);
 	int err = stage_host_entity_del(r, copy);
 	return err ? err : journal(r, now, "cdcd", "", "host forgotten", copy);
@@ -699,17 +717,10 @@ static int stage_subsys_del(struct registry *r, const char *nqn)
 static int stage_host_entity_del(struct registry *r, const char *nqn)
 {
 	const struct entity *e = fabric_entity_find(r->fabric, nqn);
-	int err = 0;
 
 	if (!e || e->etype != NVMF_DIM_ETYPE_HOST)
 		return -ENOENT;
-	const struct host_rec *h, *next;
-	for (h = fabric_host_next_of(r->fabric, nqn, NULL); !err && h; h = next) {
-		struct host_rec copy = *h;
-		next = fabric_host_next_of(r->fabric, nqn, h);
-		err = stage_host_del(r, &copy);
-	}
-	return err ? err : stage_entity_del(r, nqn);
+	return stage_entity_del(r, nqn);
 }
 
 /* Returns the verdict for the administrator (0, -EEXIST, ...); *store_err for the store. */
