@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "store.h"
 #include "testlib.h"
 
 #define DDC1  "nqn.2014-08.org.example:ddc1"
@@ -163,6 +164,74 @@ START_TEST(another_entitys_records_cannot_be_deregistered)
 }
 END_TEST
 
+/* Whether SUB3 has a record at traddr in l. */
+static bool sub3_at(const struct log_result *l, const char *traddr)
+{
+	for (size_t i = 0; i < get_le64(l->log + 8); i++)
+		if (!strcmp(entry(l, i)->subnqn, SUB3) && !strcmp(entry(l, i)->traddr, traddr))
+			return true;
+	return false;
+}
+
+/* DDC2 under its own EID names DDC1's records: they are not its records to remove. */
+START_TEST(another_entitys_records_cannot_be_deregistered_under_ones_own_eid)
+{
+	struct nvmf_host *ddc1 = connect_as(DDC1, 5000), *ddc2 = connect_as(DDC2, 5000);
+
+	ck_assert_uint_eq(ddc_register(ddc1, DDC1, 2, 1), 0);
+	size_t len = dim_build_ddc(buf, sizeof(buf), DDC2, SUB3, 2, 1);
+	uint16_t st = dim_send(ddc2, NVMF_DIM_TAS_DEREGISTER, buf, len).cqe.status;
+	/* Nothing of DDC2's to remove: a no-op or a refusal, never DDC1's records. */
+	ck_assert_msg(st == 0 || st == SC_INVALID_DISC, "status 0x%x", st);
+	struct log_result l = read_disc_log(ddc2);
+	ck_assert_uint_eq(count_subnqn(&l, SUB3, NULL), 2);
+	ck_assert(sub3_at(&l, "203.0.113.2") && sub3_at(&l, "203.0.113.3"));
+	free(l.log);
+	nvmf_host_free(ddc1);
+	nvmf_host_free(ddc2);
+}
+END_TEST
+
+/* DDC2 registers DDC1's PORTID under its own EID: a record of DDC2's beside DDC1's, which
+ * stays where it is (EKTYPE 0x3F would move a port of DDC2's own). */
+START_TEST(another_entitys_port_cannot_be_moved_under_ones_own_eid)
+{
+	struct nvmf_host *ddc1 = connect_as(DDC1, 5000), *ddc2 = connect_as(DDC2, 5000);
+
+	ck_assert_uint_eq(ddc_register(ddc1, DDC1, 2, 1), 0);
+	size_t len = dim_build_ddc(buf, sizeof(buf), DDC2, SUB3, 1, 2);
+	memcpy(buf + 1024 + 512, "203.0.113.200", 14);
+	ck_assert_uint_eq(dim_send(ddc2, NVMF_DIM_TAS_REGISTER, buf, len).cqe.status, 0);
+	struct log_result l = read_disc_log(ddc2);
+	ck_assert_uint_eq(count_subnqn(&l, SUB3, NULL), 3);
+	ck_assert(sub3_at(&l, "203.0.113.2"));
+	ck_assert(sub3_at(&l, "203.0.113.3")); /* DDC1's portid 2, not moved */
+	ck_assert(sub3_at(&l, "203.0.113.200"));
+	free(l.log);
+
+	/* Update under its own EID cannot select DDC1's record either. */
+	len = dim_build_ddc(buf, sizeof(buf), DDC2, SUB3, 2, 1);
+	memcpy(buf + 1024 + 1024 + 512, "203.0.113.201", 14);
+	ck_assert_uint_eq(dim_send(ddc2, NVMF_DIM_TAS_UPDATE, buf, len).cqe.status,
+			  SC_INVALID_DISC);
+	l = read_disc_log(ddc2);
+	ck_assert_uint_eq(count_subnqn(&l, SUB3, NULL), 3);
+	ck_assert(sub3_at(&l, "203.0.113.2"));
+	ck_assert(!sub3_at(&l, "203.0.113.201"));
+	free(l.log);
+
+	/* DDC1 still owns its records: it can deregister both. */
+	len = dim_build_ddc(buf, sizeof(buf), DDC1, SUB3, 2, 1);
+	ck_assert_uint_eq(dim_send(ddc1, NVMF_DIM_TAS_DEREGISTER, buf, len).cqe.status, 0);
+	l = read_disc_log(ddc2);
+	ck_assert_uint_eq(count_subnqn(&l, SUB3, NULL), 1);
+	ck_assert(sub3_at(&l, "203.0.113.200"));
+	free(l.log);
+	nvmf_host_free(ddc1);
+	nvmf_host_free(ddc2);
+}
+END_TEST
+
 START_TEST(registrations_beyond_the_limit_get_insufficient_resources)
 {
 	struct nvmf_host *ddc = connect_as(DDC1, 5000);
@@ -301,6 +370,16 @@ START_TEST(registrations_and_genctr_survive_a_restart)
 	struct log_result hbefore = read_hostlog(ddc);
 	nvmf_host_free(ddc);
 	ck_assert(halt_daemon(SIGKILL) == false); /* killed, not stopped */
+	/* Log 71h's counter is not stored at every change: a block of values above it is
+	 * reserved in the store (key "hgenctr"), and a restart resumes above that. */
+	char db[160];
+	struct store *st;
+	uint64_t reserved = 0;
+	snprintf(db, sizeof(db), "%s/state/cdcd.db", t.dir);
+	ck_assert_int_eq(store_open(db, &st), 0);
+	ck_assert_int_eq(store_counter_get(st, "hgenctr", &reserved), 0);
+	store_close(st);
+	ck_assert_uint_gt(reserved, get_le64(hbefore.log));
 	spawn_daemon();
 
 	struct nvmf_host *h = host_connect(0);
@@ -312,6 +391,7 @@ START_TEST(registrations_and_genctr_survive_a_restart)
 	/* Log 71h's counter too resumes above what a host saw. */
 	struct log_result hafter = read_hostlog(h);
 	ck_assert_uint_gt(get_le64(hafter.log), get_le64(hbefore.log));
+	ck_assert_uint_ge(get_le64(hafter.log), reserved);
 	free(before.log);
 	free(after.log);
 	free(hbefore.log);
@@ -398,6 +478,8 @@ static Suite *registry_suite(void)
 	tcase_add_test(tc, deregister_and_update_change_exactly_the_named_records);
 	tcase_add_test(tc, a_port_registered_again_under_its_portid_moves);
 	tcase_add_test(tc, another_entitys_records_cannot_be_deregistered);
+	tcase_add_test(tc, another_entitys_records_cannot_be_deregistered_under_ones_own_eid);
+	tcase_add_test(tc, another_entitys_port_cannot_be_moved_under_ones_own_eid);
 	tcase_add_test(tc, registrations_beyond_the_limit_get_insufficient_resources);
 	tcase_add_test(tc, malformed_dim_fails_the_command_not_the_connection);
 	tcase_add_test(tc, dim_larger_than_a_capsule_arrives_by_r2t);
