@@ -159,8 +159,8 @@ END_TEST
 
 /* ---- R2T/H2CData on the wire ---- */
 
-#define DDC1 "nqn.2014-08.org.example:ddc1"
-#define SUB3 "nqn.2014-08.org.example:storage3"
+#define DDC1	"nqn.2014-08.org.example:ddc1"
+#define SUB3	"nqn.2014-08.org.example:storage3"
 #define DIM_CID 7
 
 static uint8_t dimbuf[16 * 1024];
@@ -192,8 +192,8 @@ static uint16_t dim_until_r2t(const struct raw_host *rh, size_t len)
 	ck_assert_uint_eq(get_le32(pdu + NVME_TCP_DATA_HLEN),
 			  nvme_tcp_digest(pdu, NVME_TCP_DATA_HLEN));
 	ck_assert_uint_eq(get_le16(pdu + 8), DIM_CID); /* CCCID */
-	ck_assert_uint_eq(get_le32(pdu + 12), 0);	/* R2TO */
-	ck_assert_uint_eq(get_le32(pdu + 16), len);	/* R2TL: all of it */
+	ck_assert_uint_eq(get_le32(pdu + 12), 0);      /* R2TO */
+	ck_assert_uint_eq(get_le32(pdu + 16), len);    /* R2TL: all of it */
 	return get_le16(pdu + 10);
 }
 
@@ -566,7 +566,8 @@ static Suite *daemon_suite(void)
 	tcase_add_test(tc, data_larger_than_a_capsule_arrives_by_r2t);
 	tcase_add_test(tc, r2t_asks_for_exactly_the_data_and_h2cdata_delivers_it);
 	tcase_add_test(tc, bad_data_digest_on_a_command_fails_it_with_transient_transport_error);
-	tcase_add_test(tc, bad_data_digest_on_h2cdata_fails_the_command_with_transient_transport_error);
+	tcase_add_test(tc,
+		       bad_data_digest_on_h2cdata_fails_the_command_with_transient_transport_error);
 	tcase_add_test(tc, h2cdata_outside_the_r2t_range_gets_out_of_range_termreq);
 	tcase_add_test(tc, h2cdata_with_a_wrong_ttag_or_cccid_gets_invalid_header_termreq);
 	tcase_add_test(tc, log_larger_than_one_c2hdata_pdu_arrives_split);

@@ -528,7 +528,8 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 #ifdef REGISTRY_FULL_DISK_ONLY
 	if (!can_mount_a_tmpfs()) {
-		printf("SKIP: no mount namespace for a small tmpfs (the disk-full test needs root)\n");
+		printf("SKIP: no mount namespace for a small tmpfs (the disk-full test needs "
+		       "root)\n");
 		srunner_free(sr);
 		return 77;
 	}

@@ -436,9 +436,8 @@ struct nvme_cqe raw_read_rsp(const struct raw_host *rh, uint16_t cid)
 struct nvme_cqe raw_fabrics_connect(const struct raw_host *rh, uint16_t cid, const char *hostnqn,
 				    bool bad_ddgst)
 {
-	struct nvme_sqe s = {.opcode = nvme_admin_fabrics,
-			     .fctype = nvme_fabrics_type_connect,
-			     .cid = cid};
+	struct nvme_sqe s = {
+		.opcode = nvme_admin_fabrics, .fctype = nvme_fabrics_type_connect, .cid = cid};
 	struct nvmf_connect_data d;
 
 	memset(&d, 0, sizeof(d));
@@ -455,9 +454,8 @@ struct nvme_cqe raw_fabrics_connect(const struct raw_host *rh, uint16_t cid, con
 
 struct nvme_cqe raw_enable(const struct raw_host *rh, uint16_t cid)
 {
-	struct nvme_sqe s = {.opcode = nvme_admin_fabrics,
-			     .fctype = nvme_fabrics_type_property_set,
-			     .cid = cid};
+	struct nvme_sqe s = {
+		.opcode = nvme_admin_fabrics, .fctype = nvme_fabrics_type_property_set, .cid = cid};
 
 	s.cdw[1] = nvme_fabrics_type_property_set;
 	s.cdw[11] = NVME_REG_CC;

@@ -663,7 +663,7 @@ END_TEST
  * the same data registers. */
 START_TEST(update_with_three_valid_entries_is_invalid_field)
 {
-	static const struct port_spec port3 = {NVME_NQN_NVME, NVMF_ADDR_FAMILY_IP4, 0, 0, 3, 32,
+	static const struct port_spec port3 = {NVME_NQN_NVME, NVMF_ADDR_FAMILY_IP4, 0,	   0, 3, 32,
 					       SUBNQN1,	      "192.0.2.30",	    "4420"};
 	struct dim_buf d;
 	struct dim_request req;
@@ -1463,40 +1463,41 @@ START_TEST(ddc_encoding_matches_the_layout_byte_by_byte)
 					   "portid=513",
 					   "4420", &recs[0].port, err, sizeof(err)),
 			 0);
-	recs[0].port.treq = 0x01; /* secure channel required */
-	recs[0].port.sectype = 2; /* TLS 1.3 */
+	recs[0].port.treq = 0x01;	 /* secure channel required */
+	recs[0].port.sectype = 2;	 /* TLS 1.3 */
 	recs[1].subtype = NVME_NQN_DISC; /* a referral, default ASQSZ */
 	snprintf(recs[1].subnqn, sizeof(recs[1].subnqn), "%s", NVME_DISC_SUBSYS_NAME);
-	ck_assert_int_eq(config_parse_port("trtype=tcp;adrfam=ipv6;traddr=2001:db8::50;trsvcid=8009;"
-					   "portid=2",
-					   "8009", &recs[1].port, err, sizeof(err)),
-			 0);
+	ck_assert_int_eq(
+		config_parse_port("trtype=tcp;adrfam=ipv6;traddr=2001:db8::50;trsvcid=8009;"
+				  "portid=2",
+				  "8009", &recs[1].port, err, sizeof(err)),
+		0);
 
 	/* The expected bytes, written field by field from the tables, not from the code. */
 	memset(want, 0, sizeof(want));
 	want[0] = 0x00; /* TDL = 3072, le32 */
 	want[1] = 0x0c;
-	want[8] = 2; /* NUMENT, le64 */
-	want[16] = 1;	 /* ENTFMT basic */
-	want[18] = 2;	 /* ETYPE DDC */
-	want[20] = 0;	 /* PORTLCL */
-	want[22] = 0x3f; /* EKTYPE: PortID-based */
-	memcpy(want + 24, e.nqn, CDC_NQN_MAX);	       /* EID, 256 bytes */
-	memset(want + 280, 'n', ENTITY_NAME_MAX);      /* ENAME, 256 bytes */
-	memset(want + 536, 'v', ENTITY_VERSION_MAX);   /* EVER, 64 bytes */
-	uint8_t *d = want + 1024;		       /* DIE 0: a log entry */
-	d[0] = 3;				       /* TRTYPE tcp */
-	d[1] = 1;				       /* ADRFAM ipv4 */
-	d[2] = 2;				       /* SUBTYPE NVM subsystem */
-	d[3] = 0x01;				       /* TREQ */
-	d[4] = 0x01, d[5] = 0x02;		       /* PORTID 513 */
-	d[6] = 0xff, d[7] = 0xff;		       /* CNTLID: dynamic */
-	d[8] = 64;				       /* ASQSZ */
-	memcpy(d + 32, "4420", 4);		       /* TRSVCID */
-	memcpy(d + 256, SUBNQN1, strlen(SUBNQN1));     /* SUBNQN */
-	memcpy(d + 512, "192.0.2.10", 10);	       /* TRADDR */
-	d[768] = 2;				       /* TSAS.SECTYPE */
-	d = want + 2048;			       /* DIE 1 */
+	want[8] = 2;				     /* NUMENT, le64 */
+	want[16] = 1;				     /* ENTFMT basic */
+	want[18] = 2;				     /* ETYPE DDC */
+	want[20] = 0;				     /* PORTLCL */
+	want[22] = 0x3f;			     /* EKTYPE: PortID-based */
+	memcpy(want + 24, e.nqn, CDC_NQN_MAX);	     /* EID, 256 bytes */
+	memset(want + 280, 'n', ENTITY_NAME_MAX);    /* ENAME, 256 bytes */
+	memset(want + 536, 'v', ENTITY_VERSION_MAX); /* EVER, 64 bytes */
+	uint8_t *d = want + 1024;		     /* DIE 0: a log entry */
+	d[0] = 3;				     /* TRTYPE tcp */
+	d[1] = 1;				     /* ADRFAM ipv4 */
+	d[2] = 2;				     /* SUBTYPE NVM subsystem */
+	d[3] = 0x01;				     /* TREQ */
+	d[4] = 0x01, d[5] = 0x02;		     /* PORTID 513 */
+	d[6] = 0xff, d[7] = 0xff;		     /* CNTLID: dynamic */
+	d[8] = 64;				     /* ASQSZ */
+	memcpy(d + 32, "4420", 4);		     /* TRSVCID */
+	memcpy(d + 256, SUBNQN1, strlen(SUBNQN1));   /* SUBNQN */
+	memcpy(d + 512, "192.0.2.10", 10);	     /* TRADDR */
+	d[768] = 2;				     /* TSAS.SECTYPE */
+	d = want + 2048;			     /* DIE 1 */
 	d[0] = 3, d[1] = 2, d[2] = 1, d[3] = 0;
 	d[4] = 2;
 	d[6] = 0xff, d[7] = 0xff;

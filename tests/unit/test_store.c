@@ -1528,7 +1528,8 @@ int main(void)
 
 #ifdef STORE_FULL_DISK_ONLY
 	if (!can_mount_a_tmpfs()) {
-		printf("SKIP: no private mount namespace for a small tmpfs (the full-disk tests need "
+		printf("SKIP: no private mount namespace for a small tmpfs (the full-disk tests "
+		       "need "
 		       "root or user namespaces)\n");
 		srunner_free(sr);
 		return EXIT_SKIP;
