@@ -451,9 +451,11 @@ bool dim_host_key_match(const struct host_rec *a, const struct host_rec *b)
 	       a->trtype == b->trtype && !strcmp(a->traddr, b->traddr);
 }
 
+/* ASCII fields need no NUL: a 64-character EVER fills its 64 bytes (the parser takes all
+ * 64 back). */
 static void put_field(uint8_t *p, size_t size, const char *s)
 {
-	memcpy(p, s, strnlen(s, size - 1));
+	memcpy(p, s, strnlen(s, size));
 }
 
 size_t dim_encode_ddc(uint8_t *buf, size_t size, uint16_t ektype, const struct entity *e,

@@ -81,11 +81,17 @@ test_all() {
 	summary
 }
 
-# One closing line over both builds' automake results.
+# One closing line over both builds' automake results, then each skipped test and why.
 summary() {
 	count() { cat "$ROOT"/build/test-suite.log "$ROOT"/build-asan/test-suite.log |
 		sed -n "s/^# $1: *//p" | awk '{ n += $1 } END { print n + 0 }'; }
 	echo "tests: $(count PASS) passed, $(($(count FAIL) + $(count ERROR))) failed, $(count SKIP) skipped"
+	for trs in "$ROOT"/build/tests/*/*.trs "$ROOT"/build-asan/tests/*/*.trs; do
+		[ -f "$trs" ] && grep -q '^:test-result: SKIP' "$trs" || continue
+		t=${trs%.trs}
+		why=$(grep -m1 '^SKIP' "$t.log" 2>/dev/null)
+		echo "skipped: ${t#"$ROOT"/}${why:+ ($why)}"
+	done
 }
 
 case "${1:-}" in

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run-quick.sh - the quick version of every cdc-bench workload against a cdcd of its own on
 # 127.0.0.1 (temporary configuration and state, no control socket), printed as one table.
-# A smoke test: exit 0 when every workload completed; the numbers are not judged.
+# A smoke test: exit 0 when every workload completed and nothing went wrong in it (no errors,
+# no missed AEN, no failed DIM, no lost controller); the figures themselves are not judged.
 #   tests/bench/run-quick.sh [BUILDDIR]      (cdcd from BUILDDIR, default .)
 # CDC_BENCH names the cdc-bench binary (default BUILDDIR/tests/bench/cdc-bench, then
 # BUILDDIR/cdc-bench); BENCH_ARGS adds options to every run (e.g. --json).
@@ -92,11 +93,56 @@ done
 
 target=127.0.0.1:$port
 failed=
+broken=
+
+# Counters that are 0 when a workload fully worked, and which of them each workload must
+# report (a workload that ended before reporting them did not work either).
+ZERO_METRICS='read_errors session_errors connect_failed lost_while_held arm_failed
+aens_missed aens_other_type verify_failed dim_failed dim_transport_errors'
+required() {
+	case $1 in
+	reads) echo read_errors ;;
+	sessions) echo session_errors ;;
+	persistent) echo connect_failed lost_while_held ;;
+	aen) echo arm_failed aens_missed ;;
+	dim | restart) echo dim_failed dim_transport_errors ;;
+	esac
+}
+
+# metrics FILE: "name value" for every metric in a table or in --json output.
+metrics() {
+	if grep -q '^{' "$1"; then
+		grep -oE '"[A-Za-z0-9_.]+":\{"value":[^,}]+' "$1" |
+			sed -E 's/^"([^"]+)":\{"value":(.*)$/\1 \2/'
+	else
+		awk '!/^#/ && NF >= 3 { print $2, $3 }' "$1"
+	fi
+}
+
+# judge WORKLOAD FILE: every required counter is there, and every such counter is 0.
+judge() {
+	metrics "$2" >"$tmp/metrics"
+	for m in $(required "$1"); do
+		grep -q "^$m " "$tmp/metrics" || broken="$broken $1:$m=missing"
+	done
+	for m in $ZERO_METRICS; do
+		# ideal.* lines are the ideal responder's run of the same workload: judged too.
+		v=$(awk -v m="$m" '$1 == m || $1 == "ideal." m { if ($2 + 0 != 0) print $1 "=" $2 }' \
+			"$tmp/metrics")
+		for bad in $v; do
+			broken="$broken $1:$bad"
+		done
+	done
+}
+
 run() {
 	wl=$1
 	shift
 	# shellcheck disable=SC2086 # BENCH_ARGS is a list of options
-	bounded 100 "$bench" "$wl" --no-header ${BENCH_ARGS:-} "$@" || failed="$failed $wl"
+	bounded 100 "$bench" "$wl" --no-header ${BENCH_ARGS:-} "$@" >"$tmp/$wl.out" ||
+		failed="$failed $wl"
+	cat "$tmp/$wl.out"
+	judge "$wl" "$tmp/$wl.out"
 }
 
 start=$(date +%s)
@@ -119,6 +165,9 @@ if ! kill -0 "$pid" 2>/dev/null; then
 fi
 if [ -n "$failed" ]; then
 	echo "run-quick.sh: did not complete:$failed" >&2
-	exit 1
 fi
+if [ -n "$broken" ]; then
+	echo "run-quick.sh: completed with errors:$broken" >&2
+fi
+[ -z "$failed$broken" ] || exit 1
 exit 0

@@ -115,6 +115,54 @@ START_TEST(host_log_is_what_the_host_reads_over_nvme)
 }
 END_TEST
 
+/* The referral's entry (SUBTYPE 1) at traddr:8009 in l, or NULL. */
+static const struct nvmf_disc_log_entry *referral_at(const struct log_result *l, const char *traddr)
+{
+	for (uint64_t i = 0; i < get_le64(l->log + 8); i++) {
+		const struct nvmf_disc_log_entry *e = entry(l, i);
+		if (e->subtype == NVME_NQN_DISC && !strcmp(e->traddr, traddr))
+			return e;
+	}
+	return NULL;
+}
+
+START_TEST(admin_referral_reaches_a_persistent_host_as_an_aen)
+{
+	struct nvmf_host *h = host_connect(5000);
+	struct log_result before = read_disc_log(h); /* RAE = 0: the event is armed */
+	struct result aer;
+
+	aer_submit(h, &aer);
+	ck_assert_int_eq(api_call("POST", "/v1/referrals", "{\"traddr\":\"192.0.2.61\"}", resp,
+				  sizeof(resp)),
+			 201);
+	ck_assert(run_until(&aer.done, 5000));
+	ck_assert_int_eq(aer.cqe.status, 0);
+	ck_assert_uint_eq(aer.cqe.dw0, 0x0070f002);
+	struct log_result l = read_disc_log(h);
+	ck_assert_uint_gt(get_le64(l.log), get_le64(before.log));
+	ck_assert_uint_eq(get_le64(l.log + 8), get_le64(before.log + 8) + 1);
+	const struct nvmf_disc_log_entry *e = referral_at(&l, "192.0.2.61");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_str_eq(e->trsvcid, "8009");
+	ck_assert_str_eq(e->subnqn, NVME_DISC_SUBSYS_NAME);
+	free(l.log);
+
+	/* And its removal too, once the host read the log again. */
+	aer_submit(h, &aer);
+	ck_assert_int_eq(
+		api_call("DELETE", "/v1/referrals/192.0.2.61/8009", NULL, resp, sizeof(resp)), 204);
+	ck_assert(run_until(&aer.done, 5000));
+	ck_assert_uint_eq(aer.cqe.dw0, 0x0070f002);
+	l = read_disc_log(h);
+	ck_assert_ptr_null(referral_at(&l, "192.0.2.61"));
+	ck_assert_uint_eq(get_le64(l.log + 8), get_le64(before.log + 8));
+	free(l.log);
+	free(before.log);
+	nvmf_host_free(h);
+}
+END_TEST
+
 START_TEST(connections_lists_live_associations)
 {
 	struct nvmf_host *h = host_connect(5000);
@@ -238,6 +286,7 @@ int main(void)
 	tcase_add_test(tc, every_resource_answers_with_json);
 	tcase_add_test(tc, admin_subsystem_with_two_ports_reaches_a_persistent_host);
 	tcase_add_test(tc, host_log_is_what_the_host_reads_over_nvme);
+	tcase_add_test(tc, admin_referral_reaches_a_persistent_host_as_an_aen);
 	tcase_add_test(tc, connections_lists_live_associations);
 	tcase_add_test(tc, malformed_requests_get_4xx_and_change_nothing);
 	tcase_add_test(tc, an_oversized_body_is_refused);

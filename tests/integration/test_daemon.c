@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "testlib.h"
+
+#define QUEUE_MAX_ICD_TEST 8192 /* what cdcd takes in a capsule (cdc/queue.h) */
 
 START_TEST(discovery_log_lists_self_then_ports_then_referral)
 {
@@ -145,11 +148,185 @@ START_TEST(data_larger_than_a_capsule_arrives_by_r2t)
 	ck_assert_int_eq(nvmf_host_submit(h, &sqe, data, sizeof(data), 0, result_cb, &r), 0);
 	ck_assert(run_until(&r.done, 5000));
 	ck_assert_int_eq(r.err, 0);
-	/* The whole transfer went through R2T/H2CData before the command was judged. */
-	ck_assert_uint_ne(r.cqe.status, 0);
+	/* The whole transfer went through R2T/H2CData before the command was judged: the DIM
+	 * rules, not the transport, refuse it (TDL 0xa5a5a5a5 is not the data length). */
+	ck_assert_uint_eq(r.cqe.status, NVME_SC_DNR | NVME_SC_INVALID_FIELD);
 	struct log_result l = read_disc_log(h);
 	free(l.log);
 	nvmf_host_free(h);
+}
+END_TEST
+
+/* ---- R2T/H2CData on the wire ---- */
+
+#define DDC1	"nqn.2014-08.org.example:ddc1"
+#define SUB3	"nqn.2014-08.org.example:storage3"
+#define DIM_CID 7
+
+static uint8_t dimbuf[16 * 1024];
+
+/* A raw host connected as DDC1 with both digests, and DIM data of ten ports (11 KiB: more
+ * than a capsule carries). */
+static struct raw_host ddc_raw(size_t *len)
+{
+	struct raw_host rh = raw_host_open(true, true);
+
+	ck_assert_uint_eq(raw_fabrics_connect(&rh, 1, DDC1, false).status, 0);
+	ck_assert_uint_eq(raw_enable(&rh, 2).status, 0);
+	*len = dim_build_ddc(dimbuf, sizeof(dimbuf), DDC1, SUB3, 10, 1);
+	ck_assert_uint_gt(*len, QUEUE_MAX_ICD_TEST);
+	return rh;
+}
+
+/* Sends the DIM register with a transport SGL and reads the R2T; returns its TTAG. */
+static uint16_t dim_until_r2t(const struct raw_host *rh, size_t len)
+{
+	uint8_t pdu[64];
+
+	raw_send_write_cmd(rh, nvme_admin_discovery_info_mgmt, DIM_CID, NVMF_DIM_TAS_REGISTER,
+			   (uint32_t)len);
+	ck_assert_int_eq(raw_read_pdu(rh, pdu, sizeof(pdu)), NVME_TCP_R2T);
+	ck_assert_uint_eq(pdu[2], NVME_TCP_DATA_HLEN);
+	ck_assert_uint_eq(pdu[1] & NVME_TCP_F_HDGST, NVME_TCP_F_HDGST);
+	ck_assert_uint_eq(get_le32(pdu + 4), NVME_TCP_DATA_HLEN + 4);
+	ck_assert_uint_eq(get_le32(pdu + NVME_TCP_DATA_HLEN),
+			  nvme_tcp_digest(pdu, NVME_TCP_DATA_HLEN));
+	ck_assert_uint_eq(get_le16(pdu + 8), DIM_CID); /* CCCID */
+	ck_assert_uint_eq(get_le32(pdu + 12), 0);      /* R2TO */
+	ck_assert_uint_eq(get_le32(pdu + 16), len);    /* R2TL: all of it */
+	return get_le16(pdu + 10);
+}
+
+static size_t sub3_ports(void)
+{
+	struct nvmf_host *h = host_connect(0);
+	struct log_result l = read_disc_log(h);
+	size_t n = 0;
+
+	for (uint64_t i = 0; i < get_le64(l.log + 8); i++)
+		n += !strcmp(entry(&l, i)->subnqn, SUB3);
+	free(l.log);
+	nvmf_host_free(h);
+	return n;
+}
+
+START_TEST(r2t_asks_for_exactly_the_data_and_h2cdata_delivers_it)
+{
+	size_t len;
+	struct raw_host rh = ddc_raw(&len);
+	uint16_t ttag = dim_until_r2t(&rh, len);
+
+	/* Nothing more until the data came: no completion ahead of it. */
+	struct timeval tv = {0, 300000};
+	uint8_t pdu[64];
+	setsockopt(rh.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_eq(raw_read_pdu(&rh, pdu, sizeof(pdu)), -1);
+	tv.tv_sec = 5;
+	setsockopt(rh.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+
+	/* In two H2CData PDUs, the second one LAST. */
+	raw_send_h2c_data(&rh, DIM_CID, ttag, 0, dimbuf, 4096, false, false);
+	raw_send_h2c_data(&rh, DIM_CID, ttag, 4096, dimbuf + 4096, (uint32_t)len - 4096, true,
+			  false);
+	ck_assert_uint_eq(raw_read_rsp(&rh, DIM_CID).status, 0);
+	ck_assert_uint_eq(sub3_ports(), 10);
+	close(rh.fd);
+}
+END_TEST
+
+START_TEST(bad_data_digest_on_a_command_fails_it_with_transient_transport_error)
+{
+	struct raw_host rh = raw_host_open(false, true);
+
+	ck_assert_uint_eq(raw_fabrics_connect(&rh, 3, HOSTNQN, true).status,
+			  NVME_SC_TRAN_TPORT_ERROR); /* SCT 0, no DNR: the host may retry */
+	/* The command failed, not the connection: the retry connects. */
+	struct nvme_cqe cqe = raw_fabrics_connect(&rh, 4, HOSTNQN, false);
+	ck_assert_uint_eq(cqe.status, 0);
+	ck_assert_uint_ne(cqe.dw0 & 0xffff, 0xffff); /* a controller ID */
+	close(rh.fd);
+}
+END_TEST
+
+START_TEST(bad_data_digest_on_h2cdata_fails_the_command_with_transient_transport_error)
+{
+	size_t len;
+	struct raw_host rh = ddc_raw(&len);
+	uint16_t ttag = dim_until_r2t(&rh, len);
+
+	/* protocol.md 1.8: a data digest error fails the command (Transient Transport Error);
+	 * cdcd takes the rest of the data and then completes the command. */
+	raw_send_h2c_data(&rh, DIM_CID, ttag, 0, dimbuf, 4096, false, true);
+	raw_send_h2c_data(&rh, DIM_CID, ttag, 4096, dimbuf + 4096, (uint32_t)len - 4096, true,
+			  false);
+	ck_assert_uint_eq(raw_read_rsp(&rh, DIM_CID).status, NVME_SC_TRAN_TPORT_ERROR);
+	ck_assert_uint_eq(sub3_ports(), 0);
+
+	/* The connection goes on: the same DIM again, intact, registers. */
+	ttag = dim_until_r2t(&rh, len);
+	raw_send_h2c_data(&rh, DIM_CID, ttag, 0, dimbuf, (uint32_t)len, true, false);
+	ck_assert_uint_eq(raw_read_rsp(&rh, DIM_CID).status, 0);
+	ck_assert_uint_eq(sub3_ports(), 10);
+	close(rh.fd);
+}
+END_TEST
+
+START_TEST(h2cdata_outside_the_r2t_range_gets_out_of_range_termreq)
+{
+	size_t len;
+	uint32_t fei;
+
+	/* An offset other than what was received so far. */
+	struct raw_host rh = ddc_raw(&len);
+	uint16_t ttag = dim_until_r2t(&rh, len);
+	raw_send_h2c_data(&rh, DIM_CID, ttag, 4, dimbuf, (uint32_t)len - 4, true, false);
+	ck_assert_int_eq(read_termreq_fei(rh.fd, &fei), NVME_TCP_FES_DATA_OUT_OF_RANGE);
+	close(rh.fd);
+
+	/* More than the R2T asked for. */
+	rh = ddc_raw(&len);
+	ttag = dim_until_r2t(&rh, len);
+	raw_send_h2c_data(&rh, DIM_CID, ttag, 0, dimbuf, (uint32_t)len + 1024, true, false);
+	ck_assert_int_eq(read_termreq_fei(rh.fd, &fei), NVME_TCP_FES_DATA_OUT_OF_RANGE);
+	close(rh.fd);
+
+	/* The second PDU again at offset 0. */
+	rh = ddc_raw(&len);
+	ttag = dim_until_r2t(&rh, len);
+	raw_send_h2c_data(&rh, DIM_CID, ttag, 0, dimbuf, 4096, false, false);
+	raw_send_h2c_data(&rh, DIM_CID, ttag, 0, dimbuf, (uint32_t)len - 4096, true, false);
+	ck_assert_int_eq(read_termreq_fei(rh.fd, &fei), NVME_TCP_FES_DATA_OUT_OF_RANGE);
+	close(rh.fd);
+	ck_assert_uint_eq(sub3_ports(), 0);
+}
+END_TEST
+
+START_TEST(h2cdata_with_a_wrong_ttag_or_cccid_gets_invalid_header_termreq)
+{
+	size_t len;
+	uint32_t fei;
+
+	struct raw_host rh = ddc_raw(&len);
+	uint16_t ttag = dim_until_r2t(&rh, len);
+	raw_send_h2c_data(&rh, DIM_CID, (uint16_t)(ttag + 1), 0, dimbuf, (uint32_t)len, true,
+			  false);
+	ck_assert_int_eq(read_termreq_fei(rh.fd, &fei), NVME_TCP_FES_INVALID_PDU_HDR);
+	ck_assert_uint_eq(fei, 10); /* TTAG */
+	close(rh.fd);
+
+	rh = ddc_raw(&len);
+	ttag = dim_until_r2t(&rh, len);
+	raw_send_h2c_data(&rh, DIM_CID + 1, ttag, 0, dimbuf, (uint32_t)len, true, false);
+	ck_assert_int_eq(read_termreq_fei(rh.fd, &fei), NVME_TCP_FES_INVALID_PDU_HDR);
+	ck_assert_uint_eq(fei, 8); /* CCCID */
+	close(rh.fd);
+
+	/* H2CData when no R2T is outstanding at all. */
+	rh = ddc_raw(&len);
+	raw_send_h2c_data(&rh, DIM_CID, 1, 0, dimbuf, 4096, true, false);
+	ck_assert_int_eq(read_termreq_fei(rh.fd, &fei), NVME_TCP_FES_INVALID_PDU_HDR);
+	close(rh.fd);
+	ck_assert_uint_eq(sub3_ports(), 0);
 }
 END_TEST
 
@@ -387,6 +564,12 @@ static Suite *daemon_suite(void)
 	tcase_add_test(tc, digests_both_ways_carry_the_whole_log);
 	tcase_add_test(tc, unknown_opcode_fails_the_command_not_the_connection);
 	tcase_add_test(tc, data_larger_than_a_capsule_arrives_by_r2t);
+	tcase_add_test(tc, r2t_asks_for_exactly_the_data_and_h2cdata_delivers_it);
+	tcase_add_test(tc, bad_data_digest_on_a_command_fails_it_with_transient_transport_error);
+	tcase_add_test(tc,
+		       bad_data_digest_on_h2cdata_fails_the_command_with_transient_transport_error);
+	tcase_add_test(tc, h2cdata_outside_the_r2t_range_gets_out_of_range_termreq);
+	tcase_add_test(tc, h2cdata_with_a_wrong_ttag_or_cccid_gets_invalid_header_termreq);
 	tcase_add_test(tc, log_larger_than_one_c2hdata_pdu_arrives_split);
 	tcase_add_test(tc, reload_sends_one_aen_until_the_log_is_read);
 	tcase_add_test(tc, reload_that_changes_nothing_sends_no_aen);

@@ -306,6 +306,167 @@ int read_termreq(int fd)
 	return get_le16(buf + 8);
 }
 
+int read_termreq_fei(int fd, uint32_t *fei)
+{
+	uint8_t buf[256];
+	size_t got = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf + got, sizeof(buf) - got)) > 0)
+		got += (size_t)n;
+	ck_assert_int_eq(n, 0);
+	ck_assert_uint_ge(got, 24);
+	ck_assert_uint_eq(buf[0], NVME_TCP_C2H_TERM);
+	ck_assert_uint_eq(get_le32(buf + 4), got);
+	*fei = get_le32(buf + 10);
+	return get_le16(buf + 8);
+}
+
+struct raw_host raw_host_open(bool hdgst, bool ddgst)
+{
+	struct raw_host rh = {.fd = raw_connect(), .hdgst = hdgst, .ddgst = ddgst};
+	struct nvme_tcp_ic req = {.dgst = (uint8_t)((hdgst ? 1 : 0) | (ddgst ? 2 : 0))}, rsp;
+	uint8_t ic[NVME_TCP_IC_LEN];
+	size_t got = 0;
+	ssize_t n;
+
+	nvme_tcp_ic_encode(NVME_TCP_ICREQ, &req, ic);
+	ck_assert_int_eq(write(rh.fd, ic, sizeof(ic)), sizeof(ic));
+	while (got < sizeof(ic) && (n = read(rh.fd, ic + got, sizeof(ic) - got)) > 0)
+		got += (size_t)n;
+	ck_assert_uint_eq(got, sizeof(ic));
+	ck_assert_uint_eq(ic[0], NVME_TCP_ICRESP);
+	nvme_tcp_ic_decode(ic, &rsp);
+	ck_assert_uint_eq(rsp.dgst, req.dgst);
+	return rh;
+}
+
+static void write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		ck_assert_int_gt(n, 0);
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+void raw_send_cmd(const struct raw_host *rh, const struct nvme_sqe *sqe, const uint8_t *data,
+		  uint32_t len, bool bad_ddgst)
+{
+	static uint8_t pdu[NVME_TCP_CMD_HLEN + 8 + 65536];
+	struct nvme_sqe s = *sqe;
+
+	ck_assert_uint_le(len, 65536);
+	s.flags = 0x40;
+	if (len) {
+		s.sgl_addr = 0;
+		s.sgl_len = len;
+		s.sgl_id = NVME_SGL_INCAPSULE;
+	}
+	size_t n = nvme_tcp_cmd_encode(&s, data, len, rh->hdgst, rh->ddgst, pdu);
+	if (bad_ddgst) {
+		ck_assert(rh->ddgst && len);
+		pdu[n - 1] ^= 0xff;
+	}
+	write_all(rh->fd, pdu, n);
+}
+
+void raw_send_write_cmd(const struct raw_host *rh, uint8_t opcode, uint16_t cid, uint32_t cdw10,
+			uint32_t len)
+{
+	struct nvme_sqe s = {.opcode = opcode, .cid = cid, .flags = 0x40};
+	uint8_t pdu[NVME_TCP_CMD_HLEN + 4];
+
+	s.cdw[10] = cdw10;
+	s.sgl_len = len;
+	s.sgl_id = NVME_SGL_TRANSPORT;
+	write_all(rh->fd, pdu, nvme_tcp_cmd_encode(&s, NULL, 0, rh->hdgst, false, pdu));
+}
+
+void raw_send_h2c_data(const struct raw_host *rh, uint16_t cccid, uint16_t ttag, uint32_t datao,
+		       const uint8_t *data, uint32_t len, bool last, bool bad_ddgst)
+{
+	uint8_t hdr[NVME_TCP_DATA_HLEN + NVME_TCP_DIGEST_LEN], dg[NVME_TCP_DIGEST_LEN];
+
+	write_all(rh->fd, hdr,
+		  nvme_tcp_data_hdr_encode(NVME_TCP_H2C_DATA, last ? NVME_TCP_F_DATA_LAST : 0,
+					   cccid, ttag, datao, len, rh->hdgst, rh->ddgst, hdr));
+	write_all(rh->fd, data, len);
+	if (rh->ddgst) {
+		put_le32(dg, nvme_tcp_digest(data, len) ^ (bad_ddgst ? 0x1u : 0));
+		write_all(rh->fd, dg, sizeof(dg));
+	} else {
+		ck_assert(!bad_ddgst);
+	}
+}
+
+static bool read_full(int fd, uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = read(fd, p, len);
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+int raw_read_pdu(const struct raw_host *rh, uint8_t *buf, size_t size)
+{
+	if (!read_full(rh->fd, buf, NVME_TCP_CH_LEN))
+		return -1;
+	uint32_t plen = get_le32(buf + 4);
+	ck_assert_uint_ge(plen, NVME_TCP_CH_LEN);
+	ck_assert_uint_le(plen, size);
+	if (!read_full(rh->fd, buf + NVME_TCP_CH_LEN, plen - NVME_TCP_CH_LEN))
+		return -1;
+	return buf[0];
+}
+
+struct nvme_cqe raw_read_rsp(const struct raw_host *rh, uint16_t cid)
+{
+	uint8_t buf[256];
+	struct nvme_cqe cqe;
+
+	ck_assert_int_eq(raw_read_pdu(rh, buf, sizeof(buf)), NVME_TCP_RSP);
+	nvme_cqe_decode(buf + NVME_TCP_CH_LEN, &cqe);
+	ck_assert_uint_eq(cqe.cid, cid);
+	return cqe;
+}
+
+struct nvme_cqe raw_fabrics_connect(const struct raw_host *rh, uint16_t cid, const char *hostnqn,
+				    bool bad_ddgst)
+{
+	struct nvme_sqe s = {
+		.opcode = nvme_admin_fabrics, .fctype = nvme_fabrics_type_connect, .cid = cid};
+	struct nvmf_connect_data d;
+
+	memset(&d, 0, sizeof(d));
+	memset(d.hostid, 0x5a, sizeof(d.hostid));
+	d.cntlid = 0xffff;
+	snprintf(d.subsysnqn, sizeof(d.subsysnqn), "%s", NVME_DISC_SUBSYS_NAME);
+	snprintf(d.hostnqn, sizeof(d.hostnqn), "%s", hostnqn);
+	s.cdw[1] = nvme_fabrics_type_connect;
+	s.cdw[11] = 31;
+	s.cdw[12] = 5000;
+	raw_send_cmd(rh, &s, (const uint8_t *)&d, sizeof(d), bad_ddgst);
+	return raw_read_rsp(rh, cid);
+}
+
+struct nvme_cqe raw_enable(const struct raw_host *rh, uint16_t cid)
+{
+	struct nvme_sqe s = {
+		.opcode = nvme_admin_fabrics, .fctype = nvme_fabrics_type_property_set, .cid = cid};
+
+	s.cdw[1] = nvme_fabrics_type_property_set;
+	s.cdw[11] = NVME_REG_CC;
+	s.cdw[12] = 1; /* CC.EN */
+	raw_send_cmd(rh, &s, NULL, 0, false);
+	return raw_read_rsp(rh, cid);
+}
+
 /* ---- DIM data ---- */
 
 static void put_str(uint8_t *p, const char *s)

@@ -86,5 +86,35 @@ int api_call(const char *method, const char *path, const char *body, char *resp,
 
 int raw_connect(void);
 int read_termreq(int fd);
+/* The same, also returning the TermReq's FEI (the offset of the offending field). */
+int read_termreq_fei(int fd, uint32_t *fei);
+
+/* A host on a raw socket, for PDUs a well-behaved host never sends: every PDU is built
+ * here, so a test can spoil one digest or one header field. */
+struct raw_host {
+	int fd;
+	bool hdgst, ddgst;
+};
+/* Connect and exchange ICReq/ICResp with the given digests. */
+struct raw_host raw_host_open(bool hdgst, bool ddgst);
+/* A CapsuleCmd; data goes in the capsule. bad_ddgst sends a wrong data digest. */
+void raw_send_cmd(const struct raw_host *rh, const struct nvme_sqe *sqe, const uint8_t *data,
+		  uint32_t len, bool bad_ddgst);
+/* A write command whose data is to come by R2T/H2CData (transport SGL of len bytes). */
+void raw_send_write_cmd(const struct raw_host *rh, uint8_t opcode, uint16_t cid, uint32_t cdw10,
+			uint32_t len);
+/* One H2CData PDU. */
+void raw_send_h2c_data(const struct raw_host *rh, uint16_t cccid, uint16_t ttag, uint32_t datao,
+		       const uint8_t *data, uint32_t len, bool last, bool bad_ddgst);
+/* Reads one whole PDU into buf (header digest included); returns its type, or -1 on EOF or
+ * after the socket's 5 s timeout. */
+int raw_read_pdu(const struct raw_host *rh, uint8_t *buf, size_t size);
+/* Reads the next PDU, which must be a CapsuleResp for cid; returns its CQE. */
+struct nvme_cqe raw_read_rsp(const struct raw_host *rh, uint16_t cid);
+/* Fabrics Connect to the well-known discovery NQN as hostnqn (in-capsule data). */
+struct nvme_cqe raw_fabrics_connect(const struct raw_host *rh, uint16_t cid, const char *hostnqn,
+				    bool bad_ddgst);
+/* Property Set CC.EN = 1: after it the controller takes admin commands. */
+struct nvme_cqe raw_enable(const struct raw_host *rh, uint16_t cid);
 
 #endif

@@ -31,7 +31,9 @@ fi
 ok "persistent controller $DC kato=$(cat /sys/class/nvme/$DC/kato) subsysnqn=$(cat /sys/class/nvme/$DC/subsysnqn)"
 [ "$(cat /sys/class/nvme/$DC/subsysnqn)" = "$CDC_NQN" ] && ok "persistent controller uses the unique NQN" \
   || bad "persistent controller NQN $(cat /sys/class/nvme/$DC/subsysnqn)"
-[ "$(cat /sys/class/nvme/$DC/dctype 2>/dev/null || echo cdc)" = cdc ] && ok "dctype cdc" || bad "dctype $(cat /sys/class/nvme/$DC/dctype)"
+# The attribute must be there and say cdc: a missing one is a failure, not a pass.
+dctype=$(cat /sys/class/nvme/$DC/dctype 2>/dev/null) || dctype="(no dctype attribute)"
+[ "$dctype" = cdc ] && ok "dctype cdc" || bad "dctype $dctype"
 # The controller's own ID tells a reconnection apart (cdcd does not reuse IDs at once);
 # the uevent log is written asynchronously, so it only serves for reconnect events.
 cntlid=$(cat /sys/class/nvme/$DC/cntlid)

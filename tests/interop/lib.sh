@@ -1,9 +1,14 @@
 # Shared by the interop tests: find the kernel-host harness, start cdcd on a free loopback
 # port with a temporary state directory, and stop it again whatever happens.
-# Exit status 77 tells automake the test was skipped.
+# Exit status 77 tells automake the test was skipped: a developer without the harness may
+# skip them, CI may not (CDC_REQUIRE_INTEROP=1, set by .ci/run), where a missing harness fails.
 
 KERNEL_HOST_DIR=${KERNEL_HOST_DIR:-$top_srcdir/../shared/kernel-host}
 if [ ! -x "$KERNEL_HOST_DIR/kh-run" ]; then
+	if [ -n "${CDC_REQUIRE_INTEROP:-}" ] && [ "$CDC_REQUIRE_INTEROP" != 0 ]; then
+		echo "FAIL: no kernel-host harness at $KERNEL_HOST_DIR, and CDC_REQUIRE_INTEROP=$CDC_REQUIRE_INTEROP requires the interop tests"
+		exit 1
+	fi
 	echo "SKIP: no kernel-host harness at $KERNEL_HOST_DIR (set KERNEL_HOST_DIR to run the interop tests)"
 	exit 77
 fi

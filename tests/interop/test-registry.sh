@@ -40,9 +40,22 @@ wait_marker() {
 }
 guest_hostnqn() { sed -n 's/^GUEST_HOSTNQN=//p' "$WORK/guest.log" | tr -d '\r' | head -1; }
 # verdict FILE: "yes" when the guest's host NQN is (want=1) or is not (want=0) in log 71h
+# A log 71h that could not be read is no verdict at all: "no", and the test fails.
 verdict() {
-	"$DIMTOOL" hostlog 127.0.0.1 "$PORT" >"$WORK/hostlog.txt" 2>&1
+	if ! "$DIMTOOL" hostlog 127.0.0.1 "$PORT" >"$WORK/hostlog.txt" 2>&1; then
+		cat "$WORK/hostlog.txt"
+		echo "FAIL: dimtool could not read log 71h for the $1 check"
+		echo "no: log 71h not read: $(cat "$WORK/hostlog.txt")" >"$WORK/share/$1"
+		rc=1
+		return
+	fi
 	cat "$WORK/hostlog.txt"
+	if [ -z "$(guest_hostnqn)" ]; then
+		echo "FAIL: the guest did not say its host NQN"
+		echo "no: no host NQN from the guest" >"$WORK/share/$1"
+		rc=1
+		return
+	fi
 	if grep -q "^host $(guest_hostnqn) " "$WORK/hostlog.txt"; then found=1; else found=0; fi
 	if [ $found = "$2" ]; then echo yes >"$WORK/share/$1"; else echo "no: $(cat "$WORK/hostlog.txt")" >"$WORK/share/$1"; fi
 }

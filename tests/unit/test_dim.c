@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "dim.h"
+#include "model.h"
 #include "nvmf_tcp.h"
 
 #define HOSTNQN	 "nqn.2014-08.org.nvmexpress:uuid:4c4c4544-0034-5810-8051-b4c04f4e4a33"
@@ -654,6 +655,42 @@ START_TEST(update_with_other_than_two_entries_is_invalid_field)
 	ck_refused(&d, NVMF_DIM_TAS_UPDATE, ST_INVALID_FIELD, O_NUMENT);
 	ddc_register(&d, false, DIM_EKTYPE_PORTID);
 	put_le64(d.b + O_NUMENT, 3);
+	ck_refused(&d, NVMF_DIM_TAS_UPDATE, ST_INVALID_FIELD, O_NUMENT);
+}
+END_TEST
+
+/* Three well-formed entries, so that only the UPDATE rule (exactly two) can refuse them:
+ * the same data registers. */
+START_TEST(update_with_three_valid_entries_is_invalid_field)
+{
+	static const struct port_spec port3 = {NVME_NQN_NVME, NVMF_ADDR_FAMILY_IP4, 0,	   0, 3, 32,
+					       SUBNQN1,	      "192.0.2.30",	    "4420"};
+	struct dim_buf d;
+	struct dim_request req;
+	uint32_t off;
+
+	for (int ext = 0; ext < 2; ext++) {
+		hdr(&d, 3, ext ? NVMF_DIM_ENTFMT_EXTENDED : NVMF_DIM_ENTFMT_BASIC,
+		    NVMF_DIM_ETYPE_DDC, DIM_EKTYPE_PORTID, DDCNQN);
+		add_port(&d, ext, &PORT1);
+		add_port(&d, ext, &PORT2);
+		add_port(&d, ext, &port3);
+		finish(&d);
+		ck_assert_uint_eq(parse(&d, NVMF_DIM_TAS_REGISTER, &req, &off), 0);
+		ck_assert_uint_eq(req.nument, 3);
+		dim_request_free(&req);
+		ck_assert_uint_eq(parse(&d, NVMF_DIM_TAS_DEREGISTER, &req, &off), 0);
+		dim_request_free(&req);
+		ck_refused(&d, NVMF_DIM_TAS_UPDATE, ST_INVALID_FIELD, O_NUMENT);
+	}
+	/* Three host entries likewise. */
+	hdr(&d, 3, NVMF_DIM_ENTFMT_EXTENDED, NVMF_DIM_ETYPE_HOST, DIM_EKTYPE_TRADDR, HOSTNQN);
+	add_host(&d, NVMF_ADDR_FAMILY_IP4, HOSTNQN, "192.0.2.50", NULL);
+	add_host(&d, NVMF_ADDR_FAMILY_IP4, HOSTNQN, "192.0.2.51", NULL);
+	add_host(&d, NVMF_ADDR_FAMILY_IP4, HOSTNQN, "192.0.2.52", NULL);
+	finish(&d);
+	ck_assert_uint_eq(parse(&d, NVMF_DIM_TAS_REGISTER, &req, &off), 0);
+	dim_request_free(&req);
 	ck_refused(&d, NVMF_DIM_TAS_UPDATE, ST_INVALID_FIELD, O_NUMENT);
 }
 END_TEST
@@ -1396,6 +1433,96 @@ START_TEST(encoded_ddc_ports_parse_back_to_the_same_records)
 }
 END_TEST
 
+/* ---- the DDC side: dim_encode_ddc() against the layout of protocol.md 7.1 and 6.3 ---- */
+
+static void fill_text(char *dst, size_t n, char c)
+{
+	memset(dst, c, n);
+	dst[n] = '\0';
+}
+
+START_TEST(ddc_encoding_matches_the_layout_byte_by_byte)
+{
+	struct entity e = {0};
+	struct log_rec recs[2];
+	static uint8_t got[1024 + 2 * 1024 + 64], want[1024 + 2 * 1024];
+	char err[128];
+
+	/* The longest fields there are: a 223-character EID, a 255-character ENAME and a
+	 * 64-character EVER, which fills its field without a NUL. */
+	strcpy(e.nqn, "nqn.2014-08.org.example:");
+	memset(e.nqn + strlen(e.nqn), 'd', CDC_NQN_MAX - strlen(e.nqn));
+	e.nqn[CDC_NQN_MAX] = '\0';
+	fill_text(e.ename, ENTITY_NAME_MAX, 'n');
+	fill_text(e.ever, ENTITY_VERSION_MAX, 'v');
+	memset(recs, 0, sizeof(recs));
+	recs[0].subtype = NVME_NQN_NVME;
+	recs[0].asqsz = 64;
+	snprintf(recs[0].subnqn, sizeof(recs[0].subnqn), "%s", SUBNQN1);
+	ck_assert_int_eq(config_parse_port("trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;"
+					   "portid=513",
+					   "4420", &recs[0].port, err, sizeof(err)),
+			 0);
+	recs[0].port.treq = 0x01;	 /* secure channel required */
+	recs[0].port.sectype = 2;	 /* TLS 1.3 */
+	recs[1].subtype = NVME_NQN_DISC; /* a referral, default ASQSZ */
+	snprintf(recs[1].subnqn, sizeof(recs[1].subnqn), "%s", NVME_DISC_SUBSYS_NAME);
+	ck_assert_int_eq(
+		config_parse_port("trtype=tcp;adrfam=ipv6;traddr=2001:db8::50;trsvcid=8009;"
+				  "portid=2",
+				  "8009", &recs[1].port, err, sizeof(err)),
+		0);
+
+	/* The expected bytes, written field by field from the tables, not from the code. */
+	memset(want, 0, sizeof(want));
+	want[0] = 0x00; /* TDL = 3072, le32 */
+	want[1] = 0x0c;
+	want[8] = 2;				     /* NUMENT, le64 */
+	want[16] = 1;				     /* ENTFMT basic */
+	want[18] = 2;				     /* ETYPE DDC */
+	want[20] = 0;				     /* PORTLCL */
+	want[22] = 0x3f;			     /* EKTYPE: PortID-based */
+	memcpy(want + 24, e.nqn, CDC_NQN_MAX);	     /* EID, 256 bytes */
+	memset(want + 280, 'n', ENTITY_NAME_MAX);    /* ENAME, 256 bytes */
+	memset(want + 536, 'v', ENTITY_VERSION_MAX); /* EVER, 64 bytes */
+	uint8_t *d = want + 1024;		     /* DIE 0: a log entry */
+	d[0] = 3;				     /* TRTYPE tcp */
+	d[1] = 1;				     /* ADRFAM ipv4 */
+	d[2] = 2;				     /* SUBTYPE NVM subsystem */
+	d[3] = 0x01;				     /* TREQ */
+	d[4] = 0x01, d[5] = 0x02;		     /* PORTID 513 */
+	d[6] = 0xff, d[7] = 0xff;		     /* CNTLID: dynamic */
+	d[8] = 64;				     /* ASQSZ */
+	memcpy(d + 32, "4420", 4);		     /* TRSVCID */
+	memcpy(d + 256, SUBNQN1, strlen(SUBNQN1));   /* SUBNQN */
+	memcpy(d + 512, "192.0.2.10", 10);	     /* TRADDR */
+	d[768] = 2;				     /* TSAS.SECTYPE */
+	d = want + 2048;			     /* DIE 1 */
+	d[0] = 3, d[1] = 2, d[2] = 1, d[3] = 0;
+	d[4] = 2;
+	d[6] = 0xff, d[7] = 0xff;
+	d[8] = 128; /* ASQSZ: the CDC's default */
+	memcpy(d + 32, "8009", 4);
+	memcpy(d + 256, NVME_DISC_SUBSYS_NAME, strlen(NVME_DISC_SUBSYS_NAME));
+	memcpy(d + 512, "2001:db8::50", 12);
+
+	memset(got, 0xee, sizeof(got));
+	ck_assert_uint_eq(dim_encode_ddc(got, sizeof(got), DIM_EKTYPE_PORTID, &e, recs, 2),
+			  sizeof(want));
+	for (size_t i = 0; i < sizeof(want); i++)
+		ck_assert_msg(got[i] == want[i], "byte %zu: 0x%02x, want 0x%02x", i, got[i],
+			      want[i]);
+	ck_assert_uint_eq(got[sizeof(want)], 0xee); /* nothing written past TDL */
+
+	/* EKTYPE is what the caller asked for; a buffer too small gets nothing. */
+	ck_assert_uint_eq(dim_encode_ddc(got, sizeof(got), DIM_EKTYPE_TRADDR, &e, recs, 1), 2048);
+	ck_assert_uint_eq(get_le16(got + 22), 0x5f);
+	ck_assert_uint_eq(get_le32(got), 2048);
+	ck_assert_uint_eq(get_le64(got + 8), 1);
+	ck_assert_uint_eq(dim_encode_ddc(got, 2047, DIM_EKTYPE_TRADDR, &e, recs, 1), 0);
+}
+END_TEST
+
 static Suite *dim_suite(void)
 {
 	Suite *s = suite_create("dim");
@@ -1429,6 +1556,7 @@ static Suite *dim_suite(void)
 	tcase_add_test(tc, tdl_other_than_the_data_length_is_invalid_field);
 	tcase_add_test(tc, no_entries_is_invalid_field);
 	tcase_add_test(tc, update_with_other_than_two_entries_is_invalid_field);
+	tcase_add_test(tc, update_with_three_valid_entries_is_invalid_field);
 	tcase_add_test(tc, more_entries_than_max_is_insufficient_resources_without_dnr);
 	tcase_add_test(tc, more_entries_than_the_data_holds_is_invalid_field);
 	tcase_add_test(tc, reserved_entfmt_is_invalid_field);
@@ -1487,6 +1615,7 @@ static Suite *dim_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, no_single_byte_change_crashes_or_answers_another_status);
 	tcase_add_test(tc, encoded_ddc_ports_parse_back_to_the_same_records);
+	tcase_add_test(tc, ddc_encoding_matches_the_layout_byte_by_byte);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,254 @@
+/* fuzz_queue.c - libFuzzer target for the daemon's real receive path: the input is the byte
+ * stream a host sends on one connection. It goes through a socketpair into queue_accept() on
+ * a server set up as cdcd sets it up (discovery service, fabric, registry on an SQLite store
+ * in a temporary directory, a configuration with subsystems and a referral), so ICReq,
+ * CapsuleCmd with in-capsule data, R2T/H2CData, TermReq, the discovery controller and DIM
+ * through the registry all run exactly as in the daemon. The event loop runs without
+ * blocking until nothing moves; the replies are drained and checked to be well-formed PDUs.
+ * Every input starts from an empty store, so a crash reproduces from its input alone. */
+
+#include <errno.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "disc_ctrl.h"
+#include "fabric.h"
+#include "log.h"
+#include "nvmf_tcp.h"
+#include "queue.h"
+#include "registry.h"
+#include "store.h"
+
+#define FUZZ_NQN    "nqn.2024-01.com.example:cdc:fuzz"
+#define MAX_ROUNDS  4096 /* loop iterations per input: every wait is bounded */
+#define IDLE_ROUNDS 3	 /* iterations without progress that count as idle */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct cdc_config cfg;
+static char dir[64], db[128];
+static struct event_base *base;
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "fuzz_queue: %s\n", what);
+	abort();
+}
+
+static void add_port(struct cdc_subsys *s, const char *text)
+{
+	char err[256];
+
+	s->ports = realloc(s->ports, (s->nports + 1) * sizeof(*s->ports));
+	if (!s->ports || config_parse_port(text, "4420", &s->ports[s->nports++], err, sizeof(err)))
+		fail("cannot build the configuration");
+}
+
+static void remove_store(void)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	char path[160];
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
+		unlink(path);
+	}
+}
+
+static void cleanup_at_exit(void)
+{
+	remove_store();
+	rmdir(dir);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char err[256];
+	const char *tmp = getenv("TMPDIR");
+
+	(void)argc;
+	(void)argv;
+	/* FUZZ_QUEUE_DEBUG=1 shows what the daemon did with an input (to check a seed). */
+	log_open(true, getenv("FUZZ_QUEUE_DEBUG") ? CDC_LOG_DEBUG : CDC_LOG_ERR);
+	config_defaults(&cfg);
+	snprintf(cfg.nqn, sizeof(cfg.nqn), "%s", FUZZ_NQN);
+	cfg.max_registrations_per_entity = 16;
+	cfg.max_registrations = 64;
+	cfg.max_implicit_hosts = 16;
+	if (config_parse_listen("192.0.2.1:8009", &cfg.listen[0]))
+		fail("cannot parse the listener");
+	cfg.nlisten = 1;
+	cfg.subsys = calloc(2, sizeof(*cfg.subsys));
+	cfg.referrals = calloc(1, sizeof(*cfg.referrals));
+	if (!cfg.subsys || !cfg.referrals)
+		fail("out of memory");
+	cfg.nsubsys = 2;
+	snprintf(cfg.subsys[0].nqn, sizeof(cfg.subsys[0].nqn), "nqn.2024-01.com.example:s1");
+	add_port(&cfg.subsys[0], "traddr=192.0.2.10;portid=1");
+	add_port(&cfg.subsys[0], "traddr=192.0.2.11;portid=2;treq=required;sectype=tls13");
+	snprintf(cfg.subsys[1].nqn, sizeof(cfg.subsys[1].nqn), "nqn.2024-01.com.example:s2");
+	add_port(&cfg.subsys[1], "traddr=2001:db8::20;portid=3");
+	if (config_parse_port("traddr=192.0.2.99", "8009", &cfg.referrals[0].port, err,
+			      sizeof(err)))
+		fail("cannot build the referral");
+	snprintf(cfg.referrals[0].nqn, sizeof(cfg.referrals[0].nqn), "%s", NVME_DISC_SUBSYS_NAME);
+	cfg.nreferrals = 1;
+
+	snprintf(dir, sizeof(dir), "%s/fuzz_queue.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		fail("cannot create the state directory");
+	snprintf(db, sizeof(db), "%s/cdcd.db", dir);
+	atexit(cleanup_at_exit);
+	base = event_base_new();
+	if (!base)
+		fail("no event base");
+	return 0;
+}
+
+/* The daemon around one connection, as cdcd.c's daemon_start() builds it. */
+struct daemon {
+	struct store *store;
+	struct fabric fabric;
+	struct disc_svc svc;
+	struct registry *reg;
+	struct cdc_server srv;
+};
+
+static void daemon_up(struct daemon *d)
+{
+	struct registry_limits lim = {cfg.max_registrations_per_entity, cfg.max_registrations};
+
+	remove_store();
+	if (store_open(db, &d->store))
+		fail("cannot open the store");
+	fabric_init(&d->fabric);
+	disc_svc_init(&d->svc, cfg.nqn, &d->fabric, cfg.listen, cfg.nlisten);
+	d->reg = registry_new(base, d->store, &d->fabric, &d->svc, &lim);
+	if (!d->reg)
+		fail("no registry");
+	d->svc.reg_ops = &registry_ctrl_ops;
+	d->svc.reg = d->reg;
+	d->svc.dim_max_entries = cfg.max_registrations_per_entity;
+	if (registry_load(d->reg))
+		fail("cannot load the store");
+	registry_config_changed(d->reg, &cfg);
+	server_init(&d->srv, base, &d->svc, &cfg);
+}
+
+static void daemon_down(struct daemon *d)
+{
+	server_shutdown(&d->srv);
+	registry_free(d->reg);
+	store_close(d->store);
+	fabric_free(&d->fabric);
+	/* Whatever the loop still holds (a registry flush) is done with the registry. */
+	event_base_loop(base, EVLOOP_NONBLOCK);
+}
+
+/* The replies are PDUs a host can parse: a controller never sends malformed ones. */
+struct replies {
+	uint8_t buf[QUEUE_C2H_CHUNK + 64]; /* the largest PDU cdcd sends */
+	size_t len;
+	bool hdgst, ddgst, icresp_seen, closed;
+};
+
+static void check_replies(struct replies *r)
+{
+	for (;;) {
+		if (r->len < NVME_TCP_CH_LEN)
+			return;
+		uint32_t plen = get_le32(r->buf + 4);
+		uint8_t type = r->buf[0];
+		if (plen < NVME_TCP_CH_LEN || plen > sizeof(r->buf))
+			fail("reply with an impossible PLEN");
+		if (r->len < plen)
+			return;
+		if (type == NVME_TCP_ICRESP) {
+			if (r->icresp_seen || plen != NVME_TCP_IC_LEN)
+				fail("a second or malformed ICResp");
+			r->icresp_seen = true;
+			r->hdgst = r->buf[11] & 1;
+			r->ddgst = r->buf[11] & 2;
+		} else {
+			struct nvmf_tcp_limits lim = {.hdgst = r->hdgst,
+						      .ddgst = r->ddgst,
+						      .max_c2hdata = QUEUE_C2H_CHUNK};
+			struct nvmf_tcp_pdu pdu;
+			uint16_t fes;
+			uint32_t fei;
+			if (type != NVME_TCP_C2H_TERM &&
+			    (nvmf_tcp_pdu_check(r->buf, plen, &lim, &fes, &fei) != (ssize_t)plen ||
+			     nvmf_tcp_pdu_parse(r->buf, plen, &lim, &pdu, &fes, &fei) ||
+			     !pdu.ddgst_ok))
+				fail("the controller sent a PDU its host refuses");
+		}
+		memmove(r->buf, r->buf + plen, r->len - plen);
+		r->len -= plen;
+	}
+}
+
+/* Reads what the controller sent; true if anything came. */
+static bool drain(int fd, struct replies *r)
+{
+	bool any = false;
+
+	for (;;) {
+		if (r->len == sizeof(r->buf))
+			fail("a reply PDU larger than any cdcd sends");
+		ssize_t n = read(fd, r->buf + r->len, sizeof(r->buf) - r->len);
+		if (n == 0)
+			r->closed = true;
+		if (n <= 0)
+			return any;
+		r->len += (size_t)n;
+		any = true;
+		check_replies(r);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct daemon d; /* the controller ID map is large */
+	static struct replies r;
+	struct sockaddr_in peer = {.sin_family = AF_INET, .sin_port = htons(40000)};
+	int sv[2];
+	size_t sent = 0;
+
+	peer.sin_addr.s_addr = htonl(0xc00002c8); /* 192.0.2.200 */
+	memset(&r, 0, sizeof(r));
+	daemon_up(&d);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv))
+		fail("no socketpair");
+	if (queue_accept(&d.srv, sv[0], (struct sockaddr *)&peer, sizeof(peer)))
+		fail("queue_accept failed");
+
+	/* Feed the input as fast as the queue takes it; stop once nothing moves. */
+	for (int round = 0, idle = 0; round < MAX_ROUNDS && idle < IDLE_ROUNDS; round++) {
+		bool progress = false;
+		if (sent < size && !r.closed) {
+			ssize_t n = send(sv[1], data + sent, size - sent, MSG_NOSIGNAL);
+			if (n > 0) {
+				sent += (size_t)n;
+				progress = true;
+			}
+		}
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		progress |= drain(sv[1], &r);
+		idle = progress ? 0 : idle + 1;
+	}
+	/* The host goes away: the queue sees EOF and frees itself; the rest is shut down. */
+	close(sv[1]);
+	for (int i = 0; i < IDLE_ROUNDS; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	daemon_down(&d);
+	return 0;
+}
