@@ -46,6 +46,29 @@ static int port_addr_cmp(const struct cdc_port *a, const struct cdc_port *b)
 	return c ? c : strcmp(a->trsvcid, b->trsvcid);
 }
 
+/* The keys, on the records themselves: callers hand in records that live outside nodes. */
+static int host_key_cmp(const struct host_rec *a, const struct host_rec *b)
+{
+	int c = strcmp(a->hostnqn, b->hostnqn);
+
+	if (!c)
+		c = (int)a->trtype - (int)b->trtype;
+	if (!c)
+		c = (int)a->adrfam - (int)b->adrfam;
+	if (!c)
+		c = strcmp(a->traddr, b->traddr);
+	return c ? c : strcmp(a->trsvcid, b->trsvcid);
+}
+
+static int rec_key_cmp(const struct log_rec *a, const struct log_rec *b)
+{
+	int c = strcmp(a->owner, b->owner);
+
+	if (!c)
+		c = strcmp(a->subnqn, b->subnqn);
+	return c ? c : port_addr_cmp(&a->port, &b->port);
+}
+
 static int ent_cmp(const struct fabric_ent *a, const struct fabric_ent *b)
 {
 	return strcmp(a->e.nqn, b->e.nqn);
@@ -53,24 +76,12 @@ static int ent_cmp(const struct fabric_ent *a, const struct fabric_ent *b)
 
 static int host_cmp(const struct fabric_host *a, const struct fabric_host *b)
 {
-	int c = strcmp(a->h.hostnqn, b->h.hostnqn);
-
-	if (!c)
-		c = (int)a->h.trtype - (int)b->h.trtype;
-	if (!c)
-		c = (int)a->h.adrfam - (int)b->h.adrfam;
-	if (!c)
-		c = strcmp(a->h.traddr, b->h.traddr);
-	return c ? c : strcmp(a->h.trsvcid, b->h.trsvcid);
+	return host_key_cmp(&a->h, &b->h);
 }
 
 static int rec_cmp(const struct fabric_rec *a, const struct fabric_rec *b)
 {
-	int c = strcmp(a->r.owner, b->r.owner);
-
-	if (!c)
-		c = strcmp(a->r.subnqn, b->r.subnqn);
-	return c ? c : port_addr_cmp(&a->r.port, &b->r.port);
+	return rec_key_cmp(&a->r, &b->r);
 }
 
 static int subsys_cmp(const struct fabric_rec *a, const struct fabric_rec *b)
@@ -131,12 +142,12 @@ void fabric_free(struct fabric *f)
 
 bool fabric_rec_key_equal(const struct log_rec *a, const struct log_rec *b)
 {
-	return !rec_cmp((const void *)a, (const void *)b);
+	return !rec_key_cmp(a, b);
 }
 
 bool fabric_host_key_equal(const struct host_rec *a, const struct host_rec *b)
 {
-	return !host_cmp((const void *)a, (const void *)b);
+	return !host_key_cmp(a, b);
 }
 
 /* ---- entities ---- */
