@@ -125,7 +125,8 @@ struct daemon {
 
 static void daemon_up(struct daemon *d)
 {
-	struct registry_limits lim = {cfg.max_registrations_per_entity, cfg.max_registrations};
+	struct registry_limits lim = {cfg.max_registrations_per_entity, cfg.max_registrations,
+				      cfg.max_implicit_hosts, cfg.implicit_host_expiry};
 
 	remove_store();
 	if (store_open(db, &d->store))
