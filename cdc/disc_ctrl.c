@@ -14,13 +14,15 @@
 #include "dim.h"
 #include "log.h"
 
-#define NVME_VS_2_0	0x00020000u
-#define CC_EN		0x1u
-#define CC_SHN_MASK	(3u << 14)
-#define CSTS_RDY	0x1u
-#define CSTS_SHST_CMPLT (2u << 2)
-#define AEC_DLPCN	(1u << 31) /* discovery log page change notices (F0h) */
-#define AEC_HDLPCN	(1u << 30) /* host discovery log page change notices (F1h) */
+#define NVME_VS_2_0 0x00020000u
+/* Async Event Configuration bits libnvme 1.3 does not name: discovery log page change
+ * notices (F0h) and host discovery log page change notices (F1h, TP8010). */
+#define AEC_DLPCN  (1u << 31)
+#define AEC_HDLPCN (1u << 30)
+
+/* Where an association is: it exists only once its Connect succeeded. Authentication will
+ * come between the two. */
+enum disc_state { DISC_NEW, DISC_LIVE };
 
 /* Connect Invalid Parameters points at the bad field: IATTR bit 0 says data vs SQE. */
 #define IPO_SQE(off)  ((uint32_t)(off))
@@ -44,7 +46,7 @@ struct disc_ctrl {
 	const struct disc_ctrl_ops *ops;
 	void *arg;
 
-	bool connected;
+	enum disc_state state;
 	uint16_t cntlid;
 	uint16_t sqsize; /* 0's based, from the Connect */
 	uint32_t kato;
@@ -131,7 +133,7 @@ void disc_ctrl_free(struct disc_ctrl *ctrl)
 {
 	if (!ctrl)
 		return;
-	if (ctrl->connected) {
+	if (ctrl->state == DISC_LIVE) {
 		cntlid_free(ctrl->svc, ctrl->cntlid);
 		if (ctrl->svc->reg_ops)
 			ctrl->svc->reg_ops->disconnected(ctrl->svc->reg, ctrl);
@@ -148,7 +150,7 @@ uint32_t disc_ctrl_kato(const struct disc_ctrl *ctrl)
 
 bool disc_ctrl_connected(const struct disc_ctrl *ctrl)
 {
-	return ctrl->connected;
+	return ctrl->state == DISC_LIVE;
 }
 
 uint16_t disc_ctrl_cntlid(const struct disc_ctrl *ctrl)
@@ -181,7 +183,7 @@ void disc_ctrl_get_info(const struct disc_ctrl *ctrl, struct disc_ctrl_info *inf
 {
 	*info = (struct disc_ctrl_info){
 		.cntlid = ctrl->cntlid,
-		.connected = ctrl->connected,
+		.connected = ctrl->state == DISC_LIVE,
 		.kato = ctrl->kato,
 		.aers = ctrl->naer,
 		.since = ctrl->since,
@@ -193,7 +195,9 @@ void disc_ctrl_get_info(const struct disc_ctrl *ctrl, struct disc_ctrl_info *inf
 
 void disc_ctrl_complete(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status)
 {
-	ctrl->ops->complete(ctrl->arg, cid, status);
+	struct nvme_cqe cqe = {.status = status};
+
+	ctrl->ops->complete(ctrl->arg, cid, &cqe);
 }
 
 uint32_t disc_cmd_data_len(const struct disc_cmd *cmd)
@@ -226,11 +230,11 @@ uint16_t disc_ctrl_check_data(const struct disc_ctrl *ctrl, const struct nvme_sq
 			      uint32_t len)
 {
 	if (is_connect(sqe)) {
-		if (ctrl->connected)
+		if (ctrl->state == DISC_LIVE)
 			return SC_SEQ_ERROR;
 		return len > DISC_CONNECT_DATA_MAX ? SC_SGL_LENGTH : 0;
 	}
-	if (!ctrl->connected)
+	if (ctrl->state != DISC_LIVE)
 		return SC_SEQ_ERROR;
 	if (sqe->opcode == nvme_admin_discovery_info_mgmt)
 		return 0;
@@ -242,7 +246,7 @@ uint16_t disc_ctrl_check_data(const struct disc_ctrl *ctrl, const struct nvme_sq
 
 unsigned int disc_ctrl_queue_depth(const struct disc_ctrl *ctrl)
 {
-	return ctrl->connected ? ctrl->sqsize + 1u : DISC_MQES + 1u;
+	return ctrl->state == DISC_LIVE ? ctrl->sqsize + 1u : DISC_MQES + 1u;
 }
 
 bool nvme_cmd_is_write(const struct nvme_sqe *sqe)
@@ -263,7 +267,8 @@ static void aen_try_deliver(struct disc_ctrl *ctrl)
 		uint16_t cid = ctrl->aer_cid[--ctrl->naer];
 		ctrl->events_pending &= (uint8_t)~ev;
 		ctrl->events_masked |= ev;
-		ctrl->ops->aen_complete(ctrl->arg, cid, events[i].dw0);
+		struct nvme_cqe cqe = {.dw0 = events[i].dw0};
+		ctrl->ops->complete(ctrl->arg, cid, &cqe);
 	}
 }
 
@@ -273,7 +278,7 @@ static void disc_ctrl_event(struct disc_ctrl *ctrl, unsigned int i)
 
 	/* Identical events coalesce, and a reported one stays masked until the host read the
 	 * log: what it reads then is already the newest state. */
-	if (!ctrl->connected || !(ctrl->aec & events[i].aec_bit) || (ctrl->events_masked & ev))
+	if (ctrl->state != DISC_LIVE || !(ctrl->aec & events[i].aec_bit) || (ctrl->events_masked & ev))
 		return;
 	ctrl->events_pending |= ev;
 	aen_try_deliver(ctrl);
@@ -337,7 +342,7 @@ static uint16_t connect_check_sqe(const struct disc_ctrl *ctrl, struct disc_cmd 
 	uint16_t recfmt = (uint16_t)s->cdw[10], qid = (uint16_t)(s->cdw[10] >> 16);
 	uint16_t sqsize = (uint16_t)s->cdw[11];
 
-	if (ctrl->connected)
+	if (ctrl->state == DISC_LIVE)
 		return SC_SEQ_ERROR;
 	if (recfmt != 0) {
 		cmd->cqe.dw0 = IPO_SQE(SQE_RECFMT);
@@ -377,7 +382,7 @@ static uint16_t fabrics_connect(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		log_warn("connect refused: no controller ID left for %s", hostnqn);
 		return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_CTRL_BUSY, false);
 	}
-	ctrl->connected = true;
+	ctrl->state = DISC_LIVE;
 	ctrl->cntlid = (uint16_t)id;
 	ctrl->sqsize = (uint16_t)cmd->sqe.cdw[11];
 	ctrl->kato = cmd->sqe.cdw[12] > DISC_KATO_MAX ? DISC_KATO_MAX : cmd->sqe.cdw[12];
@@ -439,9 +444,9 @@ static uint16_t prop_set(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	ctrl->cc = value;
 	/* Ready and shutdown take effect at once: there is nothing to spin up or flush, and
 	 * a host that sees SHST pending waits its full shutdown timeout. */
-	ctrl->csts = (value & CC_EN) ? CSTS_RDY : 0;
-	if (value & CC_SHN_MASK)
-		ctrl->csts |= CSTS_SHST_CMPLT;
+	ctrl->csts = NVME_CC_EN(value) ? NVME_SET(1, CSTS_RDY) : 0;
+	if (NVME_CC_SHN(value))
+		ctrl->csts |= NVME_SET(NVME_CSTS_SHST_CMPLT, CSTS_SHST);
 	return 0;
 }
 
@@ -451,9 +456,9 @@ static uint16_t fabrics_cmd(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	case nvme_fabrics_type_connect:
 		return fabrics_connect(ctrl, cmd);
 	case nvme_fabrics_type_property_get:
-		return ctrl->connected ? prop_get(ctrl, cmd) : SC_SEQ_ERROR;
+		return ctrl->state == DISC_LIVE ? prop_get(ctrl, cmd) : SC_SEQ_ERROR;
 	case nvme_fabrics_type_property_set:
-		return ctrl->connected ? prop_set(ctrl, cmd) : SC_SEQ_ERROR;
+		return ctrl->state == DISC_LIVE ? prop_set(ctrl, cmd) : SC_SEQ_ERROR;
 	case nvme_fabrics_type_disconnect:
 		/* A discovery controller has only the admin queue, which Disconnect may not
 		 * delete. */
@@ -739,7 +744,7 @@ int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		cmd->cqe.status = fabrics_cmd(ctrl, cmd);
 		return DISC_DONE;
 	}
-	if (!ctrl->connected || !(ctrl->csts & CSTS_RDY)) {
+	if (ctrl->state != DISC_LIVE || !NVME_CSTS_RDY(ctrl->csts)) {
 		cmd->cqe.status = SC_SEQ_ERROR;
 		return DISC_DONE;
 	}

@@ -21,8 +21,11 @@
 #define DISC_KAS		1	    /* keep-alive granularity, 100 ms units */
 #define DISC_MAX_XFER		(16u << 20) /* largest single C2H transfer we build */
 #define DISC_MAX_SELF		8
-#define DISC_AEN_LOG_CHANGE	0x0070f002u
-#define DISC_AEN_HOSTLOG_CHANGE 0x0071f102u
+/* AEN DW0: Notice, Discovery Log Page Change (F0h) or, TP8010, Host Discovery Log Page
+ * Change (F1h), and the log to read. */
+#define DISC_AEN(info, lid)	((uint32_t)NVME_AER_NOTICE | (uint32_t)(info) << 8 | (uint32_t)(lid) << 16)
+#define DISC_AEN_LOG_CHANGE	DISC_AEN(NVME_AER_NOTICE_DISC_CHANGED, NVME_LOG_LID_DISCOVER)
+#define DISC_AEN_HOSTLOG_CHANGE DISC_AEN(0xf1, 0x71)
 #define DISC_KATO_MAX		3600000u /* ms; larger KATOs are cut to this */
 #define DISC_CONNECT_DATA_MAX	4096u	 /* Connect data is 1024 bytes; no more is fetched */
 
@@ -54,10 +57,8 @@ struct disc_svc {
 };
 
 struct disc_ctrl_ops {
-	/* A held AER completes (success, DW0 = dw0). */
-	void (*aen_complete)(void *arg, uint16_t cid, uint32_t dw0);
-	/* A held command (DIM) completes with status. */
-	void (*complete)(void *arg, uint16_t cid, uint16_t status);
+	/* A held command completes: an AER with its event in DW0, a DIM with its status. */
+	void (*complete)(void *arg, uint16_t cid, const struct nvme_cqe *cqe);
 };
 
 /* One command as the queue hands it over, and what the controller answers. */
@@ -83,8 +84,7 @@ void disc_cmd_release(struct disc_cmd *cmd);
 
 enum disc_exec_result {
 	DISC_DONE = 0, /* cqe (and rdata) are ready to send */
-	DISC_HELD = 1, /* completes later: an AER through ops->aen_complete, a DIM through
-			* ops->complete */
+	DISC_HELD = 1, /* completes later, through ops->complete (an AER, a DIM) */
 };
 
 void disc_svc_init(struct disc_svc *svc, const char *nqn, struct fabric *fabric,

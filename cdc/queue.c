@@ -281,25 +281,17 @@ static void send_c2h_data(struct queue *q, uint16_t cid, const struct disc_cmd *
 	}
 }
 
-static void aen_complete_cb(void *arg, uint16_t cid, uint32_t dw0)
+static void complete_cb(void *arg, uint16_t cid, const struct nvme_cqe *cqe)
 {
 	struct queue *q = arg;
-	struct nvme_cqe cqe = {.dw0 = dw0};
 
-	log_debug("controller %u: AEN 0x%08x to %s", disc_ctrl_cntlid(q->ctrl), dw0,
-		  disc_ctrl_hostnqn(q->ctrl));
-	send_rsp(q, cid, &cqe);
+	if (cqe->dw0)
+		log_debug("controller %u: AEN 0x%08x to %s", disc_ctrl_cntlid(q->ctrl), cqe->dw0,
+			  disc_ctrl_hostnqn(q->ctrl));
+	send_rsp(q, cid, cqe);
 }
 
-static void complete_cb(void *arg, uint16_t cid, uint16_t status)
-{
-	send_status(arg, cid, status);
-}
-
-static const struct disc_ctrl_ops queue_ctrl_ops = {
-	.aen_complete = aen_complete_cb,
-	.complete = complete_cb,
-};
+static const struct disc_ctrl_ops queue_ctrl_ops = {.complete = complete_cb};
 
 static void queue_exec(struct queue *q, const struct nvme_sqe *sqe, const uint8_t *data,
 		       uint32_t data_len)

@@ -84,17 +84,17 @@ struct session {
 	unsigned int aens;
 };
 
-static void aen_complete(void *arg, uint16_t cid, uint32_t dw0)
+static void aen_complete(void *arg, uint16_t cid, const struct nvme_cqe *cqe)
 {
 	struct session *s = arg;
 
 	(void)cid;
-	if (dw0 != DISC_AEN_LOG_CHANGE)
+	if (cqe->dw0 != DISC_AEN_LOG_CHANGE)
 		fail("AEN with the wrong DW0");
 	s->aens++;
 }
 
-static const struct disc_ctrl_ops ops = {.aen_complete = aen_complete};
+static const struct disc_ctrl_ops ops = {.complete = aen_complete};
 
 /* What the queue puts on the wire for a finished command, encoded and checked. */
 static void respond(struct session *s, const struct nvme_sqe *sqe, struct disc_cmd *cmd)

@@ -2,7 +2,7 @@
  * commands as the queue hands them over (Linux host flags and SGL lengths). Connect and its
  * refusals with IPO, properties, Identify, Get Log Page 70h/00h, features, AER/AEN delivery and
  * masking, Keep Alive and the commands a discovery controller refuses. The harness is one
- * disc_svc over a fabric with six entries and an aen_complete that records what it gets. */
+ * disc_svc over a fabric with six entries and an completion callback that records the AENs it gets. */
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -67,14 +67,15 @@ static struct {
 	unsigned int changes;
 } h;
 
-static void record_aen(void *arg, uint16_t cid, uint32_t dw0)
+static void record_aen(void *arg, uint16_t cid, const struct nvme_cqe *cqe)
 {
 	ck_assert_ptr_eq(arg, &h);
+	ck_assert_uint_eq(cqe->status, 0);
 	ck_assert_uint_lt(h.naens, sizeof(h.aens) / sizeof(h.aens[0]));
-	h.aens[h.naens++] = (struct aen){cid, dw0};
+	h.aens[h.naens++] = (struct aen){cid, cqe->dw0};
 }
 
-static const struct disc_ctrl_ops ops = {.aen_complete = record_aen};
+static const struct disc_ctrl_ops ops = {.complete = record_aen};
 
 static struct cdc_port port_of(const char *text)
 {
