@@ -96,7 +96,10 @@ static int config_read(const struct daemon *d, struct cdc_config *cfg)
 		return r;
 	}
 	overrides_apply(&d->ovr, cfg);
-	return 0;
+	r = api_config_check(cfg);
+	if (r < 0)
+		config_free(cfg);
+	return r;
 }
 
 static void daemon_limits(struct daemon *d)
