@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -26,6 +28,22 @@
 
 #define MAX_SEGMENTS 8
 
+struct pending;
+
+/* One client connection. libevent 2.1 has no hook when a request begins (evhttp_set_newreqcb
+ * came in 2.2), so the deadline starts when the connection is accepted: evhttp asks us for
+ * its bufferevent then. Every reply closes the connection, so that is when the one request
+ * it carries begins. Our reference on the bufferevent keeps it readable should evhttp free
+ * the connection without telling us: its callbacks are gone then. */
+struct api_conn {
+	LIST_ENTRY(api_conn) link;
+	struct api *api;
+	struct bufferevent *bev;
+	struct event *timer;	 /* first conn_adopt(), then the request's deadline */
+	bool adopted, watched;	 /* watched: evhttp calls conn_closed_cb() when it frees it */
+	struct pending *pending; /* an admin change the registry has not completed yet */
+};
+
 struct api {
 	struct event_base *base;
 	struct evhttp *http;
@@ -35,6 +53,7 @@ struct api {
 	struct fabric *f;
 	struct disc_svc *svc;
 	time_t started;
+	LIST_HEAD(, api_conn) conns;
 };
 
 struct route {
@@ -47,6 +66,13 @@ struct route {
 
 /* ---- replies ---- */
 
+/* One request per connection: the deadline of struct api_conn covers exactly one. */
+static void send_reply(struct evhttp_request *req, int code, const char *reason, struct evbuffer *b)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+	evhttp_send_reply(req, code, reason, b);
+}
+
 static void reply_json(struct evhttp_request *req, int code, struct json_object *o)
 {
 	struct evbuffer *b = evbuffer_new();
@@ -55,18 +81,93 @@ static void reply_json(struct evhttp_request *req, int code, struct json_object 
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "application/json");
 	evbuffer_add(b, text, strlen(text));
-	evhttp_send_reply(req, code, NULL, b);
+	send_reply(req, code, NULL, b);
 	evbuffer_free(b);
 	json_object_put(o);
+}
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or 0. Stops at the NUL, which is never a
+ * continuation byte. */
+static size_t utf8_seq_len(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	for (size_t i = 1; i < n; i++, lo = 0x80, hi = 0xbf)
+		if (s[i] < lo || s[i] > hi)
+			return 0;
+	return n;
+}
+
+/* A JSON string of s. What peers send (ENAME, EVER, symbolic names) and what a path
+ * carries may be any bytes, and json-c writes them as they are: each byte that does not
+ * start a well-formed UTF-8 sequence becomes U+FFFD, so that a reply is always UTF-8. */
+static struct json_object *json_text(const char *s)
+{
+	static const char replacement[] = "\xef\xbf\xbd";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t bad = 0, len = strlen(s), n;
+
+	for (size_t i = 0; i < len; i += n ? n : 1)
+		bad += (n = utf8_seq_len(p + i)) == 0;
+	if (!bad)
+		return json_object_new_string(s);
+	char *out = malloc(len + 2 * bad + 1), *o = out;
+	if (!out)
+		return json_object_new_string("");
+	for (size_t i = 0; i < len; i += n ? n : 1) {
+		n = utf8_seq_len(p + i);
+		if (n) {
+			memcpy(o, s + i, n);
+			o += n;
+		} else {
+			memcpy(o, replacement, 3);
+			o += 3;
+		}
+	}
+	*o = 0;
+	struct json_object *j = json_object_new_string(out);
+	free(out);
+	return j;
 }
 
 static void reply_error(struct evhttp_request *req, int code, const char *error, const char *detail)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "error", json_object_new_string(error));
-	json_object_object_add(o, "detail", json_object_new_string(detail ? detail : ""));
+	json_object_object_add(o, "error", json_text(error));
+	json_object_object_add(o, "detail", json_text(detail ? detail : ""));
 	reply_json(req, code, o);
+}
+
+/* An NQN taken from the path: answered 400 here when it is not one, rather than cut to
+ * the width of the field it is copied to (which would name another NQN). */
+static bool path_nqn_ok(struct evhttp_request *req, const char *nqn)
+{
+	if (nqn_is_valid(nqn))
+		return true;
+	reply_error(req, HTTP_BADREQUEST, "invalid NQN",
+		    strlen(nqn) > CDC_NQN_MAX ? "longer than 223 bytes" : nqn);
+	return false;
 }
 
 static const char *source_str(uint8_t source)
@@ -79,7 +180,7 @@ static const char *source_str(uint8_t source)
 
 static void add_str(struct json_object *o, const char *key, const char *v)
 {
-	json_object_object_add(o, key, json_object_new_string(v));
+	json_object_object_add(o, key, json_text(v));
 }
 
 static void add_int(struct json_object *o, const char *key, int64_t v)
@@ -141,6 +242,11 @@ static void get_host(struct api *api, struct evhttp_request *req, const char *nq
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
 	const struct entity *e = fabric_entity_find(api->f, nqn);
 
+	if (!path_nqn_ok(req, nqn)) {
+		json_object_put(o);
+		json_object_put(a);
+		return;
+	}
 	for (const struct host_rec *h = fabric_host_next_of(api->f, nqn, NULL); h;
 	     h = fabric_host_next_of(api->f, nqn, h))
 		json_object_array_add(a, host_json(api->f, h));
@@ -165,10 +271,9 @@ static void get_host_log(struct api *api, struct evhttp_request *req, const char
 	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
 
-	if (!nqn_is_valid(nqn)) {
+	if (!path_nqn_ok(req, nqn)) {
 		json_object_put(o);
 		json_object_put(a);
-		reply_error(req, HTTP_BADREQUEST, "invalid NQN", nqn);
 		return;
 	}
 	size_t n = disc_log_self_entries(api->cfg->listen, api->cfg->nlisten, NULL, api->svc->nqn,
@@ -251,8 +356,11 @@ static void get_subsystems(struct api *api, struct evhttp_request *req)
 
 static void get_subsystem(struct api *api, struct evhttp_request *req, const char *nqn)
 {
-	struct json_object *by = subsystems_by_nqn(api->f), *s;
+	struct json_object *by, *s;
 
+	if (!path_nqn_ok(req, nqn))
+		return;
+	by = subsystems_by_nqn(api->f);
 	if (!json_object_object_get_ex(by, nqn, &s)) {
 		json_object_put(by);
 		reply_error(req, HTTP_NOTFOUND, "no such subsystem", nqn);
@@ -337,7 +445,7 @@ static void get_status(struct api *api, struct evhttp_request *req)
 	add_int(o, "uptime", (int64_t)(time(NULL) - api->started));
 	add_int(o, "genctr", (int64_t)api->f->genctr);
 	for (size_t i = 0; i < api->cfg->nlisten; i++)
-		json_object_array_add(l, json_object_new_string(api->cfg->listen[i].text));
+		json_object_array_add(l, json_text(api->cfg->listen[i].text));
 	json_object_object_add(o, "listeners", l);
 	add_int(c, "entities", (int64_t)api->f->nents);
 	add_int(c, "hosts", (int64_t)api->f->nhosts);
@@ -410,15 +518,9 @@ static void get_changes(struct api *api, struct evhttp_request *req, struct rout
 
 struct pending {
 	struct evhttp_request *req; /* NULL once the client went away */
-	struct api *api;
+	struct api_conn *conn;
 	struct admin_req a;
 };
-
-static void pending_close_cb(struct evhttp_connection *conn, void *arg)
-{
-	(void)conn;
-	((struct pending *)arg)->req = NULL;
-}
 
 static void admin_done(void *arg, int err)
 {
@@ -429,7 +531,7 @@ static void admin_done(void *arg, int err)
 		free(p);
 		return;
 	}
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+	p->conn->pending = NULL;
 	bool add = p->a.op == ADMIN_SUBSYS_ADD || p->a.op == ADMIN_PORT_ADD ||
 		   p->a.op == ADMIN_REFERRAL_ADD;
 	if (err == 0 && add) {
@@ -438,7 +540,7 @@ static void admin_done(void *arg, int err)
 		add_str(o, "nqn", p->a.nqn);
 		reply_json(req, 201, o);
 	} else if (err == 0) {
-		evhttp_send_reply(req, 204, "No Content", NULL);
+		send_reply(req, 204, "No Content", NULL);
 	} else if (err == -EEXIST) {
 		reply_error(req, 409, "already exists", p->a.nqn);
 	} else if (err == -ENOENT) {
@@ -452,23 +554,58 @@ static void admin_done(void *arg, int err)
 	free(p);
 }
 
+static struct api_conn *conn_of(struct api *api, struct evhttp_request *req)
+{
+	struct bufferevent *bev =
+		evhttp_connection_get_bufferevent(evhttp_request_get_connection(req));
+	struct api_conn *c;
+
+	LIST_FOREACH (c, &api->conns, link)
+		if (c->bev == bev)
+			return c;
+	return NULL;
+}
+
 static void admin_submit(struct api *api, struct evhttp_request *req, const struct admin_req *a)
 {
 	struct pending *p = calloc(1, sizeof(*p));
+	struct api_conn *conn = conn_of(api, req);
 
-	if (!p) {
+	if (!p || !conn) {
+		free(p);
 		reply_error(req, HTTP_INTERNAL, "out of memory", NULL);
 		return;
 	}
-	p->req = req;
-	p->api = api;
-	p->a = *a;
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req), pending_close_cb, p);
+	*p = (struct pending){.req = req, .conn = conn, .a = *a};
+	conn->pending = p;
 	if (registry_admin(api->reg, a, admin_done, p) < 0) {
-		evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+		conn->pending = NULL;
 		free(p);
 		reply_error(req, HTTP_INTERNAL, "out of memory", NULL);
 	}
+}
+
+/* Strings of a path or a body end at their first NUL in C: "admin1\0x" would name admin1.
+ * Where the NUL came as \u0000, json-c keeps it in values but cuts keys short, so the body
+ * text is scanned as a whole. */
+static bool json_text_has_nul(const char *s, size_t len)
+{
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\0')
+			return true;
+		if (!in_string) {
+			in_string = s[i] == '"';
+		} else if (s[i] == '\\') {
+			if (i + 5 < len && s[i + 1] == 'u' && !memcmp(s + i + 2, "0000", 4))
+				return true;
+			i++;
+		} else if (s[i] == '"') {
+			in_string = false;
+		}
+	}
+	return false;
 }
 
 /* Fields a body may carry, and where they go in a port string of cdcd.conf's syntax. */
@@ -524,6 +661,8 @@ static void post_port(struct api *api, struct evhttp_request *req, struct route 
 	struct admin_req a = {.op = referral ? ADMIN_REFERRAL_ADD : ADMIN_PORT_ADD};
 	char err[256];
 
+	if (!referral && !path_nqn_ok(req, nqn))
+		return;
 	snprintf(a.nqn, sizeof(a.nqn), "%s", referral ? NVME_DISC_SUBSYS_NAME : nqn);
 	if (!rt->body ||
 	    body_port(rt->body, referral ? "8009" : "4420", referral, &a, err, sizeof(err)) < 0) {
@@ -538,6 +677,12 @@ static void del_port(struct api *api, struct evhttp_request *req, const char *nq
 {
 	struct admin_req a = {.op = referral ? ADMIN_REFERRAL_DEL : ADMIN_PORT_DEL};
 
+	if (nqn && !path_nqn_ok(req, nqn))
+		return;
+	if (strlen(traddr) > CDC_TRADDR_MAX || strlen(trsvcid) > CDC_TRSVCID_MAX) {
+		reply_error(req, HTTP_BADREQUEST, "invalid port", "traddr or trsvcid too long");
+		return;
+	}
 	snprintf(a.nqn, sizeof(a.nqn), "%s", nqn ? nqn : NVME_DISC_SUBSYS_NAME);
 	snprintf(a.port.traddr, sizeof(a.port.traddr), "%s", traddr);
 	snprintf(a.port.trsvcid, sizeof(a.port.trsvcid), "%s", trsvcid);
@@ -564,10 +709,13 @@ static void post_subsystem(struct api *api, struct evhttp_request *req, struct r
 	admin_submit(api, req, &a);
 }
 
-static void del_subsystem(struct api *api, struct evhttp_request *req, const char *nqn)
+static void del_named(struct api *api, struct evhttp_request *req, enum admin_op op,
+		      const char *nqn)
 {
-	struct admin_req a = {.op = ADMIN_SUBSYS_DEL};
+	struct admin_req a = {.op = op};
 
+	if (!path_nqn_ok(req, nqn))
+		return;
 	snprintf(a.nqn, sizeof(a.nqn), "%s", nqn);
 	admin_submit(api, req, &a);
 }
@@ -598,11 +746,12 @@ static bool dispatch(struct api *api, struct evhttp_request *req, struct route *
 	ROUTE(is(rt, 2, GET, "status", NULL), get_status(api, req));
 	ROUTE(is(rt, 2, GET, "hosts", NULL), get_hosts(api, req));
 	ROUTE(is(rt, 3, GET, "hosts", NULL), get_host(api, req, s[2]));
+	ROUTE(is(rt, 3, DEL, "hosts", NULL), del_named(api, req, ADMIN_HOST_DEL, s[2]));
 	ROUTE(is(rt, 4, GET, "hosts", "log"), get_host_log(api, req, s[2]));
 	ROUTE(is(rt, 2, GET, "subsystems", NULL), get_subsystems(api, req));
 	ROUTE(is(rt, 2, POST, "subsystems", NULL), post_subsystem(api, req, rt));
 	ROUTE(is(rt, 3, GET, "subsystems", NULL), get_subsystem(api, req, s[2]));
-	ROUTE(is(rt, 3, DEL, "subsystems", NULL), del_subsystem(api, req, s[2]));
+	ROUTE(is(rt, 3, DEL, "subsystems", NULL), del_named(api, req, ADMIN_SUBSYS_DEL, s[2]));
 	ROUTE(is(rt, 4, POST, "subsystems", "ports"), post_port(api, req, rt, s[2], false));
 	ROUTE(is(rt, 6, DEL, "subsystems", "ports"), del_port(api, req, s[2], s[4], s[5], false));
 	ROUTE(is(rt, 2, GET, "referrals", NULL), get_referrals(api, req));
@@ -630,45 +779,82 @@ static bool path_known(struct api *api, struct route *rt)
 	return known;
 }
 
-static int route_parse(struct evhttp_request *req, struct route *rt, const char **why)
+/* The path's segments, decoded; one holding a NUL (%00) is refused. */
+static int route_path(const char *path, struct route *rt, const char **why)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = evhttp_uri_get_path(uri), *query = evhttp_uri_get_query(uri);
 	char *copy = strdup(path ? path : "/"), *save = NULL;
 
-	rt->method = evhttp_request_get_command(req);
-	TAILQ_INIT(&rt->query);
 	if (!copy)
 		return -ENOMEM;
 	for (char *tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		size_t len = 0;
 		if (rt->nseg == MAX_SEGMENTS) {
-			free(copy);
 			*why = "path too long";
-			return -EINVAL;
+			break;
 		}
-		rt->seg[rt->nseg++] = evhttp_uridecode(tok, 0, NULL);
+		char *seg = evhttp_uridecode(tok, 0, &len);
+		if (!seg) {
+			free(copy);
+			return -ENOMEM;
+		}
+		rt->seg[rt->nseg++] = seg;
+		if (strlen(seg) != len) {
+			*why = "NUL in the path";
+			break;
+		}
 	}
 	free(copy);
-	if (query && evhttp_parse_query_str(query, &rt->query) < 0) {
-		*why = "malformed query";
+	return *why ? -EINVAL : 0;
+}
+
+/* The body: one JSON object, nothing but white space after it, no NUL in any string. */
+static int route_body(struct evbuffer *in, struct route *rt, const char **why)
+{
+	size_t len = evbuffer_get_length(in);
+	const char *text = (const char *)evbuffer_pullup(in, -1);
+
+	if (!len)
+		return 0;
+	if (json_text_has_nul(text, len)) {
+		*why = "NUL in the body";
 		return -EINVAL;
 	}
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
-	if (len) {
-		enum json_tokener_error jerr;
-		struct json_tokener *tok = json_tokener_new();
-		rt->body =
-			json_tokener_parse_ex(tok, (const char *)evbuffer_pullup(in, -1), (int)len);
-		jerr = json_tokener_get_error(tok);
-		json_tokener_free(tok);
-		if (jerr != json_tokener_success ||
-		    !json_object_is_type(rt->body, json_type_object)) {
-			*why = "the body is not a JSON object";
+	struct json_tokener *tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	rt->body = json_tokener_parse_ex(tok, text, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success || !json_object_is_type(rt->body, json_type_object)) {
+		*why = "the body is not a JSON object";
+		return -EINVAL;
+	}
+	for (size_t i = end; i < len; i++) {
+		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') {
+			*why = "trailing data after the JSON object";
 			return -EINVAL;
 		}
 	}
 	return 0;
+}
+
+static int route_parse(struct evhttp_request *req, struct route *rt, const char **why)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *query = evhttp_uri_get_query(uri);
+	int err;
+
+	rt->method = evhttp_request_get_command(req);
+	TAILQ_INIT(&rt->query);
+	err = route_path(evhttp_uri_get_path(uri), rt, why);
+	if (err)
+		return err;
+	if (query && evhttp_parse_query_str(query, &rt->query) < 0) {
+		*why = "malformed query";
+		return -EINVAL;
+	}
+	return route_body(evhttp_request_get_input_buffer(req), rt, why);
 }
 
 static void route_free(struct route *rt)
@@ -679,12 +865,115 @@ static void route_free(struct route *rt)
 	json_object_put(rt->body);
 }
 
+static void conn_free(struct api_conn *c)
+{
+	LIST_REMOVE(c, link);
+	if (c->pending)
+		c->pending->req = NULL; /* the registry completes it all the same */
+	event_free(c->timer);
+	bufferevent_decref(c->bev);
+	free(c);
+}
+
+static void conn_closed_cb(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	conn_free(arg);
+}
+
+static void conn_watch(struct api_conn *c, struct evhttp_connection *evcon)
+{
+	evhttp_connection_set_closecb(evcon, conn_closed_cb, c);
+	c->watched = true;
+}
+
+/* First loop turn after the accept, before evhttp read anything: evhttp has set up the
+ * bufferevent with its connection as the callbacks' argument, so we can learn when it
+ * frees the connection (and drop our reference then, which closes the socket). */
+static void conn_adopt(struct api_conn *c)
+{
+	struct timeval tv = {(time_t)c->api->cfg->api_request_timeout, 0};
+	bufferevent_data_cb readcb;
+	void *arg;
+
+	bufferevent_getcb(c->bev, &readcb, NULL, NULL, &arg);
+	if (!readcb) {
+		conn_free(c); /* evhttp gave up on it already */
+		return;
+	}
+	if (arg && evhttp_connection_get_bufferevent(arg) == c->bev)
+		conn_watch(c, arg);
+	evtimer_add(c->timer, &tv);
+}
+
+/* The request did not arrive in time. evhttp gets the timeout its own read timeout would
+ * give it (drop the connection and the request), which a client trickling bytes never lets
+ * that one reach. */
+static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api_conn *c = arg;
+	bufferevent_data_cb readcb;
+
+	(void)fd;
+	(void)what;
+	if (!c->adopted) {
+		c->adopted = true;
+		conn_adopt(c);
+		return;
+	}
+	bufferevent_getcb(c->bev, &readcb, NULL, NULL, NULL);
+	if (readcb) {
+		bool watched = c->watched; /* if so, c is freed by the line below */
+		log_warn("control API: a request took more than %u s to arrive; dropped it",
+			 c->api->cfg->api_request_timeout);
+		bufferevent_trigger_event(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, 0);
+		if (watched)
+			return;
+	}
+	conn_free(c);
+}
+
+/* evhttp accepted a connection and asks for its bufferevent: the request's clock starts.
+ * On failure evhttp makes its own, and the connection has only the idle timeout. */
+static struct bufferevent *conn_new_cb(struct event_base *base, void *arg)
+{
+	struct api *api = arg;
+	struct api_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->api = api;
+	c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	c->timer = evtimer_new(base, conn_timer_cb, c);
+	if (!c->bev || !c->timer) {
+		if (c->bev)
+			bufferevent_free(c->bev);
+		if (c->timer)
+			event_free(c->timer);
+		free(c);
+		return NULL;
+	}
+	bufferevent_incref(c->bev);
+	LIST_INSERT_HEAD(&api->conns, c, link);
+	event_active(c->timer, EV_TIMEOUT, 0); /* conn_adopt(), once evhttp is done with it */
+	return c->bev;
+}
+
 static void request_cb(struct evhttp_request *req, void *arg)
 {
 	struct api *api = arg;
+	struct api_conn *conn = conn_of(api, req);
 	struct route rt = {0};
 	const char *why = NULL;
 
+	/* Received in time: from here the connection lives as long as evhttp keeps it (until
+	 * the reply is written, or the idle timeout if the client does not read it). */
+	if (conn) {
+		evtimer_del(conn->timer);
+		conn->adopted = true;
+		if (!conn->watched)
+			conn_watch(conn, evhttp_request_get_connection(req));
+	}
 	if (route_parse(req, &rt, &why) < 0)
 		reply_error(req, HTTP_BADREQUEST, "bad request", why ? why : "out of memory");
 	else if (dispatch(api, req, &rt, false))
@@ -697,6 +986,29 @@ static void request_cb(struct evhttp_request *req, void *arg)
 }
 
 /* ---- life cycle ---- */
+
+int api_config_check(const struct cdc_config *cfg)
+{
+	if (!cfg->control_socket[0] || !cfg->control_socket_group[0])
+		return 0;
+	if (getgrnam(cfg->control_socket_group))
+		return 0;
+	log_err("control-socket-group '%s': no such group", cfg->control_socket_group);
+	return -EINVAL;
+}
+
+/* Mode 0660 and the configured group, before anyone can connect. */
+static int socket_listen(int fd, const struct cdc_config *cfg, const char *path)
+{
+	struct group *g = cfg->control_socket_group[0] ? getgrnam(cfg->control_socket_group) : NULL;
+
+	if (cfg->control_socket_group[0] && !g)
+		return -EINVAL; /* removed since api_config_check() */
+	if (chmod(path, 0660) < 0 || (g && chown(path, (uid_t)-1, g->gr_gid) < 0) ||
+	    listen(fd, 64) < 0)
+		return -errno;
+	return 0;
+}
 
 static int socket_open(const struct cdc_config *cfg, int *out)
 {
@@ -716,21 +1028,16 @@ static int socket_open(const struct cdc_config *cfg, int *out)
 		return -errno;
 	unlink(sa.sun_path); /* a socket left by a daemon that did not stop cleanly */
 	mode_t old = umask(0117);
-	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	int err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
 	umask(old);
-	if (r < 0 || listen(fd, 64) < 0 || chmod(sa.sun_path, 0660) < 0) {
-		int err = -errno;
+	if (!err) {
+		err = socket_listen(fd, cfg, sa.sun_path);
+		if (err)
+			unlink(sa.sun_path); /* no socket file that nobody answers on */
+	}
+	if (err) {
 		close(fd);
 		return err;
-	}
-	if (cfg->control_socket_group[0]) {
-		struct group *g = getgrnam(cfg->control_socket_group);
-		if (!g || chown(sa.sun_path, (uid_t)-1, g->gr_gid) < 0) {
-			log_err("control socket %s: cannot give it to group %s", sa.sun_path,
-				cfg->control_socket_group);
-			close(fd);
-			return -EINVAL;
-		}
 	}
 	*out = fd;
 	return 0;
@@ -746,6 +1053,7 @@ int api_open(struct event_base *base, const struct cdc_config *cfg, struct regis
 		return -ENOMEM;
 	*api = (struct api){
 		.base = base, .cfg = cfg, .reg = reg, .f = f, .svc = svc, .started = time(NULL)};
+	LIST_INIT(&api->conns);
 	snprintf(api->path, sizeof(api->path), "%s", cfg->control_socket);
 	err = socket_open(cfg, &fd);
 	if (err) {
@@ -765,14 +1073,19 @@ int api_open(struct event_base *base, const struct cdc_config *cfg, struct regis
 		api_close(api);
 		return -ENOMEM;
 	}
+	/* Bounded: evhttp keeps whatever headers and body arrive in memory until the request
+	 * is complete (without a limit, 96 MiB of headers grew the daemon by 400 MiB). */
+	evhttp_set_max_headers_size(api->http, API_MAX_HEADERS);
 	evhttp_set_max_body_size(api->http, API_MAX_BODY);
 	/* Every method reaches request_cb, which answers 405 in JSON where one does not fit. */
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
 						      EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
 						      EVHTTP_REQ_HEAD);
-	/* A slow client cannot hold the loop: evhttp reads and writes without blocking, and
-	 * one that dawdles is dropped. */
-	evhttp_set_timeout(api->http, 10);
+	/* A slow client cannot hold the loop: evhttp reads and writes without blocking, one
+	 * that goes quiet is dropped by this idle timeout, and one that keeps sending too
+	 * slowly by the deadline of conn_new_cb(). */
+	evhttp_set_timeout(api->http, (int)cfg->api_request_timeout);
+	evhttp_set_bevcb(api->http, conn_new_cb, api);
 	evhttp_set_gencb(api->http, request_cb, api);
 	log_info("control API on %s", api->path);
 	*out = api;
@@ -785,6 +1098,9 @@ void api_close(struct api *api)
 		return;
 	if (api->http)
 		evhttp_free(api->http);
+	/* Connections that never reached request_cb have no close callback. */
+	while (!LIST_EMPTY(&api->conns))
+		conn_free(LIST_FIRST(&api->conns));
 	if (api->path[0])
 		unlink(api->path);
 	free(api);

@@ -11,9 +11,15 @@
 #include "fabric.h"
 #include "registry.h"
 
-#define API_MAX_BODY (64 * 1024)
+#define API_MAX_HEADERS (16 * 1024) /* request line and headers */
+#define API_MAX_BODY	(64 * 1024)
 
 struct api;
+
+/* Whether what the control socket needs exists (its group): -EINVAL, said in the log, if
+ * not. Checked with the rest of the configuration, so that a bad one is refused at start
+ * and a bad reload keeps the socket as it is. */
+int api_config_check(const struct cdc_config *cfg);
 
 /* Listen on cfg->control_socket (mode 0660, group cfg->control_socket_group). cfg must
  * stay valid: its listeners are what the status shows. */

@@ -1169,6 +1169,19 @@ static int cmd_host_log(struct ctl *ctl, char **args)
 	return ret ? ret : show(ctl, path, print_log);
 }
 
+static int cmd_host_del(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX], msg[512];
+	int ret = check_nqn(args[0]);
+
+	if (!ret)
+		ret = api_path(path, sizeof(path), "v1", "hosts", args[0], NULL);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "deleted host %s", args[0]);
+	return mutate(ctl, "DELETE", path, NULL, msg);
+}
+
 static int cmd_subsys_list(struct ctl *ctl, char **args)
 {
 	(void)args;
@@ -1360,6 +1373,8 @@ static const struct ctl_cmd cmds[] = {
 	 "Show a host's registration and addresses."},
 	{"host", "log", 1, "HOSTNQN", 0, 0, cmd_host_log,
 	 "Show the discovery log page a host is served."},
+	{"host", "del", 1, "HOSTNQN", 0, 0, cmd_host_del,
+	 "Forget a host: its registration and addresses."},
 	{"subsys", "list", 0, "", 0, 0, cmd_subsys_list, "List the subsystems and their ports."},
 	{"subsys", "show", 1, "NQN", 0, 0, cmd_subsys_show, "Show a subsystem and its ports."},
 	{"subsys", "add", 1, "NQN", 0, 0, cmd_subsys_add, "Add a subsystem (with no ports)."},

@@ -96,7 +96,10 @@ static int config_read(const struct daemon *d, struct cdc_config *cfg)
 		return r;
 	}
 	overrides_apply(&d->ovr, cfg);
-	return 0;
+	r = api_config_check(cfg);
+	if (r < 0)
+		config_free(cfg);
+	return r;
 }
 
 static void daemon_limits(struct daemon *d)
@@ -264,9 +267,11 @@ static int daemon_start(struct daemon *d)
 		return -EIO;
 	char db[4200];
 	snprintf(db, sizeof(db), "%s/cdcd.db", d->cfg.state_dir);
-	err = store_open(db, &d->store);
+	err = state_store_check(db);
+	if (!err)
+		err = store_open(db, &d->store);
 	if (err)
-		return err; /* store_open said why */
+		return err; /* state_store_check() or store_open() said why */
 	fabric_init(&d->fabric);
 	disc_svc_init(&d->svc, d->cfg.nqn, &d->fabric, d->cfg.listen, d->cfg.nlisten);
 	struct registry_limits lim = {0};

@@ -4,12 +4,15 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <nvme/types.h>
 
@@ -945,6 +948,51 @@ out:
 	return ret;
 }
 
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "a special file";
+}
+
+/* Only a regular file is read: opening a FIFO for reading would wait for a writer (at start,
+ * or on SIGHUP with the loop stopped), and a device could be read forever. O_NONBLOCK makes
+ * the open itself return at once whatever the path names. */
+static int config_open(const char *path, FILE **out, char *err, size_t errlen)
+{
+	struct stat st;
+	int ret, fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		ret = -errno;
+		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		set_err(err, errlen, "%s: is %s, not a regular file: not read", path,
+			file_kind(st.st_mode));
+		goto fail;
+	}
+	*out = fdopen(fd, "r");
+	if (!*out) {
+		ret = -errno;
+		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		goto fail;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int config_load_file(struct cdc_config *cfg, const char *path, char *err, size_t errlen)
 {
 	char *buf = NULL, *nbuf;
@@ -952,12 +1000,9 @@ int config_load_file(struct cdc_config *cfg, const char *path, char *err, size_t
 	FILE *f;
 	int ret;
 
-	f = fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+	ret = config_open(path, &f, err, errlen);
+	if (ret)
 		return ret;
-	}
 	for (;;) {
 		if (len == cap) {
 			if (cap >= FILE_MAX_LEN) {

@@ -34,18 +34,63 @@ int state_dir_prepare(const char *dir)
 	return 0;
 }
 
+/* A regular file, opened without waiting on a FIFO; -ENOENT (not logged) if there is none. */
+static int regular_open(const char *file, struct stat *st)
+{
+	int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_err("%s: %s", file, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, st) < 0) {
+		int err = -errno;
+		log_err("%s: %s", file, strerror(-err));
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		log_err("%s: not a regular file", file);
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/* The file holds one line, the NQN, and nothing else: a longer one is refused rather than
+ * cut to the 223 bytes an NQN may have (which would be another NQN). Logs why not. */
 static int nqn_read(const char *file, char *nqn, size_t size)
 {
-	FILE *f = fopen(file, "r");
+	char buf[CDC_NQN_MAX + 64];
+	struct stat st;
+	int fd = regular_open(file, &st);
 
-	if (!f)
-		return -errno;
-	char *ok = fgets(nqn, (int)size, f);
-	fclose(f);
-	if (!ok)
+	if (fd < 0)
+		return fd;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		int err = -errno;
+		log_err("%s: %s", file, strerror(-err));
+		close(fd);
+		return err;
+	}
+	close(fd);
+	size_t len = (size_t)n;
+	buf[len] = 0;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = 0;
+	if (st.st_size > (off_t)CDC_NQN_MAX + 2 || len > CDC_NQN_MAX) {
+		log_err("%s: %lld bytes, longer than an NQN (at most %d): not used", file,
+			(long long)st.st_size, CDC_NQN_MAX);
+		return -ENAMETOOLONG;
+	}
+	if (len >= size || strlen(buf) != len || !nqn_is_valid(buf)) {
+		log_err("%s: does not hold a valid NQN", file);
 		return -EINVAL;
-	nqn[strcspn(nqn, "\r\n")] = 0;
-	return nqn_is_valid(nqn) ? 0 : -EINVAL;
+	}
+	memcpy(nqn, buf, len + 1);
+	return 0;
 }
 
 static int nqn_generate(char *nqn, size_t size)
@@ -97,13 +142,8 @@ int state_nqn_load(const char *dir, char *nqn, size_t size)
 
 	snprintf(file, sizeof(file), "%s/nqn", dir);
 	err = nqn_read(file, nqn, size);
-	if (err == 0)
-		return 0;
-	if (err != -ENOENT) {
-		log_err("%s: %s", file,
-			err == -EINVAL ? "does not hold a valid NQN" : strerror(-err));
-		return err;
-	}
+	if (err != -ENOENT)
+		return err; /* nqn_read() said why */
 	err = nqn_generate(nqn, size);
 	if (!err)
 		err = nqn_write(dir, file, nqn);
@@ -112,5 +152,24 @@ int state_nqn_load(const char *dir, char *nqn, size_t size)
 		return err;
 	}
 	log_info("generated the unique discovery NQN %s (kept in %s)", nqn, file);
+	return 0;
+}
+
+int state_store_check(const char *path)
+{
+	struct stat st;
+	int fd = regular_open(path, &st);
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	close(fd);
+	if (st.st_size == 0) {
+		log_err("%s is empty (0 bytes): it held the registrations; not starting with none. "
+			"Restore it from a backup, or remove it to start afresh",
+			path);
+		return -ENODATA;
+	}
 	return 0;
 }

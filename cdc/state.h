@@ -9,7 +9,15 @@
 int state_dir_prepare(const char *dir);
 
 /* The unique discovery NQN kept in DIR/nqn; generated as
- * nqn.2014-08.org.nvmexpress:uuid:<random uuid> and written durably the first time. */
+ * nqn.2014-08.org.nvmexpress:uuid:<random uuid> and written durably the first time. A file
+ * that is not a regular one, or holds anything but one valid NQN (one longer than 223 bytes
+ * included), is refused with a message: -EINVAL or -ENAMETOOLONG. */
 int state_nqn_load(const char *dir, char *nqn, size_t size);
+
+/* Whether the store at path may be opened: absent (a new one is created) or a regular file
+ * that is not empty. An empty one once held the registrations (SQLite writes its header on
+ * creation), and opening it would start silently with none: -ENODATA, said in the log.
+ * Anything but a regular file: -EINVAL. */
+int state_store_check(const char *path);
 
 #endif

@@ -91,6 +91,8 @@ run 1 "unknown subsystem" $C subsys show nqn.2014-08.org.example:none
 [ "$(wc -l <"$WORK/err")" = 1 ] && ok "one error line" || bad "error lines: $(cat "$WORK/err")"
 run 1 "configured subsystem cannot be deleted" $C subsys del nqn.2014-08.org.example:configured
 run 1 "duplicate subsystem" $C subsys add nqn.2014-08.org.example:configured
+run 1 "unknown host cannot be deleted" $C host del nqn.2014-08.org.example:nohost
+[ "$(wc -l <"$WORK/err")" = 1 ] && ok "one error line" || bad "error lines: $(cat "$WORK/err")"
 run 2 "usage error" $C subsys
 run 2 "bad NQN" $C subsys add not-an-nqn
 run 1 "no daemon" $CDCCTL_BIN --socket "$WORK/none.sock" status

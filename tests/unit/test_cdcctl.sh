@@ -59,6 +59,7 @@ ROUTES = {
     ("POST", "/v1/subsystems"): (201, "Created", NEW, False),
     ("POST", A1 + "/ports"): (201, "Created", PORT1, False),
     ("DELETE", A1 + "/ports/fd00%3A%3A10/4420"): (204, "No Content", None, False),
+    ("DELETE", "/v1/hosts/nqn.2014-08.org.example%3Ahost1"): (204, "No Content", None, False),
     ("GET", "/v1/subsystems"): (200, "OK", SUBSYSTEMS, True),
     ("GET", "/v1/subsystems/nqn.2014-08.org.example%3Amissing"):
         (404, "Not Found", MISSING, False),
@@ -197,6 +198,11 @@ expect_request "port del percent-encodes an IPv6 traddr" \
 expect_stdout "port del confirms with the bracketed address" \
 	"deleted port [fd00::10]:4420 from subsystem $NQN"
 
+run host del nqn.2014-08.org.example:host1 --socket "$SOCK"
+expect_request "host del sends DELETE /v1/hosts/ with the NQN percent-encoded" \
+	"DELETE /v1/hosts/nqn.2014-08.org.example%3Ahost1 HTTP/1.1" ""
+expect_stdout "host del confirms in one line" "deleted host nqn.2014-08.org.example:host1"
+
 run -o json --socket "$SOCK" subsys add "$NQN"
 if [ $rc -eq 0 ] &&
 	python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["source"] == "admin"' \
@@ -293,7 +299,7 @@ fi
 
 for args in "subsys add not-an-nqn" "subsys frob" "frob" "port add $NQN" \
 	"port add $NQN --traddr 192.0.2.1 --portid 70000" "subsys list --nqn $NQN" "-o xml status" \
-	"subsys show" "changes --since x"; do
+	"subsys show" "changes --since x" "host del" "host del not-an-nqn"; do
 	# shellcheck disable=SC2086 # split on purpose
 	run --socket "$SOCK" $args
 	if [ $rc -ne 2 ]; then

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nvme/types.h>
@@ -895,6 +896,28 @@ START_TEST(log_level_names_parse)
 }
 END_TEST
 
+/* Opening a FIFO for reading waits for a writer: at start cdcd hung, and on SIGHUP the whole
+ * loop with it. Only regular files are read; Check's timeout fails the test if the load waits. */
+START_TEST(a_fifo_or_a_directory_is_refused_without_waiting)
+{
+	struct cdc_config cfg;
+	char path[PATH_MAX + 32], err[PATH_MAX + 128];
+
+	snprintf(path, sizeof(path), "%s/cdcd.fifo", tmpdir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	config_defaults(&cfg);
+	int r = config_load_file(&cfg, path, err, sizeof(err));
+	unlink(path);
+	ck_assert_int_eq(r, -EINVAL);
+	ck_assert_msg(strstr(err, "a FIFO, not a regular file"), "%s", err);
+
+	ck_assert_int_eq(config_load_file(&cfg, tmpdir, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "a directory, not a regular file"), "%s", err);
+	ck_assert_int_eq(config_load_file(&cfg, "/dev/zero", err, sizeof(err)), -EINVAL);
+	config_free(&cfg);
+}
+END_TEST
+
 /* The shipped example: as is it must be the defaults, and with every "#key" and "#[section]"
  * line uncommented it must still load, so the documented defaults and examples stay true. */
 START_TEST(contrib_example_loads_and_documents_the_defaults)
@@ -941,6 +964,7 @@ static Suite *config_suite(void)
 
 	tcase_add_unchecked_fixture(tc, tmpdir_create, tmpdir_remove);
 	tcase_add_test(tc, defaults_listen_on_both_wildcards_at_8009);
+	tcase_add_test(tc, a_fifo_or_a_directory_is_refused_without_waiting);
 	tcase_add_test(tc, full_example_sets_every_field);
 	tcase_add_test(tc, global_values_other_than_defaults_are_taken);
 	tcase_add_test(tc, ipv6_listen_is_parsed_into_sockaddr_in6);
