@@ -142,6 +142,26 @@ static void timer_rearm(struct queue *q)
 		timer_arm(q, (uint64_t)cfg->idle_timeout * 1000);
 }
 
+/* Sends what is queued at once, with one writev, and asks for the write event only when
+ * the socket did not take it all: waiting for the event would cost two epoll_ctl per
+ * command (the event base, with a changelist, lets an enable and a disable in one loop
+ * turn cancel out). A write error is left to the bufferevent, which reports it. */
+static void queue_flush(struct queue *q)
+{
+	struct evbuffer *out = bufferevent_get_output(q->bev);
+
+	if (evbuffer_get_length(out)) {
+		/* A bufferevent keeps its output's start frozen; its own write thaws it too. */
+		evbuffer_unfreeze(out, 1);
+		evbuffer_write(out, bufferevent_getfd(q->bev));
+		evbuffer_freeze(out, 1);
+	}
+	if (evbuffer_get_length(out))
+		bufferevent_enable(q->bev, EV_WRITE);
+	else
+		bufferevent_disable(q->bev, EV_WRITE);
+}
+
 static void close_when_flushed_cb(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
@@ -154,6 +174,7 @@ static void queue_close(struct queue *q)
 {
 	q->state = Q_CLOSING;
 	bufferevent_disable(q->bev, EV_READ);
+	queue_flush(q);
 	if (evbuffer_get_length(bufferevent_get_output(q->bev)) == 0) {
 		timer_arm(q, 0);
 		return;
@@ -289,6 +310,7 @@ static void complete_cb(void *arg, uint16_t cid, const struct nvme_cqe *cqe)
 		log_debug("controller %u: AEN 0x%08x to %s", disc_ctrl_cntlid(q->ctrl), cqe->dw0,
 			  disc_ctrl_hostnqn(q->ctrl));
 	send_rsp(q, cid, cqe);
+	queue_flush(q);
 }
 
 static const struct disc_ctrl_ops queue_ctrl_ops = {.complete = complete_cb};
@@ -517,11 +539,14 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		if (q->state == Q_CLOSING)
 			return;
 		evbuffer_drain(in, pdu.plen);
+		if (evbuffer_get_length(bufferevent_get_output(bev)) > QUEUE_OUTPUT_HIGH)
+			queue_flush(q);
 		if (evbuffer_get_length(bufferevent_get_output(bev)) > QUEUE_OUTPUT_HIGH) {
 			bufferevent_disable(bev, EV_READ); /* resumed by write_cb */
-			break;
+			return;
 		}
 	}
+	queue_flush(q);
 }
 
 static void write_cb(struct bufferevent *bev, void *arg)
@@ -648,7 +673,7 @@ int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, in
 	TAILQ_INSERT_TAIL(&srv->queues, q, link);
 	srv->nqueues++;
 	bufferevent_setcb(q->bev, read_cb, write_cb, event_cb, q);
-	bufferevent_enable(q->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(q->bev, EV_READ); /* EV_WRITE only while output waits: queue_flush */
 	timer_arm(q, (uint64_t)cfg->icreq_timeout * 1000);
 	log_debug("%s: connection accepted", q->peer);
 	return 0;
