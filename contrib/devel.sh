@@ -2,8 +2,9 @@
 # Install what is missing (Debian 12, as root), build, and either run cdcd in the
 # foreground on 127.0.0.1:8009 or run the whole test suite.
 #   contrib/devel.sh run    cdcd on 127.0.0.1:8009, state in ./state
-#   contrib/devel.sh test   unit, integration and interop tests (gcc), the same under
-#                           ASan+UBSan (clang), the unit tests under valgrind, the fuzzers
+#   contrib/devel.sh test   unit, integration and interop tests (gcc), the Debian package,
+#                           the same tests under ASan+UBSan (clang), the unit tests under
+#                           valgrind, the fuzzers
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JOBS=${JOBS:-2}
@@ -11,7 +12,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libnvme-dev libevent-dev
 libsqlite3-dev libavahi-client-dev libssl-dev libjson-c-dev libbsd-dev check clang libclang-rt-14-dev
-valgrind python3"
+valgrind python3 dpkg-dev debhelper lintian"
 
 install_missing() {
 	missing=
@@ -65,6 +66,16 @@ test_all() {
 	build build CC=gcc
 	check build
 
+	echo "==== Debian package: build, lintian, contents"
+	package_skip=
+	rc=0
+	sh "$ROOT/tests/package/test-deb.sh" >"$ROOT/build/test-deb.log" 2>&1 || rc=$?
+	case $rc in
+	0) grep '^lintian' "$ROOT/build/test-deb.log" || true; tail -1 "$ROOT/build/test-deb.log" ;;
+	77) package_skip=$(grep -m1 '^SKIP' "$ROOT/build/test-deb.log"); echo "$package_skip" ;;
+	*) cat "$ROOT/build/test-deb.log"; exit 1 ;;
+	esac
+
 	echo "==== benchmark smoke run (figures printed, not judged)"
 	make -s -C "$ROOT/build" bench
 
@@ -92,6 +103,7 @@ summary() {
 		why=$(grep -m1 '^SKIP' "$t.log" 2>/dev/null)
 		echo "skipped: ${t#"$ROOT"/}${why:+ ($why)}"
 	done
+	[ -z "${package_skip:-}" ] || echo "skipped: tests/package/test-deb.sh ($package_skip)"
 }
 
 case "${1:-}" in
