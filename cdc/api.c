@@ -276,13 +276,15 @@ static void get_host_log(struct api *api, struct evhttp_request *req, const char
 		json_object_put(a);
 		return;
 	}
+	/* The host's own view, the one the discovery controller serves it. */
+	const struct view *view = fabric_host_view(api->f, nqn);
 	size_t n = disc_log_self_entries(api->cfg->listen, api->cfg->nlisten, NULL, api->svc->nqn,
 					 self, DISC_MAX_SELF);
-	add_int(o, "genctr", (int64_t)api->f->genctr);
+	add_int(o, "genctr", (int64_t)(view ? view->genctr : api->f->genctr));
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(a, disc_entry_json(&self[i]));
-	for (size_t i = 0; i < api->f->nentries; i++)
-		json_object_array_add(a, disc_entry_json(fabric_entry(api->f, i)));
+	for (size_t i = 0; view && i < view->nentries; i++)
+		json_object_array_add(a, disc_entry_json(view_entry(view, i)));
 	json_object_object_add(o, "records", a);
 	reply_json(req, HTTP_OK, o);
 }

@@ -523,45 +523,44 @@ static uint16_t identify(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	return 0;
 }
 
-/* The self entries are built for each read, not kept: a few listeners cost less to fill
- * than 8 KiB held by every one of 100,000 persistent controllers. */
-static void view_of(struct disc_ctrl *ctrl, struct disc_log_view *v,
-		    struct nvmf_disc_log_entry self[DISC_MAX_SELF])
+/* The log as this host sees it: its view (body and GENCTR), and the self entries, which are
+ * built for each read rather than kept: a few listeners cost less to fill than 8 KiB held
+ * by every one of 100,000 persistent controllers. */
+static const struct view *log_view_of(struct disc_ctrl *ctrl, struct disc_log_view *v,
+				      struct nvmf_disc_log_entry self[DISC_MAX_SELF])
 {
-	const struct fabric *f = ctrl->svc->fabric;
+	const struct view *view = fabric_host_view(ctrl->svc->fabric, ctrl->hostnqn);
 
-	v->genctr = f->genctr;
+	v->genctr = view ? view->genctr : ctrl->svc->fabric->genctr;
 	v->self = self;
 	v->nself = disc_log_self_entries(ctrl->svc->listen, ctrl->svc->nlisten,
 					 ctrl->have_local ? (const struct sockaddr *)&ctrl->local
 							  : NULL,
 					 ctrl->svc->nqn, self, DISC_MAX_SELF);
-	v->body = NULL; /* read through the pages, see reply_log() */
-	v->nbody = f->nentries;
+	v->body = NULL; /* read through the view's pages, see reply_log() */
+	v->nbody = view ? view->nentries : 0;
+	return view;
 }
 
-typedef size_t (*pieces_fn)(const struct fabric *f, uint64_t off, uint64_t len,
-			    struct log_piece *out, size_t max);
-
 /* A log read as the parts of disc_cmd: the header and self entries (prefix_len bytes) are
- * filled by the caller into rdata, the body's pages are referenced, the rest is zeros. */
-static uint16_t reply_log(struct disc_cmd *cmd, const struct fabric *f, uint64_t off, uint32_t len,
-			  uint64_t prefix_len, pieces_fn pieces, uint64_t body_len)
+ * filled by the caller into rdata, the view's pages are referenced, the rest is zeros. */
+static uint16_t reply_log(struct disc_cmd *cmd, uint64_t off, uint32_t len, uint64_t prefix_len,
+			  const struct view *view)
 {
 	const uint16_t internal = nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 	struct disc_log_slice sl;
 
-	disc_log_slice(prefix_len, body_len, off, len, &sl);
+	disc_log_slice(prefix_len, view ? view->len : 0, off, len, &sl);
 	if (!reply_alloc(cmd, sl.copy_len))
 		return internal;
 	cmd->zero_len = sl.zero_len;
 	if (!sl.body_len)
 		return 0;
-	size_t n = pieces(f, sl.body_off, sl.body_len, NULL, 0);
+	size_t n = view_pieces(view, sl.body_off, sl.body_len, NULL, 0);
 	cmd->pieces = calloc(n, sizeof(*cmd->pieces));
 	if (!cmd->pieces)
 		return internal;
-	cmd->npieces = pieces(f, sl.body_off, sl.body_len, cmd->pieces, n);
+	cmd->npieces = view_pieces(view, sl.body_off, sl.body_len, cmd->pieces, n);
 	for (size_t i = 0; i < cmd->npieces; i++)
 		disc_blob_ref(cmd->pieces[i].blob);
 	return 0;
@@ -596,12 +595,14 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		struct fabric *f = ctrl->svc->fabric;
 		if (fabric_hostlog_refresh(f) < 0)
 			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
-		if (off > DISC_LOG_HDR_LEN + (uint64_t)f->hostlog_len)
+		const struct view *view = fabric_hostlog_view(f);
+		if (!view)
+			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+		if (off > DISC_LOG_HDR_LEN + view->len)
 			return SC_INVALID_FIELD;
-		uint16_t st = reply_log(cmd, f, off, (uint32_t)len, DISC_LOG_HDR_LEN,
-					fabric_log71_pieces, f->hostlog_len);
+		uint16_t st = reply_log(cmd, off, (uint32_t)len, DISC_LOG_HDR_LEN, view);
 		if (!st)
-			disc_hostlog_read(f->hgenctr, NULL, f->hostlog_len, f->nhostlog, off,
+			disc_hostlog_read(view->genctr, NULL, view->len, view->nentries, off,
 					  cmd->rdata, cmd->rlen);
 		if (!st)
 			log_read_done(ctrl, EV_LOG71, rae);
@@ -612,12 +613,11 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 
 	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
 	struct disc_log_view v;
-	view_of(ctrl, &v, self);
+	const struct view *view = log_view_of(ctrl, &v, self);
 	if (off > disc_log_size(&v))
 		return SC_INVALID_FIELD;
-	uint16_t st = reply_log(cmd, ctrl->svc->fabric, off, (uint32_t)len,
-				DISC_LOG_HDR_LEN + (uint64_t)v.nself * DISC_LOG_ENTRY_LEN,
-				fabric_log70_pieces, (uint64_t)v.nbody * DISC_LOG_ENTRY_LEN);
+	uint16_t st = reply_log(cmd, off, (uint32_t)len,
+				DISC_LOG_HDR_LEN + (uint64_t)v.nself * DISC_LOG_ENTRY_LEN, view);
 	if (!st)
 		disc_log_read(&v, off, cmd->rdata, cmd->rlen);
 	if (!st)

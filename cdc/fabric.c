@@ -134,6 +134,8 @@ void fabric_free(struct fabric *f)
 		TAILQ_REMOVE(&f->rec_list, r, order);
 		free(r);
 	}
+	view_unref(f->view70);
+	view_unref(f->view71);
 	free(f->cfg_recs);
 	free(f->cfg_slots);
 	free(f->conns);
@@ -605,15 +607,33 @@ static void cfg_fill(void *ctx, const struct log_slot *slot, uint8_t *out, size_
 
 static const struct log_body_ops cfg_ops = {rec_size, cfg_fill};
 
-static void counts70(struct fabric *f)
+/* A new view of what is now served, made when its bytes or its counter moved; the old one
+ * stays with the readers that hold it. -ENOMEM keeps the old. */
+static int publish70(struct fabric *f)
 {
+	const struct log_body *bodies[] = {&f->cfg70, &f->log70};
+
 	f->nentries = f->cfg70.nentries + f->log70.nentries;
+	struct view *v = view_new(bodies, 2, f->genctr);
+	if (!v)
+		return -ENOMEM;
+	view_unref(f->view70);
+	f->view70 = v;
+	return 0;
 }
 
-static void counts71(struct fabric *f)
+static int publish71(struct fabric *f)
 {
+	const struct log_body *body = &f->log71;
+
 	f->hostlog_len = f->log71.len;
 	f->nhostlog = f->log71.nentries;
+	struct view *v = view_new(&body, 1, f->hgenctr);
+	if (!v)
+		return -ENOMEM;
+	view_unref(f->view71);
+	f->view71 = v;
+	return 0;
 }
 
 static void bump70(struct fabric *f, uint64_t floor)
@@ -626,20 +646,20 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 	int changed = 0;
 
 	/* Only the pages whose members changed are rebuilt; a counter moves only when bytes
-	 * did. */
+	 * did, and a new view is made only then. */
 	if (which & FABRIC_LOG70) {
 		int c = log_body_build(&f->log70, &rec_ops, f);
-		counts70(f);
 		if (c < 0)
 			return c;
 		if (c) {
 			changed |= FABRIC_LOG70;
 			bump70(f, floor);
 		}
+		if ((c || !f->view70) && publish70(f))
+			return -ENOMEM;
 	}
 	if (which & FABRIC_LOG71) {
 		int c = log_body_build(&f->log71, &host_ops, f);
-		counts71(f);
 		if (c < 0)
 			return c;
 		f->hostlog_stale = false;
@@ -647,6 +667,8 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 			changed |= FABRIC_LOG71;
 			f->hgenctr++;
 		}
+		if ((c || !f->view71) && publish71(f))
+			return -ENOMEM;
 	}
 	return changed;
 }
@@ -662,9 +684,8 @@ int fabric_hostlog_refresh(struct fabric *f)
 	if (!f->hostlog_stale)
 		return 0;
 	int c = log_body_build(&f->log71, &host_ops, f);
-	counts71(f);
-	if (c < 0)
-		return c;
+	if (c < 0 || publish71(f))
+		return -ENOMEM;
 	f->hostlog_stale = false;
 	return 0;
 }
@@ -674,38 +695,20 @@ int fabric_rebuild(struct fabric *f, uint64_t floor)
 	return fabric_rebuild_logs(f, floor, FABRIC_LOG70 | FABRIC_LOG71);
 }
 
-size_t fabric_log70_pieces(const struct fabric *f, uint64_t off, uint64_t len,
-			   struct log_piece *out, size_t max)
+const struct view *fabric_host_view(const struct fabric *f, const char *hostnqn)
 {
-	uint64_t clen = f->cfg70.len;
-	size_t n = 0;
-
-	if (off < clen) {
-		uint64_t take = clen - off < len ? clen - off : len;
-		n = log_body_pieces(&f->cfg70, off, take, out, max);
-		len -= take;
-		off = clen;
-	}
-	if (len)
-		n += log_body_pieces(&f->log70, off - clen, len, n < max ? out + n : NULL,
-				     n < max ? max - n : 0);
-	return n;
+	(void)hostnqn; /* every host sees every subsystem until zoning */
+	return f->view70;
 }
 
-size_t fabric_log71_pieces(const struct fabric *f, uint64_t off, uint64_t len,
-			   struct log_piece *out, size_t max)
+const struct view *fabric_hostlog_view(const struct fabric *f)
 {
-	return log_body_pieces(&f->log71, off, len, out, max);
+	return f->view71;
 }
 
 const struct nvmf_disc_log_entry *fabric_entry(const struct fabric *f, size_t i)
 {
-	struct log_piece p;
-
-	if (i >= f->nentries || fabric_log70_pieces(f, (uint64_t)i * DISC_LOG_ENTRY_LEN,
-						    DISC_LOG_ENTRY_LEN, &p, 1) != 1)
-		return NULL;
-	return (const void *)p.p;
+	return f->view70 ? view_entry(f->view70, i) : NULL;
 }
 
 /* ---- the configuration's share ---- */
@@ -748,16 +751,17 @@ static void listen_key_fill(const struct cdc_config *cfg, char *key, size_t size
 /* Whether two bodies hold the same bytes (the configuration's: small). */
 static bool bodies_equal(const struct log_body *a, const struct log_body *b)
 {
-	uint8_t x[4096], y[4096];
+	struct view *x = view_new(&a, 1, 0), *y = view_new(&b, 1, 0);
+	uint8_t p[4096], q[4096];
+	bool same = x && y && x->len == y->len;
 
-	if (a->len != b->len)
-		return false;
-	for (uint64_t off = 0; off < a->len; off += sizeof(x)) {
-		size_t n = log_body_copy(a, off, x, sizeof(x));
-		if (log_body_copy(b, off, y, sizeof(y)) != n || memcmp(x, y, n))
-			return false;
+	for (uint64_t off = 0; same && off < x->len; off += sizeof(p)) {
+		size_t n = view_copy(x, off, p, sizeof(p));
+		same = view_copy(y, off, q, sizeof(q)) == n && !memcmp(p, q, n);
 	}
-	return true;
+	view_unref(x);
+	view_unref(y);
+	return same;
 }
 
 /* The configuration's entries as a body of their own, built. */
@@ -816,7 +820,8 @@ int fabric_apply_config(struct fabric *f, const struct cdc_config *cfg)
 		bump70(f, f->genctr);
 		changed |= FABRIC_LOG70;
 	}
-	counts70(f);
 	memcpy(f->listen_key, key, sizeof(key));
+	if ((changed & FABRIC_LOG70) && publish70(f))
+		return -ENOMEM;
 	return changed;
 }

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "disc_log.h"
 #include "log_body.h"
+#include "view.h"
 #include "model.h"
 #include "tree.h"
 
@@ -57,7 +58,8 @@ struct fabric {
 	 * log 70h is the configuration's entries then the registered ones, log 71h the host
 	 * records. The counts are as of the last build. */
 	struct log_body cfg70, log70, log71;
-	struct log_slot *cfg_slots; /* one per cfg_recs[i] */
+	struct log_slot *cfg_slots;	/* one per cfg_recs[i] */
+	struct view *view70, *view71; /* the bodies and counters as served, made at each change */
 	size_t nentries;
 	size_t hostlog_len, nhostlog;
 	bool hostlog_stale; /* log 71h changed and is built at its next read */
@@ -125,13 +127,12 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which);
 void fabric_hostlog_changed(struct fabric *f);
 int fabric_hostlog_refresh(struct fabric *f);
 
-/* The pieces of the bodies as last built (log 70h: configured then registered entries;
- * log 71h: host entries) covering [off, off + len), as log_body_pieces() gives them. */
-size_t fabric_log70_pieces(const struct fabric *f, uint64_t off, uint64_t len,
-			   struct log_piece *out, size_t max);
-size_t fabric_log71_pieces(const struct fabric *f, uint64_t off, uint64_t len,
-			   struct log_piece *out, size_t max);
-/* Entry i of log 70h's body, valid until the next build. */
+/* What host hostnqn is told: log 70h's view (configured, then registered entries) at its
+ * GENCTR. One view for every host until zoning. NULL before the first build. */
+const struct view *fabric_host_view(const struct fabric *f, const char *hostnqn);
+/* Log 71h's view as last built (fabric_hostlog_refresh() first), at its counter. */
+const struct view *fabric_hostlog_view(const struct fabric *f);
+/* Entry i of log 70h's view, valid until the next change. */
 const struct nvmf_disc_log_entry *fabric_entry(const struct fabric *f, size_t i);
 
 /* Log 71h entry layout (TP8010 Host Discovery log, protocol.md 7.2). */

@@ -176,52 +176,8 @@ int log_body_build(struct log_body *b, const struct log_body_ops *ops, void *ctx
 	return err ? err : changed;
 }
 
-/* The first page that ends after off. */
-static size_t page_at(const struct log_body *b, uint64_t off)
+struct disc_blob *log_body_page(const struct log_body *b, size_t i, size_t *len)
 {
-	size_t lo = 0, hi = b->npages;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (b->pages[mid]->start + b->pages[mid]->len <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-size_t log_body_pieces(const struct log_body *b, uint64_t off, uint64_t len, struct log_piece *out,
-		       size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = page_at(b, off); i < b->npages && len; i++) {
-		const struct log_page *pg = b->pages[i];
-		if (!pg->len)
-			continue;
-		uint64_t from = off - pg->start, take = pg->len - from < len ? pg->len - from : len;
-		if (n < max)
-			out[n] =
-				(struct log_piece){pg->blob, pg->blob->data + from, (uint32_t)take};
-		n++;
-		off += take;
-		len -= take;
-	}
-	return n;
-}
-
-size_t log_body_copy(const struct log_body *b, uint64_t off, uint8_t *dst, size_t len)
-{
-	size_t done = 0;
-
-	for (size_t i = page_at(b, off); i < b->npages && done < len; i++) {
-		const struct log_page *pg = b->pages[i];
-		uint64_t from = off + done - pg->start;
-		size_t take = pg->len - from < len - done ? pg->len - from : len - done;
-		if (take)
-			memcpy(dst + done, pg->blob->data + from, take);
-		done += take;
-	}
-	return done;
+	*len = b->pages[i]->len;
+	return b->pages[i]->len ? b->pages[i]->blob : NULL;
 }

@@ -57,12 +57,9 @@ struct log_piece {
 	uint32_t len;
 };
 
-/* The pieces covering [off, off + len) of the body as last built, in order; fills at most
- * max of them (out may be NULL with max 0) and returns how many there are. */
-size_t log_body_pieces(const struct log_body *b, uint64_t off, uint64_t len, struct log_piece *out,
-		       size_t max);
+/* Page i of the body as last built (its blob and length; NULL for an empty page), for
+ * views that keep the pages of one moment. */
+struct disc_blob *log_body_page(const struct log_body *b, size_t i, size_t *len);
 
-/* Copies [off, off + len) of the body into dst; returns the bytes copied. */
-size_t log_body_copy(const struct log_body *b, uint64_t off, uint8_t *dst, size_t len);
 
 #endif

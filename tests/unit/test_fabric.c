@@ -56,18 +56,12 @@
 static const uint8_t *log70_flat(const struct fabric *f)
 {
 	static uint8_t *flat;
-	size_t len = f->nentries * DISC_LOG_ENTRY_LEN, n, off = 0;
+	size_t len = f->nentries * DISC_LOG_ENTRY_LEN;
 
 	free(flat);
 	flat = malloc(len + 1);
 	ck_assert_ptr_nonnull(flat);
-	n = fabric_log70_pieces(f, 0, len, NULL, 0);
-	struct log_piece *p = calloc(n + 1, sizeof(*p));
-	ck_assert_uint_eq(fabric_log70_pieces(f, 0, len, p, n), n);
-	for (size_t i = 0; i < n; off += p[i++].len)
-		memcpy(flat + off, p[i].p, p[i].len);
-	ck_assert_uint_eq(off, len);
-	free(p);
+	ck_assert_uint_eq(view_copy(fabric_host_view(f, ""), 0, flat, len), len);
 	return flat;
 }
 
@@ -79,7 +73,7 @@ static const uint8_t *hostlog_flat(const struct fabric *f)
 	free(flat);
 	flat = malloc(f->hostlog_len + 1);
 	ck_assert_ptr_nonnull(flat);
-	ck_assert_uint_eq(log_body_copy(&f->log71, 0, flat, f->hostlog_len), f->hostlog_len);
+	ck_assert_uint_eq(view_copy(fabric_hostlog_view(f), 0, flat, f->hostlog_len), f->hostlog_len);
 	return flat;
 }
 
