@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fuzz_fabric.h"
 #include "disc_ctrl.h"
 #include "fabric.h"
 #include "log.h"
@@ -44,15 +45,6 @@ static void fail(const char *what)
 	abort();
 }
 
-static void add_port(struct cdc_subsys *s, const char *text)
-{
-	char err[256];
-
-	s->ports = realloc(s->ports, (s->nports + 1) * sizeof(*s->ports));
-	if (!s->ports || config_parse_port(text, "4420", &s->ports[s->nports++], err, sizeof(err)))
-		fail("cannot build the configuration");
-}
-
 static void remove_store(void)
 {
 	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
@@ -72,7 +64,6 @@ static void cleanup_at_exit(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char err[256];
 	const char *tmp = getenv("TMPDIR");
 
 	(void)argc;
@@ -87,21 +78,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (config_parse_listen("192.0.2.1:8009", &cfg.listen[0]))
 		fail("cannot parse the listener");
 	cfg.nlisten = 1;
-	cfg.subsys = calloc(2, sizeof(*cfg.subsys));
-	cfg.referrals = calloc(1, sizeof(*cfg.referrals));
-	if (!cfg.subsys || !cfg.referrals)
-		fail("out of memory");
-	cfg.nsubsys = 2;
-	snprintf(cfg.subsys[0].nqn, sizeof(cfg.subsys[0].nqn), "nqn.2024-01.com.example:s1");
-	add_port(&cfg.subsys[0], "traddr=192.0.2.10;portid=1");
-	add_port(&cfg.subsys[0], "traddr=192.0.2.11;portid=2;treq=required;sectype=tls13");
-	snprintf(cfg.subsys[1].nqn, sizeof(cfg.subsys[1].nqn), "nqn.2024-01.com.example:s2");
-	add_port(&cfg.subsys[1], "traddr=2001:db8::20;portid=3");
-	if (config_parse_port("traddr=192.0.2.99", "8009", &cfg.referrals[0].port, err,
-			      sizeof(err)))
-		fail("cannot build the referral");
-	snprintf(cfg.referrals[0].nqn, sizeof(cfg.referrals[0].nqn), "%s", NVME_DISC_SUBSYS_NAME);
-	cfg.nreferrals = 1;
+	if (fuzz_fabric(&cfg))
+		fail("cannot build the fabric");
 
 	snprintf(dir, sizeof(dir), "%s/fuzz_queue.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))

@@ -412,17 +412,6 @@ static uint8_t dimbuf[64 * 1024];
 static char resp[API_BODY_MAX];
 static const uint8_t hostid[16] = {1, 2, 3, 4};
 
-static struct nvmf_host *connect_as(const char *hostnqn, uint32_t kato)
-{
-	struct nvmf_host_opts opts = {.hostnqn = hostnqn, .kato_ms = kato};
-	struct result r = {0};
-	struct nvmf_host *h = host_connect_opts(opts, &r);
-
-	ck_assert_int_eq(r.err, 0);
-	ck_assert_int_eq(r.cqe.status, 0);
-	return h;
-}
-
 static uint16_t dim_status(struct nvmf_host *h, uint8_t tas, size_t len)
 {
 	struct result r = dim_send(h, tas, dimbuf, len);

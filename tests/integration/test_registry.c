@@ -28,17 +28,6 @@
 
 static uint8_t buf[64 * 1024];
 
-static struct nvmf_host *connect_as(const char *hostnqn, uint32_t kato)
-{
-	struct nvmf_host_opts opts = {.hostnqn = hostnqn, .kato_ms = kato};
-	struct result r = {0};
-	struct nvmf_host *h = host_connect_opts(opts, &r);
-
-	ck_assert_int_eq(r.err, 0);
-	ck_assert_int_eq(r.cqe.status, 0);
-	return h;
-}
-
 static struct log_result read_hostlog(struct nvmf_host *h);
 
 static uint16_t ddc_register(struct nvmf_host *h, const char *eid, int nports, int first)

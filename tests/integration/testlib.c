@@ -201,6 +201,17 @@ struct nvmf_host *host_connect_opts(struct nvmf_host_opts opts, struct result *r
 	return h;
 }
 
+struct nvmf_host *connect_as(const char *hostnqn, uint32_t kato)
+{
+	struct nvmf_host_opts opts = {.hostnqn = hostnqn, .kato_ms = kato};
+	struct result r = {0};
+	struct nvmf_host *h = host_connect_opts(opts, &r);
+
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_int_eq(r.cqe.status, 0);
+	return h;
+}
+
 struct nvmf_host *host_connect(uint32_t kato_ms)
 {
 	struct nvmf_host_opts opts = {.hostnqn = HOSTNQN, .kato_ms = kato_ms};

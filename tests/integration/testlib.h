@@ -64,6 +64,8 @@ void result_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const u
 struct sockaddr_in addr4(void);
 struct nvmf_host *host_connect_opts(struct nvmf_host_opts opts, struct result *r);
 struct nvmf_host *host_connect(uint32_t kato_ms);
+/* Connected and enabled as hostnqn, or the test fails. */
+struct nvmf_host *connect_as(const char *hostnqn, uint32_t kato);
 struct log_result read_disc_log(struct nvmf_host *h);
 const struct nvmf_disc_log_entry *entry(const struct log_result *r, size_t i);
 bool host_closed(struct nvmf_host *h, int ms);
