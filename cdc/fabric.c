@@ -373,6 +373,22 @@ struct log_rec *fabric_rec_next_of(const struct fabric *f, const char *owner,
 	return n && !strcmp(n->r.owner, owner) ? &n->r : NULL;
 }
 
+struct log_rec *fabric_rec_next_in(const struct fabric *f, const char *owner, const char *subnqn,
+				   const struct log_rec *prev)
+{
+	struct fabric_rec *n;
+
+	if (prev) {
+		n = RB_NEXT(fabric_rec_tree, &f->rec_tree, (struct fabric_rec *)prev);
+	} else {
+		struct fabric_rec key = {0};
+		snprintf(key.r.owner, sizeof(key.r.owner), "%s", owner);
+		snprintf(key.r.subnqn, sizeof(key.r.subnqn), "%s", subnqn);
+		n = RB_NFIND(fabric_rec_tree, (struct fabric_rec_tree *)&f->rec_tree, &key);
+	}
+	return n && !strcmp(n->r.owner, owner) && !strcmp(n->r.subnqn, subnqn) ? &n->r : NULL;
+}
+
 struct log_rec *fabric_subsys_next(const struct fabric *f, uint8_t subtype, const char *subnqn,
 				   const struct log_rec *prev)
 {

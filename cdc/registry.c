@@ -369,6 +369,8 @@ static void entry_fill_peer(struct reg_req *q, struct dim_entry *de)
 	de->host.adrfam = q->adrfam;
 }
 
+static int64_t seen_granularity(const struct registry *r);
+
 static int stage_register_entity(struct registry *r, struct reg_req *q)
 {
 	struct entity e = q->dim.entity;
@@ -378,6 +380,11 @@ static int stage_register_entity(struct registry *r, struct reg_req *q)
 	e.source = REG_DIM;
 	snprintf(e.regnqn, sizeof(e.regnqn), "%s", q->hostnqn);
 	e.first_seen = old ? old->first_seen : now;
+	e.last_seen = old ? old->last_seen : now;
+	/* A DDC registers port after port under one EID: rewrite its row only when something
+	 * but the time changed, or the time by more than last_seen's granularity. */
+	if (old && !memcmp(old, &e, sizeof(e)) && now - old->last_seen < seen_granularity(r))
+		return 0;
 	e.last_seen = now;
 	return stage_entity(r, &e);
 }
@@ -429,9 +436,11 @@ static bool entry_find(struct registry *r, struct reg_req *q, struct dim_entry *
 		return h != NULL;
 	}
 	snprintf(de->rec.owner, sizeof(de->rec.owner), "%s", q->dim.entity.nqn);
-	/* Only the entity's own records: under EKTYPE 0x3F another DDC's PORTID is no match. */
-	for (const struct log_rec *rec = fabric_rec_next_of(r->fabric, de->rec.owner, NULL); rec;
-	     rec = fabric_rec_next_of(r->fabric, de->rec.owner, rec))
+	/* Only the entity's own records of that subsystem (the NQN is in every entry key):
+	 * under EKTYPE 0x3F another DDC's PORTID is no match. */
+	const char *owner = de->rec.owner, *subnqn = de->rec.subnqn;
+	for (const struct log_rec *rec = fabric_rec_next_in(r->fabric, owner, subnqn, NULL); rec;
+	     rec = fabric_rec_next_in(r->fabric, owner, subnqn, rec))
 		if (dim_rec_key_match(q->dim.ektype, rec, &de->rec)) {
 			memcpy(out, rec, sizeof(*rec));
 			return true;
