@@ -1,36 +1,31 @@
 /* cdcctl.c - the administrator's command line for cdcd: "cdcctl NOUN VERB [ARGS] [-o normal|json]".
- * A thin client of the control API (HTTP/1.1 + JSON over a Unix socket): it keeps no state, and
- * every decision about the fabric is the daemon's. */
+ * A thin client of the control API (HTTP/1.1 + JSON over a Unix socket, spoken with libcurl): it
+ * keeps no state, and every decision about the fabric is the daemon's. NQNs and addresses are
+ * checked with cdcd's own config.c, so what it would refuse is a usage error before sending. */
 #include <assert.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <time.h>
-#include <unistd.h>
+
+#include "config.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0.1.0"
 #endif
 
-#define CTL_DEFAULT_SOCKET "/run/cdcd/cdcd.sock"
-#define CTL_TIMEOUT_SEC	   5
-#define CTL_REPLY_MAX	   (64u << 20) /* a reply larger than this is refused */
-#define CTL_HEAD_MAX	   (64u << 10) /* status line and headers */
-#define CTL_PATH_MAX	   4096
-#define CTL_NQN_MAX	   223 /* NVMe Base 4.5 §4.7: at most 223 bytes */
-#define CTL_TRADDR_MAX	   255
-#define CTL_TRSVCID_MAX	   31
+#define CTL_TIMEOUT_SEC 5
+#define CTL_REPLY_MAX	(64u << 20) /* a reply larger than this is refused */
+#define CTL_PATH_MAX	4096
 #define CTL_JSON_PRETTY                                                                            \
 	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define CTL_JSON_PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -116,289 +111,182 @@ static void ctl_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* ---- HTTP/1.1 over AF_UNIX ---------------------------------------------------------------- */
+/* ---- HTTP/1.1 over AF_UNIX, with libcurl ----------------------------------------------------- */
 
 struct http_reply {
-	int status;
+	long status;
 	char reason[64];
-	long long content_length; /* -1: not given */
-	bool chunked;
-	size_t head_len;
-	char *body; /* inside the receive buffer, decoded */
-	size_t body_len;
+	char *body; /* NUL-terminated; NULL while empty */
+	size_t body_len, cap;
+	int err; /* why the body was refused: -EFBIG or -ENOMEM */
 };
 
-static int http_connect(const char *path)
+/* CURLOPT_WRITEFUNCTION: gathers the body, refusing more than CTL_REPLY_MAX. */
+static size_t http_collect(char *data, size_t size, size_t n, void *arg)
 {
-	struct timeval tv = {.tv_sec = CTL_TIMEOUT_SEC};
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	size_t len = strlen(path);
-	int fd, err;
+	struct http_reply *r = arg;
+	size_t len = size * n, cap = r->cap ? r->cap : 16384;
+	char *nbody;
 
-	if (!len || len >= sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(addr.sun_path, path, len + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* SO_SNDTIMEO also bounds a Unix stream connect() to a full backlog. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
-	    connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-		err = errno == EAGAIN ? -ETIMEDOUT : -errno;
-		close(fd);
-		return err;
+	if (len > CTL_REPLY_MAX - r->body_len) {
+		r->err = -EFBIG;
+		return 0;
 	}
-	return fd;
+	while (cap < r->body_len + len + 1)
+		cap *= 2;
+	if (cap != r->cap) {
+		nbody = realloc(r->body, cap);
+		if (!nbody) {
+			r->err = -ENOMEM;
+			return 0;
+		}
+		r->body = nbody;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->body_len, data, len);
+	r->body_len += len;
+	r->body[r->body_len] = '\0';
+	return len;
 }
 
-static int send_all(int fd, const char *buf, size_t len)
+/* CURLOPT_HEADERFUNCTION: keeps the reason phrase of "HTTP/1.1 503 Service Unavailable", which
+ * libcurl does not, for the message about an error reply that does not explain itself. */
+static size_t http_status_line(char *line, size_t size, size_t n, void *arg)
 {
-	ssize_t n;
+	struct http_reply *r = arg;
+	size_t len = size * n, start, end, rlen;
+	const char *sp = memchr(line, ' ', len);
 
-	while (len) {
-		n = send(fd, buf, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	if (len < 5 || strncmp(line, "HTTP/", 5) || !sp)
+		return len;
+	start = (size_t)(sp - line) + 5; /* past " NNN " */
+	for (end = len; end > start && (line[end - 1] == '\r' || line[end - 1] == '\n'); end--)
+		;
+	rlen = end > start ? end - start : 0;
+	if (rlen >= sizeof(r->reason))
+		rlen = sizeof(r->reason) - 1;
+	memcpy(r->reason, line + start, rlen);
+	r->reason[rlen] = '\0';
+	return len;
 }
+
+/* The request: method and path over the socket, body (may be NULL) as JSON. No proxy, whatever
+ * the environment says, and the path exactly as given ("." or ".." in an address are data). */
+static CURLcode http_setup(CURL *c, const char *sock, const char *method, const char *url,
+			   const char *body, struct curl_slist *headers, struct http_reply *r)
+{
+	CURLcode rc = curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_URL, url);
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_PROXY, "");
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (!rc && strcmp(method, "GET"))
+		rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/* Connecting, and every wait for the daemon, ends after CTL_TIMEOUT_SEC. */
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)CTL_TIMEOUT_SEC);
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)CTL_TIMEOUT_SEC);
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_collect);
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_status_line);
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	return rc;
+}
+
+/* The headers of every request: what it carries, and that the connection ends with it (cdcd
+ * closes it anyway). "Expect:" keeps libcurl from waiting for a 100 Continue cdcd never sends. */
+static struct curl_slist *http_headers(bool body)
+{
+	static const char *const names[] = {"Connection: close", "Accept: application/json",
+					    "Expect:", "Content-Type: application/json"};
+	struct curl_slist *list = NULL, *n;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) - !body; i++) {
+		n = curl_slist_append(list, names[i]);
+		if (!n) {
+			curl_slist_free_all(list);
+			return NULL;
+		}
+		list = n;
+	}
+	return list;
+}
+
+/* Reports a failed exchange: "cannot reach" when no connection was made, with the system's
+ * reason where libcurl kept it; else why no valid reply came. */
+static void http_failed(CURL *c, const char *sock, CURLcode rc, const struct http_reply *r,
+			const char *errbuf)
+{
+	long oserr = 0;
+
+	if (rc == CURLE_COULDNT_CONNECT) {
+		curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
+		ctl_err("cannot reach cdcd at %s: %s", sock,
+			oserr ? strerror((int)oserr) : *errbuf ? errbuf : curl_easy_strerror(rc));
+	} else if (rc == CURLE_WRITE_ERROR && r->err) {
+		ctl_err("no valid reply from cdcd at %s: %s", sock, strerror(-r->err));
+	} else {
+		ctl_err("no valid reply from cdcd at %s: %s", sock,
+			*errbuf ? errbuf : curl_easy_strerror(rc));
+	}
+}
+
+/* One exchange: 0 with r filled (any status), or -EIO once the failure is reported. */
+static int http_exchange(const char *sock, const char *method, const char *path, const char *body,
+			 struct http_reply *r)
+{
+	char url[CTL_PATH_MAX + 16], errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *headers = http_headers(body != NULL);
+	CURL *c = curl_easy_init();
+	CURLcode rc = CURLE_OUT_OF_MEMORY;
+
+	if (!*sock || strlen(sock) >= CDC_CONTROL_SOCKET_MAX) {
+		ctl_err("cannot reach cdcd at %s: %s", sock, strerror(*sock ? ENAMETOOLONG : ENOENT));
+		rc = CURLE_COULDNT_CONNECT;
+		goto out;
+	}
+	snprintf(url, sizeof(url), "http://cdcd%s", path);
+	if (c && headers)
+		rc = http_setup(c, sock, method, url, body, headers, r);
+	if (!rc)
+		rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	if (!rc)
+		rc = curl_easy_perform(c);
+	if (!rc)
+		rc = curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	if (rc)
+		http_failed(c, sock, rc, r, errbuf);
+out:
+	curl_easy_cleanup(c);
+	curl_slist_free_all(headers);
+	return rc ? -EIO : 0;
+}
+
+/* ---- JSON and the API --------------------------------------------------------------------- */
 
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t';
 }
-
-/* If line (of len bytes, no CRLF) is header "name: value", points val at the trimmed value. */
-static bool header_is(const char *line, size_t len, const char *name, const char **val,
-		      size_t *vlen)
-{
-	size_t n = strlen(name);
-
-	if (len <= n || line[n] != ':' || strncasecmp(line, name, n))
-		return false;
-	line += n + 1;
-	len -= n + 1;
-	while (len && is_space(*line)) {
-		line++;
-		len--;
-	}
-	while (len && is_space(line[len - 1]))
-		len--;
-	*val = line;
-	*vlen = len;
-	return true;
-}
-
-static int parse_content_length(const char *val, size_t len, long long *out)
-{
-	long long n = 0;
-	size_t i;
-
-	if (!len)
-		return -EBADMSG;
-	for (i = 0; i < len; i++) {
-		if (val[i] < '0' || val[i] > '9')
-			return -EBADMSG;
-		n = n * 10 + (val[i] - '0');
-		if (n > CTL_REPLY_MAX)
-			return -EFBIG;
-	}
-	*out = n;
-	return 0;
-}
-
-static int http_header(struct http_reply *r, const char *line, size_t len)
-{
-	const char *val;
-	size_t vlen;
-
-	if (header_is(line, len, "Content-Length", &val, &vlen))
-		return parse_content_length(val, vlen, &r->content_length);
-	if (header_is(line, len, "Transfer-Encoding", &val, &vlen))
-		r->chunked = vlen >= 7 && !strncasecmp(val + vlen - 7, "chunked", 7);
-	return 0;
-}
-
-/* "HTTP/1.x NNN Reason" */
-static int http_status_line(struct http_reply *r, const char *line, size_t len)
-{
-	const char *d = line + 9;
-	size_t rlen;
-
-	if (len < 12 || strncmp(line, "HTTP/1.", 7) || line[8] != ' ' ||
-	    (len > 12 && line[12] != ' '))
-		return -EBADMSG;
-	if (d[0] < '1' || d[0] > '5' || d[1] < '0' || d[1] > '9' || d[2] < '0' || d[2] > '9')
-		return -EBADMSG;
-	r->status = (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
-	rlen = len > 13 ? len - 13 : 0;
-	if (rlen >= sizeof(r->reason))
-		rlen = sizeof(r->reason) - 1;
-	memcpy(r->reason, line + 13, rlen);
-	r->reason[rlen] = '\0';
-	return 0;
-}
-
-/* Parses the status line and headers: 0 with r->head_len set, -EAGAIN if they are not all in
- * buf yet, -EBADMSG if this is not an HTTP/1.x reply. */
-static int http_parse_head(const char *buf, size_t len, struct http_reply *r)
-{
-	const char *end = memmem(buf, len, "\r\n\r\n", 4), *line, *eol;
-	int ret;
-
-	if (!end)
-		return len > CTL_HEAD_MAX ? -EBADMSG : -EAGAIN;
-	r->content_length = -1;
-	r->chunked = false;
-	eol = memmem(buf, (size_t)(end + 2 - buf), "\r\n", 2);
-	ret = http_status_line(r, buf, (size_t)(eol - buf));
-	for (line = eol + 2; !ret && line < end + 2; line = eol + 2) {
-		eol = memmem(line, (size_t)(end + 2 - line), "\r\n", 2);
-		ret = http_header(r, line, (size_t)(eol - line));
-	}
-	r->head_len = (size_t)(end + 4 - buf);
-	return ret;
-}
-
-/* Walks a chunked body: 0 and the decoded length once the last chunk is in buf, -EAGAIN if more
- * bytes are needed, -EBADMSG if it is not chunked coding. With out (which may be buf itself) the
- * data is also gathered there. Trailers after the last chunk are ignored. */
-static int chunked_decode(char *buf, size_t len, char *out, size_t *outlen)
-{
-	size_t pos = 0, n = 0;
-	unsigned long long size;
-	char *eol, *end;
-
-	for (;;) {
-		eol = memmem(buf + pos, len - pos, "\r\n", 2);
-		if (!eol)
-			return -EAGAIN;
-		if (!buf[pos] || !strchr("0123456789abcdefABCDEF", buf[pos]))
-			return -EBADMSG;
-		errno = 0;
-		size = strtoull(buf + pos, &end, 16);
-		if (errno || (end != eol && *end != ';' && !is_space(*end)))
-			return -EBADMSG;
-		pos = (size_t)(eol + 2 - buf);
-		if (!size)
-			break;
-		if (size > CTL_REPLY_MAX)
-			return -EFBIG;
-		if (len - pos < size + 2)
-			return -EAGAIN;
-		if (memcmp(buf + pos + size, "\r\n", 2))
-			return -EBADMSG;
-		if (out)
-			memmove(out + n, buf + pos, size);
-		n += size;
-		pos += size + 2;
-	}
-	*outlen = n;
-	return 0;
-}
-
-/* 0 once buf holds a whole reply (r->body then points at the decoded body), -EAGAIN if more is
- * to come, -EBADMSG if it is malformed or was cut short. eof: the peer has closed. */
-static int http_parse(char *buf, size_t len, bool eof, struct http_reply *r)
-{
-	size_t blen;
-	int ret;
-
-	ret = http_parse_head(buf, len, r);
-	if (ret == -EAGAIN && eof)
-		return -EBADMSG;
-	if (ret)
-		return ret;
-	r->body = buf + r->head_len;
-	blen = len - r->head_len;
-	if (r->chunked) {
-		/* A chunked body ends in "0\r\n[trailers]\r\n": walk it only when it might. */
-		if (!eof && (blen < 5 || memcmp(r->body + blen - 4, "\r\n\r\n", 4)))
-			return -EAGAIN;
-		ret = chunked_decode(r->body, blen, NULL, &r->body_len);
-		if (ret == -EAGAIN && eof)
-			return -EBADMSG;
-		return ret ? ret : chunked_decode(r->body, blen, r->body, &r->body_len);
-	}
-	if (r->content_length >= 0) {
-		if (blen < (size_t)r->content_length)
-			return eof ? -EBADMSG : -EAGAIN;
-		r->body_len = (size_t)r->content_length;
-		return 0;
-	}
-	if (r->status == 204 || r->status == 304 || r->status < 200) {
-		r->body_len = 0;
-		return 0;
-	}
-	r->body_len = blen;
-	return eof ? 0 : -EAGAIN;
-}
-
-static int grow(char **buf, size_t *cap, size_t len)
-{
-	char *nbuf;
-
-	if (*cap - len > 4096)
-		return 0;
-	if (*cap >= CTL_REPLY_MAX + CTL_HEAD_MAX)
-		return -EFBIG;
-	nbuf = realloc(*buf, *cap ? *cap * 2 : 16384);
-	if (!nbuf)
-		return -ENOMEM;
-	*buf = nbuf;
-	*cap = *cap ? *cap * 2 : 16384;
-	return 0;
-}
-
-/* Reads until the reply is complete or the peer closes; *bufp is the caller's to free. */
-static int http_recv(int fd, char **bufp, struct http_reply *r)
-{
-	size_t len = 0, cap = 0;
-	ssize_t n;
-	int ret;
-
-	*bufp = NULL;
-	for (;;) {
-		ret = grow(bufp, &cap, len);
-		if (ret)
-			return ret;
-		n = recv(fd, *bufp + len, cap - len - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
-		len += (size_t)n;
-		(*bufp)[len] = '\0';
-		ret = http_parse(*bufp, len, n == 0, r);
-		if (ret != -EAGAIN)
-			return ret;
-	}
-}
-
-static int http_exchange(int fd, const char *method, const char *path, const char *body,
-			 char **bufp, struct http_reply *r)
-{
-	size_t blen = body ? strlen(body) : 0;
-	char *req;
-	int n, ret;
-
-	n = asprintf(&req,
-		     "%s %s HTTP/1.1\r\nHost: cdcd\r\nConnection: close\r\n"
-		     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-		     method, path, blen, body ? body : "");
-	if (n < 0)
-		return -ENOMEM;
-	ret = send_all(fd, req, (size_t)n);
-	free(req);
-	return ret ? ret : http_recv(fd, bufp, r);
-}
-
-/* ---- JSON and the API --------------------------------------------------------------------- */
 
 /* An empty (or blank) body is *out == NULL; anything but one JSON value is -EBADMSG. */
 static int json_parse_body(const char *text, size_t len, struct json_object **out)
@@ -496,7 +384,7 @@ static void api_error(const char *sock, const struct http_reply *r, struct json_
 	const char *error = jstr(reply, "error"), *detail = jstr(reply, "detail");
 
 	if (!*error) {
-		ctl_err("cdcd at %s answered %d %s", sock, r->status, r->reason);
+		ctl_err("cdcd at %s answered %ld %s", sock, r->status, r->reason);
 		return;
 	}
 	fputs("cdcctl: ", stderr);
@@ -515,32 +403,25 @@ static int ctl_call(struct ctl *ctl, const char *method, const char *path, struc
 {
 	struct http_reply r = {0};
 	struct json_object *json = NULL;
-	const char *text;
-	char *buf = NULL;
-	int fd, ret;
+	const char *text = NULL;
+	int ret;
 
 	*reply = NULL;
-	fd = http_connect(ctl->socket);
-	if (fd < 0) {
-		ctl_err("cannot reach cdcd at %s: %s", ctl->socket, strerror(-fd));
+	if (body && !(text = json_object_to_json_string_ext(body, CTL_JSON_PLAIN))) {
+		ctl_err("out of memory");
 		return -EIO;
 	}
-	text = body ? json_object_to_json_string_ext(body, CTL_JSON_PLAIN) : NULL;
-	ret = body && !text ? -ENOMEM : http_exchange(fd, method, path, text, &buf, &r);
-	close(fd);
-	if (ret) {
-		ctl_err("no valid reply from cdcd at %s: %s", ctl->socket, strerror(-ret));
-		goto out;
-	}
-	ret = json_parse_body(r.body, r.body_len, &json);
+	ret = http_exchange(ctl->socket, method, path, text, &r);
+	if (ret)
+		return ret;
+	ret = json_parse_body(r.body ? r.body : "", r.body_len, &json);
 	if (r.status < 200 || r.status >= 300) {
 		api_error(ctl->socket, &r, json);
 		ret = -EIO;
 	} else if (ret) {
 		ctl_err("cdcd at %s sent a reply that is not JSON", ctl->socket);
 	}
-out:
-	free(buf);
+	free(r.body);
 	if (ret) {
 		json_object_put(json);
 		return -EIO;
@@ -549,40 +430,31 @@ out:
 	return 0;
 }
 
-/* Appends "/seg" for each segment (NULL-terminated), percent-encoding all but [A-Za-z0-9._~-]. */
+/* Appends "/seg" for each segment (NULL-terminated), percent-encoded as libcurl does for URLs:
+ * all but [A-Za-z0-9._~-]. */
 static int api_path(char *buf, size_t size, ...)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *s;
 	const char *seg;
 	size_t len = 0;
+	char *esc;
 	va_list ap;
 	int ret = 0;
 
 	va_start(ap, size);
 	while (!ret && (seg = va_arg(ap, const char *))) {
-		s = (const unsigned char *)seg;
-		if (len + 2 > size)
+		esc = curl_easy_escape(NULL, seg, 0);
+		if (!esc)
+			ret = -ENOMEM;
+		else if (len + 1 + strlen(esc) >= size)
 			ret = -ENAMETOOLONG;
 		else
-			buf[len++] = '/';
-		for (; !ret && *s; s++) {
-			if (len + 4 > size) {
-				ret = -ENAMETOOLONG;
-			} else if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-				   (*s >= '0' && *s <= '9') || strchr("._~-", *s)) {
-				buf[len++] = (char)*s;
-			} else {
-				buf[len++] = '%';
-				buf[len++] = hex[*s >> 4];
-				buf[len++] = hex[*s & 15];
-			}
-		}
+			len += (size_t)snprintf(buf + len, size - len, "/%s", esc);
+		curl_free(esc);
 	}
 	va_end(ap);
 	buf[len < size ? len : 0] = '\0';
 	if (ret)
-		ctl_err("request path too long");
+		ctl_err(ret == -ENAMETOOLONG ? "request path too long" : "out of memory");
 	return ret ? -EIO : 0;
 }
 
@@ -979,17 +851,13 @@ static const char *opt_or(const struct ctl *ctl, enum opt_id id, const char *def
 	return ctl->val[id] ? ctl->val[id] : def;
 }
 
-/* A simple check; the daemon applies the full NQN syntax. */
+/* The NQN syntax cdcd itself applies, so a name it would refuse is a usage error here. */
 static int check_nqn(const char *nqn)
 {
-	size_t i, len = strlen(nqn);
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)nqn[i] <= ' ' || (unsigned char)nqn[i] >= 0x7f)
-			break;
-	if (strncmp(nqn, "nqn.", 4) || len > CTL_NQN_MAX || i < len) {
-		ctl_err("'%s' is not an NQN (\"nqn.\" and at most 219 more printable characters)",
-			nqn);
+	if (!nqn_is_valid(nqn)) {
+		ctl_err("'%s' is not an NQN (\"nqn.yyyy-mm.reverse.domain:name\" or a UUID NQN, at "
+			"most %d printable characters)",
+			nqn, CDC_NQN_MAX);
 		return -CTL_EUSAGE;
 	}
 	return 0;
@@ -1005,34 +873,6 @@ static int check_uint(enum opt_id id, const char *text, unsigned long long max,
 		*out = strtoull(text, &end, 10);
 	if (!end || *end || errno || *out > max) {
 		ctl_err("--%s: '%s' is not a number from 0 to %llu", optdefs[id].name, text, max);
-		return -CTL_EUSAGE;
-	}
-	return 0;
-}
-
-/* --traddr as the API wants it: "[fd00::1]" loses its brackets. */
-static int check_traddr(const char *text, char *buf, size_t size)
-{
-	size_t len = strlen(text);
-	const char *s = text;
-
-	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-		s++;
-		len -= 2;
-	}
-	if (!len || len >= size || memchr(s, ' ', len)) {
-		ctl_err("--traddr: '%s' is not a transport address", text);
-		return -CTL_EUSAGE;
-	}
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return 0;
-}
-
-static int check_trsvcid(const char *text)
-{
-	if (!*text || strlen(text) > CTL_TRSVCID_MAX || strchr(text, ' ')) {
-		ctl_err("--trsvcid: '%s' is not a transport service id", text);
 		return -CTL_EUSAGE;
 	}
 	return 0;
@@ -1056,22 +896,39 @@ static int check_treq(const char *text, const char **api)
 	return -CTL_EUSAGE;
 }
 
-static int check_adrfam(const char *text)
+/* --traddr (without the brackets of "[fd00::1]"), --trsvcid (or def_svc) and --adrfam, checked
+ * as cdcd checks a port and put in the form it keeps, so a bad address is refused before
+ * anything is sent and "port del" names a port however its address was spelt. */
+static int check_target(const struct ctl *ctl, const char *def_svc, struct cdc_port *port)
 {
-	if (strcmp(text, "ipv4") && strcmp(text, "ipv6")) {
-		ctl_err("--adrfam: '%s' is not ipv4 or ipv6", text);
+	const char *traddr = ctl->val[O_TRADDR], *svc = opt_or(ctl, O_TRSVCID, def_svc);
+	const char *adrfam = ctl->val[O_ADRFAM], *trtype = ctl->val[O_TRTYPE];
+	size_t len = strlen(traddr);
+	char spec[CDC_TRADDR_MAX + CDC_TRSVCID_MAX + 64], err[CDC_TRADDR_MAX + 128];
+	int n;
+
+	if (len >= 2 && traddr[0] == '[' && traddr[len - 1] == ']') {
+		traddr++;
+		len -= 2;
+	}
+	/* ';' and '=' would be read as another key of the port string. */
+	if (strpbrk(traddr, ";=") || strpbrk(svc, ";=") || (adrfam && strpbrk(adrfam, ";=")) ||
+	    (trtype && strpbrk(trtype, ";="))) {
+		ctl_err("'%s' is not a transport address", ctl->val[O_TRADDR]);
+		return -CTL_EUSAGE;
+	}
+	n = snprintf(spec, sizeof(spec), "traddr=%.*s;trsvcid=%s%s%s%s%s", (int)len, traddr, svc,
+		     adrfam ? ";adrfam=" : "", adrfam ? adrfam : "", trtype ? ";trtype=" : "",
+		     trtype ? trtype : "");
+	if (n < 0 || (size_t)n >= sizeof(spec)) {
+		ctl_err("'%s' is not a transport address", ctl->val[O_TRADDR]);
+		return -CTL_EUSAGE;
+	}
+	if (config_parse_port(spec, def_svc, port, err, sizeof(err))) {
+		ctl_err("%s", err);
 		return -CTL_EUSAGE;
 	}
 	return 0;
-}
-
-/* --traddr (into traddr) and --trsvcid (or def_svc), checked. */
-static int check_target(const struct ctl *ctl, const char *def_svc, char *traddr, const char **svc)
-{
-	int ret = check_traddr(ctl->val[O_TRADDR], traddr, CTL_TRADDR_MAX + 1);
-
-	*svc = opt_or(ctl, O_TRSVCID, def_svc);
-	return ret ? ret : check_trsvcid(*svc);
 }
 
 /* ---- Commands ----------------------------------------------------------------------------- */
@@ -1233,9 +1090,7 @@ static int port_body(const struct ctl *ctl, const char *traddr, const char *svc,
 	unsigned long long portid = 0;
 	int ret = 0;
 
-	if (adrfam)
-		ret = check_adrfam(adrfam);
-	if (!ret && ctl->val[O_TREQ])
+	if (ctl->val[O_TREQ])
 		ret = check_treq(ctl->val[O_TREQ], &treq);
 	if (!ret && ctl->val[O_PORTID])
 		ret = check_uint(O_PORTID, ctl->val[O_PORTID], UINT16_MAX, &portid);
@@ -1257,39 +1112,39 @@ static int port_body(const struct ctl *ctl, const char *traddr, const char *svc,
 
 static int cmd_port_add(struct ctl *ctl, char **args)
 {
-	char path[CTL_PATH_MAX], traddr[CTL_TRADDR_MAX + 1], addr[300], msg[1024];
+	char path[CTL_PATH_MAX], addr[300], msg[1024];
 	struct json_object *body;
-	const char *svc;
+	struct cdc_port port;
 	int ret = check_nqn(args[0]);
 
 	if (!ret)
-		ret = check_target(ctl, "4420", traddr, &svc);
+		ret = check_target(ctl, "4420", &port);
 	if (!ret)
 		ret = api_path(path, sizeof(path), "v1", "subsystems", args[0], "ports", NULL);
 	if (!ret)
-		ret = port_body(ctl, traddr, svc, &body);
+		ret = port_body(ctl, port.traddr, port.trsvcid, &body);
 	if (ret)
 		return ret;
 	snprintf(msg, sizeof(msg), "added port %s to subsystem %s",
-		 fmt_addr(addr, sizeof(addr), traddr, svc), args[0]);
+		 fmt_addr(addr, sizeof(addr), port.traddr, port.trsvcid), args[0]);
 	return mutate(ctl, "POST", path, body, msg);
 }
 
 static int cmd_port_del(struct ctl *ctl, char **args)
 {
-	char path[CTL_PATH_MAX], traddr[CTL_TRADDR_MAX + 1], addr[300], msg[1024];
-	const char *svc;
+	char path[CTL_PATH_MAX], addr[300], msg[1024];
+	struct cdc_port port;
 	int ret = check_nqn(args[0]);
 
 	if (!ret)
-		ret = check_target(ctl, "4420", traddr, &svc);
+		ret = check_target(ctl, "4420", &port);
 	if (!ret)
-		ret = api_path(path, sizeof(path), "v1", "subsystems", args[0], "ports", traddr,
-			       svc, NULL);
+		ret = api_path(path, sizeof(path), "v1", "subsystems", args[0], "ports", port.traddr,
+			       port.trsvcid, NULL);
 	if (ret)
 		return ret;
 	snprintf(msg, sizeof(msg), "deleted port %s from subsystem %s",
-		 fmt_addr(addr, sizeof(addr), traddr, svc), args[0]);
+		 fmt_addr(addr, sizeof(addr), port.traddr, port.trsvcid), args[0]);
 	return mutate(ctl, "DELETE", path, NULL, msg);
 }
 
@@ -1301,35 +1156,39 @@ static int cmd_referral_list(struct ctl *ctl, char **args)
 
 static int cmd_referral_add(struct ctl *ctl, char **args)
 {
-	char traddr[CTL_TRADDR_MAX + 1], addr[300], msg[512];
-	const char *nqn = ctl->val[O_NQN], *svc;
+	char addr[300], msg[512];
+	const char *nqn = ctl->val[O_NQN];
 	struct json_object *body;
-	int ret = check_target(ctl, "8009", traddr, &svc);
+	struct cdc_port port;
+	int ret = check_target(ctl, "8009", &port);
 
 	(void)args;
 	if (!ret && nqn)
 		ret = check_nqn(nqn);
 	if (!ret)
-		ret = new_body(&body, "traddr", traddr, "trsvcid", svc, "nqn", nqn, NULL);
+		ret = new_body(&body, "traddr", port.traddr, "trsvcid", port.trsvcid, "nqn", nqn,
+			       NULL);
 	if (ret)
 		return ret;
-	snprintf(msg, sizeof(msg), "added referral %s", fmt_addr(addr, sizeof(addr), traddr, svc));
+	snprintf(msg, sizeof(msg), "added referral %s",
+		 fmt_addr(addr, sizeof(addr), port.traddr, port.trsvcid));
 	return mutate(ctl, "POST", "/v1/referrals", body, msg);
 }
 
 static int cmd_referral_del(struct ctl *ctl, char **args)
 {
-	char path[CTL_PATH_MAX], traddr[CTL_TRADDR_MAX + 1], addr[300], msg[512];
-	const char *svc;
-	int ret = check_target(ctl, "8009", traddr, &svc);
+	char path[CTL_PATH_MAX], addr[300], msg[512];
+	struct cdc_port port;
+	int ret = check_target(ctl, "8009", &port);
 
 	(void)args;
 	if (!ret)
-		ret = api_path(path, sizeof(path), "v1", "referrals", traddr, svc, NULL);
+		ret = api_path(path, sizeof(path), "v1", "referrals", port.traddr, port.trsvcid,
+			       NULL);
 	if (ret)
 		return ret;
 	snprintf(msg, sizeof(msg), "deleted referral %s",
-		 fmt_addr(addr, sizeof(addr), traddr, svc));
+		 fmt_addr(addr, sizeof(addr), port.traddr, port.trsvcid));
 	return mutate(ctl, "DELETE", path, NULL, msg);
 }
 
@@ -1359,6 +1218,139 @@ static int cmd_changes(struct ctl *ctl, char **args)
 		snprintf(path + len, sizeof(path) - (size_t)len, "%climit=%llu",
 			 ctl->val[O_SINCE] ? '&' : '?', limit);
 	return show(ctl, path, print_changes);
+}
+
+/* ---- watch: the journal, polled ------------------------------------------------------------- */
+
+#define WATCH_PAGE	  1000 /* changes per poll: the most cdcd gives */
+#define WATCH_INTERVAL_MS 500
+
+/* Whether the journal holds a change after id since. */
+static int changes_after(struct ctl *ctl, long long since, bool *more)
+{
+	struct json_object *reply;
+	char path[64];
+	int ret;
+
+	snprintf(path, sizeof(path), "/v1/changes?since=%lld&limit=1", since);
+	ret = ctl_call(ctl, "GET", path, NULL, &reply);
+	if (!ret)
+		*more = jlen(jarray(reply, "changes")) > 0;
+	json_object_put(reply);
+	return ret;
+}
+
+/* The id of the newest change, where a watch without --since starts. The journal reads only
+ * forward, so the gap is doubled until nothing follows, then halved: some dozens of small
+ * requests however long the journal, instead of reading all of it. */
+static int newest_change(struct ctl *ctl, long long *out)
+{
+	long long lo = 0, hi = 1, mid;
+	bool more = false;
+	int ret = changes_after(ctl, 0, &more);
+
+	*out = 0;
+	if (ret || !more)
+		return ret;
+	/* From here on a change follows lo and, once the doubling stops, none follows hi. */
+	while (!(ret = changes_after(ctl, hi, &more)) && more && hi < LLONG_MAX / 2) {
+		lo = hi;
+		hi *= 2;
+	}
+	while (!ret && hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		ret = changes_after(ctl, mid, &more);
+		if (more)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*out = hi;
+	return ret;
+}
+
+/* One change on one line: "WHEN  ACTOR [from PEER]  ACTION  DETAIL", or its JSON object. */
+static void print_change_line(const struct ctl *ctl, struct json_object *c)
+{
+	const char *peer = jstr(c, "peer"), *detail = jstr(c, "detail");
+	char when[32];
+
+	if (ctl->format == FMT_JSON) {
+		printf("%s\n", json_object_to_json_string_ext(c, CTL_JSON_PLAIN));
+		return;
+	}
+	printf("%s  ", fmt_time(when, sizeof(when), jint(c, "when")));
+	put_line(jstr(c, "actor"), stdout);
+	if (*peer) {
+		fputs(" from ", stdout);
+		put_line(peer, stdout);
+	}
+	fputs("  ", stdout);
+	put_line(jstr(c, "action"), stdout);
+	if (*detail) {
+		fputs("  ", stdout);
+		put_line(detail, stdout);
+	}
+	putchar('\n');
+}
+
+/* Prints the changes after *since and moves it past them; *full: the page was full, so more
+ * are waiting. Output is flushed so that a pipe sees each change when it happens. */
+static int watch_poll(struct ctl *ctl, long long *since, bool *full)
+{
+	struct json_object *reply, *arr;
+	char path[80];
+	size_t i, n;
+	int ret;
+
+	snprintf(path, sizeof(path), "/v1/changes?since=%lld&limit=%d", *since, WATCH_PAGE);
+	ret = ctl_call(ctl, "GET", path, NULL, &reply);
+	if (ret)
+		return ret;
+	arr = jarray(reply, "changes");
+	n = jlen(arr);
+	for (i = 0; i < n; i++)
+		print_change_line(ctl, json_object_array_get_idx(arr, i));
+	if (n)
+		*since = jint(json_object_array_get_idx(arr, n - 1), "id");
+	*full = n == WATCH_PAGE;
+	json_object_put(reply);
+	if (fflush(stdout) == EOF) {
+		ctl_err("cannot write output: %s", strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Polls until SIGINT or SIGTERM (exit 0) or until cdcd cannot be asked (exit 1). The two
+ * signals are blocked, so one that comes during a request (bounded by its timeouts) waits for
+ * sigtimedwait(), which is also the pause between polls: no handler, no flag. */
+static int cmd_watch(struct ctl *ctl, char **args)
+{
+	static const struct timespec tick = {0, WATCH_INTERVAL_MS * 1000000L}, now = {0, 0};
+	unsigned long long from = 0;
+	long long since = 0;
+	bool full = false;
+	sigset_t stop;
+	int ret = 0;
+
+	(void)args;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &stop, NULL)) {
+		ctl_err("cannot block signals: %s", strerror(errno));
+		return -EIO;
+	}
+	if (ctl->val[O_SINCE])
+		ret = check_uint(O_SINCE, ctl->val[O_SINCE], INT64_MAX, &from);
+	since = (long long)from;
+	if (!ret && !ctl->val[O_SINCE])
+		ret = newest_change(ctl, &since);
+	while (!ret && !(ret = watch_poll(ctl, &since, &full)))
+		if (sigtimedwait(&stop, NULL, full ? &now : &tick) >= 0)
+			break;
+	return ret;
 }
 
 #define OPT(id)	   (1u << (id))
@@ -1393,6 +1385,8 @@ static const struct ctl_cmd cmds[] = {
 	 "List the hosts' discovery controller connections."},
 	{"changes", NULL, 0, "", OPT(O_SINCE) | OPT(O_LIMIT), 0, cmd_changes,
 	 "Show the journal of changes to the fabric."},
+	{"watch", NULL, 0, "", OPT(O_SINCE), 0, cmd_watch,
+	 "Follow changes to the fabric as they happen, one line each."},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -1437,7 +1431,7 @@ static void print_global_options(void)
 {
 	printf("Global options (before or after the command):\n");
 	print_option('o', "output-format", "normal|json", "aligned tables (the default) or JSON");
-	print_option(0, "socket", "PATH", "cdcd's control socket (" CTL_DEFAULT_SOCKET ")");
+	print_option(0, "socket", "PATH", "cdcd's control socket (" CDC_DEFAULT_CONTROL_SOCKET ")");
 	print_option('h', "help", NULL, "show help (of the command, after one)");
 	print_option(0, "version", NULL, "show the version");
 }
@@ -1483,7 +1477,7 @@ static void usage(const char *noun)
 	if (!noun)
 		printf("Administer cdcd, the NVMe-oF Centralized Discovery Controller, through "
 		       "its\n"
-		       "control socket ($CDCCTL_SOCKET or " CTL_DEFAULT_SOCKET ").\n\n");
+		       "control socket ($CDCCTL_SOCKET or " CDC_DEFAULT_CONTROL_SOCKET ").\n\n");
 	printf("Commands:\n");
 	list_cmds(noun);
 	printf("\n");
@@ -1679,7 +1673,7 @@ static int dispatch(struct ctl *ctl, char **words, int n)
 	if (ret)
 		return ret;
 	if (!ctl->socket)
-		ctl->socket = env && *env ? env : CTL_DEFAULT_SOCKET;
+		ctl->socket = env && *env ? env : CDC_DEFAULT_CONTROL_SOCKET;
 	return cmd->run(ctl, words + used);
 }
 
@@ -1689,13 +1683,16 @@ int main(int argc, char **argv)
 	char **words = calloc((size_t)argc + 1, sizeof(*words));
 	int n = 0, ret;
 
-	if (!words) {
+	/* Only plain HTTP on a Unix socket: no TLS library to set up. */
+	if (!words || curl_global_init(CURL_GLOBAL_NOTHING)) {
 		ctl_err("out of memory");
+		free(words);
 		return 1;
 	}
 	ret = parse_args(&ctl, argc, argv, words, &n);
 	if (!ret)
 		ret = dispatch(&ctl, words, n);
+	curl_global_cleanup();
 	free(words);
 	if (fflush(stdout) == EOF && !ret) {
 		ctl_err("cannot write output: %s", strerror(errno));

@@ -1,14 +1,17 @@
 #!/bin/sh
 # cdcctl against a real cdcd: every subcommand in both output formats, the exit codes
-# scripts rely on, and a change made with it reaching the discovery log.
+# scripts rely on, a change made with it reaching the discovery log, and watch following
+# changes as they are made until it is stopped or cdcd goes away.
 set -u
 : "${top_builddir:=.}"
 CDCD=${CDCD:-$top_builddir/cdcd}
 CDCCTL_BIN=${CDCCTL:-$top_builddir/cdcctl}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cdcctl-test.XXXXXX")
 PID=
+WPID=
 fail=0
 cleanup() {
+	[ -n "$WPID" ] && kill "$WPID" 2>/dev/null && wait "$WPID" 2>/dev/null
 	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
 	rm -rf "$WORK"
 }
@@ -98,7 +101,68 @@ run 2 "bad NQN" $C subsys add not-an-nqn
 run 1 "no daemon" $CDCCTL_BIN --socket "$WORK/none.sock" status
 run 0 "help" $C subsys --help
 
+# watch_start ARGS...: cdcctl watch in the background, its output in $WORK/watch.
+watch_start() {
+	$C watch "$@" >"$WORK/watch" 2>"$WORK/watch.err" &
+	WPID=$!
+}
+# watch_lines N: wait (at most 5 s) until watch has printed N lines.
+watch_lines() {
+	for _ in $(seq 50); do [ "$(wc -l <"$WORK/watch")" -ge "$1" ] && return; sleep 0.1; done
+}
+# watch_end: wait (at most 5 s) for watch to exit by itself; its exit status in $rc.
+watch_end() {
+	for _ in $(seq 50); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$WPID" 2>/dev/null && kill -KILL "$WPID"
+	wait "$WPID"
+	rc=$?
+	WPID=
+}
+
+# watch -o json from a known id: one JSON line per change, in order, as the changes are made.
+W=nqn.2014-08.org.example:watched
+run 0 "changes -o json before the watch" $C -o json changes --limit 1000
+since=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["next"])' <"$WORK/out")
+watch_start -o json --since "$since"
+run 0 "subsys add while watching" $C subsys add $W
+run 0 "port add while watching" $C port add $W --traddr 192.0.2.93 --portid 3
+watch_lines 2
+python3 - "$WORK/watch" "$since" "$W" <<'PY' && ok "watch -o json printed the two changes in order" || { bad "watch -o json output"; cat "$WORK/watch"; }
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+since, nqn = int(sys.argv[2]), sys.argv[3]
+changes = [json.loads(line) for line in lines]
+assert len(changes) == 2, lines
+assert [c["action"] for c in changes] == ["subsystem add", "port add"], changes
+assert changes[0]["detail"].startswith(nqn) and "192.0.2.93:4420" in changes[1]["detail"], changes
+assert since < changes[0]["id"] < changes[1]["id"], changes
+assert all(c["actor"] == "admin" and c["when"] > 0 for c in changes), changes
+PY
+kill -TERM "$WPID"
+watch_end
+[ $rc = 0 ] && [ ! -s "$WORK/watch.err" ] && ok "watch exits 0 on SIGTERM" ||
+	bad "watch on SIGTERM: exit $rc, stderr '$(cat "$WORK/watch.err")'"
+
+# Without --since, watch starts from now: what came before is not printed. The pause lets it
+# find the newest change before the next is made.
+watch_start
+sleep 2
+run 0 "subsys del while watching" $C subsys del $W
+watch_lines 1
+if [ "$(wc -l <"$WORK/watch")" = 1 ] && grep -q "^[0-9-]* [0-9:]*  admin.*  subsystem del  $W" "$WORK/watch"; then
+	ok "watch prints the new change, one line (time, who, what), and nothing older"
+else
+	bad "watch from now printed: $(cat "$WORK/watch")"
+fi
+
+# When cdcd goes away, watch says so and exits 1.
 kill "$PID" && wait "$PID" || bad "cdcd did not stop cleanly"
 PID=
+watch_end
+if [ $rc = 1 ] && [ "$(wc -l <"$WORK/watch.err")" = 1 ] && grep -q "^cdcctl: cannot reach cdcd at $WORK/cdcd.sock: " "$WORK/watch.err"; then
+	ok "watch exits 1 with one line when cdcd goes away"
+else
+	bad "watch after cdcd stopped: exit $rc, stderr '$(cat "$WORK/watch.err")'"
+fi
 [ $fail = 0 ] && echo "PASS: cdcctl" || echo "FAIL: cdcctl"
 exit $fail

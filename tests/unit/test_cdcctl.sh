@@ -63,6 +63,7 @@ ROUTES = {
     ("GET", "/v1/subsystems"): (200, "OK", SUBSYSTEMS, True),
     ("GET", "/v1/subsystems/nqn.2014-08.org.example%3Amissing"):
         (404, "Not Found", MISSING, False),
+    ("GET", "/v1/status"): (503, "Service Unavailable", None, False),
 }
 
 
@@ -198,6 +199,10 @@ expect_request "port del percent-encodes an IPv6 traddr" \
 expect_stdout "port del confirms with the bracketed address" \
 	"deleted port [fd00::10]:4420 from subsystem $NQN"
 
+run port del "$NQN" --traddr fd00:0:0::10 --socket "$SOCK"
+expect_request "port del names the address in the form cdcd keeps" \
+	"DELETE /v1/subsystems/$NQN_ENC/ports/fd00%3A%3A10/4420 HTTP/1.1" ""
+
 run host del nqn.2014-08.org.example:host1 --socket "$SOCK"
 expect_request "host del sends DELETE /v1/hosts/ with the NQN percent-encoded" \
 	"DELETE /v1/hosts/nqn.2014-08.org.example%3Ahost1 HTTP/1.1" ""
@@ -289,17 +294,30 @@ else
 	fail "404: exit $rc, stderr '$(cat "$TMP/err")', stdout '$(cat "$TMP/out")'"
 fi
 
-run --socket "$TMP/nobody.sock" status
-if [ $rc -eq 1 ] && grep -q "^cdcctl: cannot reach cdcd at $TMP/nobody.sock: " "$TMP/err" &&
-	[ "$(wc -l <"$TMP/err")" -eq 1 ]; then
-	pass "no server: 'cannot reach' and exit 1"
+run --socket "$SOCK" status
+want="cdcctl: cdcd at $SOCK answered 503 Service Unavailable"
+if [ $rc -eq 1 ] && [ "$(cat "$TMP/err")" = "$want" ] && [ ! -s "$TMP/out" ]; then
+	pass "an error without a JSON body names the status line"
 else
-	fail "no server: exit $rc, stderr '$(cat "$TMP/err")'"
+	fail "503: exit $rc, stderr '$(cat "$TMP/err")', stdout '$(cat "$TMP/out")'"
 fi
+
+for cmd in status watch; do
+	run --socket "$TMP/nobody.sock" $cmd
+	if [ $rc -eq 1 ] && grep -q "^cdcctl: cannot reach cdcd at $TMP/nobody.sock: No such file" "$TMP/err" &&
+		[ "$(wc -l <"$TMP/err")" -eq 1 ]; then
+		pass "no server: $cmd says 'cannot reach' and why, exit 1"
+	else
+		fail "no server: $cmd exit $rc, stderr '$(cat "$TMP/err")'"
+	fi
+done
 
 for args in "subsys add not-an-nqn" "subsys frob" "frob" "port add $NQN" \
 	"port add $NQN --traddr 192.0.2.1 --portid 70000" "subsys list --nqn $NQN" "-o xml status" \
-	"subsys show" "changes --since x" "host del" "host del not-an-nqn"; do
+	"subsys show" "changes --since x" "host del" "host del not-an-nqn" "watch --since x" \
+	"subsys add nqn.2014-13.org.example:bad-month" "port add $NQN --traddr 0.0.0.0" \
+	"port add $NQN --traddr not-an-address" "port add $NQN --traddr 192.0.2.1 --adrfam ipv6" \
+	"referral add --traddr 192.0.2.1 --trsvcid 0" "referral del --traddr 192.0.2.1;x=1"; do
 	# shellcheck disable=SC2086 # split on purpose
 	run --socket "$SOCK" $args
 	if [ $rc -ne 2 ]; then
