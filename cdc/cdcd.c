@@ -16,6 +16,7 @@
 #include "log.h"
 #include "queue.h"
 #include "registry.h"
+#include "sdnotify.h"
 #include "state.h"
 #include "store.h"
 
@@ -44,6 +45,7 @@ struct daemon {
 	struct store *store;
 	struct registry *reg;
 	struct api *api;
+	struct sdnotify *notify; /* NULL unless started by systemd */
 };
 
 static void usage(FILE *out)
@@ -139,11 +141,24 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
+		/* READY=1 after a failed reload too: the old configuration is still served. */
+		sdnotify_reloading(d->notify);
 		reload(d);
+		sdnotify_ready(d->notify);
 		return;
 	}
 	log_info("stopping on signal %d", (int)sig);
+	sdnotify_stopping(d->notify);
 	event_base_loopexit(d->base, NULL);
+}
+
+/* systemctl status shows this line (STATUS=). */
+static void daemon_status(void *arg, char *buf, size_t size)
+{
+	const struct daemon *d = arg;
+
+	snprintf(buf, size, "connections: %zu, controllers: %zu, GENCTR: %llu", d->srv.nqueues,
+		 d->svc.nctrls, (unsigned long long)d->fabric.genctr);
 }
 
 static const char *realpath_dir(const char *dir, char *buf, size_t size)
@@ -353,9 +368,15 @@ int main(int argc, char **argv)
 		sigs[i] = evsignal_new(d.base, signums[i], signal_cb, &d);
 		evsignal_add(sigs[i], NULL);
 	}
+	if (sdnotify_open(d.base, daemon_status, &d, &d.notify) < 0) {
+		log_err("cannot set up the systemd notifications: %s", strerror(ENOMEM));
+		goto out;
+	}
+	sdnotify_ready(d.notify); /* listeners bound, store loaded */
 	event_base_dispatch(d.base);
 	rc = EXIT_SUCCESS;
 out:
+	sdnotify_close(d.notify);
 	server_shutdown(&d.srv);
 	registry_free(d.reg); /* completes what the last connections left */
 	api_close(d.api);

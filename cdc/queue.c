@@ -189,8 +189,8 @@ static void queue_fatal(struct queue *q, uint16_t fes, uint32_t fei, const uint8
 	uint8_t term[NVME_TCP_TERM_HLEN + NVME_TCP_TERM_MAX_COPY];
 	size_t n = nvme_tcp_term_encode(NVME_TCP_C2H_TERM, fes, fei, hdr, hlen, term);
 
-	log_ratelimited(&q->srv->rl_peer, LOG_WARNING, "%s: %s; sending C2HTermReq (FES %u)",
-			q->peer, why, fes);
+	log_peer_ratelimited(&q->srv->rl_peers, q->peer, LOG_WARNING,
+			     "%s: %s; sending C2HTermReq (FES %u)", q->peer, why, fes);
 	bufferevent_write(q->bev, term, n);
 	queue_close(q);
 }
@@ -508,9 +508,9 @@ static void handle_pdu(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 		handle_h2c_data(q, pdu);
 		break;
 	case NVME_TCP_H2C_TERM:
-		log_ratelimited(&q->srv->rl_peer, LOG_WARNING,
-				"%s: host ended the connection with H2CTermReq (FES %u)", q->peer,
-				get_le16(pdu->hdr + 8));
+		log_peer_ratelimited(&q->srv->rl_peers, q->peer, LOG_WARNING,
+				     "%s: host ended the connection with H2CTermReq (FES %u)",
+				     q->peer, get_le16(pdu->hdr + 8));
 		queue_close(q);
 		break;
 	}
@@ -585,8 +585,8 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 			 disc_ctrl_hostnqn(q->ctrl), q->peer,
 			 disc_ctrl_kato(q->ctrl) ? "keep-alive timeout" : "idle timeout");
 	else
-		log_ratelimited(&q->srv->rl_peer, LOG_INFO, "%s: no Connect in time, closing",
-				q->peer);
+		log_peer_ratelimited(&q->srv->rl_peers, q->peer, LOG_INFO,
+				     "%s: no Connect in time, closing", q->peer);
 	queue_close(q);
 }
 
@@ -616,9 +616,9 @@ int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, in
 	(void)peerlen;
 	peer_text(peer, text, sizeof(text));
 	if (cfg->max_connections && srv->nqueues >= cfg->max_connections) {
-		log_ratelimited(&srv->rl_peer, LOG_WARNING,
-				"%s: refused, %zu connections open (max-connections)", text,
-				srv->nqueues);
+		log_peer_ratelimited(&srv->rl_peers, text, LOG_WARNING,
+				     "%s: refused, %zu connections open (max-connections)", text,
+				     srv->nqueues);
 		close(fd);
 		return -EBUSY;
 	}
@@ -629,10 +629,10 @@ int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, in
 	}
 	src->n++;
 	if (cfg->max_connections_per_source && src->n > cfg->max_connections_per_source) {
-		log_ratelimited(&srv->rl_peer, LOG_WARNING,
-				"%s: refused, %u connections open from that address "
-				"(max-connections-per-source)",
-				text, src->n - 1);
+		log_peer_ratelimited(&srv->rl_peers, text, LOG_WARNING,
+				     "%s: refused, %u connections open from that address "
+				     "(max-connections-per-source)",
+				     text, src->n - 1);
 		source_put(srv, src);
 		close(fd);
 		return -EBUSY;
@@ -686,7 +686,8 @@ void server_init(struct cdc_server *srv, struct event_base *base, struct disc_sv
 	srv->base = base;
 	srv->svc = svc;
 	srv->cfg = cfg;
-	srv->rl_peer = (struct ratelimit)RATELIMIT_INIT(5, 20);
+	ratelimit_peers_init(&srv->rl_peers, 5, 20);
+	srv->rl_accept = (struct ratelimit)RATELIMIT_INIT(5, 20);
 	TAILQ_INIT(&srv->queues);
 	RB_INIT(&srv->sources);
 }
@@ -711,7 +712,7 @@ static void accept_error_cb(struct evconnlistener *l, void *arg)
 	int err = EVUTIL_SOCKET_ERROR();
 
 	/* Out of descriptors: pause accepting for a moment instead of spinning. */
-	log_ratelimited(&srv->rl_peer, LOG_ERR, "accept: %s", evutil_socket_error_to_string(err));
+	log_ratelimited(&srv->rl_accept, LOG_ERR, "accept: %s", evutil_socket_error_to_string(err));
 	evconnlistener_disable(l);
 	struct timeval tv = {1, 0};
 	event_base_once(srv->base, -1, EV_TIMEOUT, listener_resume_cb, l, &tv);

@@ -28,7 +28,8 @@ struct cdc_server {
 	struct event_base *base;
 	struct disc_svc *svc;
 	const struct cdc_config *cfg; /* timeouts and limits; replaced on reload */
-	struct ratelimit rl_peer;     /* messages a remote peer can trigger */
+	struct ratelimit_peers rl_peers; /* messages a remote peer can trigger */
+	struct ratelimit rl_accept;
 	TAILQ_HEAD(, queue) queues;
 	size_t nqueues;
 	RB_HEAD(source_tree, source) sources; /* connections per source address */

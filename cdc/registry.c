@@ -80,6 +80,7 @@ struct registry {
 	struct event *expire_ev;    /* forgets implicit hosts gone longer than host_expiry */
 	bool expire_pending;
 	struct ratelimit rl;
+	struct ratelimit_peers rl_peers; /* refused DIMs, by the sender's address */
 };
 
 /* ---- staging: model changes with their undo, store writes ---- */
@@ -492,8 +493,9 @@ static int stage_dim(struct registry *r, struct reg_req *q)
 		snprintf(q->refusal, sizeof(q->refusal), "%s: %s%s%s", d->entity.nqn,
 			 why ? why : "subsystem ", why ? "" : taken,
 			 why ? "" : " belongs to another registrant");
-		log_ratelimited(&r->rl, LOG_WARNING, "DIM %s from %s (%s) refused: %s",
-				tas_name(d->tas), q->hostnqn, q->peer, q->refusal);
+		log_peer_ratelimited(&r->rl_peers, q->peer, LOG_WARNING,
+				     "DIM %s from %s (%s) refused: %s", tas_name(d->tas), q->hostnqn,
+				     q->peer, q->refusal);
 		return SC_INVALID_DISC_INFO;
 	}
 	switch (d->tas) {
@@ -1101,6 +1103,7 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 	r->svc = svc;
 	r->lim = *lim;
 	r->rl = (struct ratelimit)RATELIMIT_INIT(5, 10);
+	ratelimit_peers_init(&r->rl_peers, 5, 10);
 	TAILQ_INIT(&r->pending);
 	RB_INIT(&r->live);
 	r->flush_ev = event_new(base, -1, 0, flush_cb, r);

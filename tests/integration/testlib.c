@@ -99,6 +99,8 @@ void spawn_daemon(void)
 		snprintf(state, sizeof(state), "%s/state", t.dir);
 		if (!freopen(t.log, "a", stderr))
 			_exit(126);
+		if (t.before_exec)
+			t.before_exec();
 		execl(cdcd ? cdcd : "./cdcd", "cdcd", "--foreground", "--config", t.conf,
 		      "--state-dir", state, "--log-level", "debug", (char *)NULL);
 		_exit(127);

@@ -29,6 +29,9 @@ struct testenv {
 	uint16_t port;
 	struct event_base *base;
 	const char *global_extra; /* more [global] lines for write_config() */
+	/* Run in the child just before cdcd is executed, stderr already the log: to set up
+	 * the environment systemd would give it. */
+	void (*before_exec)(void);
 };
 extern struct testenv t;
 

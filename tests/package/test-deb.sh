@@ -116,7 +116,12 @@ check "/etc/nvme/cdcd.conf is contrib/cdcd.conf" \
 	cmp -s "$ROOTFS/etc/nvme/cdcd.conf" "$SRC/contrib/cdcd.conf"
 
 has_file /usr/share/bash-completion/completions/cdcctl
-check "the state directory /var/lib/cdcd" [ -d "$ROOTFS/var/lib/cdcd" ]
+# systemd makes the state directory (StateDirectory= of a DynamicUser= unit, under
+# /var/lib/private): a directory shipped in its place would have to be moved there.
+check "no /var/lib/cdcd in the package (systemd makes it)" [ ! -e "$ROOTFS/var/lib/cdcd" ]
+notify_unit() { grep -q '^Type=notify$' "$1" && grep -q '^WatchdogSec=' "$1"; }
+[ -n "$unit" ] && check "the unit is Type=notify with a watchdog" notify_unit "$ROOTFS$unit"
+check "postrm purges /var/lib/private/cdcd" grep -q '/var/lib/private/cdcd' "$TMP/DEBIAN/postrm"
 has_file /usr/share/doc/cdcd/copyright
 
 # Nothing the tests or the build leave behind.
