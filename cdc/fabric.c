@@ -361,18 +361,11 @@ struct log_rec *fabric_rec_next(const struct fabric *f, const struct log_rec *pr
 struct log_rec *fabric_rec_next_of(const struct fabric *f, const char *owner,
 				   const struct log_rec *prev)
 {
-	struct fabric_rec *n;
-
-	if (prev) {
-		n = RB_NEXT(fabric_rec_tree, &f->rec_tree, (struct fabric_rec *)prev);
-	} else {
-		struct fabric_rec key = {0};
-		snprintf(key.r.owner, sizeof(key.r.owner), "%s", owner);
-		n = RB_NFIND(fabric_rec_tree, (struct fabric_rec_tree *)&f->rec_tree, &key);
-	}
-	return n && !strcmp(n->r.owner, owner) ? &n->r : NULL;
+	return fabric_rec_next_in(f, owner, NULL, prev);
 }
 
+/* The owner's records, of one subsystem or (subnqn NULL) of all: a range of the key order,
+ * which starts with the owner and then the subsystem. */
 struct log_rec *fabric_rec_next_in(const struct fabric *f, const char *owner, const char *subnqn,
 				   const struct log_rec *prev)
 {
@@ -383,10 +376,12 @@ struct log_rec *fabric_rec_next_in(const struct fabric *f, const char *owner, co
 	} else {
 		struct fabric_rec key = {0};
 		snprintf(key.r.owner, sizeof(key.r.owner), "%s", owner);
-		snprintf(key.r.subnqn, sizeof(key.r.subnqn), "%s", subnqn);
+		snprintf(key.r.subnqn, sizeof(key.r.subnqn), "%s", subnqn ? subnqn : "");
 		n = RB_NFIND(fabric_rec_tree, (struct fabric_rec_tree *)&f->rec_tree, &key);
 	}
-	return n && !strcmp(n->r.owner, owner) && !strcmp(n->r.subnqn, subnqn) ? &n->r : NULL;
+	if (!n || strcmp(n->r.owner, owner) || (subnqn && strcmp(n->r.subnqn, subnqn)))
+		return NULL;
+	return &n->r;
 }
 
 struct log_rec *fabric_subsys_next(const struct fabric *f, uint8_t subtype, const char *subnqn,

@@ -104,7 +104,7 @@ struct host_rec *fabric_host_next_of(const struct fabric *f, const char *hostnqn
 				     const struct host_rec *prev);
 struct log_rec *fabric_rec_next_of(const struct fabric *f, const char *owner,
 				   const struct log_rec *prev);
-/* The records one owner registered for one subsystem (in key order). */
+/* The records one owner registered for one subsystem (NULL: for any), in key order. */
 struct log_rec *fabric_rec_next_in(const struct fabric *f, const char *owner, const char *subnqn,
 				   const struct log_rec *prev);
 struct log_rec *fabric_subsys_next(const struct fabric *f, uint8_t subtype, const char *subnqn,
