@@ -18,6 +18,7 @@
 #define QUEUE_MAX_ICD	  8192	       /* in-capsule data accepted on the admin queue */
 #define QUEUE_MAXH2CDATA  0x20000      /* bytes in one H2CData PDU */
 #define QUEUE_MAX_WRITE	  (256u << 10) /* host-to-controller data of one command via R2T */
+#define QUEUE_READ_CHUNK  16384	       /* bytes asked of one readv */
 #define QUEUE_C2H_CHUNK	  0x20000      /* bytes in one C2HData PDU */
 #define QUEUE_OUTPUT_HIGH (4u << 20)   /* stop reading while this much output is queued */
 
@@ -27,7 +28,7 @@ struct queue;
 struct cdc_server {
 	struct event_base *base;
 	struct disc_svc *svc;
-	const struct cdc_config *cfg; /* timeouts and limits; replaced on reload */
+	const struct cdc_config *cfg;	 /* timeouts and limits; replaced on reload */
 	struct ratelimit_peers rl_peers; /* messages a remote peer can trigger */
 	struct ratelimit rl_accept;
 	TAILQ_HEAD(, queue) queues;
