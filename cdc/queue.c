@@ -98,21 +98,20 @@ static void source_put(struct cdc_server *srv, struct source *s)
 	}
 }
 
-/* Frees what queue_accept made of a connection that never joined the server's list. */
+/* Frees a connection's own parts; also those of one queue_accept could not finish. */
 static void queue_discard(struct queue *q)
 {
+	struct event *events[] = {q->timer, q->rev, q->wev};
+	struct evbuffer *bufs[] = {q->in, q->out};
+
 	if (q->ctrl)
 		disc_ctrl_free(q->ctrl);
-	if (q->timer)
-		event_free(q->timer);
-	if (q->rev)
-		event_free(q->rev);
-	if (q->wev)
-		event_free(q->wev);
-	if (q->in)
-		evbuffer_free(q->in);
-	if (q->out)
-		evbuffer_free(q->out);
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (events[i])
+			event_free(events[i]);
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+		if (bufs[i])
+			evbuffer_free(bufs[i]);
 	close(q->fd);
 	free(q);
 }
@@ -126,22 +125,13 @@ static void queue_free(struct queue *q)
 		free(w->buf);
 		free(w);
 	}
-	if (q->ctrl) {
-		if (disc_ctrl_connected(q->ctrl))
-			log_info("controller %u: host %s at %s disconnected",
-				 disc_ctrl_cntlid(q->ctrl), disc_ctrl_hostnqn(q->ctrl), q->peer);
-		disc_ctrl_free(q->ctrl);
-	}
-	event_free(q->timer);
-	event_free(q->rev);
-	event_free(q->wev);
-	evbuffer_free(q->in);
-	evbuffer_free(q->out);
-	close(q->fd);
+	if (q->ctrl && disc_ctrl_connected(q->ctrl))
+		log_info("controller %u: host %s at %s disconnected", disc_ctrl_cntlid(q->ctrl),
+			 disc_ctrl_hostnqn(q->ctrl), q->peer);
 	source_put(q->srv, q->src);
 	TAILQ_REMOVE(&q->srv->queues, q, link);
 	q->srv->nqueues--;
-	free(q);
+	queue_discard(q);
 }
 
 static void timer_arm(struct queue *q, uint64_t ms)
@@ -169,15 +159,21 @@ static void timer_rearm(struct queue *q)
 		timer_arm(q, (uint64_t)cfg->idle_timeout * 1000);
 }
 
+/* Adds or deletes ev when the wish changes; *on remembers which it is. */
+static void event_want(struct event *ev, bool *on, bool want)
+{
+	if (want == *on)
+		return;
+	*on = want;
+	if (want)
+		event_add(ev, NULL);
+	else
+		event_del(ev);
+}
+
 static void reading_set(struct queue *q, bool on)
 {
-	if (on == q->reading)
-		return;
-	q->reading = on;
-	if (on)
-		event_add(q->rev, NULL);
-	else
-		event_del(q->rev);
+	event_want(q->rev, &q->reading, on);
 }
 
 /* Sends what is queued at once, with one writev, and asks for the write event only when
@@ -198,13 +194,7 @@ static void queue_flush(struct queue *q)
 		}
 		waiting = evbuffer_get_length(q->out) > 0;
 	}
-	if (waiting == q->writing)
-		return;
-	q->writing = waiting;
-	if (waiting)
-		event_add(q->wev, NULL);
-	else
-		event_del(q->wev);
+	event_want(q->wev, &q->writing, waiting);
 }
 
 /* Stop reading and close once what is queued for the host has left. Never frees q
