@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "dim.h"
+#include "error_log.h"
 #include "log.h"
 
 #define NVME_VS_2_0 0x00020000u
@@ -28,6 +29,15 @@ enum disc_state { DISC_NEW, DISC_LIVE };
 #define IPO_SQE(off)  ((uint32_t)(off))
 #define IPO_DATA(off) ((uint32_t)(off) | 1u << 16)
 enum { SQE_RECFMT = 40, SQE_QID = 42, SQE_SQSIZE = 44, SQE_KATO = 48 };
+/* SQE bytes an Invalid Field points at in the Error Information log. */
+enum {
+	SQE_FLAGS = 1,
+	SQE_DPTR = 24,
+	SQE_CDW10 = 40,
+	SQE_CDW11 = 44,
+	SQE_CDW12 = 48,
+	SQE_CDW14 = 56
+};
 
 /* The asynchronous events a discovery controller reports (protocol.md 7.7). */
 enum { EV_LOG70 = 1 << 0, EV_LOG71 = 1 << 1 };
@@ -64,6 +74,7 @@ struct disc_ctrl {
 
 	struct sockaddr_storage local;
 	bool have_local;
+	struct error_log *errors; /* allocated at the first error that points at a field */
 };
 
 #define SC_INVALID_FIELD   nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true)
@@ -71,6 +82,19 @@ struct disc_ctrl {
 #define SC_SEQ_ERROR	   nvme_status(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR, true)
 #define SC_SGL_LENGTH	   nvme_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA, true)
 #define SC_CONNECT_INVALID nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM, true)
+
+/* A failure that points at the SQE byte it is about, as nvmet's error_loc: the host finds
+ * the location in the Error Information log, announced by the status's More bit. */
+static uint16_t bad_field_status(struct disc_cmd *cmd, unsigned int loc, uint16_t status)
+{
+	cmd->err_loc = (uint16_t)loc;
+	return status;
+}
+
+static uint16_t bad_field(struct disc_cmd *cmd, unsigned int loc)
+{
+	return bad_field_status(cmd, loc, SC_INVALID_FIELD);
+}
 
 void disc_svc_init(struct disc_svc *svc, const char *nqn, struct fabric *fabric,
 		   const struct cdc_listen *listen, size_t nlisten)
@@ -140,6 +164,7 @@ void disc_ctrl_free(struct disc_ctrl *ctrl)
 	}
 	TAILQ_REMOVE(&ctrl->svc->ctrls, ctrl, link);
 	ctrl->svc->nctrls--;
+	error_log_free(ctrl->errors);
 	free(ctrl);
 }
 
@@ -278,7 +303,8 @@ static void disc_ctrl_event(struct disc_ctrl *ctrl, unsigned int i)
 
 	/* Identical events coalesce, and a reported one stays masked until the host read the
 	 * log: what it reads then is already the newest state. */
-	if (ctrl->state != DISC_LIVE || !(ctrl->aec & events[i].aec_bit) || (ctrl->events_masked & ev))
+	if (ctrl->state != DISC_LIVE || !(ctrl->aec & events[i].aec_bit) ||
+	    (ctrl->events_masked & ev))
 		return;
 	ctrl->events_pending |= ev;
 	aen_try_deliver(ctrl);
@@ -426,10 +452,10 @@ static uint16_t prop_get(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		v = ctrl->csts;
 		break;
 	default:
-		return SC_INVALID_FIELD;
+		return bad_field(cmd, SQE_CDW11);
 	}
 	if (eight && ofst != NVME_REG_CAP)
-		return SC_INVALID_FIELD;
+		return bad_field(cmd, SQE_CDW10);
 	cmd->cqe.dw0 = (uint32_t)v;
 	cmd->cqe.dw1 = eight ? (uint32_t)(v >> 32) : 0;
 	return 0;
@@ -439,8 +465,10 @@ static uint16_t prop_set(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 {
 	uint32_t value = cmd->sqe.cdw[12];
 
-	if (cmd->sqe.cdw[11] != NVME_REG_CC || (cmd->sqe.cdw[10] & 7) != 0)
-		return SC_INVALID_FIELD;
+	if (cmd->sqe.cdw[11] != NVME_REG_CC)
+		return bad_field(cmd, SQE_CDW11);
+	if ((cmd->sqe.cdw[10] & 7) != 0)
+		return bad_field(cmd, SQE_CDW10);
 	ctrl->cc = value;
 	/* Ready and shutdown take effect at once: there is nothing to spin up or flush, and
 	 * a host that sees SHST pending waits its full shutdown timeout. */
@@ -502,6 +530,7 @@ static void identify_fill(const struct disc_ctrl *ctrl, struct nvme_id_ctrl *id)
 	id->cntrltype = NVME_CTRL_CNTRLTYPE_DISCOVERY;
 	id->aerl = DISC_AERL;
 	id->lpa = NVME_CTRL_LPA_EXTENDED;
+	id->elpe = ERROR_LOG_SLOTS - 1;
 	id->kas = htole16(DISC_KAS);
 	id->sqes = 0x66;
 	id->cqes = 0x44;
@@ -514,9 +543,9 @@ static void identify_fill(const struct disc_ctrl *ctrl, struct nvme_id_ctrl *id)
 static uint16_t identify(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 {
 	if ((cmd->sqe.cdw[10] & 0xff) != NVME_IDENTIFY_CNS_CTRL)
-		return SC_INVALID_FIELD;
+		return bad_field(cmd, SQE_CDW10);
 	if (cmd->sqe.sgl_len < sizeof(struct nvme_id_ctrl))
-		return SC_SGL_LENGTH;
+		return bad_field_status(cmd, SQE_DPTR, SC_SGL_LENGTH);
 	if (!reply_alloc(cmd, sizeof(struct nvme_id_ctrl)))
 		return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 	identify_fill(ctrl, (struct nvme_id_ctrl *)cmd->rdata);
@@ -574,19 +603,29 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	uint64_t numd = (d[10] >> 16 | (uint64_t)(d[11] & 0xffff) << 16) + 1;
 	uint64_t len = numd * 4, off = d[12] | (uint64_t)d[13] << 32;
 
-	if (off % 4 || d[14] & (1u << 23)) /* unaligned, or an index offset (OT) */
-		return SC_INVALID_FIELD;
+	if (off % 4)
+		return bad_field(cmd, SQE_CDW12);
+	if (d[14] & (1u << 23)) /* an index offset (OT) */
+		return bad_field(cmd, SQE_CDW14);
 	if (len > cmd->sqe.sgl_len)
-		return SC_SGL_LENGTH;
+		return bad_field_status(cmd, SQE_DPTR, SC_SGL_LENGTH);
 	if (len > DISC_MAX_XFER)
-		return SC_INVALID_FIELD;
+		return bad_field(cmd, SQE_CDW10);
+	if (lid == NVME_LOG_LID_ERROR) {
+		if (off > ERROR_LOG_LEN)
+			return bad_field(cmd, SQE_CDW12);
+		if (!reply_alloc(cmd, (uint32_t)len))
+			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+		error_log_read(ctrl->errors, off, cmd->rdata, len);
+		return 0;
+	}
 
 	if (lid == NVME_LOG_LID_SUPPORTED_LOG_PAGES) {
 		uint8_t page[DISC_SUPPORTED_LOGS_LEN];
-		if (off > sizeof(page) || !reply_alloc(cmd, (uint32_t)len))
-			return off > sizeof(page)
-				       ? SC_INVALID_FIELD
-				       : nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+		if (off > sizeof(page))
+			return bad_field(cmd, SQE_CDW12);
+		if (!reply_alloc(cmd, (uint32_t)len))
+			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 		disc_log_supported(page);
 		memcpy(cmd->rdata, page + off, len < sizeof(page) - off ? len : sizeof(page) - off);
 		return 0;
@@ -599,7 +638,7 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		if (!view)
 			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 		if (off > DISC_LOG_HDR_LEN + view->len)
-			return SC_INVALID_FIELD;
+			return bad_field(cmd, SQE_CDW12);
 		uint16_t st = reply_log(cmd, off, (uint32_t)len, DISC_LOG_HDR_LEN, view);
 		if (!st)
 			disc_hostlog_read(view->genctr, NULL, view->len, view->nentries, off,
@@ -609,13 +648,13 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		return st;
 	}
 	if (lid != NVME_LOG_LID_DISCOVER)
-		return SC_INVALID_FIELD;
+		return bad_field(cmd, SQE_CDW10);
 
 	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
 	struct disc_log_view v;
 	const struct view *view = log_view_of(ctrl, &v, self);
 	if (off > disc_log_size(&v))
-		return SC_INVALID_FIELD;
+		return bad_field(cmd, SQE_CDW12);
 	uint16_t st = reply_log(cmd, off, (uint32_t)len,
 				DISC_LOG_HDR_LEN + (uint64_t)v.nself * DISC_LOG_ENTRY_LEN, view);
 	if (!st)
@@ -631,11 +670,13 @@ static uint16_t set_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	uint32_t value = cmd->sqe.cdw[11];
 
 	if (cmd->sqe.cdw[10] & (1u << 31))
-		return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_FEATURE_NOT_SAVEABLE, true);
+		return bad_field_status(
+			cmd, SQE_CDW10,
+			nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_FEATURE_NOT_SAVEABLE, true));
 	switch (fid) {
 	case NVME_FEAT_FID_ASYNC_EVENT:
 		if (value & ~(AEC_DLPCN | AEC_HDLPCN))
-			return SC_INVALID_FIELD;
+			return bad_field(cmd, SQE_CDW11);
 		ctrl->aec = value;
 		return 0;
 	case NVME_FEAT_FID_KATO: {
@@ -650,7 +691,7 @@ static uint16_t set_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		return 0;
 	}
 	}
-	return SC_INVALID_FIELD;
+	return bad_field(cmd, SQE_CDW10);
 }
 
 static uint16_t get_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
@@ -658,7 +699,7 @@ static uint16_t get_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	uint8_t fid = (uint8_t)cmd->sqe.cdw[10], sel = (cmd->sqe.cdw[10] >> 8) & 7;
 
 	if (fid != NVME_FEAT_FID_ASYNC_EVENT && fid != NVME_FEAT_FID_KATO)
-		return SC_INVALID_FIELD;
+		return bad_field(cmd, SQE_CDW10);
 	switch (sel) {
 	case 0: /* current */
 	case 2: /* saved: nothing is saveable, so it reads as current */
@@ -671,7 +712,7 @@ static uint16_t get_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		cmd->cqe.dw0 = 1u << 2; /* changeable, not saveable, not per namespace */
 		return 0;
 	}
-	return SC_INVALID_FIELD;
+	return bad_field(cmd, SQE_CDW10);
 }
 
 static int async_event_request(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
@@ -727,17 +768,11 @@ static uint16_t admin_cmd(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	return SC_INVALID_OPCODE;
 }
 
-int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+static int exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 {
-	memset(&cmd->cqe, 0, sizeof(cmd->cqe));
-	cmd->rdata = NULL;
-	cmd->pieces = NULL;
-	cmd->npieces = 0;
-	cmd->rlen = cmd->zero_len = 0;
-
 	if ((cmd->sqe.flags & 0xc3) != 0x40) {
 		/* NVMe over Fabrics carries SGLs only and no fused commands. */
-		cmd->cqe.status = SC_INVALID_FIELD;
+		cmd->cqe.status = bad_field(cmd, SQE_FLAGS);
 		return DISC_DONE;
 	}
 	if (cmd->sqe.opcode == nvme_admin_fabrics) {
@@ -754,4 +789,31 @@ int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		return dim(ctrl, cmd);
 	cmd->cqe.status = admin_cmd(ctrl, cmd);
 	return DISC_DONE;
+}
+
+/* A failure that points at a field goes into the Error Information log. Before the Connect
+ * there is no controller to read it from, so only live controllers keep one. */
+static void error_note(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	if (!cmd->cqe.status || cmd->err_loc == ERROR_LOG_NO_LOC || ctrl->state != DISC_LIVE)
+		return;
+	if (!ctrl->errors && !(ctrl->errors = error_log_new()))
+		return;
+	error_log_add(ctrl->errors, cmd->sqe.cid, cmd->cqe.status, cmd->err_loc);
+	cmd->cqe.status |= NVME_SC_MORE;
+}
+
+int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	memset(&cmd->cqe, 0, sizeof(cmd->cqe));
+	cmd->err_loc = ERROR_LOG_NO_LOC;
+	cmd->rdata = NULL;
+	cmd->pieces = NULL;
+	cmd->npieces = 0;
+	cmd->rlen = cmd->zero_len = 0;
+
+	int r = exec(ctrl, cmd);
+	if (r == DISC_DONE)
+		error_note(ctrl, cmd);
+	return r;
 }

@@ -15,15 +15,16 @@
 #include "fabric.h"
 #include "nvmf_tcp.h"
 
-#define DISC_AERL		3   /* 0's based: four AERs may be outstanding */
-#define DISC_MQES		127 /* 0's based admin queue size limit */
-#define DISC_MAXCMD		128
-#define DISC_KAS		1	    /* keep-alive granularity, 100 ms units */
-#define DISC_MAX_XFER		(16u << 20) /* largest single C2H transfer we build */
-#define DISC_MAX_SELF		8
+#define DISC_AERL     3	  /* 0's based: four AERs may be outstanding */
+#define DISC_MQES     127 /* 0's based admin queue size limit */
+#define DISC_MAXCMD   128
+#define DISC_KAS      1		  /* keep-alive granularity, 100 ms units */
+#define DISC_MAX_XFER (16u << 20) /* largest single C2H transfer we build */
+#define DISC_MAX_SELF 8
 /* AEN DW0: Notice, Discovery Log Page Change (F0h) or, TP8010, Host Discovery Log Page
  * Change (F1h), and the log to read. */
-#define DISC_AEN(info, lid)	((uint32_t)NVME_AER_NOTICE | (uint32_t)(info) << 8 | (uint32_t)(lid) << 16)
+#define DISC_AEN(info, lid)                                                                        \
+	((uint32_t)NVME_AER_NOTICE | (uint32_t)(info) << 8 | (uint32_t)(lid) << 16)
 #define DISC_AEN_LOG_CHANGE	DISC_AEN(NVME_AER_NOTICE_DISC_CHANGED, NVME_LOG_LID_DISCOVER)
 #define DISC_AEN_HOSTLOG_CHANGE DISC_AEN(0xf1, 0x71)
 #define DISC_KATO_MAX		3600000u /* ms; larger KATOs are cut to this */
@@ -68,6 +69,7 @@ struct disc_cmd {
 	uint32_t data_len;
 	/* results */
 	struct nvme_cqe cqe; /* status, dw0, dw1 (cid, sqhd, sqid are the queue's) */
+	uint16_t err_loc;    /* the SQE byte a failure points at, or ERROR_LOG_NO_LOC */
 	/* Controller-to-host data, in this order: rlen bytes of rdata (malloc'ed), the
 	 * pieces of a shared log body (referenced, not copied), zero_len zeros.
 	 * disc_cmd_release() frees and unreferences. */

@@ -199,6 +199,7 @@ void disc_log_supported(uint8_t out[DISC_SUPPORTED_LOGS_LEN])
 	/* LSUPP only: no LID specific parameters (EXTDLPES, ALLSUBES) are offered yet. */
 	memset(out, 0, DISC_SUPPORTED_LOGS_LEN);
 	out[4 * NVME_LOG_LID_SUPPORTED_LOG_PAGES] = 1;
+	out[4 * NVME_LOG_LID_ERROR] = 1;
 	out[4 * NVME_LOG_LID_DISCOVER] = 1;
 	out[4 * DISC_LID_HOST_DISCOVERY] = 1;
 }

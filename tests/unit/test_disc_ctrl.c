@@ -2,7 +2,8 @@
  * commands as the queue hands them over (Linux host flags and SGL lengths). Connect and its
  * refusals with IPO, properties, Identify, Get Log Page 70h/00h, features, AER/AEN delivery and
  * masking, Keep Alive and the commands a discovery controller refuses. The harness is one
- * disc_svc over a fabric with six entries and an completion callback that records the AENs it gets. */
+ * disc_svc over a fabric with six entries and an completion callback that records the AENs it gets.
+ */
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -17,6 +18,7 @@
 #include "config.h"
 #include "disc_ctrl.h"
 #include "disc_log.h"
+#include "error_log.h"
 #include "fabric.h"
 #include "log.h"
 #include "nvmf_tcp.h"
@@ -34,6 +36,7 @@
 /* Status values in libnvme form: DNR 0x4000 | SCT << 8 | SC. */
 #define ST_INVALID_OPCODE      0x4001 /* generic 01h */
 #define ST_INVALID_FIELD       0x4002 /* generic 02h */
+#define MORE		       0x2000 /* more in the Error Information log */
 #define ST_SEQ_ERROR	       0x400c /* generic 0Ch, Command Sequence Error */
 #define ST_SGL_LENGTH	       0x400f /* generic 0Fh, Data SGL Length Invalid */
 #define ST_KATO_INVALID	       0x401a /* generic 1Ah, Keep Alive Timeout Invalid */
@@ -65,6 +68,7 @@ static struct {
 	size_t naens;
 	uint16_t next_cid;
 	unsigned int changes;
+	uint16_t last_err_loc; /* where the last command's failure pointed, or NO_LOC */
 } h;
 
 static void record_aen(void *arg, uint16_t cid, const struct nvme_cqe *cqe)
@@ -201,14 +205,42 @@ static void flatten(struct disc_cmd *cmd)
 	cmd->rlen = len;
 }
 
-/* Runs a command that completes at once and returns its status; rdata stays the caller's. */
+/* A status with the More bit is a promise: the newest Error Information log entry is this
+ * command's failure. Keeps the field it points at in h.last_err_loc. */
+static void check_error_entry(struct disc_ctrl *c, const struct disc_cmd *failed)
+{
+	struct disc_cmd cmd;
+	struct nvme_error_log_page e;
+
+	cmd_init(&cmd, nvme_admin_get_log_page);
+	cmd.sqe.sgl_len = sizeof(e);
+	cmd.sqe.cdw[10] = NVME_LOG_LID_ERROR | (sizeof(e) / 4 - 1) << 16;
+	ck_assert_int_eq(disc_ctrl_exec(c, &cmd), DISC_DONE);
+	if (cmd.cqe.status == ST_SEQ_ERROR)
+		return; /* connected, not enabled yet: the log waits for CC.EN */
+	ck_assert_uint_eq(cmd.cqe.status, 0);
+	flatten(&cmd);
+	memcpy(&e, cmd.rdata, sizeof(e));
+	free(cmd.rdata);
+	ck_assert_uint_ne(le64toh(e.error_count), 0);
+	ck_assert_uint_eq(le16toh(e.cmdid), failed->sqe.cid);
+	ck_assert_uint_eq(le16toh(e.sqid), 0);
+	ck_assert_uint_eq(le16toh(e.status_field), nvme_status_wire(failed->cqe.status & ~MORE));
+	h.last_err_loc = le16toh(e.parm_error_location);
+}
+
+/* Runs a command that completes at once and returns its status without the More bit, which
+ * check_error_entry() has verified; rdata stays the caller's. */
 static uint16_t exec_done(struct disc_ctrl *c, struct disc_cmd *cmd)
 {
 	ck_assert_int_eq(disc_ctrl_exec(c, cmd), DISC_DONE);
 	if (cmd->cqe.status)
 		ck_assert(!cmd->rdata && !cmd->npieces);
 	flatten(cmd);
-	return cmd->cqe.status;
+	h.last_err_loc = ERROR_LOG_NO_LOC;
+	if (cmd->cqe.status & MORE)
+		check_error_entry(c, cmd);
+	return cmd->cqe.status & ~MORE;
 }
 
 /* exec_done() for commands that return no data. */
@@ -1037,12 +1069,120 @@ END_TEST
 
 START_TEST(unsupported_log_page_is_invalid_field_dnr)
 {
-	static const uint8_t lids[] = {0x01, 0x02, 0x03, 0x0c, 0x80, 0xc0, 0xff};
+	static const uint8_t lids[] = {0x02, 0x03, 0x0c, 0x80, 0xc0, 0xff};
 	struct disc_ctrl *c = ready_ctrl(0, NULL);
 
 	for (size_t i = 0; i < sizeof(lids); i++)
 		ck_assert_msg(get_log_status(c, lids[i], false, 0, 512) == ST_INVALID_FIELD,
 			      "LID %02xh", lids[i]);
+	disc_ctrl_free(c);
+}
+END_TEST
+
+/* ---- Error Information log (01h): where an invalid field is ---- */
+
+/* The status a command got, and the SQE byte its Error Information entry points at. */
+static void expect_at(uint16_t status, uint16_t want, uint16_t loc, const char *what)
+{
+	ck_assert_msg(status == want, "%s: status %#x, not %#x", what, status, want);
+	ck_assert_msg(h.last_err_loc == loc, "%s points at byte %u, not %u", what, h.last_err_loc,
+		      loc);
+}
+
+START_TEST(invalid_fields_point_at_their_sqe_byte)
+{
+	struct disc_ctrl *c = ready_ctrl(0, NULL);
+	struct disc_cmd cmd;
+	uint64_t v;
+
+	expect_at(prop_get(c, 0x0c, false, &v), ST_INVALID_FIELD, 44, "property OFST");
+	expect_at(prop_get(c, NVME_REG_VS, true, &v), ST_INVALID_FIELD, 40, "property ATTRIB");
+	expect_at(prop_set(c, NVME_REG_CSTS, 0), ST_INVALID_FIELD, 44, "property set OFST");
+	expect_at(identify(c, 0x00, 4096, &cmd), ST_INVALID_FIELD, 40, "identify CNS");
+	expect_at(identify(c, NVME_IDENTIFY_CNS_CTRL, 1024, &cmd), ST_SGL_LENGTH, 24,
+		  "identify DPTR");
+	expect_at(get_log_status(c, NVME_LOG_LID_DISCOVER, false, 2, 20), ST_INVALID_FIELD, 48,
+		  "log page offset");
+	expect_at(get_log_status(c, 0x02, false, 0, 512), ST_INVALID_FIELD, 40, "log page LID");
+	expect_at(admin(c, nvme_admin_set_features, 0x7f, 0, NULL), ST_INVALID_FIELD, 40,
+		  "set features FID");
+	expect_at(admin(c, nvme_admin_set_features, NVME_FEAT_FID_ASYNC_EVENT, 1u << 29, NULL),
+		  ST_INVALID_FIELD, 44, "async event configuration");
+	expect_at(admin(c, nvme_admin_set_features, NVME_FEAT_FID_KATO | 1u << 31, 5000, NULL),
+		  ST_NOT_SAVEABLE, 40, "set features SV");
+	expect_at(admin(c, nvme_admin_get_features, 0x7f, 0, NULL), ST_INVALID_FIELD, 40,
+		  "get features FID");
+
+	cmd_init(&cmd, nvme_admin_keep_alive);
+	cmd.sqe.flags = 0; /* PRP */
+	ck_assert_uint_eq(exec_nodata(c, &cmd), ST_INVALID_FIELD);
+	ck_assert_uint_eq(h.last_err_loc, 1);
+
+	get_log(c, NVME_LOG_LID_DISCOVER, false, 0, 1024, 1024, &cmd);
+	free(cmd.rdata);
+	cmd_init(&cmd, nvme_admin_get_log_page);
+	cmd.sqe.sgl_len = 512;
+	cmd.sqe.cdw[10] = NVME_LOG_LID_DISCOVER | 127u << 16;
+	cmd.sqe.cdw[14] = 1u << 23; /* OT: an index, not a byte offset */
+	ck_assert_uint_eq(exec_nodata(c, &cmd), ST_INVALID_FIELD);
+	ck_assert_uint_eq(h.last_err_loc, 56);
+	disc_ctrl_free(c);
+}
+END_TEST
+
+START_TEST(error_log_keeps_the_newest_16_newest_first)
+{
+	struct disc_ctrl *c = ready_ctrl(0, NULL);
+	struct disc_cmd cmd;
+	uint16_t cids[20];
+
+	ck_assert_uint_eq(identify(c, NVME_IDENTIFY_CNS_CTRL, 4096, &cmd), 0);
+	ck_assert_uint_eq(((struct nvme_id_ctrl *)cmd.rdata)->elpe, ERROR_LOG_SLOTS - 1);
+	free(cmd.rdata);
+	for (size_t i = 0; i < 20; i++) {
+		ck_assert_uint_eq(identify(c, 0x02, 4096, &cmd), ST_INVALID_FIELD);
+		cids[i] = cmd.sqe.cid;
+	}
+	ck_assert_uint_eq(
+		get_log(c, NVME_LOG_LID_ERROR, false, 0, ERROR_LOG_LEN, ERROR_LOG_LEN, &cmd), 0);
+	for (size_t i = 0; i < ERROR_LOG_SLOTS; i++) {
+		const struct nvme_error_log_page *e = (const void *)(cmd.rdata + i * 64);
+		ck_assert_uint_eq(le64toh(e->error_count), 20 - i);
+		ck_assert_uint_eq(le16toh(e->cmdid), cids[19 - i]);
+		ck_assert_uint_eq(le16toh(e->parm_error_location), 40);
+		ck_assert_uint_eq(e->trtype, NVMF_TRTYPE_TCP);
+	}
+	free(cmd.rdata);
+	/* A read of the oldest entry alone, then past the page: zeros, then refused. */
+	ck_assert_uint_eq(get_log(c, NVME_LOG_LID_ERROR, false, 15 * 64, 128, 128, &cmd), 0);
+	ck_assert_uint_eq(get_le64(cmd.rdata), 5);
+	ck_assert_uint_eq(get_le64(cmd.rdata + 64), 0);
+	free(cmd.rdata);
+	ck_assert_uint_eq(get_log_status(c, NVME_LOG_LID_ERROR, false, ERROR_LOG_LEN + 4, 64),
+			  ST_INVALID_FIELD);
+	disc_ctrl_free(c);
+}
+END_TEST
+
+START_TEST(failures_before_connect_or_without_a_field_are_not_logged)
+{
+	struct disc_ctrl *c = ctrl_new();
+	struct disc_cmd cmd;
+
+	cmd_init(&cmd, nvme_admin_keep_alive);
+	cmd.sqe.flags = 0;
+	ck_assert_int_eq(disc_ctrl_exec(c, &cmd), DISC_DONE);
+	ck_assert_uint_eq(cmd.cqe.status, ST_INVALID_FIELD); /* no More bit: nowhere to read it */
+	disc_ctrl_free(c);
+
+	c = ready_ctrl(0, NULL);
+	cmd_init(&cmd, 0xc5); /* an opcode nobody implements: no field to point at */
+	ck_assert_int_eq(disc_ctrl_exec(c, &cmd), DISC_DONE);
+	ck_assert_uint_eq(cmd.cqe.status, ST_INVALID_OPCODE);
+	ck_assert_uint_eq(get_log(c, NVME_LOG_LID_ERROR, false, 0, 64, 64, &cmd), 0);
+	for (size_t i = 0; i < 64; i++)
+		ck_assert_uint_eq(cmd.rdata[i], 0);
+	free(cmd.rdata);
 	disc_ctrl_free(c);
 }
 END_TEST
@@ -1554,6 +1694,9 @@ static Suite *disc_ctrl_suite(void)
 	tcase_add_test(tc, get_log_page_longer_than_the_sgl_is_sgl_length_invalid);
 	tcase_add_test(tc, unsupported_log_page_is_invalid_field_dnr);
 	tcase_add_test(tc, supported_log_pages_00h_lists_00h_and_70h);
+	tcase_add_test(tc, invalid_fields_point_at_their_sqe_byte);
+	tcase_add_test(tc, error_log_keeps_the_newest_16_newest_first);
+	tcase_add_test(tc, failures_before_connect_or_without_a_field_are_not_logged);
 	tcase_add_test(tc, genctr_is_stable_while_nothing_changes);
 	tcase_add_test(tc, log_read_after_a_change_has_the_new_entry);
 	suite_add_tcase(s, tc);

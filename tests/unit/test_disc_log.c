@@ -346,14 +346,14 @@ START_TEST(header_has_genctr_numrec_and_recfmt_0)
 }
 END_TEST
 
-START_TEST(supported_log_pages_lists_00h_70h_and_71h_only)
+START_TEST(supported_log_pages_lists_00h_01h_70h_and_71h_only)
 {
 	uint8_t page[DISC_SUPPORTED_LOGS_LEN];
 
 	memset(page, 0xee, sizeof(page));
 	disc_log_supported(page);
 	for (unsigned int lid = 0; lid < 256; lid++) {
-		uint32_t want = lid == 0x00 || lid == 0x70 || lid == 0x71 ? 1 : 0;
+		uint32_t want = lid == 0x00 || lid == 0x01 || lid == 0x70 || lid == 0x71 ? 1 : 0;
 		ck_assert_msg(get_le32(page + 4 * lid) == want, "LID %02xh entry is %#x, not %#x",
 			      lid, get_le32(page + 4 * lid), want);
 	}
@@ -623,7 +623,7 @@ static Suite *disc_log_suite(void)
 	tcase_add_test(tc, read_past_the_end_is_zero_filled);
 	tcase_add_test(tc, read_at_the_end_is_all_zeros_beyond_it_einval);
 	tcase_add_test(tc, header_has_genctr_numrec_and_recfmt_0);
-	tcase_add_test(tc, supported_log_pages_lists_00h_70h_and_71h_only);
+	tcase_add_test(tc, supported_log_pages_lists_00h_01h_70h_and_71h_only);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fabric");
