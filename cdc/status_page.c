@@ -174,7 +174,7 @@ static void hosts(FILE *out, struct json_object *a, struct json_object *conns)
 		cell_bool(out, "Connected", flag(h, "connected"));
 		cell_bool(out, "Persistent", persistent(conns, str(h, "hostnqn")));
 		fputs("<td data-label=\"Registered\">", out);
-		fputs(implicit ? "implicit (connected)" : "explicit (", out);
+		fputs(implicit ? "implicit (by connecting)" : "explicit (", out);
 		if (!implicit) {
 			esc(out, str(h, "source"));
 			fputc(')', out);
