@@ -19,10 +19,18 @@ CDCD = os.environ.get("CDCD", os.path.join(BUILD, "cdcd"))
 DIMTOOL = os.path.join(BUILD, "tests", "interop", "dimtool")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+def free_port(family=socket.AF_INET, host="127.0.0.1"):
+    with socket.socket(family) as s:
+        s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def have_ipv6_loopback():
+    try:
+        free_port(socket.AF_INET6, "::1")
+        return True
+    except OSError:
+        return False
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -49,16 +57,18 @@ def wait_until(what, cond, timeout=10.0):
 class Cdcd:
     """cdcd -f with listen, control-socket and http-listen on free loopback addresses."""
 
-    def __init__(self, extra=""):
+    def __init__(self, extra="", ipv6=False):
         self.dir = tempfile.mkdtemp(prefix="cdcd-http-")
         self.port = free_port()
-        self.http_port = free_port()
+        self.http_host = "::1" if ipv6 else "127.0.0.1"
+        self.http_port = free_port(socket.AF_INET6 if ipv6 else socket.AF_INET, self.http_host)
+        http_listen = ("[::1]:%d" if ipv6 else "127.0.0.1:%d") % self.http_port
         self.sock = os.path.join(self.dir, "cdcd.sock")
         self.conf = os.path.join(self.dir, "cdcd.conf")
         with open(self.conf, "w") as f:
             f.write("[global]\nlisten = 127.0.0.1:%d\ncontrol-socket = %s\n"
-                    "http-listen = 127.0.0.1:%d\nnqn = nqn.2014-08.org.example:cdc:http\n%s"
-                    % (self.port, self.sock, self.http_port, extra))
+                    "http-listen = %s\nnqn = nqn.2014-08.org.example:cdc:http\n%s"
+                    % (self.port, self.sock, http_listen, extra))
         self.log = open(os.path.join(self.dir, "cdcd.log"), "w")
         self.proc = subprocess.Popen(
             [CDCD, "-f", "-c", self.conf, "--state-dir", os.path.join(self.dir, "state")],
@@ -82,7 +92,7 @@ class Cdcd:
         if unix:
             c = UnixHTTPConnection(self.sock)
         else:
-            c = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=10)
+            c = http.client.HTTPConnection(self.http_host, self.http_port, timeout=10)
         try:
             headers = {"Content-Type": "application/json"} if body else {}
             c.request(method, path, body=body, headers=headers)

@@ -9,7 +9,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cdcd_http import DIMTOOL, Cdcd, Checks, value, wait_until  # noqa: E402
+from cdcd_http import (DIMTOOL, Cdcd, Checks, have_ipv6_loopback, value,  # noqa: E402
+                       wait_until)
 
 SUB = "nqn.2014-08.org.example:metrics1"
 DDC = "nqn.2014-08.org.example:ddc1"
@@ -31,6 +32,15 @@ def main():
         raise
     finally:
         d.stop()
+    if have_ipv6_loopback():
+        d = Cdcd(ipv6=True)  # its constructor waits for GET /metrics on [::1]
+        try:
+            c.check(d.request("POST", "/v1/subsystems", '{"nqn": "%s"}' % SUB)[0] == 404,
+                    "http-listen on [::1] serves /metrics and refuses the admin API")
+        finally:
+            d.stop()
+    else:
+        print("no IPv6 loopback: http-listen on [::1] not tried")
     return c.failed
 
 
