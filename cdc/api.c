@@ -24,6 +24,8 @@
 #include "disc_json.h"
 #include "disc_log.h"
 #include "log.h"
+#include "metrics.h"
+#include "status_page.h"
 #include "store.h"
 
 #define MAX_SEGMENTS 8
@@ -52,7 +54,11 @@ struct api {
 	struct registry *reg;
 	struct fabric *f;
 	struct disc_svc *svc;
+	const struct cdc_server *srv;
 	time_t started;
+	double started_real; /* with its fraction, for cdcd_start_time_seconds */
+	struct evhttp *web;  /* http-listen: the read-only routes only; NULL when off */
+	char web_addr[sizeof(((struct cdc_listen *)0)->text)];
 	LIST_HEAD(, api_conn) conns;
 };
 
@@ -212,14 +218,21 @@ static struct json_object *host_json(const struct fabric *f, const struct host_r
 	return o;
 }
 
-static void get_hosts(struct api *api, struct evhttp_request *req)
+static struct json_object *hosts_json(struct api *api)
 {
-	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	struct json_object *a = json_object_new_array();
 
 	for (const struct host_rec *h = fabric_host_next(api->f, NULL); h;
 	     h = fabric_host_next(api->f, h))
 		json_object_array_add(a, host_json(api->f, h));
-	json_object_object_add(o, "hosts", a);
+	return a;
+}
+
+static void get_hosts(struct api *api, struct evhttp_request *req)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "hosts", hosts_json(api));
 	reply_json(req, HTTP_OK, o);
 }
 
@@ -341,10 +354,9 @@ static struct json_object *subsystems_by_nqn(const struct fabric *f)
 	return by;
 }
 
-static void get_subsystems(struct api *api, struct evhttp_request *req)
+static struct json_object *subsystems_json(struct api *api)
 {
-	struct json_object *by = subsystems_by_nqn(api->f);
-	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	struct json_object *by = subsystems_by_nqn(api->f), *a = json_object_new_array();
 
 	json_object_object_foreach(by, key, val)
 	{
@@ -352,7 +364,14 @@ static void get_subsystems(struct api *api, struct evhttp_request *req)
 		json_object_array_add(a, json_object_get(val));
 	}
 	json_object_put(by);
-	json_object_object_add(o, "subsystems", a);
+	return a;
+}
+
+static void get_subsystems(struct api *api, struct evhttp_request *req)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "subsystems", subsystems_json(api));
 	reply_json(req, HTTP_OK, o);
 }
 
@@ -382,9 +401,9 @@ static struct json_object *referral_json(const struct log_rec *r)
 	return o;
 }
 
-static void get_referrals(struct api *api, struct evhttp_request *req)
+static struct json_object *referrals_json(struct api *api)
 {
-	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	struct json_object *a = json_object_new_array();
 
 	for (size_t i = 0; i < api->f->ncfg; i++)
 		if (api->f->cfg_recs[i].subtype == NVME_NQN_DISC)
@@ -392,13 +411,20 @@ static void get_referrals(struct api *api, struct evhttp_request *req)
 	for (const struct log_rec *r = fabric_subsys_next(api->f, NVME_NQN_DISC, NULL, NULL); r;
 	     r = fabric_subsys_next(api->f, NVME_NQN_DISC, NULL, r))
 		json_object_array_add(a, referral_json(r));
-	json_object_object_add(o, "referrals", a);
+	return a;
+}
+
+static void get_referrals(struct api *api, struct evhttp_request *req)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "referrals", referrals_json(api));
 	reply_json(req, HTTP_OK, o);
 }
 
-static void get_connections(struct api *api, struct evhttp_request *req)
+static struct json_object *connections_json(struct api *api)
 {
-	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	struct json_object *a = json_object_new_array();
 
 	for (struct disc_ctrl *c = disc_svc_next(api->svc, NULL); c;
 	     c = disc_svc_next(api->svc, c)) {
@@ -417,11 +443,18 @@ static void get_connections(struct api *api, struct evhttp_request *req)
 		add_int(j, "since", in.since);
 		json_object_array_add(a, j);
 	}
-	json_object_object_add(o, "connections", a);
+	return a;
+}
+
+static void get_connections(struct api *api, struct evhttp_request *req)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "connections", connections_json(api));
 	reply_json(req, HTTP_OK, o);
 }
 
-static void get_status(struct api *api, struct evhttp_request *req)
+static struct json_object *status_json(struct api *api)
 {
 	struct json_object *o = json_object_new_object(), *l = json_object_new_array();
 	struct json_object *c = json_object_new_object(), *by = subsystems_by_nqn(api->f);
@@ -457,7 +490,12 @@ static void get_status(struct api *api, struct evhttp_request *req)
 	add_int(c, "connections", (int64_t)conns);
 	json_object_object_add(o, "counts", c);
 	json_object_put(by);
-	reply_json(req, HTTP_OK, o);
+	return o;
+}
+
+static void get_status(struct api *api, struct evhttp_request *req)
+{
+	reply_json(req, HTTP_OK, status_json(api));
 }
 
 static int journal_cb(void *arg, const struct journal_entry *j)
@@ -514,6 +552,92 @@ static void get_changes(struct api *api, struct evhttp_request *req, struct rout
 	json_object_object_add(o, "changes", a);
 	add_int(o, "next", next);
 	reply_json(req, HTTP_OK, o);
+}
+
+/* ---- the metrics and the status page ---- */
+
+#define PAGE_CHANGES 20 /* journal entries the status page shows */
+
+static void reply_text(struct evhttp_request *req, const char *type, const char *text, size_t len)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+	/* The page is read-only and self-contained: nothing from elsewhere may run in it. */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Security-Policy",
+			  "default-src 'none'; style-src 'unsafe-inline'");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	evbuffer_add(b, text, len);
+	send_reply(req, HTTP_OK, NULL, b);
+	evbuffer_free(b);
+}
+
+/* Renders into memory first: a renderer that fails halfway sends a 500, not half a page. */
+static void reply_rendered(struct evhttp_request *req, const char *type,
+			   int (*render)(const void *arg, FILE *out), const void *arg)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	int err = out ? render(arg, out) : -ENOMEM;
+
+	if (out && fclose(out) && !err)
+		err = -ENOMEM;
+	if (err)
+		reply_error(req, HTTP_INTERNAL, "cannot render", strerror(-err));
+	else
+		reply_text(req, type, text, len);
+	free(text);
+}
+
+static int render_metrics(const void *arg, FILE *out)
+{
+	return metrics_render(arg, out);
+}
+
+static void get_metrics(struct api *api, struct evhttp_request *req)
+{
+	struct metrics_snapshot m = {.version = PACKAGE_VERSION,
+				     .start_time = api->started_real,
+				     .genctr = api->f->genctr,
+				     .hgenctr = api->f->hgenctr,
+				     .registry = registry_get_stats(api->reg)};
+
+	server_get_stats(api->srv, &m.server);
+	disc_svc_get_stats(api->svc, &m.disc);
+	reply_rendered(req, METRICS_CONTENT_TYPE, render_metrics, &m);
+}
+
+/* The newest few entries of the journal, oldest first; none when the store cannot say. */
+static struct json_object *recent_changes(struct api *api)
+{
+	struct json_object *a = json_object_new_array();
+	int64_t last = 0;
+
+	if (store_journal_last(registry_store(api->reg), &last) == 0)
+		store_journal_read(registry_store(api->reg),
+				   last > PAGE_CHANGES ? last - PAGE_CHANGES : 0, PAGE_CHANGES,
+				   journal_cb, a);
+	return a;
+}
+
+static int render_page(const void *arg, FILE *out)
+{
+	return status_page_render((struct json_object *)arg, out);
+}
+
+static void get_page(struct api *api, struct evhttp_request *req)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", status_json(api));
+	json_object_object_add(o, "subsystems", subsystems_json(api));
+	json_object_object_add(o, "hosts", hosts_json(api));
+	json_object_object_add(o, "referrals", referrals_json(api));
+	json_object_object_add(o, "connections", connections_json(api));
+	json_object_object_add(o, "changes", recent_changes(api));
+	reply_rendered(req, "text/html; charset=utf-8", render_page, o);
+	json_object_put(o);
 }
 
 /* ---- changes ---- */
@@ -765,8 +889,34 @@ static bool dispatch(struct api *api, struct evhttp_request *req, struct route *
 	return false;
 }
 
+/* The read-only routes: all http-listen serves. */
+static bool dispatch_web(struct api *api, struct evhttp_request *req, struct route *rt, bool dry)
+{
+	if (rt->method != EVHTTP_REQ_GET)
+		return false;
+	if (rt->nseg == 0) {
+		if (!dry)
+			get_page(api, req);
+		return true;
+	}
+	if (rt->nseg == 1 && !strcmp(rt->seg[0], "metrics")) {
+		if (!dry)
+			get_metrics(api, req);
+		return true;
+	}
+	return false;
+}
+
+static bool dispatch_any(struct api *api, struct evhttp_request *req, struct route *rt, bool dry)
+{
+	return dispatch_web(api, req, rt, dry) || dispatch(api, req, rt, dry);
+}
+
+typedef bool (*dispatch_fn)(struct api *api, struct evhttp_request *req, struct route *rt,
+			    bool dry);
+
 /* Whether the path exists with some other method. */
-static bool path_known(struct api *api, struct route *rt)
+static bool path_known(struct api *api, struct route *rt, dispatch_fn routes)
 {
 	static const enum evhttp_cmd_type methods[] = {EVHTTP_REQ_GET, EVHTTP_REQ_POST,
 						       EVHTTP_REQ_DELETE};
@@ -775,7 +925,7 @@ static bool path_known(struct api *api, struct route *rt)
 
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]) && !known; i++) {
 		rt->method = methods[i];
-		known = dispatch(api, NULL, rt, true);
+		known = routes(api, NULL, rt, true);
 	}
 	rt->method = asked;
 	return known;
@@ -961,9 +1111,8 @@ static struct bufferevent *conn_new_cb(struct event_base *base, void *arg)
 	return c->bev;
 }
 
-static void request_cb(struct evhttp_request *req, void *arg)
+static void serve(struct api *api, struct evhttp_request *req, dispatch_fn routes)
 {
-	struct api *api = arg;
 	struct api_conn *conn = conn_of(api, req);
 	struct route rt = {0};
 	const char *why = NULL;
@@ -978,13 +1127,24 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	}
 	if (route_parse(req, &rt, &why) < 0)
 		reply_error(req, HTTP_BADREQUEST, "bad request", why ? why : "out of memory");
-	else if (dispatch(api, req, &rt, false))
+	else if (routes(api, req, &rt, false))
 		;
-	else if (path_known(api, &rt))
+	else if (path_known(api, &rt, routes))
 		reply_error(req, 405, "method not allowed", evhttp_request_get_uri(req));
 	else
 		reply_error(req, HTTP_NOTFOUND, "no such resource", evhttp_request_get_uri(req));
 	route_free(&rt);
+}
+
+static void request_cb(struct evhttp_request *req, void *arg)
+{
+	serve(arg, req, dispatch_any);
+}
+
+/* http-listen: never the admin routes, whatever the method. */
+static void web_request_cb(struct evhttp_request *req, void *arg)
+{
+	serve(arg, req, dispatch_web);
 }
 
 /* ---- life cycle ---- */
@@ -1045,51 +1205,110 @@ static int socket_open(const struct cdc_config *cfg, int *out)
 	return 0;
 }
 
-int api_open(struct event_base *base, const struct cdc_config *cfg, struct registry *reg,
-	     struct fabric *f, struct disc_svc *svc, struct api **out)
+/* The same limits on both listeners: a slow or greedy client of http-listen can do no more
+ * than one of the control socket. */
+static void http_limits(struct api *api, struct evhttp *http,
+			void (*cb)(struct evhttp_request *, void *))
 {
-	struct api *api = calloc(1, sizeof(*api));
+	/* Bounded: evhttp keeps whatever headers and body arrive in memory until the request
+	 * is complete (without a limit, 96 MiB of headers grew the daemon by 400 MiB). */
+	evhttp_set_max_headers_size(http, API_MAX_HEADERS);
+	evhttp_set_max_body_size(http, API_MAX_BODY);
+	/* Every method reaches the callback, which answers 405 in JSON where one does not fit. */
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
+						 EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
+						 EVHTTP_REQ_HEAD);
+	/* A slow client cannot hold the loop: evhttp reads and writes without blocking, one
+	 * that goes quiet is dropped by this idle timeout, and one that keeps sending too
+	 * slowly by the deadline of conn_new_cb(). */
+	evhttp_set_timeout(http, (int)api->cfg->api_request_timeout);
+	evhttp_set_bevcb(http, conn_new_cb, api);
+	evhttp_set_gencb(http, cb, api);
+}
+
+static int control_open(struct api *api)
+{
+	const struct cdc_config *cfg = api->cfg;
 	int fd = -1, err;
 
-	if (!api)
-		return -ENOMEM;
-	*api = (struct api){
-		.base = base, .cfg = cfg, .reg = reg, .f = f, .svc = svc, .started = time(NULL)};
-	LIST_INIT(&api->conns);
 	snprintf(api->path, sizeof(api->path), "%s", cfg->control_socket);
 	err = socket_open(cfg, &fd);
 	if (err) {
+		api->path[0] = 0; /* not ours to unlink */
 		log_err("control socket %s: %s", cfg->control_socket, strerror(-err));
-		free(api);
 		return err;
 	}
-	api->http = evhttp_new(base);
+	api->http = evhttp_new(api->base);
 	struct evconnlistener *l =
-		api->http ? evconnlistener_new(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE, -1, fd)
+		api->http ? evconnlistener_new(api->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE, -1, fd)
 			  : NULL;
 	if (!l || !evhttp_bind_listener(api->http, l)) {
 		if (l)
 			evconnlistener_free(l);
 		else
 			close(fd);
-		api_close(api);
 		return -ENOMEM;
 	}
-	/* Bounded: evhttp keeps whatever headers and body arrive in memory until the request
-	 * is complete (without a limit, 96 MiB of headers grew the daemon by 400 MiB). */
-	evhttp_set_max_headers_size(api->http, API_MAX_HEADERS);
-	evhttp_set_max_body_size(api->http, API_MAX_BODY);
-	/* Every method reaches request_cb, which answers 405 in JSON where one does not fit. */
-	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
-						      EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
-						      EVHTTP_REQ_HEAD);
-	/* A slow client cannot hold the loop: evhttp reads and writes without blocking, one
-	 * that goes quiet is dropped by this idle timeout, and one that keeps sending too
-	 * slowly by the deadline of conn_new_cb(). */
-	evhttp_set_timeout(api->http, (int)cfg->api_request_timeout);
-	evhttp_set_bevcb(api->http, conn_new_cb, api);
-	evhttp_set_gencb(api->http, request_cb, api);
+	http_limits(api, api->http, request_cb);
 	log_info("control API on %s", api->path);
+	return 0;
+}
+
+/* http-listen: TCP, IPv4 or IPv6, the read-only routes only. */
+static int web_open(struct api *api)
+{
+	const struct cdc_listen *ln = &api->cfg->http_listen;
+	struct evconnlistener *l;
+
+	api->web = evhttp_new(api->base);
+	if (!api->web)
+		return -ENOMEM;
+	l = evconnlistener_new_bind(api->base, NULL, NULL,
+				    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
+					    LEV_OPT_REUSEABLE,
+				    64, (const struct sockaddr *)&ln->ss, (int)ln->sslen);
+	if (!l) {
+		int err = errno ? -errno : -ENOMEM;
+		log_err("http-listen %s: %s", ln->text, strerror(-err));
+		return err;
+	}
+	if (!evhttp_bind_listener(api->web, l)) {
+		evconnlistener_free(l);
+		return -ENOMEM;
+	}
+	http_limits(api, api->web, web_request_cb);
+	snprintf(api->web_addr, sizeof(api->web_addr), "%s", ln->text);
+	log_info("metrics and status page on http://%s/", ln->text);
+	return 0;
+}
+
+int api_open(struct event_base *base, const struct cdc_config *cfg, struct registry *reg,
+	     struct fabric *f, struct disc_svc *svc, const struct cdc_server *srv, struct api **out)
+{
+	struct api *api = calloc(1, sizeof(*api));
+	struct timespec now;
+	int err = 0;
+
+	if (!api)
+		return -ENOMEM;
+	clock_gettime(CLOCK_REALTIME, &now);
+	*api = (struct api){.base = base,
+			    .cfg = cfg,
+			    .reg = reg,
+			    .f = f,
+			    .svc = svc,
+			    .srv = srv,
+			    .started = now.tv_sec,
+			    .started_real = (double)now.tv_sec + (double)now.tv_nsec / 1e9};
+	LIST_INIT(&api->conns);
+	if (cfg->control_socket[0])
+		err = control_open(api);
+	if (!err && cfg->has_http_listen)
+		err = web_open(api);
+	if (err) {
+		api_close(api);
+		return err;
+	}
 	*out = api;
 	return 0;
 }
@@ -1100,6 +1319,8 @@ void api_close(struct api *api)
 		return;
 	if (api->http)
 		evhttp_free(api->http);
+	if (api->web)
+		evhttp_free(api->web);
 	/* Connections that never reached request_cb have no close callback. */
 	while (!LIST_EMPTY(&api->conns))
 		conn_free(LIST_FIRST(&api->conns));

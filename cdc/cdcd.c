@@ -124,6 +124,11 @@ static void reload(struct daemon *d)
 	}
 	if (strcmp(cfg.nqn, d->cfg.nqn) && cfg.nqn[0])
 		log_warn("a new nqn takes effect at the next start");
+	if (cfg.has_http_listen != d->cfg.has_http_listen ||
+	    strcmp(cfg.http_listen.text, d->cfg.http_listen.text))
+		log_warn("a new http-listen takes effect at the next start");
+	cfg.http_listen = d->cfg.http_listen; /* what is served, as --dump-config would say */
+	cfg.has_http_listen = d->cfg.has_http_listen;
 	snprintf(cfg.nqn, sizeof(cfg.nqn), "%s", d->svc.nqn);
 	config_free(&d->cfg);
 	d->cfg = cfg;
@@ -302,11 +307,11 @@ static int daemon_start(struct daemon *d)
 		return err;
 	}
 	registry_config_changed(d->reg, &d->cfg);
-	/* Discovery does not depend on the control API: without it, cdcd still serves. */
-	if (d->cfg.control_socket[0] &&
-	    api_open(d->base, &d->cfg, d->reg, &d->fabric, &d->svc, &d->api) < 0)
-		log_warn("running without the control API");
 	server_init(&d->srv, d->base, &d->svc, &d->cfg);
+	/* Discovery does not depend on the control API: without it, cdcd still serves. */
+	if ((d->cfg.control_socket[0] || d->cfg.has_http_listen) &&
+	    api_open(d->base, &d->cfg, d->reg, &d->fabric, &d->svc, &d->srv, &d->api) < 0)
+		log_warn("running without the control API");
 	server_listen(&d->srv, &d->cfg);
 	if (!d->srv.nlisteners) {
 		log_err("no address to listen on");

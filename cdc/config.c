@@ -702,6 +702,16 @@ static int parse_global(struct parser *p, const char *key, const char *val)
 		snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", val);
 		return 0;
 	}
+	if (!strcasecmp(key, "http-listen")) {
+		/* Empty turns it off again, as for control-socket. */
+		cfg->has_http_listen = *val != '\0';
+		if (cfg->has_http_listen && config_parse_listen(val, &cfg->http_listen) < 0)
+			return parse_error(p,
+					   "bad http-listen '%.*s' (expected ADDR:PORT, "
+					   "127.0.0.1:9109 or [::1]:9109)",
+					   QUOTE_MAX, val);
+		return 0;
+	}
 	if (!strcasecmp(key, "control-socket-group")) {
 		if (strlen(val) >= sizeof(cfg->control_socket_group) || strpbrk(val, " \t:/"))
 			return parse_error(p, "bad control-socket-group '%.*s'", QUOTE_MAX, val);
@@ -1068,6 +1078,8 @@ void config_dump(const struct cdc_config *cfg, FILE *out)
 	fprintf(out, "control-socket = %s\n", cfg->control_socket);
 	if (cfg->control_socket_group[0])
 		fprintf(out, "control-socket-group = %s\n", cfg->control_socket_group);
+	if (cfg->has_http_listen)
+		fprintf(out, "http-listen = %s\n", cfg->http_listen.text);
 	fprintf(out, "max-connections = %u\n", cfg->max_connections);
 	fprintf(out, "max-connections-per-source = %u\n", cfg->max_connections_per_source);
 	fprintf(out, "max-implicit-hosts = %u\n", cfg->max_implicit_hosts);

@@ -57,10 +57,13 @@ struct cdc_config {
 	char state_dir[4096];
 	char control_socket[CDC_CONTROL_SOCKET_MAX]; /* the control API's socket; "" turns it off */
 	char control_socket_group[64]; /* group owning it (mode 0660); "" keeps root's */
-	char nqn[CDC_NQN_MAX + 1];     /* empty: generated once and kept in state_dir */
-	unsigned int idle_timeout;     /* seconds; KATO = 0 sessions idle this long are reaped */
-	unsigned int icreq_timeout;    /* seconds a new connection may take to send its ICReq */
-	unsigned int max_connections;  /* in total; 0 = no limit */
+	/* http-listen: the read-only HTTP listener (metrics, status page); off unless set. */
+	struct cdc_listen http_listen;
+	bool has_http_listen;
+	char nqn[CDC_NQN_MAX + 1];    /* empty: generated once and kept in state_dir */
+	unsigned int idle_timeout;    /* seconds; KATO = 0 sessions idle this long are reaped */
+	unsigned int icreq_timeout;   /* seconds a new connection may take to send its ICReq */
+	unsigned int max_connections; /* in total; 0 = no limit */
 	unsigned int max_connections_per_source; /* from one source address; 0 = no limit */
 	unsigned int max_implicit_hosts;	 /* hosts known only because they connected */
 	unsigned int implicit_host_expiry; /* seconds an unseen implicit host is kept; 0 = ever */

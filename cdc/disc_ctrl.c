@@ -218,6 +218,20 @@ void disc_ctrl_get_info(const struct disc_ctrl *ctrl, struct disc_ctrl_info *inf
 	};
 }
 
+void disc_svc_get_stats(const struct disc_svc *svc, struct disc_stats *out)
+{
+	const struct disc_ctrl *c;
+
+	*out = (struct disc_stats){.counters = &svc->counters};
+	TAILQ_FOREACH (c, &svc->ctrls, link) {
+		if (c->state != DISC_LIVE)
+			continue;
+		out->controllers++;
+		out->persistent += c->kato != 0;
+		out->aen_armed += c->naer != 0;
+	}
+}
+
 void disc_ctrl_complete(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status)
 {
 	struct nvme_cqe cqe = {.status = status};
@@ -292,6 +306,7 @@ static void aen_try_deliver(struct disc_ctrl *ctrl)
 		uint16_t cid = ctrl->aer_cid[--ctrl->naer];
 		ctrl->events_pending &= (uint8_t)~ev;
 		ctrl->events_masked |= ev;
+		ctrl->svc->counters.aens[i]++;
 		struct nvme_cqe cqe = {.dw0 = events[i].dw0};
 		ctrl->ops->complete(ctrl->arg, cid, &cqe);
 	}
@@ -335,6 +350,12 @@ static void log_read_done(struct disc_ctrl *ctrl, uint8_t ev, bool rae)
 		return;
 	ctrl->events_masked &= (uint8_t)~ev;
 	ctrl->events_pending &= (uint8_t)~ev;
+}
+
+static void log_read_count(struct disc_ctrl *ctrl, enum disc_stat_log which, uint64_t len)
+{
+	ctrl->svc->counters.log_reads[which]++;
+	ctrl->svc->counters.log_bytes[which] += len;
 }
 
 /* ---- fabrics commands ---- */
@@ -628,6 +649,7 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 		disc_log_supported(page);
 		memcpy(cmd->rdata, page + off, len < sizeof(page) - off ? len : sizeof(page) - off);
+		log_read_count(ctrl, DISC_STAT_LOG_SUPPORTED, len);
 		return 0;
 	}
 	if (lid == DISC_LID_HOST_DISCOVERY) {
@@ -643,8 +665,10 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		if (!st)
 			disc_hostlog_read(view->genctr, NULL, view->len, view->nentries, off,
 					  cmd->rdata, cmd->rlen);
-		if (!st)
+		if (!st) {
 			log_read_done(ctrl, EV_LOG71, rae);
+			log_read_count(ctrl, DISC_STAT_LOG71, len);
+		}
 		return st;
 	}
 	if (lid != NVME_LOG_LID_DISCOVER)
@@ -659,8 +683,10 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 				DISC_LOG_HDR_LEN + (uint64_t)v.nself * DISC_LOG_ENTRY_LEN, view);
 	if (!st)
 		disc_log_read(&v, off, cmd->rdata, cmd->rlen);
-	if (!st)
+	if (!st) {
 		log_read_done(ctrl, EV_LOG70, rae);
+		log_read_count(ctrl, DISC_STAT_LOG70, len);
+	}
 	return st;
 }
 

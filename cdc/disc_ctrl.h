@@ -42,6 +42,25 @@ struct disc_registry_ops {
 	void (*disconnected)(void *reg, struct disc_ctrl *ctrl);
 };
 
+/* The logs a controller serves, as the metrics count their reads. */
+enum disc_stat_log { DISC_STAT_LOG70, DISC_STAT_LOG71, DISC_STAT_LOG_SUPPORTED, DISC_STAT_NLOGS };
+/* The events of DISC_AEN_LOG_CHANGE and DISC_AEN_HOSTLOG_CHANGE, as the metrics count them. */
+enum disc_stat_aen { DISC_STAT_AEN_LOG70, DISC_STAT_AEN_LOG71, DISC_STAT_NAENS };
+
+/* What the controllers did, for the metrics: counters that only grow. */
+struct disc_counters {
+	uint64_t aens[DISC_STAT_NAENS];
+	uint64_t log_reads[DISC_STAT_NLOGS];
+	uint64_t log_bytes[DISC_STAT_NLOGS]; /* as the commands asked for them, zeros included */
+};
+
+struct disc_stats {
+	const struct disc_counters *counters;
+	size_t controllers; /* associations: a Connect succeeded */
+	size_t persistent;  /* of those, with a keep-alive timeout (nvme discover --persistent) */
+	size_t aen_armed;   /* of those, with an AER outstanding: an AEN can reach them */
+};
+
 /* The discovery service: what every controller shares. Owned by the daemon. */
 struct disc_svc {
 	char nqn[CDC_NQN_MAX + 1]; /* the unique discovery NQN */
@@ -55,6 +74,7 @@ struct disc_svc {
 	const struct disc_registry_ops *reg_ops;
 	void *reg;
 	size_t dim_max_entries; /* entries one DIM may carry */
+	struct disc_counters counters;
 };
 
 struct disc_ctrl_ops {
@@ -91,6 +111,9 @@ enum disc_exec_result {
 
 void disc_svc_init(struct disc_svc *svc, const char *nqn, struct fabric *fabric,
 		   const struct cdc_listen *listen, size_t nlisten);
+
+/* The counters, and the controllers by kind now (a walk, for a scrape). */
+void disc_svc_get_stats(const struct disc_svc *svc, struct disc_stats *out);
 
 /* Log 70h changed: raise a discovery log change event (F0h) on every controller. */
 void disc_svc_log_changed(struct disc_svc *svc);

@@ -228,6 +228,7 @@ static void send_rsp(struct queue *q, uint16_t cid, const struct nvme_cqe *res)
 	cqe.cid = cid;
 	cqe.sqid = 0;
 	cqe.sqhd = q->sqhd;
+	q->srv->counters.status[cqe.status & (QUEUE_NSTATUS - 1)]++;
 	if (q->outstanding)
 		q->outstanding--;
 	evbuffer_add(q->out, pdu, nvme_tcp_rsp_encode(&cqe, q->lim.hdgst, pdu));
@@ -690,6 +691,7 @@ int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, in
 		log_peer_ratelimited(&srv->rl_peers, text, LOG_WARNING,
 				     "%s: refused, %zu connections open (max-connections)", text,
 				     srv->nqueues);
+		srv->counters.refused++;
 		close(fd);
 		return -EBUSY;
 	}
@@ -704,6 +706,7 @@ int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, in
 				     "%s: refused, %u connections open from that address "
 				     "(max-connections-per-source)",
 				     text, src->n - 1);
+		srv->counters.refused++;
 		source_put(srv, src);
 		close(fd);
 		return -EBUSY;
@@ -740,6 +743,7 @@ int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, in
 	}
 	TAILQ_INSERT_TAIL(&srv->queues, q, link);
 	srv->nqueues++;
+	srv->counters.accepted++;
 	reading_set(q, true); /* wev only while output waits: queue_flush */
 	timer_arm(q, (uint64_t)cfg->icreq_timeout * 1000);
 	log_debug("%s: connection accepted", q->peer);
@@ -757,6 +761,23 @@ void server_init(struct cdc_server *srv, struct event_base *base, struct disc_sv
 	srv->rl_accept = (struct ratelimit)RATELIMIT_INIT(5, 20);
 	TAILQ_INIT(&srv->queues);
 	RB_INIT(&srv->sources);
+}
+
+void server_get_stats(const struct cdc_server *srv, struct server_stats *out)
+{
+	const struct queue *q;
+
+	*out = (struct server_stats){.counters = &srv->counters};
+	TAILQ_FOREACH (q, &srv->queues, link) {
+		if (q->state == Q_WAIT_ICREQ)
+			out->conns[QUEUE_CONN_ICREQ]++;
+		else if (q->state == Q_CLOSING)
+			out->conns[QUEUE_CONN_CLOSING]++;
+		else if (disc_ctrl_connected(q->ctrl))
+			out->conns[QUEUE_CONN_LIVE]++;
+		else
+			out->conns[QUEUE_CONN_CONNECTING]++;
+	}
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,

@@ -24,6 +24,29 @@
 
 struct queue;
 
+/* What the connections did, for the metrics: counters that only grow. */
+#define QUEUE_NSTATUS 0x800 /* SCT and SC, bits 10:0 of a status (DNR and More left out) */
+struct server_counters {
+	uint64_t accepted; /* connections served */
+	uint64_t refused;  /* refused by max-connections or max-connections-per-source */
+	uint64_t status[QUEUE_NSTATUS]; /* completions sent, by status (status[0]: success) */
+};
+
+/* Where a connection is: waiting for its ICReq, waiting for its Connect, associated with a
+ * discovery controller, or closing (flushing its last bytes). */
+enum queue_conn_state {
+	QUEUE_CONN_ICREQ,
+	QUEUE_CONN_CONNECTING,
+	QUEUE_CONN_LIVE,
+	QUEUE_CONN_CLOSING,
+	QUEUE_CONN_NSTATES
+};
+
+struct server_stats {
+	const struct server_counters *counters;
+	size_t conns[QUEUE_CONN_NSTATES]; /* open connections now, by state */
+};
+
 /* Everything the connections of one daemon share. */
 struct cdc_server {
 	struct event_base *base;
@@ -37,6 +60,7 @@ struct cdc_server {
 	struct evconnlistener *listeners[CDC_MAX_LISTEN];
 	char listener_text[CDC_MAX_LISTEN][64];
 	size_t nlisteners;
+	struct server_counters counters;
 };
 
 void server_init(struct cdc_server *srv, struct event_base *base, struct disc_svc *svc,
@@ -49,6 +73,10 @@ int server_listen(struct cdc_server *srv, const struct cdc_config *cfg);
 
 /* Close every listener and connection. */
 void server_shutdown(struct cdc_server *srv);
+
+/* The counters, and the connections by state now (a walk over them: for a scrape, not for
+ * the data path). */
+void server_get_stats(const struct cdc_server *srv, struct server_stats *out);
 
 /* Start serving an accepted socket (the server takes the fd). */
 int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, int peerlen);

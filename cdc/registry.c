@@ -31,6 +31,7 @@ struct reg_req {
 	void *admin_arg;
 	int admin_err;
 	char refusal[CDC_NQN_MAX * 2 + 128]; /* why a DIM was refused, for the journal */
+	struct timespec submitted;	     /* a DIM's, for its latency */
 };
 
 /* An NQN that has a live association through ctrl (its host NQN or an EID it registered),
@@ -75,12 +76,13 @@ struct registry {
 	struct live_tree live;
 	struct undo *undo;
 	size_t nundo, undo_cap;
-	bool hosts_changed; /* log 71h changed in this batch */
+	bool hosts_changed;	    /* log 71h changed in this batch */
 	unsigned int journal_added; /* entries since the journal was last trimmed */
 	struct event *expire_ev;    /* forgets implicit hosts gone longer than host_expiry */
 	bool expire_pending;
 	struct ratelimit rl;
 	struct ratelimit_peers rl_peers; /* refused DIMs, by the sender's address */
+	struct registry_stats stats;
 };
 
 /* ---- staging: model changes with their undo, store writes ---- */
@@ -494,8 +496,8 @@ static int stage_dim(struct registry *r, struct reg_req *q)
 			 why ? why : "subsystem ", why ? "" : taken,
 			 why ? "" : " belongs to another registrant");
 		log_peer_ratelimited(&r->rl_peers, q->peer, LOG_WARNING,
-				     "DIM %s from %s (%s) refused: %s", tas_name(d->tas), q->hostnqn,
-				     q->peer, q->refusal);
+				     "DIM %s from %s (%s) refused: %s", tas_name(d->tas),
+				     q->hostnqn, q->peer, q->refusal);
 		return SC_INVALID_DISC_INFO;
 	}
 	switch (d->tas) {
@@ -712,7 +714,8 @@ static int stage_subsys_del(struct registry *r, const char *nqn)
 	int err = 0;
 
 	const struct log_rec *rec, *next;
-	for (rec = fabric_subsys_next(r->fabric, NVME_NQN_NVME, nqn, NULL); !err && rec; rec = next) {
+	for (rec = fabric_subsys_next(r->fabric, NVME_NQN_NVME, nqn, NULL); !err && rec;
+	     rec = next) {
 		struct log_rec copy = *rec;
 		next = fabric_subsys_next(r->fabric, NVME_NQN_NVME, nqn, rec);
 		any = true;
@@ -804,6 +807,11 @@ int registry_admin(struct registry *r, const struct admin_req *a, registry_admin
 	return 0;
 }
 
+const struct registry_stats *registry_get_stats(const struct registry *r)
+{
+	return &r->stats;
+}
+
 struct store *registry_store(struct registry *r)
 {
 	return r->store;
@@ -856,6 +864,28 @@ static int stage(struct registry *r, struct reg_req *q, int64_t now, bool *dirty
 
 /* ---- the flush ---- */
 
+/* Committing is where a registration waits on the disk: timed, so the metrics show it. */
+static int commit_timed(struct registry *r)
+{
+	struct timespec start;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	int err = store_commit(r->store);
+	histogram_observe(&r->stats.commit_latency, histogram_since(&start));
+	return err;
+}
+
+static void count(struct registry *r, const struct reg_req *q)
+{
+	if (q->kind == REQ_ADMIN && !q->admin_err)
+		r->stats.registrations[REG_ADMIN]++;
+	if (q->kind != REQ_DIM)
+		return;
+	histogram_observe(&r->stats.dim_latency, histogram_since(&q->submitted));
+	if (!q->status)
+		r->stats.registrations[REG_DIM]++;
+}
+
 static void complete(struct reg_req *q)
 {
 	if (q->kind == REQ_ADMIN) {
@@ -903,7 +933,7 @@ static void persist_genctr(struct registry *r)
 	if (!err && h)
 		err = store_counter_set(r->store, "hgenctr", reserve);
 	if (!err)
-		err = store_commit(r->store);
+		err = commit_timed(r);
 	if (err) {
 		store_rollback(r->store);
 		log_ratelimited(&r->rl, LOG_ERR, "store: cannot persist GENCTR %llu: %s (%s)",
@@ -962,7 +992,7 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 	if (!err && dirty)
 		err = store_genctr_set(r->store, g);
 	if (!err)
-		err = store_commit(r->store);
+		err = commit_timed(r);
 	if (err) {
 		fail_batch(r, TAILQ_FIRST(&batch), err, n);
 	} else {
@@ -985,6 +1015,7 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 		notify(r, changed);
 	while ((q = TAILQ_FIRST(&batch))) {
 		TAILQ_REMOVE(&batch, q, link);
+		count(r, q);
 		complete(q);
 	}
 }
@@ -1048,6 +1079,7 @@ static int hook_dim(void *arg, struct disc_ctrl *ctrl, uint16_t cid, struct dim_
 	if (!q)
 		return -ENOMEM;
 	q->cid = cid;
+	clock_gettime(CLOCK_MONOTONIC, &q->submitted);
 	q->dim = *dim; /* the request's entries now belong to q */
 	memset(dim, 0, sizeof(*dim));
 	submit(r, q);
@@ -1198,6 +1230,7 @@ void registry_config_changed(struct registry *r, const struct cdc_config *cfg)
 		log_err("cannot build the discovery log: %s", strerror(-changed));
 		return;
 	}
+	r->stats.registrations[REG_CONFIG]++;
 	persist_genctr(r);
 	notify(r, changed);
 }

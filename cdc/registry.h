@@ -11,9 +11,20 @@
 #include "dim.h"
 #include "disc_ctrl.h"
 #include "fabric.h"
+#include "histogram.h"
 #include "store.h"
 
 struct registry;
+
+/* What the registry did, for the metrics: counters that only grow. */
+#define REG_NSOURCES (REG_ADMIN + 1)
+struct registry_stats {
+	/* Requests committed, by enum reg_source: a DIM (register, update, deregister) that
+	 * succeeded, an admin change that succeeded, a configuration (re)load applied. */
+	uint64_t registrations[REG_NSOURCES];
+	struct histogram dim_latency;	 /* a parsed DIM until its completion is handed back */
+	struct histogram commit_latency; /* one store commit (the fsync) */
+};
 
 struct registry_limits {
 	size_t max_per_entity;	  /* records (ports, referrals, host addresses) of one entity */
@@ -56,6 +67,8 @@ struct admin_req {
  * file), or the store's error. */
 typedef void (*registry_admin_cb)(void *arg, int err);
 int registry_admin(struct registry *r, const struct admin_req *a, registry_admin_cb cb, void *arg);
+
+const struct registry_stats *registry_get_stats(const struct registry *r);
 
 /* The change journal, for the control API. */
 struct store *registry_store(struct registry *r);

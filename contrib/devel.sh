@@ -13,7 +13,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 PACKAGES="build-essential autoconf automake libtool pkg-config libnvme-dev libevent-dev
 libsqlite3-dev libavahi-client-dev libssl-dev libjson-c-dev libcurl4-openssl-dev libbsd-dev
 libsystemd-dev check clang libclang-rt-14-dev
-valgrind python3 dpkg-dev debhelper lintian"
+valgrind python3 dpkg-dev debhelper lintian python3-prometheus-client chromium curl"
 
 install_missing() {
 	missing=

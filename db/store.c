@@ -897,6 +897,13 @@ int store_journal_read(struct store *st, int64_t since, int limit,
 	return err ? err : n;
 }
 
+int store_journal_last(struct store *st, int64_t *id)
+{
+	if (st->in_tx)
+		return fail(st, -EBUSY, "read inside a write transaction");
+	return query_one(st, "SELECT coalesce(max(id), 0) FROM journal", NULL, 0, id);
+}
+
 const char *store_errmsg(const struct store *st)
 {
 	return st ? st->msg : "no store";

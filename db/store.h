@@ -80,6 +80,8 @@ int store_journal_add(struct store *st, int64_t when, const char *actor_nqn, con
 int store_journal_trim(struct store *st, int64_t keep);
 int store_journal_read(struct store *st, int64_t since, int limit,
 		       int (*cb)(void *arg, const struct journal_entry *j), void *arg);
+/* The id of the newest entry, 0 when there is none: where to start for the last few. */
+int store_journal_last(struct store *st, int64_t *id);
 
 /* The last error in words (SQLite's message or the store's own), for log lines. */
 const char *store_errmsg(const struct store *st);

@@ -1,7 +1,9 @@
-/* dimtool.c - a DDC and an inventory reader for the interop tests, built on the userspace
- * host: register a subsystem port with DIM as a DDC would, or print log 71h.
+/* dimtool.c - a DDC and an inventory reader for the interop and metrics tests, built on the
+ * userspace host: register a subsystem port with DIM as a DDC would, print log 71h, or
+ * wait as a persistent host for one discovery log change AEN.
  *   dimtool register ADDR PORT EID SUBNQN TRADDR TRSVCID
- *   dimtool hostlog ADDR PORT */
+ *   dimtool hostlog ADDR PORT
+ *   dimtool aer ADDR PORT   (reads 4 KiB of log 70h, arms, prints "armed", then the AEN) */
 #include <arpa/inet.h>
 #include <event2/event.h>
 #include <nvme/types.h>
@@ -81,11 +83,38 @@ static void print_hostlog(const uint8_t *log, uint32_t len)
 	}
 }
 
+/* As nvme discover --persistent: enable the notice, read the log with RAE = 0 (which arms
+ * the event), hold an AER and wait for it. */
+static int wait_aen(struct event_base *base, struct nvmf_host *h)
+{
+	struct wait w = {0};
+
+	if (nvmf_host_set_features(h, NVME_FEAT_FID_ASYNC_EVENT, 1u << 31, done_cb, &w) ||
+	    wait_for(base, &w, "set features"))
+		return 1;
+	w = (struct wait){0};
+	if (nvmf_host_get_log(h, NVME_LOG_LID_DISCOVER, 0, false, 0, 4096, done_cb, &w) ||
+	    wait_for(base, &w, "get log 70h"))
+		return 1;
+	free(w.data);
+	w = (struct wait){0};
+	if (nvmf_host_aer(h, done_cb, &w))
+		return 1;
+	printf("armed\n");
+	fflush(stdout);
+	if (wait_for(base, &w, "AER"))
+		return 1;
+	printf("aen 0x%08x\n", w.cqe.dw0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 4 || (strcmp(argv[1], "register") && strcmp(argv[1], "hostlog"))) {
+	if (argc < 4 ||
+	    (strcmp(argv[1], "register") && strcmp(argv[1], "hostlog") && strcmp(argv[1], "aer"))) {
 		fprintf(stderr, "usage: dimtool register ADDR PORT EID SUBNQN TRADDR TRSVCID\n"
-				"       dimtool hostlog ADDR PORT\n");
+				"       dimtool hostlog ADDR PORT\n"
+				"       dimtool aer ADDR PORT\n");
 		return 2;
 	}
 	bool reg = !strcmp(argv[1], "register");
@@ -115,6 +144,9 @@ int main(int argc, char **argv)
 		    wait_for(base, &w, "DIM register"))
 			goto out;
 		printf("registered %s at %s:%s as %s\n", argv[5], argv[6], argv[7], argv[4]);
+	} else if (!strcmp(argv[1], "aer")) {
+		if (wait_aen(base, h))
+			goto out;
 	} else {
 		if (nvmf_host_get_log(h, 0x71, 0, false, 0, 64 * 1024, done_cb, &w) ||
 		    wait_for(base, &w, "get log 71h"))

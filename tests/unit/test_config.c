@@ -79,7 +79,9 @@ static bool configs_equal(const struct cdc_config *a, const struct cdc_config *b
 	    a->max_registrations_per_entity != b->max_registrations_per_entity ||
 	    a->max_registrations != b->max_registrations ||
 	    strcmp(a->control_socket, b->control_socket) ||
-	    strcmp(a->control_socket_group, b->control_socket_group) || a->log_level != b->log_level ||
+	    strcmp(a->control_socket_group, b->control_socket_group) ||
+	    a->log_level != b->log_level || a->has_http_listen != b->has_http_listen ||
+	    (a->has_http_listen && strcmp(a->http_listen.text, b->http_listen.text)) ||
 	    a->nsubsys != b->nsubsys || a->nreferrals != b->nreferrals)
 		return false;
 	for (i = 0; i < a->nlisten; i++)
@@ -957,6 +959,35 @@ START_TEST(contrib_example_loads_and_documents_the_defaults)
 }
 END_TEST
 
+START_TEST(http_listen_is_off_by_default_and_takes_ipv4_or_ipv6)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert(!cfg.has_http_listen);
+	ck_assert_int_eq(load(&cfg, "[global]\nhttp-listen = 127.0.0.1:9109\n", err, sizeof(err)),
+			 0);
+	ck_assert(cfg.has_http_listen);
+	ck_assert_str_eq(cfg.http_listen.text, "127.0.0.1:9109");
+	ck_assert_int_eq(cfg.http_listen.ss.ss_family, AF_INET);
+	ck_assert_int_eq(load(&cfg, "[global]\nhttp-listen = [::1]:9109\n", err, sizeof(err)), 0);
+	ck_assert_str_eq(cfg.http_listen.text, "[::1]:9109");
+	ck_assert_int_eq(cfg.http_listen.ss.ss_family, AF_INET6);
+	ck_assert_int_eq(load(&cfg, "[global]\nhttp-listen = ::1:9109\n", err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_msg(strstr(err, "bad http-listen"), "%s", err);
+	ck_assert_int_eq(load(&cfg, "[global]\nhttp-listen = 127.0.0.1\n", err, sizeof(err)),
+			 -EINVAL);
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg, "[global]\nhttp-listen = 127.0.0.1:9109\nhttp-listen =\n", err,
+			      sizeof(err)),
+			 0);
+	ck_assert(!cfg.has_http_listen);
+	config_free(&cfg);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1003,6 +1034,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, nqn_is_valid_refuses_malformed_names);
 	tcase_add_test(tc, log_level_names_parse);
 	tcase_add_test(tc, contrib_example_loads_and_documents_the_defaults);
+	tcase_add_test(tc, http_listen_is_off_by_default_and_takes_ipv4_or_ipv6);
 	suite_add_tcase(s, tc);
 	return s;
 }

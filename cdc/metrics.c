@@ -1,0 +1,181 @@
+/* metrics.c - Prometheus text exposition of the counters the modules keep. Names follow
+ * the conventions (cdcd_ prefix, _total for counters, base units: seconds and bytes);
+ * every family is written even when zero, so that a rate() has a series from the start. */
+#include "metrics.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <nvme/types.h>
+
+#define STATUS(sct, sc) ((uint16_t)((sct) << 8 | (sc)))
+
+/* What cdcd sends (disc_ctrl, dim, registry, queue), by libnvme's names. */
+static const struct {
+	uint16_t status;
+	const char *name;
+} status_names[] = {
+	{STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_OPCODE), "invalid_opcode"},
+	{STATUS(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD), "invalid_field"},
+	{STATUS(NVME_SCT_GENERIC, NVME_SC_INTERNAL), "internal"},
+	{STATUS(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR), "cmd_seq_error"},
+	{STATUS(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA), "sgl_invalid_data"},
+	{STATUS(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_TYPE), "sgl_invalid_type"},
+	{STATUS(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_OFFSET), "sgl_invalid_offset"},
+	{STATUS(NVME_SCT_GENERIC, NVME_SC_TRAN_TPORT_ERROR), "tran_tport_error"},
+	{STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_ASYNC_LIMIT), "async_limit"},
+	{STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_FEATURE_NOT_SAVEABLE), "feature_not_saveable"},
+	{STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_DISCOVERY_INFO), "invalid_discovery_info"},
+	{STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_INSUFFICIENT_DISC_RES), "insufficient_disc_res"},
+	{STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_FORMAT), "connect_format"},
+	{STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_CTRL_BUSY), "connect_ctrl_busy"},
+	{STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM), "connect_invalid_param"},
+	{STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_HOST), "connect_invalid_host"},
+	{STATUS(NVME_SCT_CMD_SPECIFIC, NVME_SC_DISCONNECT_INVALID_QTYPE),
+	 "disconnect_invalid_qtype"},
+};
+
+const char *metrics_status_name(uint16_t status)
+{
+	for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+		if (status_names[i].status == (status & (QUEUE_NSTATUS - 1)))
+			return status_names[i].name;
+	return NULL;
+}
+
+static void family(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void counter(FILE *out, const char *name, const char *help, uint64_t v)
+{
+	family(out, name, "counter", help);
+	fprintf(out, "%s %" PRIu64 "\n", name, v);
+}
+
+static void gauge(FILE *out, const char *name, const char *help, double v)
+{
+	family(out, name, "gauge", help);
+	fprintf(out, "%s %.17g\n", name, v);
+}
+
+static void histogram(FILE *out, const char *name, const char *help, const struct histogram *h)
+{
+	static const double bounds[HISTOGRAM_NBOUNDS] = HISTOGRAM_BOUNDS;
+	uint64_t cum = 0;
+
+	family(out, name, "histogram", help);
+	for (size_t i = 0; i < HISTOGRAM_NBOUNDS; i++) {
+		cum += h->bucket[i];
+		fprintf(out, "%s_bucket{le=\"%g\"} %" PRIu64 "\n", name, bounds[i], cum);
+	}
+	/* Not cum + the last bucket: count is what every bucket adds up to, by definition. */
+	fprintf(out, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, h->count);
+	fprintf(out, "%s_sum %.17g\n%s_count %" PRIu64 "\n", name, h->sum, name, h->count);
+}
+
+static void connections(FILE *out, const struct server_stats *s)
+{
+	static const char *const states[QUEUE_CONN_NSTATES] = {"icreq", "connecting", "live",
+							       "closing"};
+
+	family(out, "cdcd_connections", "gauge",
+	       "NVMe/TCP connections open, by state: waiting for the ICReq, for the Connect, "
+	       "associated, closing.");
+	for (int i = 0; i < QUEUE_CONN_NSTATES; i++)
+		fprintf(out, "cdcd_connections{state=\"%s\"} %zu\n", states[i], s->conns[i]);
+	counter(out, "cdcd_connections_accepted_total", "NVMe/TCP connections accepted.",
+		s->counters->accepted);
+	counter(out, "cdcd_connections_refused_total",
+		"NVMe/TCP connections refused by max-connections or max-connections-per-source.",
+		s->counters->refused);
+}
+
+static void controllers(FILE *out, const struct disc_stats *d)
+{
+	gauge(out, "cdcd_controllers", "Discovery controllers associated (Connect done).",
+	      (double)d->controllers);
+	gauge(out, "cdcd_controllers_persistent",
+	      "Discovery controllers with a keep-alive timeout (persistent discovery).",
+	      (double)d->persistent);
+	gauge(out, "cdcd_controllers_aen_armed",
+	      "Discovery controllers holding an Asynchronous Event Request.", (double)d->aen_armed);
+}
+
+static void aens_and_logs(FILE *out, const struct disc_counters *c)
+{
+	static const char *const aens[DISC_STAT_NAENS] = {"discovery_log_change",
+							  "host_discovery_log_change"};
+	static const char *const logs[DISC_STAT_NLOGS] = {"discovery", "host_discovery",
+							  "supported_log_pages"};
+
+	family(out, "cdcd_aens_sent_total", "counter",
+	       "Asynchronous Event Notifications completed, by event.");
+	for (int i = 0; i < DISC_STAT_NAENS; i++)
+		fprintf(out, "cdcd_aens_sent_total{type=\"%s\"} %" PRIu64 "\n", aens[i],
+			c->aens[i]);
+	family(out, "cdcd_log_reads_total", "counter", "Get Log Page commands answered, by log.");
+	for (int i = 0; i < DISC_STAT_NLOGS; i++)
+		fprintf(out, "cdcd_log_reads_total{log=\"%s\"} %" PRIu64 "\n", logs[i],
+			c->log_reads[i]);
+	family(out, "cdcd_log_read_bytes_total", "counter",
+	       "Bytes of log pages returned by Get Log Page, by log.");
+	for (int i = 0; i < DISC_STAT_NLOGS; i++)
+		fprintf(out, "cdcd_log_read_bytes_total{log=\"%s\"} %" PRIu64 "\n", logs[i],
+			c->log_bytes[i]);
+}
+
+/* Only the statuses that occurred: 2047 series of zeros would drown the page. */
+static void errors(FILE *out, const struct server_counters *c)
+{
+	family(out, "cdcd_command_errors_total", "counter",
+	       "Commands completed with an error, by NVMe status (SCT and SC).");
+	for (uint16_t st = 1; st < QUEUE_NSTATUS; st++) {
+		const char *name = metrics_status_name(st);
+		if (c->status[st])
+			fprintf(out,
+				"cdcd_command_errors_total{status=\"%s\",code=\"0x%03x\"} %" PRIu64
+				"\n",
+				name ? name : "other", st, c->status[st]);
+	}
+	counter(out, "cdcd_command_successes_total",
+		"Commands completed successfully (AENs and DIMs included).", c->status[0]);
+}
+
+static void registrations(FILE *out, const struct registry_stats *r)
+{
+	static const char *const sources[REG_NSOURCES] = {
+		[REG_CONFIG] = "config",       [REG_DIM] = "dim",
+		[REG_IMPLICIT] = NULL,	       [REG_PULL] = "pull",
+		[REG_KICKSTART] = "kickstart", [REG_ADMIN] = "admin"};
+
+	family(out, "cdcd_registrations_total", "counter",
+	       "Registrations committed, by source: DIM commands, admin API changes, "
+	       "configuration (re)loads, pull registration.");
+	for (int i = 0; i < REG_NSOURCES; i++)
+		if (sources[i])
+			fprintf(out, "cdcd_registrations_total{source=\"%s\"} %" PRIu64 "\n",
+				sources[i], r->registrations[i]);
+	histogram(out, "cdcd_dim_latency_seconds",
+		  "From a DIM command parsed to its completion (committed, or refused).",
+		  &r->dim_latency);
+	histogram(out, "cdcd_store_commit_duration_seconds",
+		  "One commit of the store (SQLite, WAL, synchronous).", &r->commit_latency);
+}
+
+int metrics_render(const struct metrics_snapshot *m, FILE *out)
+{
+	family(out, "cdcd_build_info", "gauge", "The version of cdcd running; always 1.");
+	fprintf(out, "cdcd_build_info{version=\"%s\"} 1\n", m->version);
+	gauge(out, "cdcd_start_time_seconds", "When cdcd started, in seconds since the epoch.",
+	      m->start_time);
+	family(out, "cdcd_genctr", "gauge", "The generation counter of a log (GENCTR).");
+	fprintf(out, "cdcd_genctr{log=\"discovery\"} %" PRIu64 "\n", m->genctr);
+	fprintf(out, "cdcd_genctr{log=\"host_discovery\"} %" PRIu64 "\n", m->hgenctr);
+	connections(out, &m->server);
+	controllers(out, &m->disc);
+	aens_and_logs(out, m->disc.counters);
+	errors(out, m->server.counters);
+	registrations(out, m->registry);
+	return ferror(out) ? -EIO : 0;
+}
