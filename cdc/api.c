@@ -24,6 +24,7 @@
 #include "disc_json.h"
 #include "disc_log.h"
 #include "log.h"
+#include "publish.h"
 #include "store.h"
 
 #define MAX_SEGMENTS 8
@@ -52,6 +53,7 @@ struct api {
 	struct registry *reg;
 	struct fabric *f;
 	struct disc_svc *svc;
+	const struct mdns_pub *mdns;
 	time_t started;
 	LIST_HEAD(, api_conn) conns;
 };
@@ -456,6 +458,8 @@ static void get_status(struct api *api, struct evhttp_request *req)
 	add_int(c, "referrals", (int64_t)referrals);
 	add_int(c, "connections", (int64_t)conns);
 	json_object_object_add(o, "counts", c);
+	if (api->mdns)
+		json_object_object_add(o, "mdns", mdns_pub_json(api->mdns));
 	json_object_put(by);
 	reply_json(req, HTTP_OK, o);
 }
@@ -1106,4 +1110,9 @@ void api_close(struct api *api)
 	if (api->path[0])
 		unlink(api->path);
 	free(api);
+}
+
+void api_set_mdns(struct api *api, const struct mdns_pub *mdns)
+{
+	api->mdns = mdns;
 }
