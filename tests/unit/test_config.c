@@ -997,8 +997,8 @@ START_TEST(mdns_section_refuses_bad_values_with_file_and_line)
 {
 	static const char *const bad[] = {
 		"[mdns]\nenable = maybe\n",
-		"[mdns]\ninstance-name = "
-		"0123456789012345678901234567890123456789012345678901234567890123\n",
+		("[mdns]\ninstance-name = "
+		 "0123456789012345678901234567890123456789012345678901234567890123\n"),
 		"[mdns]\ninstance-name = bad \xc3(\n",
 		"[mdns]\ninterfaces = averyveryverylongname0\n",
 		"[mdns]\ninterfaces = a/b\n",
