@@ -26,6 +26,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "status_page.h"
+#include "publish.h"
 #include "store.h"
 
 #define MAX_SEGMENTS 8
@@ -55,6 +56,7 @@ struct api {
 	struct fabric *f;
 	struct disc_svc *svc;
 	const struct cdc_server *srv;
+	const struct mdns_pub *mdns;
 	time_t started;
 	double started_real; /* with its fraction, for cdcd_start_time_seconds */
 	struct evhttp *web;  /* http-listen: the read-only routes only; NULL when off */
@@ -489,6 +491,8 @@ static struct json_object *status_json(struct api *api)
 	add_int(c, "referrals", (int64_t)referrals);
 	add_int(c, "connections", (int64_t)conns);
 	json_object_object_add(o, "counts", c);
+	if (api->mdns)
+		json_object_object_add(o, "mdns", mdns_pub_json(api->mdns));
 	json_object_put(by);
 	return o;
 }
@@ -1327,4 +1331,9 @@ void api_close(struct api *api)
 	if (api->path[0])
 		unlink(api->path);
 	free(api);
+}
+
+void api_set_mdns(struct api *api, const struct mdns_pub *mdns)
+{
+	api->mdns = mdns;
 }

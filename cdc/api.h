@@ -33,4 +33,8 @@ int api_open(struct event_base *base, const struct cdc_config *cfg, struct regis
 	     struct api **out);
 void api_close(struct api *api);
 
+/* Show what mDNS announces in the status (NULL: nothing). */
+struct mdns_pub;
+void api_set_mdns(struct api *api, const struct mdns_pub *mdns);
+
 #endif

@@ -614,6 +614,29 @@ static const char *fmt_kato(char *buf, size_t len, long long ms)
 
 /* ---- Printers, one per resource ----------------------------------------------------------- */
 
+/* "mdns: published 'NAME' on port 8009 (any interface)", or only the state. */
+static void print_mdns(struct table *t, struct json_object *m)
+{
+	struct json_object *svcs = jarray(m, "services");
+	char buf[512];
+	size_t len, i;
+
+	if (!m || !json_object_is_type(m, json_type_object))
+		return;
+	if (!jlen(svcs)) {
+		table_row(t, 0, 2, "mdns:", jstr(m, "state"));
+		return;
+	}
+	len = (size_t)snprintf(buf, sizeof(buf), "%s '%s' on", jstr(m, "state"), jstr(m, "name"));
+	for (i = 0; i < jlen(svcs) && len < sizeof(buf); i++) {
+		struct json_object *s = json_object_array_get_idx(svcs, i);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s port %s (%s, %s)",
+					i ? "," : "", jstr(s, "port"), jstr(s, "interface"),
+					jstr(s, "protocol"));
+	}
+	table_row(t, 0, 2, "mdns:", buf);
+}
+
 static int print_status(struct json_object *o)
 {
 	struct table t = {0};
@@ -629,6 +652,7 @@ static int print_status(struct json_object *o)
 	table_row(&t, 0, 2, "uptime:", fmt_duration(up, sizeof(up), jint(o, "uptime")));
 	table_row(&t, 0, 2, "genctr:", jstr(o, "genctr"));
 	table_row(&t, 0, 2, "listeners:", buf);
+	print_mdns(&t, jget(o, "mdns"));
 	if (counts && json_object_is_type(counts, json_type_object)) {
 		json_object_object_foreach(counts, key, val)
 		{

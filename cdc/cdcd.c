@@ -14,6 +14,7 @@
 #include "disc_ctrl.h"
 #include "fabric.h"
 #include "log.h"
+#include "publish.h"
 #include "queue.h"
 #include "registry.h"
 #include "sdnotify.h"
@@ -45,6 +46,7 @@ struct daemon {
 	struct store *store;
 	struct registry *reg;
 	struct api *api;
+	struct mdns_pub *mdns;
 	struct sdnotify *notify; /* NULL unless started by systemd */
 };
 
@@ -113,6 +115,19 @@ static void daemon_limits(struct daemon *d)
 	d->svc.dim_max_entries = d->cfg.max_registrations_per_entity;
 }
 
+/* Announce the listeners that are open, not those that failed to open. */
+static void mdns_update(struct daemon *d)
+{
+	struct cdc_listen open[CDC_MAX_LISTEN];
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->cfg.nlisten; i++)
+		for (size_t j = 0; j < d->srv.nlisteners; j++)
+			if (!strcmp(d->cfg.listen[i].text, d->srv.listener_text[j]))
+				open[n++] = d->cfg.listen[i];
+	mdns_pub_configure(d->mdns, &d->cfg.mdns, open, n);
+}
+
 static void reload(struct daemon *d)
 {
 	struct cdc_config cfg;
@@ -135,6 +150,7 @@ static void reload(struct daemon *d)
 	d->svc.nlisten = d->cfg.nlisten;
 	log_set_level((int)d->cfg.log_level);
 	server_listen(&d->srv, &d->cfg);
+	mdns_update(d);
 	daemon_limits(d);
 	registry_config_changed(d->reg, &d->cfg);
 	log_info("configuration reloaded");
@@ -317,6 +333,13 @@ static int daemon_start(struct daemon *d)
 		log_err("no address to listen on");
 		return -EADDRNOTAVAIL;
 	}
+	/* mDNS is an extra: without memory for it, discovery still runs. */
+	if (mdns_pub_new(d->base, d->cfg.nqn, &d->mdns) < 0)
+		log_warn("mdns: out of memory; not announced");
+	else
+		mdns_update(d);
+	if (d->api)
+		api_set_mdns(d->api, d->mdns);
 	log_info("cdcd %s serving %s, GENCTR %llu, %zu log entries", PACKAGE_VERSION, d->cfg.nqn,
 		 (unsigned long long)d->fabric.genctr, d->fabric.nentries);
 	return 0;
@@ -385,6 +408,7 @@ out:
 	server_shutdown(&d.srv);
 	registry_free(d.reg); /* completes what the last connections left */
 	api_close(d.api);
+	mdns_pub_free(d.mdns); /* withdraws what was announced */
 	store_close(d.store);
 	for (int i = 0; i < 3; i++)
 		if (sigs[i])

@@ -17,6 +17,7 @@
 #include <nvme/types.h>
 
 #include "config.h"
+#include "name.h"
 
 /* Long enough for state-dir (PATH_MAX) plus the key; anything longer is not a config line. */
 #define LINE_MAX_LEN 8192
@@ -28,7 +29,7 @@
 #define DEFAULT_PORT_SVC     "4420"
 #define DEFAULT_REFERRAL_SVC "8009"
 
-enum section { SEC_NONE, SEC_GLOBAL, SEC_SUBSYS, SEC_REFERRAL };
+enum section { SEC_NONE, SEC_GLOBAL, SEC_SUBSYS, SEC_REFERRAL, SEC_MDNS };
 
 struct parser {
 	struct cdc_config *cfg; /* the private copy being built */
@@ -733,6 +734,52 @@ static int parse_global(struct parser *p, const char *key, const char *val)
 	return parse_error(p, "unknown key '%.*s' in [global]", QUOTE_MAX, key);
 }
 
+/* [mdns]: the whole section is this function, so that it moves as one piece. The interface
+ * list replaces any earlier one; names are checked for their syntax only, since an
+ * interface may appear after the daemon started. */
+static int parse_mdns_key(struct parser *p, const char *key, const char *val)
+{
+	struct cdc_mdns_config *m = &p->cfg->mdns;
+
+	if (!strcasecmp(key, "enable")) {
+		if (!strcasecmp(val, "yes") || !strcasecmp(val, "true") || !strcmp(val, "1"))
+			m->enable = true;
+		else if (!strcasecmp(val, "no") || !strcasecmp(val, "false") || !strcmp(val, "0"))
+			m->enable = false;
+		else
+			return parse_error(p, "bad enable '%.*s' in [mdns] (expected yes or no)",
+					   QUOTE_MAX, val);
+		return 0;
+	}
+	if (!strcasecmp(key, "instance-name")) {
+		if (*val && !mdns_name_valid(val))
+			return parse_error(p,
+					   "bad instance-name '%.*s' (expected at most %d bytes "
+					   "of UTF-8 text)",
+					   QUOTE_MAX, val, CDC_MDNS_NAME_MAX);
+		snprintf(m->instance, sizeof(m->instance), "%s", val);
+		return 0;
+	}
+	if (strcasecmp(key, "interfaces"))
+		return parse_error(p, "unknown key '%.*s' in [mdns]", QUOTE_MAX, key);
+	m->ninterfaces = 0;
+	for (const char *s = val, *e; *s; s = e) {
+		s += strspn(s, " \t,");
+		e = s + strcspn(s, " \t,");
+		if (e == s)
+			break;
+		if ((size_t)(e - s) > CDC_IFNAME_MAX || memchr(s, '/', (size_t)(e - s)))
+			return parse_error(p, "bad interface name '%.*s' in [mdns]", (int)(e - s),
+					   s);
+		if (m->ninterfaces == CDC_MDNS_MAX_IFACES)
+			return parse_error(p, "too many interfaces in [mdns] (at most %d)",
+					   CDC_MDNS_MAX_IFACES);
+		snprintf(m->interfaces[m->ninterfaces++], CDC_IFNAME_MAX + 1, "%.*s", (int)(e - s),
+			 s);
+	}
+	return 0;
+}
+
 static int parse_subsys_key(struct parser *p, const char *key, const char *val)
 {
 	struct cdc_subsys *s = &p->cfg->subsys[p->cur];
@@ -834,11 +881,16 @@ static int parse_section(struct parser *p, char *line)
 
 	if (!strcasecmp(name, "subsystem"))
 		return open_subsys(p, arg);
-	if (!strcasecmp(name, "global") || !strcasecmp(name, "referral")) {
+	if (!strcasecmp(name, "global") || !strcasecmp(name, "referral") ||
+	    !strcasecmp(name, "mdns")) {
 		if (*arg)
 			return parse_error(p, "[%s] takes no argument, got '%.*s'", name, QUOTE_MAX,
 					   arg);
-		p->section = !strcasecmp(name, "global") ? SEC_GLOBAL : SEC_REFERRAL;
+		p->section = SEC_REFERRAL;
+		if (!strcasecmp(name, "global"))
+			p->section = SEC_GLOBAL;
+		else if (!strcasecmp(name, "mdns"))
+			p->section = SEC_MDNS;
 		return 0;
 	}
 	return parse_error(p, "unknown section [%.*s%s%.*s]", QUOTE_MAX, name, *arg ? " " : "",
@@ -887,6 +939,8 @@ static int parse_line(struct parser *p, char *line, size_t len)
 		return parse_subsys_key(p, key, val);
 	case SEC_REFERRAL:
 		return parse_referral_key(p, key, val);
+	case SEC_MDNS:
+		return parse_mdns_key(p, key, val);
 	case SEC_NONE:
 		break;
 	}
@@ -1063,6 +1117,19 @@ static void dump_port(const struct cdc_port *port, FILE *out)
 			fprintf(out, ";sectype=%s", sectypes[i].name);
 }
 
+static void dump_mdns(const struct cdc_mdns_config *m, FILE *out)
+{
+	fprintf(out, "\n[mdns]\nenable = %s\n", m->enable ? "yes" : "no");
+	if (m->instance[0])
+		fprintf(out, "instance-name = %s\n", m->instance);
+	if (m->ninterfaces)
+		fprintf(out, "interfaces =");
+	for (size_t i = 0; i < m->ninterfaces; i++)
+		fprintf(out, "%s%s", i ? ", " : " ", m->interfaces[i]);
+	if (m->ninterfaces)
+		fprintf(out, "\n");
+}
+
 void config_dump(const struct cdc_config *cfg, FILE *out)
 {
 	size_t i, j;
@@ -1088,6 +1155,7 @@ void config_dump(const struct cdc_config *cfg, FILE *out)
 	fprintf(out, "max-registrations-per-entity = %u\n", cfg->max_registrations_per_entity);
 	fprintf(out, "max-registrations = %u\n", cfg->max_registrations);
 	fprintf(out, "log-level = %s\n", log_level_name(cfg->log_level));
+	dump_mdns(&cfg->mdns, out);
 
 	for (i = 0; i < cfg->nsubsys; i++) {
 		const struct cdc_subsys *s = &cfg->subsys[i];
@@ -1134,6 +1202,7 @@ void config_defaults(struct cdc_config *cfg)
 	cfg->max_registrations_per_entity = 256;
 	cfg->max_registrations = 100000;
 	cfg->log_level = CDC_LOG_INFO;
+	cfg->mdns.enable = true;
 }
 
 void config_free(struct cdc_config *cfg)

@@ -49,6 +49,18 @@ struct cdc_referral {
 	char nqn[CDC_NQN_MAX + 1]; /* the referred DC; default the well-known discovery NQN */
 };
 
+#define CDC_MDNS_NAME_MAX   63 /* an instance name, in bytes (RFC 6763 §4.1.1) */
+#define CDC_MDNS_MAX_IFACES 16
+#define CDC_IFNAME_MAX	    15 /* IFNAMSIZ without the NUL */
+
+/* [mdns]: announcing this CDC with DNS-SD over mDNS (TP8009). */
+struct cdc_mdns_config {
+	bool enable;
+	char instance[CDC_MDNS_NAME_MAX + 1]; /* "": a default made of the host name */
+	char interfaces[CDC_MDNS_MAX_IFACES][CDC_IFNAME_MAX + 1]; /* none: every interface */
+	size_t ninterfaces;
+};
+
 enum cdc_log_level { CDC_LOG_ERR = 3, CDC_LOG_WARNING = 4, CDC_LOG_INFO = 6, CDC_LOG_DEBUG = 7 };
 
 struct cdc_config {
@@ -71,6 +83,7 @@ struct cdc_config {
 	unsigned int max_registrations_per_entity; /* records one host or DDC may register */
 	unsigned int max_registrations;		   /* records of all entities together */
 	enum cdc_log_level log_level;
+	struct cdc_mdns_config mdns;
 	struct cdc_subsys *subsys;
 	size_t nsubsys;
 	struct cdc_referral *referrals;

@@ -13,7 +13,8 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 PACKAGES="build-essential autoconf automake libtool pkg-config libnvme-dev libevent-dev
 libsqlite3-dev libavahi-client-dev libssl-dev libjson-c-dev libcurl4-openssl-dev libbsd-dev
 libsystemd-dev check clang libclang-rt-14-dev
-valgrind python3 dpkg-dev debhelper lintian python3-prometheus-client chromium curl"
+valgrind python3 dpkg-dev debhelper lintian python3-prometheus-client chromium curl
+avahi-daemon avahi-utils dbus iproute2 util-linux"
 
 install_missing() {
 	missing=

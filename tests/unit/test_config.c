@@ -82,8 +82,13 @@ static bool configs_equal(const struct cdc_config *a, const struct cdc_config *b
 	    strcmp(a->control_socket_group, b->control_socket_group) ||
 	    a->log_level != b->log_level || a->has_http_listen != b->has_http_listen ||
 	    (a->has_http_listen && strcmp(a->http_listen.text, b->http_listen.text)) ||
-	    a->nsubsys != b->nsubsys || a->nreferrals != b->nreferrals)
+	    a->nsubsys != b->nsubsys || a->nreferrals != b->nreferrals ||
+	    a->mdns.enable != b->mdns.enable || strcmp(a->mdns.instance, b->mdns.instance) ||
+	    a->mdns.ninterfaces != b->mdns.ninterfaces)
 		return false;
+	for (i = 0; i < a->mdns.ninterfaces; i++)
+		if (strcmp(a->mdns.interfaces[i], b->mdns.interfaces[i]))
+			return false;
 	for (i = 0; i < a->nlisten; i++)
 		if (strcmp(a->listen[i].text, b->listen[i].text) ||
 		    a->listen[i].sslen != b->listen[i].sslen ||
@@ -769,7 +774,11 @@ START_TEST(dump_then_load_gives_an_equal_config)
 		     "port = traddr=2001:db8::20;trsvcid=4421;treq=required;sectype=tls13\n"
 		     "port = traddr=192.0.2.20;treq=not-required;portid=9\n"
 		     "[referral]\n"
-		     "entry = traddr=2001:db8::50;nqn=nqn.2014-08.org.example:cdc:2\n",
+		     "entry = traddr=2001:db8::50;nqn=nqn.2014-08.org.example:cdc:2\n"
+		     "[mdns]\n"
+		     "enable = no\n"
+		     "instance-name = CDC 1\n"
+		     "interfaces = eth0 eth1\n",
 		     err, sizeof(err)),
 		0);
 	round_trip(&cfg);
@@ -984,7 +993,57 @@ START_TEST(http_listen_is_off_by_default_and_takes_ipv4_or_ipv6)
 			      sizeof(err)),
 			 0);
 	ck_assert(!cfg.has_http_listen);
+}
+END_TEST
+
+START_TEST(mdns_section_sets_enable_name_and_interfaces)
+{
+	struct cdc_config cfg;
+	char err[256];
+
+	config_defaults(&cfg);
+	ck_assert(cfg.mdns.enable);
+	ck_assert_str_eq(cfg.mdns.instance, "");
+	ck_assert_int_eq(load(&cfg,
+			      "[mdns]\nenable = no\ninstance-name = Rack 12 \xc3\xa9tage\n"
+			      "interfaces = eth0, eth1 bond0\n",
+			      err, sizeof(err)),
+			 0);
+	ck_assert(!cfg.mdns.enable);
+	ck_assert_str_eq(cfg.mdns.instance, "Rack 12 \xc3\xa9tage");
+	ck_assert_uint_eq(cfg.mdns.ninterfaces, 3);
+	ck_assert_str_eq(cfg.mdns.interfaces[2], "bond0");
+	/* A later line replaces the list; an empty name goes back to the default. */
+	ck_assert_int_eq(
+		load(&cfg, "[mdns]\ninterfaces = eth9\ninstance-name =\n", err, sizeof(err)), 0);
+	ck_assert_uint_eq(cfg.mdns.ninterfaces, 1);
+	ck_assert_str_eq(cfg.mdns.instance, "");
 	config_free(&cfg);
+}
+END_TEST
+
+START_TEST(mdns_section_refuses_bad_values_with_file_and_line)
+{
+	static const char *const bad[] = {
+		"[mdns]\nenable = maybe\n",
+		("[mdns]\ninstance-name = "
+		 "0123456789012345678901234567890123456789012345678901234567890123\n"),
+		"[mdns]\ninstance-name = bad \xc3(\n",
+		"[mdns]\ninterfaces = averyveryverylongname0\n",
+		"[mdns]\ninterfaces = a/b\n",
+		"[mdns]\nbrowse = yes\n",
+		"[mdns extra]\n",
+	};
+	struct cdc_config cfg;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_defaults(&cfg);
+		ck_assert_int_eq(load(&cfg, bad[i], err, sizeof(err)), -EINVAL);
+		ck_assert_msg(strstr(err, "cdcd.conf:"), "%s", err);
+		ck_assert(cfg.mdns.enable); /* untouched */
+		config_free(&cfg);
+	}
 }
 END_TEST
 
@@ -1035,6 +1094,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, log_level_names_parse);
 	tcase_add_test(tc, contrib_example_loads_and_documents_the_defaults);
 	tcase_add_test(tc, http_listen_is_off_by_default_and_takes_ipv4_or_ipv6);
+	tcase_add_test(tc, mdns_section_sets_enable_name_and_interfaces);
+	tcase_add_test(tc, mdns_section_refuses_bad_values_with_file_and_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
