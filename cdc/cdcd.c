@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "config_keys.h"
 #include "disc_ctrl.h"
 #include "fabric.h"
 #include "log.h"
@@ -23,14 +24,15 @@
 
 enum { EXIT_CONFIG = 1, EXIT_USAGE = 2 };
 
-/* What the command line says; it overrides the file, at start and on every reload. */
+/* What the command line says: values of the keys in config_keys.c, applied over the file
+ * at start and on every reload, in the order given. */
+#define MAX_OVERRIDES 64
 struct overrides {
-	struct cdc_listen listen[CDC_MAX_LISTEN];
-	size_t nlisten;
-	const char *state_dir;
-	const char *control_socket;
-	const char *nqn;
-	int log_level; /* -1: from the file */
+	struct {
+		const struct config_key *key;
+		char *val;
+	} v[MAX_OVERRIDES];
+	size_t n;
 };
 
 struct daemon {
@@ -38,7 +40,6 @@ struct daemon {
 	const char *config_path;
 	bool config_explicit;
 	struct overrides ovr;
-	char state_dir_buf[4096];
 	struct cdc_config cfg;
 	struct fabric fabric;
 	struct disc_svc svc;
@@ -55,34 +56,46 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: cdcd [OPTIONS]\n"
 		"NVMe over Fabrics Centralized Discovery Controller (NVMe/TCP).\n\n"
-		"  -f, --foreground        stay in the foreground and log to stderr\n"
-		"  -c, --config FILE       configuration file (default %s)\n"
-		"      --state-dir DIR     state directory (default %s)\n"
-		"      --listen ADDR:PORT  listen address, repeatable: 127.0.0.1:8009, [::1]:8009\n"
-		"      --nqn NQN           the unique discovery NQN of this CDC\n"
-		"      --control-socket PATH  the control API's socket (default %s)\n"
-		"      --log-level LEVEL   err, warning, info or debug\n"
-		"      --dump-config       print the effective configuration and exit\n"
-		"  -h, --help              this help\n"
-		"  -V, --version           print the version\n\n"
-		"Command-line options override the file. See cdcd(8) and cdcd.conf(5).\n",
-		CDC_DEFAULT_CONFIG, CDC_DEFAULT_STATE_DIR, CDC_DEFAULT_CONTROL_SOCKET);
+		"  -f, --foreground                   stay in the foreground and log to stderr\n"
+		"  -c, --config FILE                  configuration file [%s]\n"
+		"  --dump-config                      print the effective configuration and exit\n"
+		"  -h, --help                         this help\n"
+		"  -V, --version                      print the version\n\n"
+		"Every key of cdcd.conf is an option too, and overrides the file [default]:\n",
+		CDC_DEFAULT_CONFIG);
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+		char opt[96], left[128];
+
+		config_key_option(k, opt, sizeof(opt));
+		snprintf(left, sizeof(left), "--%s %s", opt, k->arg);
+		fprintf(out, "  %-34s %s", left, k->help);
+		fprintf(out, k->def && *k->def ? " [%s]\n" : "\n", k->def);
+	}
+	fprintf(out, "\nSee cdcd(8) and cdcd.conf(5).\n");
 }
 
-static void overrides_apply(const struct overrides *o, struct cdc_config *cfg)
+/* Sets the command line's keys in cfg. A first --listen replaces the file's list. */
+static int overrides_apply(const struct overrides *o, struct cdc_config *cfg)
 {
-	if (o->nlisten) {
-		memcpy(cfg->listen, o->listen, o->nlisten * sizeof(o->listen[0]));
-		cfg->nlisten = o->nlisten;
+	struct key_pass kp = {.cfg = cfg};
+
+	for (size_t i = 0; i < o->n; i++) {
+		if (config_key_set(&kp, o->v[i].key, o->v[i].val) < 0) {
+			char opt[96];
+			config_key_option(o->v[i].key, opt, sizeof(opt));
+			fprintf(stderr, "cdcd: invalid --%s: %s\n", opt, kp.err);
+			return -EINVAL;
+		}
 	}
-	if (o->state_dir)
-		snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", o->state_dir);
-	if (o->control_socket)
-		snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", o->control_socket);
-	if (o->nqn)
-		snprintf(cfg->nqn, sizeof(cfg->nqn), "%s", o->nqn);
-	if (o->log_level >= 0)
-		cfg->log_level = (enum cdc_log_level)o->log_level;
+	return 0;
+}
+
+static void overrides_free(struct overrides *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->v[i].val);
+	o->n = 0;
 }
 
 /* Loads file + overrides into cfg; a missing default file is not an error. */
@@ -99,8 +112,9 @@ static int config_read(const struct daemon *d, struct cdc_config *cfg)
 		config_free(cfg);
 		return r;
 	}
-	overrides_apply(&d->ovr, cfg);
-	r = api_config_check(cfg);
+	r = overrides_apply(&d->ovr, cfg);
+	if (!r)
+		r = api_config_check(cfg);
 	if (r < 0)
 		config_free(cfg);
 	return r;
@@ -182,38 +196,83 @@ static void daemon_status(void *arg, char *buf, size_t size)
 		 d->svc.nctrls, (unsigned long long)d->fabric.genctr);
 }
 
-static const char *realpath_dir(const char *dir, char *buf, size_t size)
+/* A relative path given on the command line is from the working directory: the daemon
+ * leaves it for "/". NULL when out of memory. */
+static char *absolute_path(const char *path)
 {
-	char cwd[4096];
-	int n;
+	char cwd[4096], *out;
 
-	if (dir[0] == '/')
-		n = snprintf(buf, size, "%s", dir);
-	else if (getcwd(cwd, sizeof(cwd)))
-		n = snprintf(buf, size, "%s/%s", cwd, dir);
-	else
+	if (!*path || path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&out, "%s/%s", cwd, path) < 0)
 		return NULL;
-	return n > 0 && (size_t)n < size ? buf : NULL;
+	return out;
+}
+
+static int override_add(struct overrides *o, const struct config_key *k, const char *val)
+{
+	if (o->n == MAX_OVERRIDES) {
+		fprintf(stderr, "cdcd: more than %d options\n", MAX_OVERRIDES);
+		return EXIT_USAGE;
+	}
+	char *v = k->path ? absolute_path(val) : strdup(val);
+	if (!v) {
+		fprintf(stderr, "cdcd: %s: %s\n", val, strerror(errno));
+		return EXIT_CONFIG;
+	}
+	o->v[o->n].key = k;
+	o->v[o->n++].val = v;
+	return 0;
+}
+
+enum { OPT_DUMP = 256, OPT_KEY = 512 }; /* OPT_KEY + i: config_keys[i] */
+#define OWN_OPTIONS 5
+#define MAX_OPTIONS 64
+
+/* getopt_long's table: the daemon's own options, then one per configuration key. */
+static int options_build(struct option *opts, char (*names)[96])
+{
+	static const struct option own[OWN_OPTIONS] = {{"foreground", no_argument, NULL, 'f'},
+						       {"config", required_argument, NULL, 'c'},
+						       {"dump-config", no_argument, NULL, OPT_DUMP},
+						       {"help", no_argument, NULL, 'h'},
+						       {"version", no_argument, NULL, 'V'}};
+	size_t n = OWN_OPTIONS;
+
+	if (config_nkeys + OWN_OPTIONS >= MAX_OPTIONS)
+		return -E2BIG;
+	memcpy(opts, own, sizeof(own));
+	for (size_t i = 0; i < config_nkeys; i++) {
+		config_key_option(&config_keys[i], names[i], sizeof(names[i]));
+		opts[n++] = (struct option){names[i], required_argument, NULL, OPT_KEY + (int)i};
+	}
+	opts[n] = (struct option){NULL, 0, NULL, 0};
+	return 0;
+}
+
+/* Options are checked here, against the defaults, so a bad one is refused before the
+ * configuration file is even read. */
+static int overrides_check(const struct overrides *o)
+{
+	static struct cdc_config scratch; /* large; main() runs this once */
+	int r;
+
+	config_defaults(&scratch);
+	r = overrides_apply(o, &scratch);
+	config_free(&scratch);
+	return r < 0 ? EXIT_CONFIG : 0;
 }
 
 static int parse_args(int argc, char **argv, struct daemon *d, bool *foreground, bool *dump)
 {
-	enum { OPT_STATE_DIR = 256, OPT_LISTEN, OPT_NQN, OPT_LOG_LEVEL, OPT_DUMP, OPT_SOCKET };
-	static const struct option opts[] = {
-		{"foreground", no_argument, NULL, 'f'},
-		{"config", required_argument, NULL, 'c'},
-		{"state-dir", required_argument, NULL, OPT_STATE_DIR},
-		{"listen", required_argument, NULL, OPT_LISTEN},
-		{"nqn", required_argument, NULL, OPT_NQN},
-		{"control-socket", required_argument, NULL, OPT_SOCKET},
-		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-		{"dump-config", no_argument, NULL, OPT_DUMP},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0}};
-	struct overrides *o = &d->ovr;
-	int c;
+	struct option opts[MAX_OPTIONS];
+	char names[MAX_OPTIONS][96];
+	int c, r;
 
+	if (options_build(opts, names) < 0) {
+		fprintf(stderr, "cdcd: too many configuration keys for MAX_OPTIONS\n");
+		return EXIT_USAGE;
+	}
 	while ((c = getopt_long(argc, argv, "fc:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -223,52 +282,6 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *foreground,
 			d->config_path = optarg;
 			d->config_explicit = true;
 			break;
-		case OPT_STATE_DIR:
-			/* Absolute, since a daemon leaves its working directory for "/". */
-			o->state_dir =
-				realpath_dir(optarg, d->state_dir_buf, sizeof(d->state_dir_buf));
-			if (!o->state_dir) {
-				fprintf(stderr, "cdcd: --state-dir '%s' is too long\n", optarg);
-				return EXIT_CONFIG;
-			}
-			break;
-		case OPT_LISTEN:
-			if (o->nlisten == CDC_MAX_LISTEN ||
-			    config_parse_listen(optarg, &o->listen[o->nlisten]) < 0) {
-				fprintf(stderr,
-					"cdcd: invalid --listen '%s' (want 127.0.0.1:8009 or "
-					"[::1]:8009)\n",
-					optarg);
-				return EXIT_CONFIG;
-			}
-			o->nlisten++;
-			break;
-		case OPT_SOCKET:
-			if (!config_control_socket_valid(optarg)) {
-				fprintf(stderr,
-					"cdcd: invalid --control-socket '%s' (an absolute "
-					"path, or '' for none)\n",
-					optarg);
-				return EXIT_CONFIG;
-			}
-			o->control_socket = optarg;
-			break;
-		case OPT_NQN:
-			if (!nqn_is_valid(optarg)) {
-				fprintf(stderr, "cdcd: invalid --nqn '%s'\n", optarg);
-				return EXIT_CONFIG;
-			}
-			o->nqn = optarg;
-			break;
-		case OPT_LOG_LEVEL: {
-			enum cdc_log_level level;
-			if (config_parse_log_level(optarg, &level) < 0) {
-				fprintf(stderr, "cdcd: invalid --log-level '%s'\n", optarg);
-				return EXIT_CONFIG;
-			}
-			o->log_level = (int)level;
-			break;
-		}
 		case OPT_DUMP:
 			*dump = true;
 			break;
@@ -279,15 +292,20 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *foreground,
 			printf("cdcd %s\n", PACKAGE_VERSION);
 			return -1;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if (c < OPT_KEY || c >= OPT_KEY + (int)config_nkeys) {
+				usage(stderr);
+				return EXIT_USAGE;
+			}
+			r = override_add(&d->ovr, &config_keys[c - OPT_KEY], optarg);
+			if (r)
+				return r;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "cdcd: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	return 0;
+	return overrides_check(&d->ovr);
 }
 
 static int daemon_start(struct daemon *d)
@@ -369,17 +387,21 @@ int main(int argc, char **argv)
 	int rc = EXIT_FAILURE;
 
 	d.config_path = CDC_DEFAULT_CONFIG;
-	d.ovr.log_level = -1;
 	int r = parse_args(argc, argv, &d, &foreground, &dump);
-	if (r)
+	if (r) {
+		overrides_free(&d.ovr);
 		return r < 0 ? EXIT_SUCCESS : r;
+	}
 
 	log_open(true, CDC_LOG_INFO);
-	if (config_read(&d, &d.cfg) < 0)
+	if (config_read(&d, &d.cfg) < 0) {
+		overrides_free(&d.ovr);
 		return EXIT_CONFIG;
+	}
 	if (dump) {
 		config_dump(&d.cfg, stdout);
 		config_free(&d.cfg);
+		overrides_free(&d.ovr);
 		return EXIT_SUCCESS;
 	}
 	if (!foreground && daemon(0, 0) < 0) {
@@ -415,6 +437,7 @@ out:
 			event_free(sigs[i]);
 	fabric_free(&d.fabric);
 	config_free(&d.cfg);
+	overrides_free(&d.ovr);
 	if (d.base)
 		event_base_free(d.base);
 	return rc;

@@ -17,7 +17,7 @@
 #include <nvme/types.h>
 
 #include "config.h"
-#include "name.h"
+#include "config_keys.h"
 
 /* Long enough for state-dir (PATH_MAX) plus the key; anything longer is not a config line. */
 #define LINE_MAX_LEN 8192
@@ -36,11 +36,11 @@ struct parser {
 	const char *name;
 	unsigned int lineno;
 	enum section section;
-	size_t cur;	   /* index of the [subsystem] being filled */
-	size_t subsys_cap; /* allocated length of cfg->subsys */
-	size_t port_cap;   /* allocated length of cfg->subsys[cur].ports */
-	size_t ref_cap;	   /* allocated length of cfg->referrals */
-	bool listen_seen;  /* the first listen line replaces the defaults */
+	size_t cur;	      /* index of the [subsystem] being filled */
+	size_t subsys_cap;    /* allocated length of cfg->subsys */
+	size_t port_cap;      /* allocated length of cfg->subsys[cur].ports */
+	size_t ref_cap;	      /* allocated length of cfg->referrals */
+	struct key_pass keys; /* [global] and [mdns] keys, set through the key table */
 	char *err;
 	size_t errlen;
 };
@@ -145,8 +145,7 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Strict decimal: digits only, so "+1", " 1" and "0x10" are refused rather than guessed at. */
-static int parse_uint(const char *s, size_t len, unsigned long min, unsigned long max,
+int config_parse_uint(const char *s, size_t len, unsigned long min, unsigned long max,
 		      unsigned long *out)
 {
 	unsigned long v = 0;
@@ -180,7 +179,7 @@ int config_parse_log_level(const char *text, enum cdc_log_level *out)
 	return -EINVAL;
 }
 
-static const char *log_level_name(enum cdc_log_level level)
+const char *config_log_level_name(enum cdc_log_level level)
 {
 	size_t i;
 
@@ -302,7 +301,7 @@ int config_parse_listen(const char *text, struct cdc_listen *out)
 		port = colon + 1;
 	}
 
-	if (parse_uint(port, strlen(port), 1, 65535, &portnum))
+	if (config_parse_uint(port, strlen(port), 1, 65535, &portnum))
 		return -EINVAL;
 
 	if (l.ss.ss_family == AF_INET6) {
@@ -370,14 +369,14 @@ static int port_value(struct cdc_port *port, enum port_key key, const char *val,
 		strcpy(traddr, val);
 		return 0;
 	case PK_TRSVCID:
-		if (parse_uint(val, strlen(val), 1, 65535, &v)) {
+		if (config_parse_uint(val, strlen(val), 1, 65535, &v)) {
 			set_err(err, errlen, "trsvcid '%s' is not a port number (1..65535)", val);
 			return -EINVAL;
 		}
 		snprintf(trsvcid, CDC_TRSVCID_MAX + 1, "%lu", v);
 		return 0;
 	case PK_PORTID:
-		if (parse_uint(val, strlen(val), 0, 65535, &v)) {
+		if (config_parse_uint(val, strlen(val), 0, 65535, &v)) {
 			set_err(err, errlen, "portid '%s' is not a number in 0..65535", val);
 			return -EINVAL;
 		}
@@ -608,175 +607,16 @@ static int config_copy(struct cdc_config *dst, const struct cdc_config *src)
 	return 0;
 }
 
-static int parse_number(struct parser *p, const char *key, const char *val, unsigned long min,
-			unsigned long max, const char *hint, unsigned int *out)
+static int parse_table_key(struct parser *p, enum key_section section, const char *key,
+			   const char *val)
 {
-	unsigned long v;
+	const struct config_key *k = config_key_find(section, key);
 
-	if (parse_uint(val, strlen(val), min, max, &v))
-		return parse_error(p, "bad %s '%.*s' (expected %lu..%lu%s)", key, QUOTE_MAX, val,
-				   min, max, hint);
-	*out = (unsigned int)v;
-	return 0;
-}
-
-static int global_listen(struct parser *p, const char *val)
-{
-	struct cdc_config *cfg = p->cfg;
-	struct cdc_listen l;
-	size_t i;
-
-	if (config_parse_listen(val, &l))
-		return parse_error(p, "bad listen address '%.*s' (expected %s, PORT 1..65535)",
-				   QUOTE_MAX, val, "A.B.C.D:PORT or [IPV6]:PORT");
-	if (!p->listen_seen) {
-		p->listen_seen = true;
-		cfg->nlisten = 0;
-	}
-	for (i = 0; i < cfg->nlisten; i++)
-		if (!strcmp(cfg->listen[i].text, l.text))
-			return parse_error(p, "duplicate listen address '%s'", l.text);
-	if (cfg->nlisten == CDC_MAX_LISTEN)
-		return parse_error(p, "too many listen addresses (at most %d)", CDC_MAX_LISTEN);
-	cfg->listen[cfg->nlisten++] = l;
-	return 0;
-}
-
-static int parse_global(struct parser *p, const char *key, const char *val)
-{
-	struct cdc_config *cfg = p->cfg;
-
-	if (!strcasecmp(key, "listen"))
-		return global_listen(p, val);
-	if (!strcasecmp(key, "state-dir")) {
-		if (!*val)
-			return parse_error(p, "state-dir has no value");
-		/* The daemon's working directory is no anchor for state kept across restarts. */
-		if (*val != '/')
-			return parse_error(p, "state-dir '%.*s' is not an absolute path", QUOTE_MAX,
-					   val);
-		if (strlen(val) >= sizeof(cfg->state_dir))
-			return parse_error(p, "state-dir '%.*s...' is too long", QUOTE_MAX, val);
-		strcpy(cfg->state_dir, val);
-		return 0;
-	}
-	if (!strcasecmp(key, "nqn")) {
-		/* Empty resets to "generate one", as an empty value does in nvme-fabrics.conf. */
-		if (!*val) {
-			cfg->nqn[0] = '\0';
-			return 0;
-		}
-		if (!nqn_is_valid(val))
-			return parse_error(p, "nqn '%.*s' is not a valid NQN", QUOTE_MAX, val);
-		if (!strcmp(val, NVME_DISC_SUBSYS_NAME))
-			return parse_error(p, "nqn must be unique, not the well-known '%s'", val);
-		strcpy(cfg->nqn, val);
-		return 0;
-	}
-	if (!strcasecmp(key, "idle-timeout"))
-		return parse_number(p, "idle-timeout", val, 1, 86400, " seconds",
-				    &cfg->idle_timeout);
-	if (!strcasecmp(key, "icreq-timeout"))
-		return parse_number(p, "icreq-timeout", val, 1, 600, " seconds",
-				    &cfg->icreq_timeout);
-	if (!strcasecmp(key, "max-connections"))
-		return parse_number(p, "max-connections", val, 0, 1000000, ", 0 for no limit",
-				    &cfg->max_connections);
-	if (!strcasecmp(key, "max-connections-per-source"))
-		return parse_number(p, "max-connections-per-source", val, 0, 1000000,
-				    ", 0 for no limit", &cfg->max_connections_per_source);
-	if (!strcasecmp(key, "max-implicit-hosts"))
-		return parse_number(p, "max-implicit-hosts", val, 1, 10000000, "",
-				    &cfg->max_implicit_hosts);
-	if (!strcasecmp(key, "implicit-host-expiry"))
-		return parse_number(p, "implicit-host-expiry", val, 0, 31536000,
-				    " seconds, 0 to keep them", &cfg->implicit_host_expiry);
-	if (!strcasecmp(key, "api-request-timeout"))
-		return parse_number(p, "api-request-timeout", val, 1, 3600, " seconds",
-				    &cfg->api_request_timeout);
-	if (!strcasecmp(key, "control-socket")) {
-		if (!config_control_socket_valid(val))
-			return parse_error(p,
-					   "bad control-socket '%.*s' (expected an absolute path "
-					   "of at most %zu bytes, or nothing to turn it off)",
-					   QUOTE_MAX, val, sizeof(cfg->control_socket) - 1);
-		snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", val);
-		return 0;
-	}
-	if (!strcasecmp(key, "http-listen")) {
-		/* Empty turns it off again, as for control-socket. */
-		cfg->has_http_listen = *val != '\0';
-		if (cfg->has_http_listen && config_parse_listen(val, &cfg->http_listen) < 0)
-			return parse_error(p,
-					   "bad http-listen '%.*s' (expected ADDR:PORT, "
-					   "127.0.0.1:9109 or [::1]:9109)",
-					   QUOTE_MAX, val);
-		return 0;
-	}
-	if (!strcasecmp(key, "control-socket-group")) {
-		if (strlen(val) >= sizeof(cfg->control_socket_group) || strpbrk(val, " \t:/"))
-			return parse_error(p, "bad control-socket-group '%.*s'", QUOTE_MAX, val);
-		snprintf(cfg->control_socket_group, sizeof(cfg->control_socket_group), "%s", val);
-		return 0;
-	}
-	if (!strcasecmp(key, "max-registrations-per-entity"))
-		return parse_number(p, "max-registrations-per-entity", val, 1, 65536, "",
-				    &cfg->max_registrations_per_entity);
-	if (!strcasecmp(key, "max-registrations"))
-		return parse_number(p, "max-registrations", val, 1, 10000000, "",
-				    &cfg->max_registrations);
-	if (!strcasecmp(key, "log-level")) {
-		if (config_parse_log_level(val, &cfg->log_level))
-			return parse_error(p, "bad log-level '%.*s' (expected %s)", QUOTE_MAX, val,
-					   "err, warning, info or debug");
-		return 0;
-	}
-	return parse_error(p, "unknown key '%.*s' in [global]", QUOTE_MAX, key);
-}
-
-/* [mdns]: the whole section is this function, so that it moves as one piece. The interface
- * list replaces any earlier one; names are checked for their syntax only, since an
- * interface may appear after the daemon started. */
-static int parse_mdns_key(struct parser *p, const char *key, const char *val)
-{
-	struct cdc_mdns_config *m = &p->cfg->mdns;
-
-	if (!strcasecmp(key, "enable")) {
-		if (!strcasecmp(val, "yes") || !strcasecmp(val, "true") || !strcmp(val, "1"))
-			m->enable = true;
-		else if (!strcasecmp(val, "no") || !strcasecmp(val, "false") || !strcmp(val, "0"))
-			m->enable = false;
-		else
-			return parse_error(p, "bad enable '%.*s' in [mdns] (expected yes or no)",
-					   QUOTE_MAX, val);
-		return 0;
-	}
-	if (!strcasecmp(key, "instance-name")) {
-		if (*val && !mdns_name_valid(val))
-			return parse_error(p,
-					   "bad instance-name '%.*s' (expected at most %d bytes "
-					   "of UTF-8 text)",
-					   QUOTE_MAX, val, CDC_MDNS_NAME_MAX);
-		snprintf(m->instance, sizeof(m->instance), "%s", val);
-		return 0;
-	}
-	if (strcasecmp(key, "interfaces"))
-		return parse_error(p, "unknown key '%.*s' in [mdns]", QUOTE_MAX, key);
-	m->ninterfaces = 0;
-	for (const char *s = val, *e; *s; s = e) {
-		s += strspn(s, " \t,");
-		e = s + strcspn(s, " \t,");
-		if (e == s)
-			break;
-		if ((size_t)(e - s) > CDC_IFNAME_MAX || memchr(s, '/', (size_t)(e - s)))
-			return parse_error(p, "bad interface name '%.*s' in [mdns]", (int)(e - s),
-					   s);
-		if (m->ninterfaces == CDC_MDNS_MAX_IFACES)
-			return parse_error(p, "too many interfaces in [mdns] (at most %d)",
-					   CDC_MDNS_MAX_IFACES);
-		snprintf(m->interfaces[m->ninterfaces++], CDC_IFNAME_MAX + 1, "%.*s", (int)(e - s),
-			 s);
-	}
+	if (!k)
+		return parse_error(p, "unknown key '%.*s' in [%s]", QUOTE_MAX, key,
+				   config_key_section(section));
+	if (config_key_set(&p->keys, k, val))
+		return parse_error(p, "%s", p->keys.err);
 	return 0;
 }
 
@@ -934,13 +774,13 @@ static int parse_line(struct parser *p, char *line, size_t len)
 
 	switch (p->section) {
 	case SEC_GLOBAL:
-		return parse_global(p, key, val);
+		return parse_table_key(p, KEY_GLOBAL, key, val);
 	case SEC_SUBSYS:
 		return parse_subsys_key(p, key, val);
 	case SEC_REFERRAL:
 		return parse_referral_key(p, key, val);
 	case SEC_MDNS:
-		return parse_mdns_key(p, key, val);
+		return parse_table_key(p, KEY_MDNS, key, val);
 	case SEC_NONE:
 		break;
 	}
@@ -976,6 +816,7 @@ int config_load_buffer(struct cdc_config *cfg, const char *name, const char *buf
 		goto out;
 	}
 	p.cfg = tmp;
+	p.keys.cfg = tmp;
 	p.subsys_cap = tmp->nsubsys;
 	p.ref_cap = tmp->nreferrals;
 
@@ -1117,45 +958,14 @@ static void dump_port(const struct cdc_port *port, FILE *out)
 			fprintf(out, ";sectype=%s", sectypes[i].name);
 }
 
-static void dump_mdns(const struct cdc_mdns_config *m, FILE *out)
-{
-	fprintf(out, "\n[mdns]\nenable = %s\n", m->enable ? "yes" : "no");
-	if (m->instance[0])
-		fprintf(out, "instance-name = %s\n", m->instance);
-	if (m->ninterfaces)
-		fprintf(out, "interfaces =");
-	for (size_t i = 0; i < m->ninterfaces; i++)
-		fprintf(out, "%s%s", i ? ", " : " ", m->interfaces[i]);
-	if (m->ninterfaces)
-		fprintf(out, "\n");
-}
-
 void config_dump(const struct cdc_config *cfg, FILE *out)
 {
 	size_t i, j;
 
 	fprintf(out, "[global]\n");
-	for (i = 0; i < cfg->nlisten; i++)
-		fprintf(out, "listen = %s\n", cfg->listen[i].text);
-	fprintf(out, "state-dir = %s\n", cfg->state_dir);
-	if (cfg->nqn[0])
-		fprintf(out, "nqn = %s\n", cfg->nqn);
-	fprintf(out, "idle-timeout = %u\n", cfg->idle_timeout);
-	fprintf(out, "icreq-timeout = %u\n", cfg->icreq_timeout);
-	fprintf(out, "control-socket = %s\n", cfg->control_socket);
-	if (cfg->control_socket_group[0])
-		fprintf(out, "control-socket-group = %s\n", cfg->control_socket_group);
-	if (cfg->has_http_listen)
-		fprintf(out, "http-listen = %s\n", cfg->http_listen.text);
-	fprintf(out, "max-connections = %u\n", cfg->max_connections);
-	fprintf(out, "max-connections-per-source = %u\n", cfg->max_connections_per_source);
-	fprintf(out, "max-implicit-hosts = %u\n", cfg->max_implicit_hosts);
-	fprintf(out, "implicit-host-expiry = %u\n", cfg->implicit_host_expiry);
-	fprintf(out, "api-request-timeout = %u\n", cfg->api_request_timeout);
-	fprintf(out, "max-registrations-per-entity = %u\n", cfg->max_registrations_per_entity);
-	fprintf(out, "max-registrations = %u\n", cfg->max_registrations);
-	fprintf(out, "log-level = %s\n", log_level_name(cfg->log_level));
-	dump_mdns(&cfg->mdns, out);
+	config_keys_dump(cfg, KEY_GLOBAL, out);
+	fprintf(out, "\n[mdns]\n");
+	config_keys_dump(cfg, KEY_MDNS, out);
 
 	for (i = 0; i < cfg->nsubsys; i++) {
 		const struct cdc_subsys *s = &cfg->subsys[i];
@@ -1184,25 +994,7 @@ void config_dump(const struct cdc_config *cfg, FILE *out)
 void config_defaults(struct cdc_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	config_parse_listen("0.0.0.0:8009", &cfg->listen[0]);
-	config_parse_listen("[::]:8009", &cfg->listen[1]);
-	cfg->nlisten = 2;
-	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", CDC_DEFAULT_STATE_DIR);
-	cfg->idle_timeout = 120;
-	cfg->icreq_timeout = 10;
-	/* A daemon with no limit is one host's to exhaust; 8192 leaves room under the usual
-	 * descriptor limits, and no single source may take more than 64 of them. */
-	cfg->max_connections = 8192;
-	cfg->max_connections_per_source = 64;
-	cfg->max_implicit_hosts = 100000;
-	cfg->implicit_host_expiry = 7 * 86400;
-	cfg->api_request_timeout = 10;
-	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
-		 CDC_DEFAULT_CONTROL_SOCKET);
-	cfg->max_registrations_per_entity = 256;
-	cfg->max_registrations = 100000;
-	cfg->log_level = CDC_LOG_INFO;
-	cfg->mdns.enable = true;
+	config_keys_defaults(cfg);
 }
 
 void config_free(struct cdc_config *cfg)

@@ -90,8 +90,8 @@ struct cdc_config {
 	size_t nreferrals;
 };
 
-/* Fill cfg with the built-in defaults: listen 0.0.0.0:8009 and [::]:8009, state dir
- * /var/lib/cdcd, idle timeout 120 s, ICReq timeout 10 s, no subsystems. */
+/* Fill cfg with the built-in defaults (config_keys.c): listen 0.0.0.0:8009 and [::]:8009,
+ * state dir /var/lib/cdcd, idle timeout 120 s, ICReq timeout 10 s, no subsystems. */
 void config_defaults(struct cdc_config *cfg);
 
 /* Parse an INI file into cfg (which holds defaults or earlier values). The first "listen"
@@ -116,6 +116,12 @@ int config_parse_port(const char *text, const char *default_svc, struct cdc_port
 
 /* "err", "warning", "info" or "debug" (as in the file and --log-level). */
 int config_parse_log_level(const char *text, enum cdc_log_level *out);
+const char *config_log_level_name(enum cdc_log_level level);
+
+/* Strict decimal in min..max: digits only, so "+1", " 1" and "0x10" are refused rather
+ * than guessed at. -EINVAL or -ERANGE. */
+int config_parse_uint(const char *s, size_t len, unsigned long min, unsigned long max,
+		      unsigned long *out);
 
 /* A control-socket value: an absolute path that fits a sockaddr_un, or "" for none. */
 bool config_control_socket_valid(const char *path);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # test_cdcd_options.sh - cdcd --dump-config prints the effective configuration, in the file's
-# own syntax, and --listen, --state-dir, --nqn and --log-level override what the file says.
+# own syntax, and every key's option (--listen, --state-dir, --max-connections, --mdns-enable...)
+# overrides what the file says.
 # Nothing is started: --dump-config exits before the state directory or any socket is touched.
 set -u
 : "${top_builddir:=.}"
@@ -83,7 +84,26 @@ rc=$?
 [ $rc -eq 1 ] && grep -q "none.conf" "$TMP/err" && pass "a missing --config file is an error" ||
 	fail "missing --config: exit $rc, stderr '$(cat "$TMP/err")'"
 
-for bad in "--listen nowhere" "--nqn not-an-nqn" "--log-level loud"; do
+# Every key of the file is an option, named after it ([mdns] keys with "mdns-" before).
+"$CDCD" --config "$TMP/cdcd.conf" --max-connections 77 --implicit-host-expiry 0 \
+	--http-listen 127.0.0.1:19109 --mdns-enable no --mdns-interfaces eth1 --dump-config \
+	>"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ $rc -eq 0 ] && pass "key options exit 0" || fail "key options: exit $rc, $(cat "$TMP/err")"
+has "--max-connections" "max-connections = 77"
+has "--implicit-host-expiry" "implicit-host-expiry = 0"
+has "--http-listen" "http-listen = 127.0.0.1:19109"
+has "--mdns-enable" "enable = no"
+has "--mdns-interfaces" "interfaces = eth1"
+for opt in $(awk '/^\[/ { sec = $1 } /^[a-z-]+ = / && sec == "[global]" { print $1 }
+	/^[a-z-]+ = / && sec == "[mdns]" { print "mdns-" $1 }' "$TMP/out" | sort -u); do
+	if "$CDCD" --help | grep -q -- "--$opt "; then pass "--help lists --$opt"; else
+		fail "--help does not list --$opt"
+	fi
+done
+
+for bad in "--listen nowhere" "--nqn not-an-nqn" "--log-level loud" "--max-connections 5x" \
+	"--mdns-enable maybe" "--idle-timeout 0"; do
 	# shellcheck disable=SC2086 # split on purpose
 	"$CDCD" --config "$TMP/cdcd.conf" $bad --dump-config >"$TMP/out" 2>"$TMP/err"
 	rc=$?

@@ -17,6 +17,7 @@
 #include <nvme/types.h>
 
 #include "config.h"
+#include "config_keys.h"
 
 /* Check fixtures take no argument, so the directory name has to live here. */
 static char tmpdir[PATH_MAX];
@@ -929,6 +930,96 @@ START_TEST(a_fifo_or_a_directory_is_refused_without_waiting)
 }
 END_TEST
 
+/* The whole file at path, NUL-terminated (the caller frees). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	long len;
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)len + 1);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_eq(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return text;
+}
+
+/* A key the parser takes but the manual does not describe is a key nobody can find. */
+START_TEST(the_manual_describes_every_key_in_its_section)
+{
+	const char *srcdir = getenv("CDC_SRCDIR") ? getenv("CDC_SRCDIR") : ".";
+	char path[PATH_MAX], want[160], name[96];
+
+	snprintf(path, sizeof(path), "%s/man/cdcd.conf.5", srcdir);
+	char *man = slurp(path);
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+		const char *sec, *next;
+		size_t n = 0;
+
+		for (const char *c = k->name; *c && n + 3 < sizeof(name); c++) {
+			if (*c == '-')
+				name[n++] = '\\';
+			name[n++] = *c;
+		}
+		name[n] = '\0';
+		snprintf(want, sizeof(want), ".BI \"%s = \"", name);
+		snprintf(path, sizeof(path), ".SH \"[%s] SECTION\"",
+			 config_key_section(k->section));
+		sec = strstr(man, path);
+		ck_assert_msg(sec != NULL, "cdcd.conf(5) has no %s", path);
+		next = strstr(sec + 1, "\n.SH ");
+		const char *at = strstr(sec, want);
+		ck_assert_msg(at && (!next || at < next),
+			      "cdcd.conf(5) does not describe %s in [%s]", k->name,
+			      config_key_section(k->section));
+	}
+	free(man);
+}
+END_TEST
+
+/* Every key's default is a value its own parser takes, and a dump of the defaults reads
+ * back to them. */
+START_TEST(defaults_come_from_the_table_and_read_back)
+{
+	struct cdc_config def, back;
+	char *text = NULL, err[256];
+	size_t len;
+
+	for (size_t i = 0; i < config_nkeys; i++) {
+		struct cdc_config cfg;
+		struct key_pass kp = {.cfg = &cfg};
+		const struct config_key *k = &config_keys[i];
+		char one[256];
+
+		config_defaults(&cfg);
+		snprintf(one, sizeof(one), "%.*s", (int)strcspn(k->def ? k->def : "", " "),
+			 k->def ? k->def : "");
+		ck_assert_msg(config_key_set(&kp, k, one) == 0, "%s: default '%s': %s", k->name,
+			      one, kp.err);
+		ck_assert_ptr_eq(config_key_find(k->section, k->name), k);
+	}
+	config_defaults(&def);
+	ck_assert_uint_eq(def.nlisten, 2);
+	ck_assert_uint_eq(def.max_connections, 8192);
+	ck_assert(def.mdns.enable);
+	FILE *out = open_memstream(&text, &len);
+	config_dump(&def, out);
+	fclose(out);
+	config_defaults(&back);
+	back.max_connections = 1;
+	back.nlisten = 0;
+	ck_assert_msg(config_load_buffer(&back, "dump", text, len, err, sizeof(err)) == 0, "%s",
+		      err);
+	ck_assert(configs_equal(&def, &back));
+	free(text);
+}
+END_TEST
+
 /* The shipped example: as is it must be the defaults, and with every "#key" and "#[section]"
  * line uncommented it must still load, so the documented defaults and examples stay true. */
 START_TEST(contrib_example_loads_and_documents_the_defaults)
@@ -1096,6 +1187,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, http_listen_is_off_by_default_and_takes_ipv4_or_ipv6);
 	tcase_add_test(tc, mdns_section_sets_enable_name_and_interfaces);
 	tcase_add_test(tc, mdns_section_refuses_bad_values_with_file_and_line);
+	tcase_add_test(tc, the_manual_describes_every_key_in_its_section);
+	tcase_add_test(tc, defaults_come_from_the_table_and_read_back);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,345 @@
+/* config_keys.c - the table of cdcd.conf's keys and the value types they share (see
+ * config_keys.h). Adding a key is one entry here, one field in struct cdc_config and one
+ * paragraph in cdcd.conf(5); a test checks the last. */
+#include "config_keys.h"
+
+#include <errno.h>
+#include <nvme/types.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "name.h"
+
+#define QUOTE_MAX 96 /* bytes of a refused value quoted back */
+
+static int refuse(struct key_pass *kp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int refuse(struct key_pass *kp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(kp->err, sizeof(kp->err), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static void *field(const struct cdc_config *cfg, const struct config_key *k)
+{
+	return (char *)cfg + k->off;
+}
+
+/* ---- value types ---- */
+
+static int parse_number(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	unsigned long v;
+
+	if (config_parse_uint(val, strlen(val), k->min, k->max, &v))
+		return refuse(kp, "bad %s '%.*s' (expected %lu..%lu%s)", k->name, QUOTE_MAX, val,
+			      k->min, k->max, k->hint ? k->hint : "");
+	*(unsigned int *)field(kp->cfg, k) = (unsigned int)v;
+	return 0;
+}
+
+static void dump_number(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
+{
+	fprintf(out, "%s = %u\n", k->name, *(const unsigned int *)field(cfg, k));
+}
+
+static int parse_bool(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	bool *b = field(kp->cfg, k);
+
+	if (!strcasecmp(val, "yes") || !strcasecmp(val, "true") || !strcmp(val, "1"))
+		*b = true;
+	else if (!strcasecmp(val, "no") || !strcasecmp(val, "false") || !strcmp(val, "0"))
+		*b = false;
+	else
+		return refuse(kp, "bad %s '%.*s' (expected yes or no)", k->name, QUOTE_MAX, val);
+	return 0;
+}
+
+static void dump_bool(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
+{
+	fprintf(out, "%s = %s\n", k->name, *(const bool *)field(cfg, k) ? "yes" : "no");
+}
+
+/* Text keys are written out unless empty where empty is the default, so the dump reads
+ * back to itself: "control-socket =" (off) is kept, "nqn =" (generate one) is not. */
+static void dump_text(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
+{
+	const char *s = field(cfg, k);
+
+	if (*s || (k->def && *k->def))
+		fprintf(out, "%s = %s\n", k->name, s);
+}
+
+static int store_text(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	if (strlen(val) >= k->size)
+		return refuse(kp, "%s '%.*s...' is too long (at most %zu bytes)", k->name,
+			      QUOTE_MAX, val, k->size - 1);
+	strcpy(field(kp->cfg, k), val);
+	return 0;
+}
+
+/* ---- keys with rules of their own ---- */
+
+/* The first listen of a pass replaces what was there (the defaults, or the file's list
+ * when the command line says it), later ones add. */
+static int parse_listen(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	struct cdc_config *cfg = kp->cfg;
+	struct cdc_listen l;
+
+	(void)k;
+	if (config_parse_listen(val, &l))
+		return refuse(kp, "bad listen address '%.*s' (expected %s, PORT 1..65535)",
+			      QUOTE_MAX, val, "A.B.C.D:PORT or [IPV6]:PORT");
+	if (!kp->listen_seen) {
+		kp->listen_seen = true;
+		cfg->nlisten = 0;
+	}
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		if (!strcmp(cfg->listen[i].text, l.text))
+			return refuse(kp, "duplicate listen address '%s'", l.text);
+	if (cfg->nlisten == CDC_MAX_LISTEN)
+		return refuse(kp, "too many listen addresses (at most %d)", CDC_MAX_LISTEN);
+	cfg->listen[cfg->nlisten++] = l;
+	return 0;
+}
+
+static void dump_listen(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
+{
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		fprintf(out, "%s = %s\n", k->name, cfg->listen[i].text);
+}
+
+static int parse_state_dir(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	if (!*val)
+		return refuse(kp, "state-dir has no value");
+	/* The daemon's working directory is no anchor for state kept across restarts. */
+	if (*val != '/')
+		return refuse(kp, "state-dir '%.*s' is not an absolute path", QUOTE_MAX, val);
+	return store_text(kp, k, val);
+}
+
+static int parse_nqn(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	/* Empty resets to "generate one", as an empty value does in nvme-fabrics.conf. */
+	if (*val && !nqn_is_valid(val))
+		return refuse(kp, "nqn '%.*s' is not a valid NQN", QUOTE_MAX, val);
+	if (!strcmp(val, NVME_DISC_SUBSYS_NAME))
+		return refuse(kp, "nqn must be unique, not the well-known '%s'", val);
+	return store_text(kp, k, val);
+}
+
+static int parse_control_socket(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	if (!config_control_socket_valid(val))
+		return refuse(kp,
+			      "bad control-socket '%.*s' (expected an absolute path of at most %zu "
+			      "bytes, or nothing to turn it off)",
+			      QUOTE_MAX, val, k->size - 1);
+	return store_text(kp, k, val);
+}
+
+static int parse_group(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	if (strlen(val) >= k->size || strpbrk(val, " \t:/"))
+		return refuse(kp, "bad %s '%.*s'", k->name, QUOTE_MAX, val);
+	return store_text(kp, k, val);
+}
+
+/* Empty turns it off again, as for control-socket. */
+static int parse_http_listen(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	struct cdc_config *cfg = kp->cfg;
+
+	(void)k;
+	cfg->has_http_listen = *val != '\0';
+	if (cfg->has_http_listen && config_parse_listen(val, &cfg->http_listen) < 0)
+		return refuse(kp,
+			      "bad http-listen '%.*s' (expected ADDR:PORT, 127.0.0.1:9109 or "
+			      "[::1]:9109)",
+			      QUOTE_MAX, val);
+	return 0;
+}
+
+static void dump_http_listen(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
+{
+	if (cfg->has_http_listen)
+		fprintf(out, "%s = %s\n", k->name, cfg->http_listen.text);
+}
+
+static int parse_log_level(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	(void)k;
+	if (config_parse_log_level(val, &kp->cfg->log_level))
+		return refuse(kp, "bad log-level '%.*s' (expected %s)", QUOTE_MAX, val,
+			      "err, warning, info or debug");
+	return 0;
+}
+
+static void dump_log_level(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
+{
+	fprintf(out, "%s = %s\n", k->name, config_log_level_name(cfg->log_level));
+}
+
+static int parse_instance(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	if (*val && !mdns_name_valid(val))
+		return refuse(kp,
+			      "bad instance-name '%.*s' (expected at most %d bytes of UTF-8 text)",
+			      QUOTE_MAX, val, CDC_MDNS_NAME_MAX);
+	return store_text(kp, k, val);
+}
+
+/* The list replaces any earlier one; names are checked for their syntax only, since an
+ * interface may appear after the daemon started. */
+static int parse_interfaces(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	struct cdc_mdns_config *m = &kp->cfg->mdns;
+
+	(void)k;
+	m->ninterfaces = 0;
+	for (const char *s = val, *e; *s; s = e) {
+		s += strspn(s, " \t,");
+		e = s + strcspn(s, " \t,");
+		if (e == s)
+			break;
+		if ((size_t)(e - s) > CDC_IFNAME_MAX || memchr(s, '/', (size_t)(e - s)))
+			return refuse(kp, "bad interface name '%.*s' in [mdns]", (int)(e - s), s);
+		if (m->ninterfaces == CDC_MDNS_MAX_IFACES)
+			return refuse(kp, "too many interfaces in [mdns] (at most %d)",
+				      CDC_MDNS_MAX_IFACES);
+		snprintf(m->interfaces[m->ninterfaces++], CDC_IFNAME_MAX + 1, "%.*s", (int)(e - s),
+			 s);
+	}
+	return 0;
+}
+
+static void dump_interfaces(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
+{
+	const struct cdc_mdns_config *m = &cfg->mdns;
+
+	if (!m->ninterfaces)
+		return;
+	fprintf(out, "%s =", k->name);
+	for (size_t i = 0; i < m->ninterfaces; i++)
+		fprintf(out, "%s%s", i ? ", " : " ", m->interfaces[i]);
+	fprintf(out, "\n");
+}
+
+/* ---- the table ---- */
+
+#define AT(member)   offsetof(struct cdc_config, member)
+#define TEXT(member) AT(member), sizeof(((struct cdc_config *)0)->member)
+#define NUMBER(section, name, member, lo, hi, hint, def, arg, help)                                \
+	{                                                                                          \
+		section, name, arg, help, def, parse_number, dump_number, AT(member), 0, lo, hi,   \
+			hint, false                                                                \
+	}
+
+const struct config_key config_keys[] = {
+	{KEY_GLOBAL, "listen", "ADDR:PORT", "listen there; repeatable", "0.0.0.0:8009 [::]:8009",
+	 parse_listen, dump_listen, 0, 0, 0, 0, NULL, false},
+	{KEY_GLOBAL, "state-dir", "DIR", "persistent state", CDC_DEFAULT_STATE_DIR, parse_state_dir,
+	 dump_text, TEXT(state_dir), 0, 0, NULL, true},
+	{KEY_GLOBAL, "nqn", "NQN", "this CDC's unique discovery NQN [generated]", NULL, parse_nqn,
+	 dump_text, TEXT(nqn), 0, 0, NULL, false},
+	NUMBER(KEY_GLOBAL, "idle-timeout", idle_timeout, 1, 86400, " seconds", "120", "SECONDS",
+	       "close one-shot connections idle this long"),
+	NUMBER(KEY_GLOBAL, "icreq-timeout", icreq_timeout, 1, 600, " seconds", "10", "SECONDS",
+	       "ICReq and Connect must arrive within this"),
+	{KEY_GLOBAL, "control-socket", "PATH", "the control API's socket; empty for none",
+	 CDC_DEFAULT_CONTROL_SOCKET, parse_control_socket, dump_text, TEXT(control_socket), 0, 0,
+	 NULL, true},
+	{KEY_GLOBAL, "control-socket-group", "GROUP", "group allowed to use the control socket",
+	 NULL, parse_group, dump_text, TEXT(control_socket_group), 0, 0, NULL, false},
+	{KEY_GLOBAL, "http-listen", "ADDR:PORT", "metrics and status page over HTTP (read-only)",
+	 NULL, parse_http_listen, dump_http_listen, 0, 0, 0, 0, NULL, false},
+	/* A daemon with no limit is one host's to exhaust; 8192 leaves room under the usual
+	 * descriptor limits, and no single source may take more than 64 of them. */
+	NUMBER(KEY_GLOBAL, "max-connections", max_connections, 0, 1000000, ", 0 for no limit",
+	       "8192", "N", "connections in total"),
+	NUMBER(KEY_GLOBAL, "max-connections-per-source", max_connections_per_source, 0, 1000000,
+	       ", 0 for no limit", "64", "N", "connections from one source address"),
+	NUMBER(KEY_GLOBAL, "max-implicit-hosts", max_implicit_hosts, 1, 10000000, "", "100000", "N",
+	       "hosts known only from connecting"),
+	NUMBER(KEY_GLOBAL, "implicit-host-expiry", implicit_host_expiry, 0, 31536000,
+	       " seconds, 0 to keep them", "604800", "SECONDS",
+	       "forget an implicit host unseen this long"),
+	NUMBER(KEY_GLOBAL, "api-request-timeout", api_request_timeout, 1, 3600, " seconds", "10",
+	       "SECONDS", "a control API request must arrive within this"),
+	NUMBER(KEY_GLOBAL, "max-registrations-per-entity", max_registrations_per_entity, 1, 65536,
+	       "", "256", "N", "records one host or DDC may register"),
+	NUMBER(KEY_GLOBAL, "max-registrations", max_registrations, 1, 10000000, "", "100000", "N",
+	       "records of all entities together"),
+	{KEY_GLOBAL, "log-level", "LEVEL", "err, warning, info or debug", "info", parse_log_level,
+	 dump_log_level, 0, 0, 0, 0, NULL, false},
+	{KEY_MDNS, "enable", "yes|no", "announce the CDC with mDNS (DNS-SD)", "yes", parse_bool,
+	 dump_bool, AT(mdns.enable), 0, 0, 0, NULL, false},
+	{KEY_MDNS, "instance-name", "NAME", "the announced name [from the host name]", NULL,
+	 parse_instance, dump_text, TEXT(mdns.instance), 0, 0, NULL, false},
+	{KEY_MDNS, "interfaces", "LIST", "announce on these interfaces only", NULL,
+	 parse_interfaces, dump_interfaces, 0, 0, 0, 0, NULL, false},
+};
+
+const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
+
+const char *config_key_section(enum key_section s)
+{
+	return s == KEY_MDNS ? "mdns" : "global";
+}
+
+const struct config_key *config_key_find(enum key_section s, const char *name)
+{
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (config_keys[i].section == s && !strcasecmp(config_keys[i].name, name))
+			return &config_keys[i];
+	return NULL;
+}
+
+int config_key_set(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	kp->err[0] = '\0';
+	return k->parse(kp, k, val);
+}
+
+/* A default is set as the file would set it; a repeatable key's defaults are separated by
+ * spaces. The defaults in the table are valid: a failure here is a bug the tests catch. */
+void config_keys_defaults(struct cdc_config *cfg)
+{
+	struct key_pass kp = {.cfg = cfg};
+
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const char *def = config_keys[i].def ? config_keys[i].def : "";
+		char one[256];
+
+		do {
+			size_t n = strcspn(def, " ");
+			snprintf(one, sizeof(one), "%.*s", (int)n, def);
+			config_key_set(&kp, &config_keys[i], one);
+			def += n + (def[n] == ' ');
+		} while (*def);
+	}
+}
+
+void config_keys_dump(const struct cdc_config *cfg, enum key_section s, FILE *out)
+{
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (config_keys[i].section == s)
+			config_keys[i].dump(cfg, &config_keys[i], out);
+}
+
+void config_key_option(const struct config_key *k, char *buf, size_t size)
+{
+	if (k->section == KEY_GLOBAL)
+		snprintf(buf, size, "%s", k->name);
+	else
+		snprintf(buf, size, "%s-%s", config_key_section(k->section), k->name);
+}
