@@ -278,7 +278,7 @@ static int stage_config(struct registry *r, struct fabric_cfg **cfg)
 	}
 	r->undo[r->nundo - 1].u.cfg = *cfg; /* now the replaced one */
 	*cfg = NULL;
-	r->dirty70 = true;
+	r->dirty70 |= r->fabric->cfg_changed; /* the same file again changes nothing */
 	return 0;
 }
 
