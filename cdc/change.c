@@ -6,14 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "disc_ctrl.h"
 #include "fabric.h"
 
-void change_init(struct change *c, enum reg_source source, const char *owner, const char *peer)
+void change_init(struct change *c, enum reg_source source, const char *owner, const char *peer,
+		 change_plan_fn plan, change_done_fn done)
 {
 	memset(c, 0, sizeof(*c));
 	c->source = source;
 	snprintf(c->owner, sizeof(c->owner), "%s", owner);
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->plan = plan;
+	c->done = done;
+}
+
+void change_init_ctrl(struct change *c, enum reg_source source, struct disc_ctrl *ctrl,
+		      uint8_t *adrfam, change_plan_fn plan, change_done_fn done)
+{
+	const char *peer = disc_ctrl_peer(ctrl, adrfam);
+
+	change_init(c, source, disc_ctrl_hostnqn(ctrl), peer, plan, done);
+	c->ctrl = ctrl;
 }
 
 int change_add(struct change *c, const struct change_op *op)

@@ -97,7 +97,12 @@ int stager_apply(struct stager *s, struct change *c, struct change_op *op);
  * -ENOSPC. */
 int stager_room(const struct stager *s, const char *nqn, size_t added);
 
-void change_init(struct change *c, enum reg_source source, const char *owner, const char *peer);
+void change_init(struct change *c, enum reg_source source, const char *owner, const char *peer,
+		 change_plan_fn plan, change_done_fn done);
+/* The same for a change that came through controller ctrl: its host NQN asks, from its
+ * address (whose ADRFAM goes to *adrfam). */
+void change_init_ctrl(struct change *c, enum reg_source source, struct disc_ctrl *ctrl,
+		      uint8_t *adrfam, change_plan_fn plan, change_done_fn done);
 /* Appends an operation to be staged in order; -ENOMEM. */
 int change_add(struct change *c, const struct change_op *op);
 /* Releases what the operations own (not c itself). */

@@ -183,9 +183,7 @@ int registry_admin(struct registry *r, const struct admin_req *a, registry_admin
 
 	if (!q)
 		return -ENOMEM;
-	change_init(&q->c, REG_ADMIN, "admin", "control socket");
-	q->c.plan = plan_admin;
-	q->c.done = done_admin;
+	change_init(&q->c, REG_ADMIN, "admin", "control socket", plan_admin, done_admin);
 	q->a = *a;
 	q->cb = cb;
 	q->arg = arg;

@@ -21,8 +21,7 @@ void registry_config_changed(struct registry *r, const struct cdc_config *cfg)
 	struct change_op op = {.kind = CHG_CONFIG};
 
 	if (c) {
-		change_init(c, REG_CONFIG, "config", "");
-		c->done = done_config;
+		change_init(c, REG_CONFIG, "config", "", NULL, done_config);
 		op.u.cfg = fabric_cfg_new(cfg);
 	}
 	if (!c || !op.u.cfg || change_add(c, &op)) {

@@ -281,11 +281,7 @@ int reg_dim_submit(struct registry *r, struct disc_ctrl *ctrl, uint16_t cid,
 
 	if (!q)
 		return -ENOMEM;
-	const char *peer = disc_ctrl_peer(ctrl, &adrfam);
-	change_init(&q->c, REG_DIM, disc_ctrl_hostnqn(ctrl), peer);
-	q->c.ctrl = ctrl;
-	q->c.plan = plan_dim;
-	q->c.done = done_dim;
+	change_init_ctrl(&q->c, REG_DIM, ctrl, &adrfam, plan_dim, done_dim);
 	q->cid = cid;
 	q->dim = *dim; /* the request's entries now belong to q */
 	memset(dim, 0, sizeof(*dim));

@@ -112,11 +112,7 @@ int reg_hosts_connected(struct registry *r, struct disc_ctrl *ctrl)
 
 	if (!cc)
 		return -ENOMEM;
-	const char *peer = disc_ctrl_peer(ctrl, &adrfam);
-	change_init(&cc->c, REG_IMPLICIT, disc_ctrl_hostnqn(ctrl), peer);
-	cc->c.ctrl = ctrl;
-	cc->c.plan = plan_connect;
-	cc->c.done = done_free;
+	change_init_ctrl(&cc->c, REG_IMPLICIT, ctrl, &adrfam, plan_connect, done_free);
 	cc->adrfam = adrfam;
 	memcpy(cc->hostid, disc_ctrl_hostid(ctrl), sizeof(cc->hostid));
 	registry_submit(r, &cc->c);
@@ -132,9 +128,8 @@ int reg_hosts_disconnected(struct registry *r, const struct disc_ctrl *ctrl)
 
 	if (!c)
 		return -ENOMEM;
-	change_init(c, REG_IMPLICIT, disc_ctrl_hostnqn(ctrl), "");
+	change_init(c, REG_IMPLICIT, disc_ctrl_hostnqn(ctrl), "", NULL, done_free);
 	snprintf(seen.u.nqn, sizeof(seen.u.nqn), "%s", c->owner);
-	c->done = done_free;
 	if (change_add(c, &gone) || change_add(c, &seen)) {
 		done_free(c, -ENOMEM);
 		return -ENOMEM;
@@ -182,9 +177,7 @@ int reg_hosts_expire(struct registry *r, bool *pending)
 
 	if (!ec)
 		return -ENOMEM;
-	change_init(&ec->c, REG_IMPLICIT, "cdcd", "");
-	ec->c.plan = plan_expire;
-	ec->c.done = expire_done;
+	change_init(&ec->c, REG_IMPLICIT, "cdcd", "", plan_expire, expire_done);
 	ec->pending = pending;
 	registry_submit(r, &ec->c);
 	return 0;

@@ -592,13 +592,21 @@ static struct journal_entry journal_newest(void)
 #define SC_INVALID_DISC_INFO                                                                       \
 	nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_DISCOVERY_INFO, true)
 
+/* ddc0 and controller other connected; ddc0 registered one port of subnqn. */
+static void ddc0_registered(int other, const char *subnqn)
+{
+	struct log_rec rec = port_rec(subnqn, 1, 1);
+
+	ctl_connect(0);
+	ctl_connect(other);
+	ck_assert_uint_eq(dim_send(0, h.ctl[0].nqn, NVMF_DIM_TAS_REGISTER, &rec, 1), 0);
+}
+
 START_TEST(dim_of_an_entity_another_host_registered_is_refused_and_journaled)
 {
 	struct log_rec rec = port_rec("nqn.2024-01.com.example:ddc0:sub0", 1, 1);
 
-	ctl_connect(0);
-	ctl_connect(2);
-	ck_assert_uint_eq(dim_send(0, h.ctl[0].nqn, NVMF_DIM_TAS_REGISTER, &rec, 1), 0);
+	ddc0_registered(2, rec.subnqn);
 	uint64_t genctr = h.f.genctr;
 	rec.port.traddr[strlen(rec.port.traddr) - 1] = '2';
 	ck_assert_uint_eq(dim_send(2, h.ctl[0].nqn, NVMF_DIM_TAS_REGISTER, &rec, 1),
@@ -616,9 +624,7 @@ START_TEST(dim_of_a_subsystem_another_ddc_registered_is_refused)
 {
 	struct log_rec rec = port_rec("nqn.2024-01.com.example:shared", 1, 1);
 
-	ctl_connect(0);
-	ctl_connect(2);
-	ck_assert_uint_eq(dim_send(0, h.ctl[0].nqn, NVMF_DIM_TAS_REGISTER, &rec, 1), 0);
+	ddc0_registered(2, rec.subnqn);
 	ck_assert_uint_eq(dim_send(2, h.ctl[2].nqn, NVMF_DIM_TAS_REGISTER, &rec, 1),
 			  SC_INVALID_DISC_INFO);
 	ck_assert_ptr_nonnull(strstr(journal_newest().detail, "belongs to another registrant"));
@@ -711,11 +717,7 @@ END_TEST
 
 START_TEST(a_ddc_that_disconnects_changes_every_view)
 {
-	struct log_rec rec = port_rec("nqn.2024-01.com.example:ddc0:sub0", 1, 1);
-
-	ctl_connect(0);
-	ctl_connect(1);
-	ck_assert_uint_eq(dim_send(0, h.ctl[0].nqn, NVMF_DIM_TAS_REGISTER, &rec, 1), 0);
+	ddc0_registered(1, "nqn.2024-01.com.example:ddc0:sub0");
 	read_log(&h.ctl[1], NVME_LOG_LID_DISCOVER);
 	while (h.ctl[1].armed < 2)
 		aer(&h.ctl[1]);
