@@ -343,6 +343,11 @@ void disc_svc_hostlog_changed(struct disc_svc *svc)
 	svc_event(svc, 1);
 }
 
+void disc_ctrl_log_changed(struct disc_ctrl *ctrl, uint8_t lid)
+{
+	disc_ctrl_event(ctrl, lid == DISC_LID_HOST_DISCOVERY ? 1 : 0);
+}
+
 /* Reading a log with RAE = 0 re-arms its event. */
 static void log_read_done(struct disc_ctrl *ctrl, uint8_t ev, bool rae)
 {

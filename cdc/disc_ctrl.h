@@ -119,6 +119,8 @@ void disc_svc_get_stats(const struct disc_svc *svc, struct disc_stats *out);
 void disc_svc_log_changed(struct disc_svc *svc);
 /* Log 71h changed: raise a host discovery log change event (F1h). */
 void disc_svc_hostlog_changed(struct disc_svc *svc);
+/* Log lid (70h or 71h) as this controller's host sees it changed: raise its event. */
+void disc_ctrl_log_changed(struct disc_ctrl *ctrl, uint8_t lid);
 
 struct disc_ctrl *disc_ctrl_new(struct disc_svc *svc, const struct sockaddr *local,
 				const struct sockaddr *peer, const struct disc_ctrl_ops *ops,

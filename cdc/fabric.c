@@ -154,12 +154,13 @@ bool fabric_host_key_equal(const struct host_rec *a, const struct host_rec *b)
 
 /* ---- entities ---- */
 
-struct entity *fabric_entity_find(struct fabric *f, const char *nqn)
+struct entity *fabric_entity_find(const struct fabric *f, const char *nqn)
 {
 	struct fabric_ent key;
 
 	snprintf(key.e.nqn, sizeof(key.e.nqn), "%s", nqn);
-	return (struct entity *)RB_FIND(fabric_ent_tree, &f->ent_tree, &key);
+	return (struct entity *)RB_FIND(fabric_ent_tree, (struct fabric_ent_tree *)&f->ent_tree,
+					&key);
 }
 
 int fabric_entity_append(struct fabric *f, const struct entity *e)
@@ -219,11 +220,12 @@ struct entity *fabric_entity_next(const struct fabric *f, const struct entity *p
 
 /* ---- host records ---- */
 
-struct host_rec *fabric_host_find(struct fabric *f, const struct host_rec *key)
+struct host_rec *fabric_host_find(const struct fabric *f, const struct host_rec *key)
 {
 	struct fabric_host k = {.h = *key};
 
-	return (struct host_rec *)RB_FIND(fabric_host_tree, &f->host_tree, &k);
+	return (struct host_rec *)RB_FIND(fabric_host_tree,
+					  (struct fabric_host_tree *)&f->host_tree, &k);
 }
 
 int fabric_host_append(struct fabric *f, const struct host_rec *h)
@@ -297,11 +299,12 @@ struct host_rec *fabric_host_next_of(const struct fabric *f, const char *hostnqn
 
 /* ---- log records ---- */
 
-struct log_rec *fabric_rec_find(struct fabric *f, const struct log_rec *key)
+struct log_rec *fabric_rec_find(const struct fabric *f, const struct log_rec *key)
 {
 	struct fabric_rec k = {.r = *key};
 
-	return (struct log_rec *)RB_FIND(fabric_rec_tree, &f->rec_tree, &k);
+	return (struct log_rec *)RB_FIND(fabric_rec_tree, (struct fabric_rec_tree *)&f->rec_tree,
+					 &k);
 }
 
 int fabric_rec_append(struct fabric *f, const struct log_rec *r)
@@ -662,12 +665,14 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 		int c = log_body_build(&f->log70, &rec_ops, f);
 		if (c < 0)
 			return c;
+		c |= f->cfg_changed;
 		if (c) {
 			changed |= FABRIC_LOG70;
 			bump70(f, floor);
 		}
 		if ((c || !f->view70) && publish70(f))
 			return -ENOMEM;
+		f->cfg_changed = false;
 	}
 	if (which & FABRIC_LOG71) {
 		int c = log_body_build(&f->log71, &host_ops, f);
@@ -724,41 +729,43 @@ const struct nvmf_disc_log_entry *fabric_entry(const struct fabric *f, size_t i)
 
 /* ---- the configuration's share ---- */
 
-static int config_recs(const struct cdc_config *cfg, struct log_rec **out, size_t *n)
+struct fabric_cfg *fabric_cfg_new(const struct cdc_config *cfg)
 {
-	size_t total = cfg->nreferrals;
+	struct fabric_cfg *c = calloc(1, sizeof(*c));
+	size_t total = cfg->nreferrals, k = 0;
 
 	for (size_t i = 0; i < cfg->nsubsys; i++)
 		total += cfg->subsys[i].nports;
-	struct log_rec *r = total ? calloc(total, sizeof(*r)) : NULL;
-	if (total && !r)
-		return -ENOMEM;
-	size_t k = 0;
+	if (!c || (total && !(c->recs = calloc(total, sizeof(*c->recs))))) {
+		free(c);
+		return NULL;
+	}
 	for (size_t i = 0; i < cfg->nsubsys; i++)
 		for (size_t j = 0; j < cfg->subsys[i].nports; j++, k++) {
-			r[k].subtype = NVME_NQN_NVME;
-			snprintf(r[k].subnqn, sizeof(r[k].subnqn), "%s", cfg->subsys[i].nqn);
-			r[k].port = cfg->subsys[i].ports[j];
+			c->recs[k].subtype = NVME_NQN_NVME;
+			snprintf(c->recs[k].subnqn, sizeof(c->recs[k].subnqn), "%s",
+				 cfg->subsys[i].nqn);
+			c->recs[k].port = cfg->subsys[i].ports[j];
 		}
 	for (size_t i = 0; i < cfg->nreferrals; i++, k++) {
-		r[k].subtype = NVME_NQN_DISC;
-		snprintf(r[k].subnqn, sizeof(r[k].subnqn), "%s", cfg->referrals[i].nqn);
-		r[k].port = cfg->referrals[i].port;
+		c->recs[k].subtype = NVME_NQN_DISC;
+		snprintf(c->recs[k].subnqn, sizeof(c->recs[k].subnqn), "%s", cfg->referrals[i].nqn);
+		c->recs[k].port = cfg->referrals[i].port;
 	}
-	*out = r;
-	*n = total;
-	return 0;
-}
-
-static void listen_key_fill(const struct cdc_config *cfg, char *key, size_t size)
-{
+	c->n = total;
 	size_t off = 0;
-
-	key[0] = 0;
-	for (size_t i = 0; i < cfg->nlisten && off < size; i++)
-		off += (size_t)snprintf(key + off, size - off, "%s,", cfg->listen[i].text);
+	for (size_t i = 0; i < cfg->nlisten && off < sizeof(c->listen_key); i++)
+		off += (size_t)snprintf(c->listen_key + off, sizeof(c->listen_key) - off, "%s,",
+					cfg->listen[i].text);
+	return c;
 }
 
+void fabric_cfg_free(struct fabric_cfg *c)
+{
+	if (c)
+		free(c->recs);
+	free(c);
+}
 /* Whether two bodies hold the same bytes (the configuration's: small). */
 static bool bodies_equal(const struct log_body *a, const struct log_body *b)
 {
@@ -799,40 +806,65 @@ static int cfg_body(const struct fabric *f, const struct log_rec *r, size_t n, s
 	return 0;
 }
 
-int fabric_apply_config(struct fabric *f, const struct cdc_config *cfg)
+int fabric_cfg_swap(struct fabric *f, struct fabric_cfg **c)
 {
-	struct log_rec *r;
+	struct fabric_cfg *in = *c;
 	struct log_slot *slots;
 	struct log_body body;
-	size_t n;
-	char key[sizeof(f->listen_key)];
 
-	if (config_recs(cfg, &r, &n))
-		return -ENOMEM;
-	int err = cfg_body(f, r, n, &body, &slots);
-	if (err) {
-		free(r);
+	int err = cfg_body(f, in->recs, in->n, &body, &slots);
+	if (err)
 		return err;
-	}
-	bool same = bodies_equal(&body, &f->cfg70);
+	if (!bodies_equal(&body, &f->cfg70) || strcmp(in->listen_key, f->listen_key))
+		f->cfg_changed = true;
 	log_body_free(&f->cfg70);
-	free(f->cfg_recs);
 	free(f->cfg_slots);
 	f->cfg70 = body;
-	f->cfg_recs = r;
 	f->cfg_slots = slots;
-	f->ncfg = n;
-	int changed = fabric_rebuild(f, f->genctr);
-	if (changed < 0)
-		return changed;
-	/* Other listeners change every host's self entries, which are not in the body. */
-	listen_key_fill(cfg, key, sizeof(key));
-	if ((!same || strcmp(key, f->listen_key)) && !(changed & FABRIC_LOG70)) {
-		bump70(f, f->genctr);
-		changed |= FABRIC_LOG70;
-	}
-	memcpy(f->listen_key, key, sizeof(key));
-	if ((changed & FABRIC_LOG70) && publish70(f))
+	/* The records and the key trade places with the value's. */
+	struct log_rec *recs = f->cfg_recs;
+	size_t n = f->ncfg;
+	f->cfg_recs = in->recs;
+	f->ncfg = in->n;
+	in->recs = recs;
+	in->n = n;
+	char key[sizeof(f->listen_key)];
+	memcpy(key, f->listen_key, sizeof(key));
+	memcpy(f->listen_key, in->listen_key, sizeof(key));
+	memcpy(in->listen_key, key, sizeof(key));
+	return 0;
+}
+
+int fabric_apply_config(struct fabric *f, const struct cdc_config *cfg)
+{
+	struct fabric_cfg *c = fabric_cfg_new(cfg);
+
+	if (!c)
 		return -ENOMEM;
-	return changed;
+	int err = fabric_cfg_swap(f, &c);
+	fabric_cfg_free(c);
+	return err ? err : fabric_rebuild(f, f->genctr);
+}
+
+bool fabric_config_has(const struct fabric *f, const char *nqn, uint8_t subtype,
+		       const struct cdc_port *port)
+{
+	for (size_t i = 0; i < f->ncfg; i++) {
+		const struct log_rec *c = &f->cfg_recs[i];
+		if (c->subtype != subtype)
+			continue;
+		if (port ? !strcmp(c->port.traddr, port->traddr) &&
+				    !strcmp(c->port.trsvcid, port->trsvcid)
+			 : !strcmp(c->subnqn, nqn))
+			return true;
+	}
+	return false;
+}
+
+bool fabric_subsys_declared(const struct fabric *f, const char *nqn)
+{
+	const struct entity *e = fabric_entity_find(f, nqn);
+
+	return (e && e->etype == ENTITY_SUBSYSTEM) ||
+	       fabric_config_has(f, nqn, NVME_NQN_NVME, NULL);
 }

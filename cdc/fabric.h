@@ -63,6 +63,7 @@ struct fabric {
 	size_t nentries;
 	size_t hostlog_len, nhostlog;
 	bool hostlog_stale; /* log 71h changed and is built at its next read */
+	bool cfg_changed;   /* the configuration's share changed since log 70h was built */
 
 	char listen_key[CDC_MAX_LISTEN * 64]; /* the listeners the self entries describe */
 };
@@ -74,15 +75,35 @@ void fabric_free(struct fabric *f);
  * what changed (GENCTR already bumped), or -ENOMEM. */
 int fabric_apply_config(struct fabric *f, const struct cdc_config *cfg);
 
+/* The configuration's share of log 70h as a value: its records and the listeners that the
+ * self entries describe. NULL on ENOMEM. */
+struct fabric_cfg {
+	struct log_rec *recs;
+	size_t n;
+	char listen_key[CDC_MAX_LISTEN * 64];
+};
+struct fabric_cfg *fabric_cfg_new(const struct cdc_config *cfg);
+void fabric_cfg_free(struct fabric_cfg *c);
+/* Installs *c as the configuration's share and hands back the one it replaces in *c (so
+ * that swapping again undoes it). Log 70h changes at the next rebuild if the entries or the
+ * listeners differ. -ENOMEM leaves everything as it was. */
+int fabric_cfg_swap(struct fabric *f, struct fabric_cfg **c);
+/* Whether the configuration lists subsystem (or referral) nqn, or, with port, any entry of
+ * that subtype at port's TRADDR and TRSVCID. */
+bool fabric_config_has(const struct fabric *f, const char *nqn, uint8_t subtype,
+		       const struct cdc_port *port);
+/* Whether subsystem nqn is the configuration's or the administrator's (declared). */
+bool fabric_subsys_declared(const struct fabric *f, const char *nqn);
+
 /* Record operations; the caller rebuilds once after a batch. -ENOMEM on allocation. Every
  * lookup is O(log n); a put of an existing key replaces it in place. */
-struct entity *fabric_entity_find(struct fabric *f, const char *nqn);
+struct entity *fabric_entity_find(const struct fabric *f, const char *nqn);
 int fabric_entity_put(struct fabric *f, const struct entity *e);
 void fabric_entity_del(struct fabric *f, const char *nqn); /* with its hosts and records */
-struct host_rec *fabric_host_find(struct fabric *f, const struct host_rec *key);
+struct host_rec *fabric_host_find(const struct fabric *f, const struct host_rec *key);
 int fabric_host_put(struct fabric *f, const struct host_rec *h);
 bool fabric_host_del(struct fabric *f, const struct host_rec *key);
-struct log_rec *fabric_rec_find(struct fabric *f, const struct log_rec *key);
+struct log_rec *fabric_rec_find(const struct fabric *f, const struct log_rec *key);
 int fabric_rec_put(struct fabric *f, const struct log_rec *r);
 bool fabric_rec_del(struct fabric *f, const struct log_rec *key);
 /* Loading what the store keeps unique. */

@@ -1,6 +1,7 @@
-/* registry.h - the one path by which the fabric changes (design.md): validate, write to the
- * store and commit, apply to the model, bump GENCTR, notify, and only then complete. All
- * mutations that arrive in one loop turn share one transaction (group commit). */
+/* registry.h - the one path by which the fabric changes (design.md): change values from
+ * every source are staged on the model with their undo and written to the store, committed
+ * with the next GENCTR, turned into a change set for notify, and only then completed. All
+ * changes that arrive in one loop turn share one transaction (group commit). */
 #ifndef CDC_REGISTRY_H
 #define CDC_REGISTRY_H
 
@@ -8,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "change.h"
 #include "dim.h"
 #include "disc_ctrl.h"
 #include "fabric.h"
@@ -42,11 +44,19 @@ int registry_load(struct registry *r);
 
 void registry_set_limits(struct registry *r, const struct registry_limits *lim);
 
-/* The configuration changed: rebuild and notify (the file is its own store). */
+/* Queues a change (change.h) for this loop turn's batch. The registry stages it, commits,
+ * notifies and then calls its done callback, which frees it. */
+void registry_submit(struct registry *r, struct change *c);
+/* Runs the batch now instead of at the end of the loop turn. */
+void registry_flush(struct registry *r);
+
+/* The configuration changed (reg_config.c): its entries replace the configuration's share of
+ * log 70h, in a batch of its own, before this returns. The file is its own store. */
 void registry_config_changed(struct registry *r, const struct cdc_config *cfg);
 
-/* What the administrator asks for through the control API. The admin may change anything
- * a DIM registered; what the configuration file defines is changed in the file. */
+/* What the administrator asks for through the control API (reg_admin.c). The admin may
+ * change anything a DIM registered; what the configuration file defines is changed in the
+ * file. */
 enum admin_op {
 	ADMIN_SUBSYS_ADD,
 	ADMIN_SUBSYS_DEL,

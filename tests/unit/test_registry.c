@@ -1,12 +1,14 @@
 /* test_registry.c - the registry against a store in a temporary directory, driven through
  * real discovery controllers (Connect, DIM, AER as the queue hands them over), the
- * administrator's requests and configuration reloads, in random order. After every step:
- * the logs the fabric maintains page by page equal a brute-force rebuild of the same model,
- * the store holds exactly the model, and the persistent controllers that heard an AEN are
- * exactly those whose log changed. REGISTRY_SEED replays a run. */
+ * administrator's requests, configuration reloads and disconnections, in random order.
+ * After every step: every controller's view of logs 70h and 71h equals a brute-force
+ * rebuild of the same model, the store holds exactly the model, and the persistent
+ * controllers that heard an AEN of a log are exactly those whose view of it changed.
+ * REGISTRY_SEED replays a run. Then each source's translation, one behaviour at a time. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <endian.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include "disc_ctrl.h"
 #include "fabric.h"
 #include "log.h"
+#include "notify.h"
 #include "registry.h"
 #include "store.h"
 
@@ -30,9 +33,11 @@
 struct ctl {
 	struct disc_ctrl *c;
 	char nqn[CDC_NQN_MAX + 1];
-	bool armed;	   /* an AER is outstanding */
-	unsigned int aens; /* log 70h AENs heard in the current step */
-	bool done;	   /* the last DIM completed */
+	unsigned int armed;  /* AERs outstanding */
+	bool hostlog_events; /* asked for log 71h's events too */
+	unsigned int aens;   /* log 70h AENs heard in the current step */
+	unsigned int aens71; /* log 71h AENs heard in the current step */
+	bool done;	     /* the last DIM completed */
 	uint16_t status;
 	struct sockaddr_in peer;
 };
@@ -77,10 +82,13 @@ static void complete_cb(void *arg, uint16_t cid, const struct nvme_cqe *cqe)
 	struct ctl *c = arg;
 
 	(void)cid;
-	if (cqe->dw0 == DISC_AEN_LOG_CHANGE) {
+	if (cqe->dw0 == DISC_AEN_LOG_CHANGE || cqe->dw0 == DISC_AEN_HOSTLOG_CHANGE) {
 		CHECK(c->armed, "an AEN without an AER");
-		c->armed = false;
-		c->aens++;
+		c->armed--;
+		if (cqe->dw0 == DISC_AEN_LOG_CHANGE)
+			c->aens++;
+		else
+			c->aens71++;
 		return;
 	}
 	CHECK(cqe->dw0 == 0, "an unexpected AEN 0x%x", cqe->dw0);
@@ -111,15 +119,26 @@ static void aer(struct ctl *c)
 	struct disc_cmd cmd = {.sqe.opcode = nvme_admin_async_event};
 
 	CHECK(exec(c, &cmd) == DISC_HELD, "AER not held");
-	c->armed = true;
+	c->armed++;
 }
 
-static void read_log70(struct ctl *c)
+static void read_log(struct ctl *c, uint8_t lid)
 {
 	struct disc_cmd cmd = {.sqe.opcode = nvme_admin_get_log_page, .sqe.sgl_len = 4096};
 
-	cmd.sqe.cdw[10] = NVME_LOG_LID_DISCOVER | (4096 / 4 - 1) << 16; /* RAE 0: re-arms */
-	CHECK(exec(c, &cmd) == DISC_DONE && !cmd.cqe.status, "log read failed");
+	cmd.sqe.cdw[10] = lid | (4096 / 4 - 1) << 16; /* RAE 0: re-arms */
+	CHECK(exec(c, &cmd) == DISC_DONE && !cmd.cqe.status, "log %02xh read failed", lid);
+}
+
+/* Log 71h's events as well as 70h's (Asynchronous Event Configuration bits 31 and 30). */
+static void hostlog_events(struct ctl *c)
+{
+	struct disc_cmd cmd = {.sqe.opcode = nvme_admin_set_features};
+
+	cmd.sqe.cdw[10] = NVME_FEAT_FID_ASYNC_EVENT;
+	cmd.sqe.cdw[11] = 1u << 31 | 1u << 30;
+	CHECK(exec(c, &cmd) == DISC_DONE && !cmd.cqe.status, "Set Features AEC failed");
+	c->hostlog_events = true;
 }
 
 static void ctl_connect(int i)
@@ -150,39 +169,28 @@ static void ctl_connect(int i)
 	set.sqe.cdw[11] = NVME_REG_CC;
 	set.sqe.cdw[12] = 1;
 	CHECK(exec(c, &set) == DISC_DONE && !set.cqe.status, "CC.EN failed");
+	c->hostlog_events = false;
+	if (rnd(2))
+		hostlog_events(c);
 	aer(c);
+	aer(c); /* both logs may change in one step */
 }
 
 static void ctl_disconnect(int i)
 {
 	disc_ctrl_free(h.ctl[i].c);
 	h.ctl[i].c = NULL;
-	h.ctl[i].armed = false;
+	h.ctl[i].armed = 0;
 }
 
-/* A DDC's DIM: one to three ports of its own subsystems, or a referral. */
-static void ddc_dim(int i)
+/* Controller i sends a DIM of entity eid (a DDC) with n records; returns its status. */
+static uint16_t dim_send(int i, const char *eid, uint32_t tas, const struct log_rec *recs, size_t n)
 {
 	struct ctl *c = &h.ctl[i];
 	struct entity e = {.etype = NVMF_DIM_ETYPE_DDC};
-	struct log_rec recs[3] = {0};
-	size_t n = 1 + rnd(3);
 	static uint8_t buf[8192];
 
-	snprintf(e.nqn, sizeof(e.nqn), "%s", c->nqn);
-	for (size_t k = 0; k < n; k++) {
-		struct log_rec *r = &recs[k];
-		unsigned int portid = 1 + rnd(4);
-		r->subtype = rnd(5) ? NVME_NQN_NVME : NVME_NQN_DISC;
-		snprintf(r->subnqn, sizeof(r->subnqn), "%s:sub%u", c->nqn, rnd(2));
-		if (r->subtype == NVME_NQN_DISC)
-			snprintf(r->subnqn, sizeof(r->subnqn), "%s", NVME_DISC_SUBSYS_NAME);
-		r->port = (struct cdc_port){.trtype = NVMF_TRTYPE_TCP,
-					    .adrfam = NVMF_ADDR_FAMILY_IP4,
-					    .portid = (uint16_t)portid};
-		snprintf(r->port.traddr, sizeof(r->port.traddr), "198.51.100.%u", rnd(8) + 1);
-		snprintf(r->port.trsvcid, sizeof(r->port.trsvcid), "%u", 4420 + rnd(2));
-	}
+	snprintf(e.nqn, sizeof(e.nqn), "%s", eid);
 	size_t len = dim_encode_ddc(buf, sizeof(buf), DIM_EKTYPE_TRADDR, &e, recs, n);
 	ck_assert_uint_gt(len, 0);
 	struct disc_cmd cmd = {.sqe.opcode = nvme_admin_discovery_info_mgmt,
@@ -190,12 +198,46 @@ static void ddc_dim(int i)
 			       .sqe.sgl_len = (uint32_t)len,
 			       .data = buf,
 			       .data_len = (uint32_t)len};
-	cmd.sqe.cdw[10] = rnd(3) ? NVMF_DIM_TAS_REGISTER : NVMF_DIM_TAS_DEREGISTER;
+	cmd.sqe.cdw[10] = tas;
 	c->done = false;
 	CHECK(exec(c, &cmd) == DISC_HELD, "DIM not held (status 0x%x)", cmd.cqe.status);
 	settle();
 	CHECK(c->done, "DIM did not complete");
-	CHECK(c->status == 0, "DIM refused with 0x%x", c->status);
+	return c->status;
+}
+
+static struct log_rec port_rec(const char *subnqn, unsigned int host, unsigned int portid)
+{
+	struct log_rec r = {.subtype = NVME_NQN_NVME};
+
+	snprintf(r.subnqn, sizeof(r.subnqn), "%s", subnqn);
+	r.port = (struct cdc_port){.trtype = NVMF_TRTYPE_TCP,
+				   .adrfam = NVMF_ADDR_FAMILY_IP4,
+				   .portid = (uint16_t)portid};
+	snprintf(r.port.traddr, sizeof(r.port.traddr), "198.51.100.%u", host);
+	snprintf(r.port.trsvcid, sizeof(r.port.trsvcid), "4420");
+	return r;
+}
+
+/* A DDC's DIM: one to three ports of its own subsystems, or a referral. */
+static void ddc_dim(int i)
+{
+	struct ctl *c = &h.ctl[i];
+	struct log_rec recs[3] = {0};
+	size_t n = 1 + rnd(3);
+	char subnqn[CDC_NQN_MAX + 1];
+
+	for (size_t k = 0; k < n; k++) {
+		unsigned int portid = 1 + rnd(4);
+		bool referral = !rnd(5);
+		snprintf(subnqn, sizeof(subnqn), "%s:sub%u", c->nqn, rnd(2));
+		recs[k] = port_rec(referral ? NVME_DISC_SUBSYS_NAME : subnqn, rnd(8) + 1, portid);
+		recs[k].subtype = referral ? NVME_NQN_DISC : NVME_NQN_NVME;
+		recs[k].port.trsvcid[3] += (char)rnd(2); /* 4420 or 4421 */
+	}
+	uint32_t tas = rnd(3) ? NVMF_DIM_TAS_REGISTER : NVMF_DIM_TAS_DEREGISTER;
+	uint16_t st = dim_send(i, c->nqn, tas, recs, n);
+	CHECK(st == 0, "DIM refused with 0x%x", st);
 }
 
 static void admin_cb(void *arg, int err)
@@ -205,7 +247,7 @@ static void admin_cb(void *arg, int err)
 	h.admin_done++;
 }
 
-static void admin(void)
+static void admin_submit(void)
 {
 	static const enum admin_op ops_[] = {
 		ADMIN_SUBSYS_ADD,   ADMIN_SUBSYS_DEL,	ADMIN_PORT_ADD, ADMIN_PORT_DEL,
@@ -221,8 +263,28 @@ static void admin(void)
 	snprintf(text, sizeof(text), "traddr=192.0.2.%u;trsvcid=4420;portid=%u", rnd(4) + 1,
 		 rnd(3));
 	ck_assert_int_eq(config_parse_port(text, "4420", &a.port, err, sizeof(err)), 0);
-	int before = h.admin_done;
 	ck_assert_int_eq(registry_admin(h.r, &a, admin_cb, NULL), 0);
+}
+
+static void admin(void)
+{
+	int before = h.admin_done;
+
+	admin_submit();
+	settle();
+	CHECK(h.admin_done == before + 1, "admin request did not complete");
+}
+
+/* Changes from several sources in one loop turn: one batch, one commit. */
+static void batch(int i)
+{
+	int before = h.admin_done;
+
+	admin_submit();
+	if (h.ctl[i].c && i % 2 == 0)
+		ddc_dim(i); /* runs the loop */
+	else if (h.ctl[i].c)
+		ctl_disconnect(i);
 	settle();
 	CHECK(h.admin_done == before + 1, "admin request did not complete");
 }
@@ -255,25 +317,31 @@ static void reload(void)
 
 /* ---- the checks ---- */
 
-static uint8_t *log70_bytes(const struct fabric *f, size_t *len)
+static uint8_t *view_bytes(const struct view *v, size_t *len)
 {
-	const struct view *v = fabric_host_view(f, "");
-
-	*len = f->nentries * DISC_LOG_ENTRY_LEN;
+	*len = v->len;
 	uint8_t *out = malloc(*len + 1);
-	CHECK(v->genctr == f->genctr, "the view is at %" PRIu64 ", the log at %" PRIu64,
-	      v->genctr, f->genctr);
-	CHECK(view_copy(v, 0, out, *len) == *len, "log 70h's view short");
+	CHECK(view_copy(v, 0, out, *len) == *len, "a view is short");
 	return out;
+}
+
+/* What host hostnqn is served of log 70h. */
+static uint8_t *log70_bytes(const struct fabric *f, const char *hostnqn, size_t *len)
+{
+	const struct view *v = fabric_host_view(f, hostnqn);
+
+	CHECK(v->genctr == f->genctr, "the view is at %" PRIu64 ", the log at %" PRIu64, v->genctr,
+	      f->genctr);
+	CHECK(v->len == f->nentries * DISC_LOG_ENTRY_LEN, "log 70h's view has %" PRIu64 " bytes",
+	      v->len);
+	return view_bytes(v, len);
 }
 
 static uint8_t *log71_bytes(struct fabric *f, size_t *len)
 {
 	ck_assert_int_eq(fabric_hostlog_refresh(f), 0);
-	*len = f->hostlog_len;
-	uint8_t *out = malloc(*len + 1);
-	CHECK(view_copy(fabric_hostlog_view(f), 0, out, *len) == *len, "log 71h short");
-	return out;
+	CHECK(fabric_hostlog_view(f)->len == f->hostlog_len, "log 71h's view is short");
+	return view_bytes(fabric_hostlog_view(f), len);
 }
 
 /* The same model, every record added afresh and built whole. */
@@ -297,12 +365,16 @@ static void assert_logs_match_a_rebuild(void)
 		ck_assert_int_eq(fabric_rec_append(&g, r), 0);
 	ck_assert_int_ge(fabric_rebuild(&g, 0), 0);
 
-	uint8_t *x70 = log70_bytes(&h.f, &a70), *y70 = log70_bytes(&g, &b70);
-	CHECK(a70 == b70 && !memcmp(x70, y70, a70), "log 70h differs from a rebuild");
+	for (int i = 0; i < NCTL; i++) {
+		const char *nqn = h.ctl[i].nqn;
+		uint8_t *x70 = log70_bytes(&h.f, nqn, &a70), *y70 = log70_bytes(&g, nqn, &b70);
+		CHECK(a70 == b70 && !memcmp(x70, y70, a70), "%s's log 70h differs from a rebuild",
+		      nqn);
+		free(x70);
+		free(y70);
+	}
 	uint8_t *x71 = log71_bytes(&h.f, &a71), *y71 = log71_bytes(&g, &b71);
 	CHECK(a71 == b71 && !memcmp(x71, y71, a71), "log 71h differs from a rebuild");
-	free(x70);
-	free(y70);
 	free(x71);
 	free(y71);
 	fabric_free(&g);
@@ -349,23 +421,61 @@ static void assert_store_matches(void)
 	CHECK(genctr >= h.f.genctr, "stored GENCTR %" PRIu64 " below %" PRIu64, genctr, h.f.genctr);
 }
 
-/* Every controller armed before the step heard exactly one AEN if log 70h changed, none if
- * not; the ones that heard read the log (RAE 0) and arm again. */
-static void assert_aens(const bool *armed_before, uint64_t genctr_before)
-{
-	bool changed = h.f.genctr != genctr_before;
+/* What each controller's host was served before a step. */
+struct served {
+	bool live;
+	uint8_t *log70, *log71;
+	size_t len70, len71;
+};
 
+static void served_get(struct served *v)
+{
+	for (int i = 0; i < NCTL; i++) {
+		v[i].live = h.ctl[i].c != NULL;
+		v[i].log70 = log70_bytes(&h.f, h.ctl[i].nqn, &v[i].len70);
+		v[i].log71 = log71_bytes(&h.f, &v[i].len71);
+	}
+}
+
+static bool differs(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	return alen != blen || memcmp(a, b, alen);
+}
+
+/* Every controller live through the step heard an AEN of a log exactly when its view of
+ * that log changed (log 71h: if it asked for those events); the ones that heard read the
+ * log (RAE 0) and arm again. */
+static void assert_aens(struct served *before)
+{
+	struct served after[NCTL];
+
+	served_get(after);
 	for (int i = 0; i < NCTL; i++) {
 		struct ctl *c = &h.ctl[i];
-		if (armed_before[i] && c->c)
-			CHECK(c->aens == (changed ? 1u : 0u), "controller %d heard %u AENs, log %s",
-			      i, c->aens, changed ? "changed" : "unchanged");
-		/* A controller that connected in this step may have heard of it too. */
-		if (c->c && c->aens) {
-			read_log70(c);
-			aer(c);
+		bool ch70 =
+			differs(before[i].log70, before[i].len70, after[i].log70, after[i].len70);
+		bool ch71 =
+			differs(before[i].log71, before[i].len71, after[i].log71, after[i].len71);
+		if (before[i].live && c->c) {
+			CHECK(c->aens == ch70,
+			      "controller %d heard %u AENs of log 70h, its view %s", i, c->aens,
+			      ch70 ? "changed" : "did not change");
+			CHECK(c->aens71 == (ch71 && c->hostlog_events),
+			      "controller %d heard %u AENs of log 71h, which %s", i, c->aens71,
+			      ch71 ? "changed" : "did not change");
 		}
-		c->aens = 0;
+		/* A controller that connected in this step may have heard of it too. */
+		if (c->c && c->aens)
+			read_log(c, NVME_LOG_LID_DISCOVER);
+		if (c->c && c->aens71)
+			read_log(c, DISC_LID_HOST_DISCOVERY);
+		while (c->c && c->armed < 2)
+			aer(c);
+		c->aens = c->aens71 = 0;
+		free(before[i].log70);
+		free(before[i].log71);
+		free(after[i].log70);
+		free(after[i].log71);
 	}
 }
 
@@ -422,13 +532,11 @@ START_TEST(random_changes_keep_logs_store_and_aens_exact)
 {
 	fprintf(stderr, "registry property test: REGISTRY_SEED=%" PRIu64 " replays it\n", h.seed);
 	for (h.step = 0; h.step < STEPS; h.step++) {
-		bool armed[NCTL];
-		uint64_t genctr = h.f.genctr;
+		struct served before[NCTL];
 		int i = (int)rnd(NCTL);
 
-		for (int k = 0; k < NCTL; k++)
-			armed[k] = h.ctl[k].c && h.ctl[k].armed;
-		switch (rnd(8)) {
+		served_get(before);
+		switch (rnd(9)) {
 		case 0:
 		case 1:
 		case 2:
@@ -452,12 +560,220 @@ START_TEST(random_changes_keep_logs_store_and_aens_exact)
 			break;
 		case 7:
 			break; /* nothing: no AEN either */
+		case 8:
+			batch(i);
+			break;
 		}
 		settle();
 		assert_logs_match_a_rebuild();
 		assert_store_matches();
-		assert_aens(armed, genctr);
+		assert_aens(before);
 	}
+}
+END_TEST
+
+/* ---- each source's translation, and notify, one behaviour at a time ---- */
+
+static int journal_last(void *arg, const struct journal_entry *j)
+{
+	*(struct journal_entry *)arg = *j;
+	return 0;
+}
+
+/* The newest line of the change journal. */
+static struct journal_entry journal_newest(void)
+{
+	struct journal_entry j = {0};
+
+	ck_assert_int_ge(store_journal_read(h.st, 0, 100000, journal_last, &j), 0);
+	return j;
+}
+
+#define SC_INVALID_DISC_INFO                                                                       \
+	nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INVALID_DISCOVERY_INFO, true)
+
+/* ddc0 and controller other connected; ddc0 registered one port of subnqn. */
+static void ddc0_registered(int other, const char *subnqn)
+{
+	struct log_rec rec = port_rec(subnqn, 1, 1);
+
+	ctl_connect(0);
+	ctl_connect(other);
+	ck_assert_uint_eq(dim_send(0, h.ctl[0].nqn, NVMF_DIM_TAS_REGISTER, &rec, 1), 0);
+}
+
+START_TEST(dim_of_an_entity_another_host_registered_is_refused_and_journaled)
+{
+	struct log_rec rec = port_rec("nqn.2024-01.com.example:ddc0:sub0", 1, 1);
+
+	ddc0_registered(2, rec.subnqn);
+	uint64_t genctr = h.f.genctr;
+	rec.port.traddr[strlen(rec.port.traddr) - 1] = '2';
+	ck_assert_uint_eq(dim_send(2, h.ctl[0].nqn, NVMF_DIM_TAS_REGISTER, &rec, 1),
+			  SC_INVALID_DISC_INFO);
+	ck_assert_uint_eq(h.f.genctr, genctr);
+	ck_assert_uint_eq(h.f.nrecs, 1);
+	struct journal_entry j = journal_newest();
+	ck_assert_str_eq(j.action, "register refused");
+	ck_assert_str_eq(j.actor, h.ctl[2].nqn);
+	ck_assert_ptr_nonnull(strstr(j.detail, "belongs to another host"));
+}
+END_TEST
+
+START_TEST(dim_of_a_subsystem_another_ddc_registered_is_refused)
+{
+	struct log_rec rec = port_rec("nqn.2024-01.com.example:shared", 1, 1);
+
+	ddc0_registered(2, rec.subnqn);
+	ck_assert_uint_eq(dim_send(2, h.ctl[2].nqn, NVMF_DIM_TAS_REGISTER, &rec, 1),
+			  SC_INVALID_DISC_INFO);
+	ck_assert_ptr_nonnull(strstr(journal_newest().detail, "belongs to another registrant"));
+	/* The configuration's subsystems are nobody's to register either. */
+	rec = port_rec("nqn.2024-01.com.example:conf0", 1, 1);
+	ck_assert_uint_eq(dim_send(2, h.ctl[2].nqn, NVMF_DIM_TAS_REGISTER, &rec, 1),
+			  SC_INVALID_DISC_INFO);
+}
+END_TEST
+
+START_TEST(dim_beyond_the_entity_limit_is_insufficient_resources)
+{
+	struct registry_limits lim = {2, 100000, 100000, 0};
+	struct log_rec recs[3];
+
+	for (unsigned int k = 0; k < 3; k++)
+		recs[k] = port_rec("nqn.2024-01.com.example:ddc0:sub0", k + 1, 1);
+	registry_set_limits(h.r, &lim);
+	ctl_connect(0);
+	ck_assert_uint_eq(dim_send(0, h.ctl[0].nqn, NVMF_DIM_TAS_REGISTER, recs, 3),
+			  nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_INSUFFICIENT_DISC_RES, false));
+	ck_assert_uint_eq(h.f.nrecs, 0);
+	/* Registering again what is there does not count. */
+	ck_assert_uint_eq(dim_send(0, h.ctl[0].nqn, NVMF_DIM_TAS_REGISTER, recs, 2), 0);
+	ck_assert_uint_eq(dim_send(0, h.ctl[0].nqn, NVMF_DIM_TAS_REGISTER, recs, 2), 0);
+	ck_assert_uint_eq(h.f.nrecs, 2);
+}
+END_TEST
+
+static int admin_err;
+
+static void admin_err_cb(void *arg, int err)
+{
+	(void)arg;
+	admin_err = err;
+}
+
+static int admin_do(enum admin_op op, const char *nqn, const char *port)
+{
+	struct admin_req a = {.op = op};
+	char err[128];
+
+	snprintf(a.nqn, sizeof(a.nqn), "%s", nqn);
+	if (port)
+		ck_assert_int_eq(config_parse_port(port, "4420", &a.port, err, sizeof(err)), 0);
+	admin_err = 1;
+	ck_assert_int_eq(registry_admin(h.r, &a, admin_err_cb, NULL), 0);
+	settle();
+	ck_assert_int_ne(admin_err, 1);
+	return admin_err;
+}
+
+START_TEST(admin_verdicts_come_from_the_model)
+{
+	const char *sub = "nqn.2024-01.com.example:admin0", *conf = "nqn.2024-01.com.example:conf0";
+
+	ck_assert_int_eq(admin_do(ADMIN_PORT_ADD, sub, "traddr=192.0.2.1"), -ENOENT);
+	ck_assert_int_eq(admin_do(ADMIN_SUBSYS_ADD, sub, NULL), 0);
+	ck_assert_int_eq(admin_do(ADMIN_SUBSYS_ADD, sub, NULL), -EEXIST);
+	ck_assert_int_eq(admin_do(ADMIN_SUBSYS_ADD, conf, NULL), -EEXIST);
+	uint64_t genctr = h.f.genctr;
+	ck_assert_int_eq(admin_do(ADMIN_PORT_ADD, sub, "traddr=192.0.2.1"), 0);
+	ck_assert_uint_eq(h.f.genctr, genctr + 1);
+	ck_assert_str_eq(journal_newest().action, "port add");
+	ck_assert_int_eq(admin_do(ADMIN_PORT_DEL, conf, "traddr=192.0.2.10"), -EPERM);
+	ck_assert_int_eq(admin_do(ADMIN_SUBSYS_DEL, conf, NULL), -EPERM);
+	ck_assert_int_eq(admin_do(ADMIN_HOST_DEL, "nqn.2024-01.com.example:nobody", NULL), -ENOENT);
+	ck_assert_int_eq(admin_do(ADMIN_SUBSYS_DEL, sub, NULL), 0);
+	ck_assert_int_eq(admin_do(ADMIN_SUBSYS_DEL, sub, NULL), -ENOENT);
+	ck_assert_uint_eq(h.f.nrecs, 0);
+}
+END_TEST
+
+START_TEST(reload_of_the_same_file_tells_nobody)
+{
+	ctl_connect(1);
+	uint64_t genctr = h.f.genctr;
+	registry_config_changed(h.r, &h.cfg);
+	settle();
+	ck_assert_uint_eq(h.f.genctr, genctr);
+	ck_assert_uint_eq(h.ctl[1].aens, 0);
+	config_set(2);
+	registry_config_changed(h.r, &h.cfg);
+	settle();
+	ck_assert_uint_eq(h.f.genctr, genctr + 1);
+	ck_assert_uint_eq(h.ctl[1].aens, 1);
+	ck_assert_uint_eq(h.f.ncfg, 4);
+}
+END_TEST
+
+START_TEST(a_ddc_that_disconnects_changes_every_view)
+{
+	ddc0_registered(1, "nqn.2024-01.com.example:ddc0:sub0");
+	read_log(&h.ctl[1], NVME_LOG_LID_DISCOVER);
+	while (h.ctl[1].armed < 2)
+		aer(&h.ctl[1]);
+	h.ctl[1].aens = 0;
+	uint64_t genctr = h.f.genctr;
+	ctl_disconnect(0);
+	settle();
+	ck_assert_uint_eq(h.f.genctr, genctr + 1); /* its entry now says NCC */
+	ck_assert_uint_eq(h.ctl[1].aens, 1);
+	const struct nvmf_disc_log_entry *e = fabric_entry(&h.f, h.f.nentries - 1);
+	ck_assert_uint_eq(le16toh(e->eflags) & NVMF_DISC_EFLAGS_NCC, NVMF_DISC_EFLAGS_NCC);
+}
+END_TEST
+
+/* notify alone, on controllers the registry also knows: a second index of its own. */
+START_TEST(notify_tells_only_the_hosts_named)
+{
+	struct notify *n = notify_new();
+	const char *hosts[] = {h.ctl[1].nqn};
+
+	ck_assert_ptr_nonnull(n);
+	ctl_connect(1);
+	ctl_connect(3);
+	ck_assert_int_eq(notify_ctrl_add(n, h.ctl[1].c), 0);
+	ck_assert_int_eq(notify_ctrl_add(n, h.ctl[3].c), 0);
+	struct change_set cs = {.logs = FABRIC_LOG70, .hosts = hosts, .nhosts = 1};
+	ck_assert_uint_eq(notify_send(n, &cs), 1);
+	ck_assert_uint_eq(h.ctl[1].aens, 1);
+	ck_assert_uint_eq(h.ctl[3].aens, 0);
+	cs = (struct change_set){.logs = 0, .all = true};
+	ck_assert_uint_eq(notify_send(n, &cs), 0);
+	notify_free(n);
+}
+END_TEST
+
+START_TEST(notify_sends_log71_events_only_where_asked_and_forgets_the_gone)
+{
+	struct notify *n = notify_new();
+	struct change_set cs = {.logs = FABRIC_LOG71, .all = true};
+
+	ck_assert_ptr_nonnull(n);
+	ctl_connect(1);
+	ctl_connect(3);
+	if (!h.ctl[1].hostlog_events)
+		hostlog_events(&h.ctl[1]);
+	ck_assert_int_eq(notify_ctrl_add(n, h.ctl[1].c), 0);
+	ck_assert_int_eq(notify_ctrl_add(n, h.ctl[3].c), 0);
+	ck_assert_int_eq(notify_ctrl_add(n, h.ctl[3].c), 0); /* once is enough */
+	ck_assert_uint_eq(notify_send(n, &cs), 2);
+	ck_assert_uint_eq(h.ctl[1].aens71, 1);
+	ck_assert_uint_eq(h.ctl[3].aens71, h.ctl[3].hostlog_events);
+	notify_ctrl_del(n, h.ctl[3].c);
+	cs.logs = FABRIC_LOG70;
+	ck_assert_uint_eq(notify_send(n, &cs), 1);
+	ck_assert_uint_eq(h.ctl[3].aens, 0);
+	notify_free(n);
 }
 END_TEST
 
@@ -469,6 +785,20 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, random_changes_keep_logs_store_and_aens_exact);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sources");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, dim_of_an_entity_another_host_registered_is_refused_and_journaled);
+	tcase_add_test(tc, dim_of_a_subsystem_another_ddc_registered_is_refused);
+	tcase_add_test(tc, dim_beyond_the_entity_limit_is_insufficient_resources);
+	tcase_add_test(tc, admin_verdicts_come_from_the_model);
+	tcase_add_test(tc, reload_of_the_same_file_tells_nobody);
+	tcase_add_test(tc, a_ddc_that_disconnects_changes_every_view);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("notify");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, notify_tells_only_the_hosts_named);
+	tcase_add_test(tc, notify_sends_log71_events_only_where_asked_and_forgets_the_gone);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

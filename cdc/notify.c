@@ -1,0 +1,143 @@
+/* notify.c - the controller index and the fan-out of log change events. The index is a
+ * red-black tree by host NQN then controller, so the controllers of one host are found
+ * without a walk of all of them once views differ between hosts; a change every host sees
+ * walks a plain list instead, which is what 10,000 AENs ahead of a DIM's completion cost. */
+#include "notify.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include "disc_ctrl.h"
+#include "fabric.h"
+#include "tree.h"
+
+struct notify_node {
+	RB_ENTRY(notify_node) link;
+	TAILQ_ENTRY(notify_node) order;
+	const char *hostnqn; /* the controller's own, which outlives the node */
+	struct disc_ctrl *ctrl;
+};
+
+static int node_cmp(const struct notify_node *a, const struct notify_node *b)
+{
+	int c = strcmp(a->hostnqn, b->hostnqn);
+
+	if (c)
+		return c;
+	if (a->ctrl == b->ctrl)
+		return 0;
+	return (uintptr_t)a->ctrl < (uintptr_t)b->ctrl ? -1 : 1;
+}
+
+RB_HEAD(notify_tree, notify_node);
+RB_GENERATE_STATIC(notify_tree, notify_node, link, node_cmp)
+
+struct notify {
+	struct notify_tree ctrls;
+	TAILQ_HEAD(, notify_node) all;
+};
+
+struct notify *notify_new(void)
+{
+	struct notify *n = calloc(1, sizeof(*n));
+
+	if (n) {
+		RB_INIT(&n->ctrls);
+		TAILQ_INIT(&n->all);
+	}
+	return n;
+}
+
+void notify_free(struct notify *n)
+{
+	struct notify_node *x;
+
+	if (!n)
+		return;
+	while ((x = RB_MIN(notify_tree, &n->ctrls))) {
+		RB_REMOVE(notify_tree, &n->ctrls, x);
+		free(x);
+	}
+	free(n);
+}
+
+int notify_ctrl_add(struct notify *n, struct disc_ctrl *ctrl)
+{
+	struct notify_node *x = malloc(sizeof(*x));
+
+	if (!x)
+		return -ENOMEM;
+	x->hostnqn = disc_ctrl_hostnqn(ctrl);
+	x->ctrl = ctrl;
+	if (RB_INSERT(notify_tree, &n->ctrls, x))
+		free(x); /* already there */
+	else
+		TAILQ_INSERT_TAIL(&n->all, x, order);
+	return 0;
+}
+
+void notify_ctrl_del(struct notify *n, struct disc_ctrl *ctrl)
+{
+	struct notify_node key = {.hostnqn = disc_ctrl_hostnqn(ctrl), .ctrl = ctrl};
+	struct notify_node *x = RB_FIND(notify_tree, &n->ctrls, &key);
+
+	if (x) {
+		RB_REMOVE(notify_tree, &n->ctrls, x);
+		TAILQ_REMOVE(&n->all, x, order);
+		free(x);
+	}
+}
+
+/* Whether host hostnqn's log 70h view is one cs changed. */
+static bool view_changed(const struct change_set *cs, const char *hostnqn)
+{
+	if (!(cs->logs & FABRIC_LOG70))
+		return false;
+	if (cs->all)
+		return true;
+	for (size_t i = 0; i < cs->nhosts; i++)
+		if (!strcmp(cs->hosts[i], hostnqn))
+			return true;
+	return false;
+}
+
+static size_t tell(struct disc_ctrl *ctrl, bool log70, bool log71)
+{
+	if (log70)
+		disc_ctrl_log_changed(ctrl, NVME_LOG_LID_DISCOVER);
+	if (log71)
+		disc_ctrl_log_changed(ctrl, DISC_LID_HOST_DISCOVERY);
+	return log70 || log71;
+}
+
+/* Only the named hosts' controllers: one lookup each. */
+static size_t send_named(struct notify *n, const struct change_set *cs)
+{
+	size_t told = 0;
+
+	for (size_t i = 0; i < cs->nhosts; i++) {
+		struct notify_node key = {.hostnqn = cs->hosts[i], .ctrl = NULL}, *x;
+		for (x = RB_NFIND(notify_tree, &n->ctrls, &key);
+		     x && !strcmp(x->hostnqn, key.hostnqn); x = RB_NEXT(notify_tree, &n->ctrls, x))
+			told += tell(x->ctrl, true, false);
+	}
+	return told;
+}
+
+size_t notify_send(struct notify *n, const struct change_set *cs)
+{
+	bool log71 = cs->logs & FABRIC_LOG71;
+	struct notify_node *x;
+	size_t told = 0;
+
+	/* Log 71h is one view for all; so is log 70h while every host sees the same. */
+	if (log71 || (cs->all && (cs->logs & FABRIC_LOG70))) {
+		RB_FOREACH(x, notify_tree, &n->ctrls)
+		told += tell(x->ctrl, view_changed(cs, x->hostnqn), log71);
+		return told;
+	}
+	return cs->logs & FABRIC_LOG70 ? send_named(n, cs) : 0;
+}

@@ -1,0 +1,34 @@
+/* notify.h - tells the discovery controllers whose view changed. It keeps the live
+ * controllers indexed by host NQN; after a commit, a change set names the logs whose bytes
+ * changed and whose view of log 70h that was, and notify raises the log change event on
+ * exactly those controllers (disc_ctrl coalesces, masks until read, and sends the AEN). */
+#ifndef CDC_NOTIFY_H
+#define CDC_NOTIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct disc_ctrl;
+struct notify;
+
+/* What a batch changed, as hosts see it. */
+struct change_set {
+	int logs; /* FABRIC_LOG70, FABRIC_LOG71: the logs whose bytes changed */
+	/* Whose log 70h view changed: every host's (all), or the nhosts host NQNs named.
+	 * One view serves every host until zoning, which will name the hosts of a zone. */
+	bool all;
+	const char *const *hosts;
+	size_t nhosts;
+};
+
+struct notify *notify_new(void);
+void notify_free(struct notify *n);
+
+/* A controller's association is live (its host NQN known) or ended. -ENOMEM on add. */
+int notify_ctrl_add(struct notify *n, struct disc_ctrl *ctrl);
+void notify_ctrl_del(struct notify *n, struct disc_ctrl *ctrl);
+
+/* Raises the events of cs; returns how many controllers were told (of either log). */
+size_t notify_send(struct notify *n, const struct change_set *cs);
+
+#endif
