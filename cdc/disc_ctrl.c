@@ -348,6 +348,11 @@ void disc_ctrl_log_changed(struct disc_ctrl *ctrl, uint8_t lid)
 	disc_ctrl_event(ctrl, lid == DISC_LID_HOST_DISCOVERY ? 1 : 0);
 }
 
+bool disc_ctrl_wants_event(const struct disc_ctrl *ctrl, uint8_t lid)
+{
+	return ctrl->aec & events[lid == DISC_LID_HOST_DISCOVERY ? 1 : 0].aec_bit;
+}
+
 /* Reading a log with RAE = 0 re-arms its event. */
 static void log_read_done(struct disc_ctrl *ctrl, uint8_t ev, bool rae)
 {
@@ -709,6 +714,8 @@ static uint16_t set_features(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		if (value & ~(AEC_DLPCN | AEC_HDLPCN))
 			return bad_field(cmd, SQE_CDW11);
 		ctrl->aec = value;
+		if (ctrl->svc->reg_ops && ctrl->svc->reg_ops->events_changed)
+			ctrl->svc->reg_ops->events_changed(ctrl->svc->reg, ctrl);
 		return 0;
 	case NVME_FEAT_FID_KATO: {
 		/* Rounded up to the KAS granularity we report, in 64 bits: near UINT32_MAX the

@@ -40,6 +40,8 @@ struct disc_registry_ops {
 	int (*dim)(void *reg, struct disc_ctrl *ctrl, uint16_t cid, struct dim_request *req);
 	void (*connected)(void *reg, struct disc_ctrl *ctrl);
 	void (*disconnected)(void *reg, struct disc_ctrl *ctrl);
+	/* The host changed which asynchronous events it wants (Set Features AEC). */
+	void (*events_changed)(void *reg, struct disc_ctrl *ctrl);
 };
 
 /* The logs a controller serves, as the metrics count their reads. */
@@ -121,6 +123,8 @@ void disc_svc_log_changed(struct disc_svc *svc);
 void disc_svc_hostlog_changed(struct disc_svc *svc);
 /* Log lid (70h or 71h) as this controller's host sees it changed: raise its event. */
 void disc_ctrl_log_changed(struct disc_ctrl *ctrl, uint8_t lid);
+/* Whether the host enabled the change event of log lid (70h or 71h). */
+bool disc_ctrl_wants_event(const struct disc_ctrl *ctrl, uint8_t lid);
 
 struct disc_ctrl *disc_ctrl_new(struct disc_svc *svc, const struct sockaddr *local,
 				const struct sockaddr *peer, const struct disc_ctrl_ops *ops,

@@ -689,9 +689,8 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 	return changed;
 }
 
-void fabric_hostlog_changed(struct fabric *f)
+void fabric_hostlog_defer(struct fabric *f)
 {
-	f->hgenctr++;
 	f->hostlog_stale = true;
 }
 
@@ -699,11 +698,8 @@ int fabric_hostlog_refresh(struct fabric *f)
 {
 	if (!f->hostlog_stale)
 		return 0;
-	int c = log_body_build(&f->log71, &host_ops, f);
-	if (c < 0 || publish71(f))
-		return -ENOMEM;
-	f->hostlog_stale = false;
-	return 0;
+	int c = fabric_rebuild_logs(f, 0, FABRIC_LOG71);
+	return c < 0 ? c : 0;
 }
 
 int fabric_rebuild(struct fabric *f, uint64_t floor)

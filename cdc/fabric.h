@@ -13,9 +13,9 @@
 #include "config.h"
 #include "disc_log.h"
 #include "log_body.h"
-#include "view.h"
 #include "model.h"
 #include "tree.h"
+#include "view.h"
 
 /* Which logs a change touched. */
 enum fabric_changed {
@@ -44,8 +44,8 @@ struct fabric {
 	RB_HEAD(fabric_host_tree, fabric_host) host_tree;
 	TAILQ_HEAD(, fabric_host) host_list;
 	size_t nhosts;
-	size_t nhosts_implicit; /* host records with source REG_IMPLICIT */
-	RB_HEAD(fabric_rec_tree, fabric_rec) rec_tree;		 /* by owner, subsystem, address */
+	size_t nhosts_implicit;			       /* host records with source REG_IMPLICIT */
+	RB_HEAD(fabric_rec_tree, fabric_rec) rec_tree; /* by owner, subsystem, address */
 	RB_HEAD(fabric_subsys_tree, fabric_rec) rec_by_subsys; /* by subtype, subsystem, ... */
 	TAILQ_HEAD(, fabric_rec) rec_list;
 	size_t nrecs;
@@ -58,7 +58,7 @@ struct fabric {
 	 * log 70h is the configuration's entries then the registered ones, log 71h the host
 	 * records. The counts are as of the last build. */
 	struct log_body cfg70, log70, log71;
-	struct log_slot *cfg_slots;	/* one per cfg_recs[i] */
+	struct log_slot *cfg_slots;   /* one per cfg_recs[i] */
 	struct view *view70, *view71; /* the bodies and counters as served, made at each change */
 	size_t nentries;
 	size_t hostlog_len, nhostlog;
@@ -146,9 +146,9 @@ int fabric_rebuild(struct fabric *f, uint64_t floor);
 int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which);
 
 /* Log 71h changes with every host that comes or goes, and is read rarely (by DDCs and
- * admins): the registry marks it changed (the counter moves at once) and it is built when
- * read. */
-void fabric_hostlog_changed(struct fabric *f);
+ * admins): while nobody waits for its change events, the registry leaves it stale and it
+ * is built when read, its counter moving then if its bytes did. */
+void fabric_hostlog_defer(struct fabric *f);
 int fabric_hostlog_refresh(struct fabric *f);
 
 /* What host hostnqn is told: log 70h's view (configured, then registered entries) at its

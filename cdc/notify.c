@@ -17,6 +17,8 @@
 struct notify_node {
 	RB_ENTRY(notify_node) link;
 	TAILQ_ENTRY(notify_node) order;
+	TAILQ_ENTRY(notify_node) hostlog; /* in hostlog while wants_hostlog */
+	bool wants_hostlog;
 	const char *hostnqn; /* the controller's own, which outlives the node */
 	struct disc_ctrl *ctrl;
 };
@@ -35,9 +37,13 @@ static int node_cmp(const struct notify_node *a, const struct notify_node *b)
 RB_HEAD(notify_tree, notify_node);
 RB_GENERATE_STATIC(notify_tree, notify_node, link, node_cmp)
 
+/* Log 71h listeners have a list of their own: they are few (DDCs, other CDCs), and a host
+ * connecting changes log 71h, so walking every controller for it would make each connect
+ * cost as much as there are persistent controllers. */
 struct notify {
 	struct notify_tree ctrls;
 	TAILQ_HEAD(, notify_node) all;
+	TAILQ_HEAD(, notify_node) hostlog;
 };
 
 struct notify *notify_new(void)
@@ -47,6 +53,7 @@ struct notify *notify_new(void)
 	if (n) {
 		RB_INIT(&n->ctrls);
 		TAILQ_INIT(&n->all);
+		TAILQ_INIT(&n->hostlog);
 	}
 	return n;
 }
@@ -72,36 +79,53 @@ int notify_ctrl_add(struct notify *n, struct disc_ctrl *ctrl)
 		return -ENOMEM;
 	x->hostnqn = disc_ctrl_hostnqn(ctrl);
 	x->ctrl = ctrl;
-	if (RB_INSERT(notify_tree, &n->ctrls, x))
+	x->wants_hostlog = false;
+	if (RB_INSERT(notify_tree, &n->ctrls, x)) {
 		free(x); /* already there */
-	else
-		TAILQ_INSERT_TAIL(&n->all, x, order);
+		return 0;
+	}
+	TAILQ_INSERT_TAIL(&n->all, x, order);
+	notify_ctrl_events(n, ctrl);
 	return 0;
+}
+
+static struct notify_node *node_find(struct notify *n, struct disc_ctrl *ctrl)
+{
+	struct notify_node key = {.hostnqn = disc_ctrl_hostnqn(ctrl), .ctrl = ctrl};
+
+	return RB_FIND(notify_tree, &n->ctrls, &key);
+}
+
+void notify_ctrl_events(struct notify *n, struct disc_ctrl *ctrl)
+{
+	struct notify_node *x = node_find(n, ctrl);
+	bool wants = x && disc_ctrl_wants_event(ctrl, DISC_LID_HOST_DISCOVERY);
+
+	if (!x || wants == x->wants_hostlog)
+		return;
+	x->wants_hostlog = wants;
+	if (wants)
+		TAILQ_INSERT_TAIL(&n->hostlog, x, hostlog);
+	else
+		TAILQ_REMOVE(&n->hostlog, x, hostlog);
+}
+
+bool notify_hostlog_wanted(const struct notify *n)
+{
+	return !TAILQ_EMPTY(&n->hostlog);
 }
 
 void notify_ctrl_del(struct notify *n, struct disc_ctrl *ctrl)
 {
-	struct notify_node key = {.hostnqn = disc_ctrl_hostnqn(ctrl), .ctrl = ctrl};
-	struct notify_node *x = RB_FIND(notify_tree, &n->ctrls, &key);
+	struct notify_node *x = node_find(n, ctrl);
 
 	if (x) {
 		RB_REMOVE(notify_tree, &n->ctrls, x);
 		TAILQ_REMOVE(&n->all, x, order);
+		if (x->wants_hostlog)
+			TAILQ_REMOVE(&n->hostlog, x, hostlog);
 		free(x);
 	}
-}
-
-/* Whether host hostnqn's log 70h view is one cs changed. */
-static bool view_changed(const struct change_set *cs, const char *hostnqn)
-{
-	if (!(cs->logs & FABRIC_LOG70))
-		return false;
-	if (cs->all)
-		return true;
-	for (size_t i = 0; i < cs->nhosts; i++)
-		if (!strcmp(cs->hosts[i], hostnqn))
-			return true;
-	return false;
 }
 
 static size_t tell(struct disc_ctrl *ctrl, bool log70, bool log71)
@@ -129,15 +153,21 @@ static size_t send_named(struct notify *n, const struct change_set *cs)
 
 size_t notify_send(struct notify *n, const struct change_set *cs)
 {
-	bool log71 = cs->logs & FABRIC_LOG71;
+	bool log70 = cs->logs & FABRIC_LOG70, log71 = cs->logs & FABRIC_LOG71;
 	struct notify_node *x;
 	size_t told = 0;
 
-	/* Log 71h is one view for all; so is log 70h while every host sees the same. */
-	if (log71 || (cs->all && (cs->logs & FABRIC_LOG70))) {
-		RB_FOREACH(x, notify_tree, &n->ctrls)
-		told += tell(x->ctrl, view_changed(cs, x->hostnqn), log71);
+	/* Log 70h changed for every host (one view for all): every controller, and the log
+	 * 71h listeners among them in the same pass. */
+	if (log70 && cs->all) {
+		TAILQ_FOREACH (x, &n->all, order)
+			told += tell(x->ctrl, true, log71 && x->wants_hostlog);
 		return told;
 	}
-	return cs->logs & FABRIC_LOG70 ? send_named(n, cs) : 0;
+	if (log70)
+		told += send_named(n, cs);
+	if (log71)
+		TAILQ_FOREACH (x, &n->hostlog, hostlog)
+			told += tell(x->ctrl, false, true);
+	return told;
 }

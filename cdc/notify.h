@@ -27,8 +27,14 @@ void notify_free(struct notify *n);
 /* A controller's association is live (its host NQN known) or ended. -ENOMEM on add. */
 int notify_ctrl_add(struct notify *n, struct disc_ctrl *ctrl);
 void notify_ctrl_del(struct notify *n, struct disc_ctrl *ctrl);
+/* The controller enabled or disabled events (Set Features AEC). */
+void notify_ctrl_events(struct notify *n, struct disc_ctrl *ctrl);
 
-/* Raises the events of cs; returns how many controllers were told (of either log). */
+/* Whether a live controller wants log 71h change events: without one, nobody needs to
+ * know at once whether log 71h's bytes changed, and it is rebuilt when read. */
+bool notify_hostlog_wanted(const struct notify *n);
+
+/* Raises the events of cs; returns how many events were raised (70h and 71h each count). */
 size_t notify_send(struct notify *n, const struct change_set *cs);
 
 #endif

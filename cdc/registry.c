@@ -510,6 +510,12 @@ static int rebuild(struct registry *r, bool failed)
 		    (r->hosts_changed || failed ? FABRIC_LOG71 : 0);
 	uint64_t floor = r->dirty70 && !failed ? r->genctr_stored - 1 : r->genctr_stored;
 
+	/* Every host that connects changes log 71h; building it at once only pays when some
+	 * controller waits for its change events. */
+	if ((which & FABRIC_LOG71) && !notify_hostlog_wanted(r->notify)) {
+		fabric_hostlog_defer(r->fabric);
+		which &= ~FABRIC_LOG71;
+	}
 	r->dirty70 = r->hosts_changed = false;
 	return which ? fabric_rebuild_logs(r->fabric, floor, which) : 0;
 }
@@ -620,10 +626,18 @@ static void hook_disconnected(void *arg, struct disc_ctrl *ctrl)
 		live_drop(r, ctrl); /* the logs catch up at the next change */
 }
 
+static void hook_events_changed(void *arg, struct disc_ctrl *ctrl)
+{
+	struct registry *r = arg;
+
+	notify_ctrl_events(r->notify, ctrl);
+}
+
 const struct disc_registry_ops registry_ctrl_ops = {
 	.dim = hook_dim,
 	.connected = hook_connected,
 	.disconnected = hook_disconnected,
+	.events_changed = hook_events_changed,
 };
 
 /* ---- life cycle ---- */
