@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "disc_ctrl.h"
 #include "fabric.h"
 
@@ -31,14 +32,11 @@ void change_init_ctrl(struct change *c, enum reg_source source, struct disc_ctrl
 
 int change_add(struct change *c, const struct change_op *op)
 {
-	if (c->nops == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 4;
-		struct change_op *ops = realloc(c->ops, cap * sizeof(*ops));
-		if (!ops)
-			return -ENOMEM;
-		c->ops = ops;
-		c->cap = cap;
-	}
+	struct change_op *ops = array_grow(c->ops, &c->cap, c->nops, sizeof(*ops), 4);
+
+	if (!ops)
+		return -ENOMEM;
+	c->ops = ops;
 	c->ops[c->nops++] = *op;
 	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include <nvme/types.h>
 
+#include "array.h"
 #include "config.h"
 #include "config_keys.h"
 
@@ -544,24 +545,6 @@ int config_parse_port(const char *text, const char *default_svc, struct cdc_port
 	return parse_port(text, default_svc, out, NULL, NULL, err, errlen);
 }
 
-/* Makes room for one more element; returns the (possibly moved) array or NULL. */
-static void *grow(void *arr, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *na;
-
-	if (n < *cap)
-		return arr;
-	ncap = *cap ? *cap * 2 : 4;
-	if (ncap > SIZE_MAX / size)
-		return NULL;
-	na = realloc(arr, ncap * size);
-	if (!na)
-		return NULL;
-	*cap = ncap;
-	return na;
-}
-
 static bool same_address(const struct cdc_port *a, const struct cdc_port *b)
 {
 	return !strcmp(a->traddr, b->traddr) && !strcmp(a->trsvcid, b->trsvcid);
@@ -643,7 +626,7 @@ static int parse_subsys_key(struct parser *p, const char *key, const char *val)
 			return parse_error(p,
 					   "duplicate port traddr=%s;trsvcid=%s in [subsystem %s]",
 					   port.traddr, port.trsvcid, s->nqn);
-	ports = grow(s->ports, &p->port_cap, s->nports, sizeof(*ports));
+	ports = array_grow(s->ports, &p->port_cap, s->nports, sizeof(*ports), 4);
 	if (!ports)
 		return out_of_memory(p);
 	s->ports = ports;
@@ -667,7 +650,7 @@ static int parse_referral_key(struct parser *p, const char *key, const char *val
 		if (same_address(&cfg->referrals[i].port, &ref.port))
 			return parse_error(p, "duplicate referral traddr=%s;trsvcid=%s",
 					   ref.port.traddr, ref.port.trsvcid);
-	refs = grow(cfg->referrals, &p->ref_cap, cfg->nreferrals, sizeof(*refs));
+	refs = array_grow(cfg->referrals, &p->ref_cap, cfg->nreferrals, sizeof(*refs), 4);
 	if (!refs)
 		return out_of_memory(p);
 	cfg->referrals = refs;
@@ -691,7 +674,7 @@ static int open_subsys(struct parser *p, const char *nqn)
 	for (i = 0; i < cfg->nsubsys; i++)
 		if (!strcmp(cfg->subsys[i].nqn, nqn))
 			return parse_error(p, "duplicate [subsystem %s]", nqn);
-	subsys = grow(cfg->subsys, &p->subsys_cap, cfg->nsubsys, sizeof(*subsys));
+	subsys = array_grow(cfg->subsys, &p->subsys_cap, cfg->nsubsys, sizeof(*subsys), 4);
 	if (!subsys)
 		return out_of_memory(p);
 	cfg->subsys = subsys;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 struct log_page {
 	TAILQ_HEAD(, log_slot) members;
 	size_t n;		/* members now */
@@ -48,14 +50,11 @@ static void page_dirty(struct log_body *b, struct log_page *pg)
 
 static struct log_page *page_new(struct log_body *b)
 {
-	if (b->npages == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		struct log_page **p = realloc(b->pages, cap * sizeof(*p));
-		if (!p)
-			return NULL;
-		b->pages = p;
-		b->cap = cap;
-	}
+	struct log_page **p = array_grow(b->pages, &b->cap, b->npages, sizeof(*p), 16);
+
+	if (!p)
+		return NULL;
+	b->pages = p;
 	struct log_page *pg = calloc(1, sizeof(*pg));
 	if (!pg)
 		return NULL;

@@ -12,6 +12,7 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "array.h"
 #include "log.h"
 #include "notify.h"
 #include "reg_dim.h"
@@ -74,14 +75,11 @@ struct registry {
 
 static int undo_push(struct registry *r, enum undo_kind kind, const void *rec, size_t len)
 {
-	if (r->nundo == r->undo_cap) {
-		size_t cap = r->undo_cap ? r->undo_cap * 2 : 64;
-		struct undo *u = realloc(r->undo, cap * sizeof(*u));
-		if (!u)
-			return -ENOMEM;
-		r->undo = u;
-		r->undo_cap = cap;
-	}
+	struct undo *u = array_grow(r->undo, &r->undo_cap, r->nundo, sizeof(*u), 64);
+
+	if (!u)
+		return -ENOMEM;
+	r->undo = u;
 	r->undo[r->nundo].kind = kind;
 	memcpy(&r->undo[r->nundo].u, rec, len);
 	r->nundo++;
