@@ -234,7 +234,7 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *foreground,
 			break;
 		case OPT_LISTEN:
 			if (o->nlisten == CDC_MAX_LISTEN ||
-			    config_parse_listen(optarg, &o->listen[o->nlisten]) < 0) {
+			    addr_parse_listen(optarg, &o->listen[o->nlisten]) < 0) {
 				fprintf(stderr,
 					"cdcd: invalid --listen '%s' (want 127.0.0.1:8009 or "
 					"[::1]:8009)\n",
