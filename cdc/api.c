@@ -210,8 +210,8 @@ static struct json_object *host_json(const struct fabric *f, const struct host_r
 		 u[15]);
 	add_str(o, "hostnqn", h->hostnqn);
 	add_str(o, "hostid", id);
-	add_str(o, "trtype", disc_trtype_str(h->trtype));
-	add_str(o, "adrfam", disc_adrfam_str(h->adrfam));
+	add_str(o, "trtype", addr_trtype_str(h->trtype));
+	add_str(o, "adrfam", addr_adrfam_str(h->adrfam));
 	add_str(o, "traddr", h->traddr);
 	add_str(o, "symname", h->symname);
 	add_str(o, "source", source_str(h->source));
@@ -774,15 +774,11 @@ static int body_port(struct json_object *body, const char *svc, bool referral, s
 			snprintf(a->nqn, sizeof(a->nqn), "%s", v);
 			continue;
 		}
-		if (!strcmp(key, "treq") && !strcmp(v, "not specified"))
-			v = "not-specified";
-		else if (!strcmp(key, "treq") && !strcmp(v, "not required"))
-			v = "not-required";
 		off += (size_t)snprintf(spec + off, sizeof(spec) - off, "%s=%s;", key, v);
 		if (off >= sizeof(spec))
 			return -EINVAL;
 	}
-	return config_parse_port(spec, svc, &a->port, err, errlen);
+	return addr_parse_port(spec, svc, &a->port, err, errlen);
 }
 
 static void post_port(struct api *api, struct evhttp_request *req, struct route *rt,

@@ -905,19 +905,14 @@ static int check_uint(enum opt_id id, const char *text, unsigned long long max,
 /* The command line spells TREQ values with dashes, the API as the discovery log does. */
 static int check_treq(const char *text, const char **api)
 {
-	static const char *const names[][2] = {{"not-specified", "not specified"},
-					       {"required", "required"},
-					       {"not-required", "not required"}};
-	size_t i;
+	uint8_t treq;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(text, names[i][0]) || !strcmp(text, names[i][1])) {
-			*api = names[i][1];
-			return 0;
-		}
+	if (addr_parse_treq(text, &treq) < 0) {
+		ctl_err("--treq: '%s' is not one of not-specified, required, not-required", text);
+		return -CTL_EUSAGE;
 	}
-	ctl_err("--treq: '%s' is not one of not-specified, required, not-required", text);
-	return -CTL_EUSAGE;
+	*api = addr_treq_str(treq);
+	return 0;
 }
 
 /* --traddr (without the brackets of "[fd00::1]"), --trsvcid (or def_svc) and --adrfam, checked
@@ -948,7 +943,7 @@ static int check_target(const struct ctl *ctl, const char *def_svc, struct cdc_p
 		ctl_err("'%s' is not a transport address", ctl->val[O_TRADDR]);
 		return -CTL_EUSAGE;
 	}
-	if (config_parse_port(spec, def_svc, port, err, sizeof(err))) {
+	if (addr_parse_port(spec, def_svc, port, err, sizeof(err))) {
 		ctl_err("%s", err);
 		return -CTL_EUSAGE;
 	}

@@ -2,10 +2,8 @@
  * Parsing works on a buffer so the daemon, the unit tests and the fuzz target share one path; a
  * load either succeeds completely or leaves the caller's configuration as it was. */
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,23 +54,6 @@ static const struct {
 	{"debug", CDC_LOG_DEBUG},
 };
 
-static const struct {
-	const char *name;
-	uint8_t treq;
-} treqs[] = {
-	{"not-specified", NVMF_TREQ_NOT_SPECIFIED},
-	{"required", NVMF_TREQ_REQUIRED},
-	{"not-required", NVMF_TREQ_NOT_REQUIRED},
-};
-
-static const struct {
-	const char *name;
-	uint8_t sectype;
-} sectypes[] = {
-	{"none", NVMF_TCP_SECTYPE_NONE},
-	{"tls13", NVMF_TCP_SECTYPE_TLS13},
-};
-
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -115,25 +96,6 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_hex(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* Works on ranges, not strings: port-string tokens are never NUL-terminated in place. */
-static void trim_range(const char **s, const char **e)
-{
-	while (*s < *e && is_space(**s))
-		(*s)++;
-	while (*e > *s && is_space((*e)[-1]))
-		(*e)--;
-}
-
 static char *trim(char *s)
 {
 	char *e = s + strlen(s);
@@ -144,27 +106,6 @@ static char *trim(char *s)
 		e--;
 	*e = '\0';
 	return s;
-}
-
-int config_parse_uint(const char *s, size_t len, unsigned long min, unsigned long max,
-		      unsigned long *out)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (!len)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		if (!is_digit(s[i]))
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-		if (v > max)
-			return -ERANGE;
-	}
-	if (v < min)
-		return -ERANGE;
-	*out = v;
-	return 0;
 }
 
 int config_parse_log_level(const char *text, enum cdc_log_level *out)
@@ -190,359 +131,9 @@ const char *config_log_level_name(enum cdc_log_level level)
 	return "info";
 }
 
-static bool is_uuid(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return false;
-		} else if (!is_hex(s[i])) {
-			return false;
-		}
-	}
-	return s[36] == '\0';
-}
-
 bool config_control_socket_valid(const char *path)
 {
 	return !*path || (path[0] == '/' && strlen(path) < CDC_CONTROL_SOCKET_MAX);
-}
-
-bool nqn_is_valid(const char *nqn)
-{
-	static const char uuid_prefix[] = "nqn.2014-08.org.nvmexpress:uuid:";
-	const char *p;
-	size_t len, i, dlen;
-	unsigned int month;
-
-	if (!nqn)
-		return false;
-	len = strnlen(nqn, CDC_NQN_MAX + 1);
-	if (!len || len > CDC_NQN_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)nqn[i] <= ' ' || (unsigned char)nqn[i] >= 0x7f)
-			return false;
-	if (!strcmp(nqn, NVME_DISC_SUBSYS_NAME))
-		return true;
-	/* The UUID prefix is reserved for UUID NQNs: anything else after it is not a name. */
-	if (!strncmp(nqn, uuid_prefix, sizeof(uuid_prefix) - 1))
-		return is_uuid(nqn + sizeof(uuid_prefix) - 1);
-
-	/* "nqn.yyyy-mm.reverse.domain[:anything]" */
-	if (strncmp(nqn, "nqn.", 4))
-		return false;
-	p = nqn + 4;
-	for (i = 0; i < 4; i++)
-		if (!is_digit(p[i]))
-			return false;
-	if (p[4] != '-' || !is_digit(p[5]) || !is_digit(p[6]) || p[7] != '.')
-		return false;
-	month = (unsigned int)(p[5] - '0') * 10 + (unsigned int)(p[6] - '0');
-	if (month < 1 || month > 12)
-		return false;
-	p += 8;
-	for (dlen = 0; p[dlen] && p[dlen] != ':'; dlen++) {
-		char c = p[dlen];
-
-		if (!is_digit(c) && !(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
-		    c != '.' && c != '-')
-			return false;
-	}
-	return dlen > 0;
-}
-
-int config_parse_listen(const char *text, struct cdc_listen *out)
-{
-	char host[INET6_ADDRSTRLEN];
-	char canon[INET6_ADDRSTRLEN];
-	struct cdc_listen l;
-	const char *port;
-	unsigned long portnum;
-	size_t hlen;
-
-	if (!text)
-		return -EINVAL;
-	memset(&l, 0, sizeof(l));
-
-	if (text[0] == '[') {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&l.ss;
-		const char *rbracket = strchr(text, ']');
-
-		if (!rbracket || rbracket[1] != ':')
-			return -EINVAL;
-		hlen = (size_t)(rbracket - text - 1);
-		if (!hlen || hlen >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, text + 1, hlen);
-		host[hlen] = '\0';
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			return -EINVAL;
-		sin6->sin6_family = AF_INET6;
-		l.sslen = sizeof(*sin6);
-		port = rbracket + 2;
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&l.ss;
-		const char *colon = strrchr(text, ':');
-
-		if (!colon)
-			return -EINVAL;
-		hlen = (size_t)(colon - text);
-		if (!hlen || hlen >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, text, hlen);
-		host[hlen] = '\0';
-		/* A bare IPv6 address fails here: its colons make the port ambiguous. */
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			return -EINVAL;
-		sin->sin_family = AF_INET;
-		l.sslen = sizeof(*sin);
-		port = colon + 1;
-	}
-
-	if (config_parse_uint(port, strlen(port), 1, 65535, &portnum))
-		return -EINVAL;
-
-	if (l.ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&l.ss;
-
-		sin6->sin6_port = htons((uint16_t)portnum);
-		inet_ntop(AF_INET6, &sin6->sin6_addr, canon, sizeof(canon));
-		snprintf(l.text, sizeof(l.text), "[%s]:%lu", canon, portnum);
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&l.ss;
-
-		sin->sin_port = htons((uint16_t)portnum);
-		inet_ntop(AF_INET, &sin->sin_addr, canon, sizeof(canon));
-		snprintf(l.text, sizeof(l.text), "%s:%lu", canon, portnum);
-	}
-	*out = l;
-	return 0;
-}
-
-enum port_key {
-	PK_TRTYPE,
-	PK_ADRFAM,
-	PK_TRADDR,
-	PK_TRSVCID,
-	PK_PORTID,
-	PK_TREQ,
-	PK_SECTYPE,
-	PK_NQN, /* referral entries only */
-	PK_COUNT,
-};
-
-static const char *const port_keys[PK_COUNT] = {
-	[PK_TRTYPE] = "trtype",	  [PK_ADRFAM] = "adrfam", [PK_TRADDR] = "traddr",
-	[PK_TRSVCID] = "trsvcid", [PK_PORTID] = "portid", [PK_TREQ] = "treq",
-	[PK_SECTYPE] = "sectype", [PK_NQN] = "nqn",
-};
-
-/* The value of one port key, already checked for key-independent limits. */
-static int port_value(struct cdc_port *port, enum port_key key, const char *val, char *traddr,
-		      char *trsvcid, char *nqn, char *err, size_t errlen)
-{
-	unsigned long v;
-	size_t i;
-
-	switch (key) {
-	case PK_TRTYPE:
-		if (strcasecmp(val, "tcp")) {
-			set_err(err, errlen, "trtype '%s' is not supported (only tcp)", val);
-			return -EINVAL;
-		}
-		port->trtype = NVMF_TRTYPE_TCP;
-		return 0;
-	case PK_ADRFAM:
-		if (!strcasecmp(val, "ipv4")) {
-			port->adrfam = NVMF_ADDR_FAMILY_IP4;
-		} else if (!strcasecmp(val, "ipv6")) {
-			port->adrfam = NVMF_ADDR_FAMILY_IP6;
-		} else {
-			set_err(err, errlen, "adrfam '%s' is not ipv4 or ipv6", val);
-			return -EINVAL;
-		}
-		return 0;
-	case PK_TRADDR:
-		/* Checked once adrfam is known, which may come later in the string. */
-		strcpy(traddr, val);
-		return 0;
-	case PK_TRSVCID:
-		if (config_parse_uint(val, strlen(val), 1, 65535, &v)) {
-			set_err(err, errlen, "trsvcid '%s' is not a port number (1..65535)", val);
-			return -EINVAL;
-		}
-		snprintf(trsvcid, CDC_TRSVCID_MAX + 1, "%lu", v);
-		return 0;
-	case PK_PORTID:
-		if (config_parse_uint(val, strlen(val), 0, 65535, &v)) {
-			set_err(err, errlen, "portid '%s' is not a number in 0..65535", val);
-			return -EINVAL;
-		}
-		port->portid = (uint16_t)v;
-		return 0;
-	case PK_TREQ:
-		for (i = 0; i < ARRAY_SIZE(treqs); i++) {
-			if (!strcasecmp(val, treqs[i].name)) {
-				port->treq = treqs[i].treq;
-				return 0;
-			}
-		}
-		set_err(err, errlen, "treq '%s' is not not-specified, required or not-required",
-			val);
-		return -EINVAL;
-	case PK_SECTYPE:
-		for (i = 0; i < ARRAY_SIZE(sectypes); i++) {
-			if (!strcasecmp(val, sectypes[i].name)) {
-				port->sectype = sectypes[i].sectype;
-				return 0;
-			}
-		}
-		set_err(err, errlen, "sectype '%s' is not none or tls13", val);
-		return -EINVAL;
-	case PK_NQN:
-		if (!nqn_is_valid(val)) {
-			set_err(err, errlen, "nqn '%s' is not a valid NQN", val);
-			return -EINVAL;
-		}
-		strcpy(nqn, val);
-		return 0;
-	case PK_COUNT:
-		break;
-	}
-	return -EINVAL;
-}
-
-/* Resolves traddr against adrfam and stores it in inet_ntop's form, so that two spellings of
- * one address are one port and hosts see the form they would print themselves. */
-static int port_address(struct cdc_port *port, const char *traddr, char *err, size_t errlen)
-{
-	static const uint8_t zero[sizeof(struct in6_addr)];
-	uint8_t addr[sizeof(struct in6_addr)];
-	uint8_t adrfam;
-	int af;
-
-	if (!traddr[0]) {
-		set_err(err, errlen, "traddr is missing");
-		return -EINVAL;
-	}
-	if (inet_pton(AF_INET, traddr, addr) == 1) {
-		af = AF_INET;
-		adrfam = NVMF_ADDR_FAMILY_IP4;
-	} else if (inet_pton(AF_INET6, traddr, addr) == 1) {
-		af = AF_INET6;
-		adrfam = NVMF_ADDR_FAMILY_IP6;
-	} else {
-		set_err(err, errlen, "traddr '%s' is not a numeric IPv4 or IPv6 address%s", traddr,
-			traddr[0] == '[' ? " (write it without brackets)" : "");
-		return -EINVAL;
-	}
-	if (port->adrfam && port->adrfam != adrfam) {
-		set_err(err, errlen, "traddr '%s' is not an %s address", traddr,
-			port->adrfam == NVMF_ADDR_FAMILY_IP4 ? "IPv4" : "IPv6");
-		return -EINVAL;
-	}
-	if (!memcmp(addr, zero, af == AF_INET ? 4 : sizeof(zero))) {
-		set_err(err, errlen,
-			"traddr '%s' is a wildcard address; hosts cannot connect to it", traddr);
-		return -EINVAL;
-	}
-	port->adrfam = adrfam;
-	inet_ntop(af, addr, port->traddr, sizeof(port->traddr));
-	return 0;
-}
-
-/* Parses a port string; nqn is non-NULL for referral entries, which accept "nqn=". */
-static int parse_port(const char *text, const char *default_svc, struct cdc_port *out,
-		      bool *portid_set, char *nqn, char *err, size_t errlen)
-{
-	char traddr[CDC_TRADDR_MAX + 1] = "";
-	char trsvcid[CDC_TRSVCID_MAX + 1] = "";
-	char refnqn[CDC_NQN_MAX + 1] = NVME_DISC_SUBSYS_NAME;
-	char val[CDC_TRADDR_MAX + 1];
-	struct cdc_port port;
-	unsigned int seen = 0;
-	const char *s = text;
-	int ret;
-
-	memset(&port, 0, sizeof(port));
-	port.trtype = NVMF_TRTYPE_TCP;
-
-	while (s && *s) {
-		const char *tok = s, *semi = strchr(s, ';');
-		const char *tend = semi ? semi : s + strlen(s);
-		const char *eq, *k, *ke, *v, *ve;
-		unsigned int key;
-
-		s = semi ? semi + 1 : tend;
-		trim_range(&tok, &tend);
-		if (tok == tend)
-			continue;
-		eq = memchr(tok, '=', (size_t)(tend - tok));
-		if (!eq) {
-			set_err(err, errlen, "'%.*s' is not key=value", (int)(tend - tok), tok);
-			return -EINVAL;
-		}
-		k = tok;
-		ke = eq;
-		v = eq + 1;
-		ve = tend;
-		trim_range(&k, &ke);
-		trim_range(&v, &ve);
-		for (key = 0; key < PK_COUNT; key++)
-			if ((size_t)(ke - k) == strlen(port_keys[key]) &&
-			    !strncasecmp(k, port_keys[key], (size_t)(ke - k)))
-				break;
-		if (key == PK_COUNT || (key == PK_NQN && !nqn)) {
-			set_err(err, errlen, "unknown key '%.*s'", (int)(ke - k), k);
-			return -EINVAL;
-		}
-		if (seen & (1u << key)) {
-			set_err(err, errlen, "key '%s' given twice", port_keys[key]);
-			return -EINVAL;
-		}
-		seen |= 1u << key;
-		if (v == ve) {
-			set_err(err, errlen, "key '%s' has no value", port_keys[key]);
-			return -EINVAL;
-		}
-		if ((size_t)(ve - v) >= sizeof(val)) {
-			set_err(err, errlen, "value of '%s' is too long", port_keys[key]);
-			return -EINVAL;
-		}
-		memcpy(val, v, (size_t)(ve - v));
-		val[ve - v] = '\0';
-		ret = port_value(&port, key, val, traddr, trsvcid, refnqn, err, errlen);
-		if (ret)
-			return ret;
-	}
-
-	ret = port_address(&port, traddr, err, errlen);
-	if (ret)
-		return ret;
-	if (!trsvcid[0]) {
-		const char *svc = default_svc ? default_svc : DEFAULT_PORT_SVC;
-
-		ret = port_value(&port, PK_TRSVCID, svc, traddr, trsvcid, refnqn, err, errlen);
-		if (ret)
-			return ret;
-	}
-	strcpy(port.trsvcid, trsvcid);
-
-	*out = port;
-	if (portid_set)
-		*portid_set = seen & (1u << PK_PORTID);
-	if (nqn)
-		strcpy(nqn, refnqn);
-	return 0;
-}
-
-int config_parse_port(const char *text, const char *default_svc, struct cdc_port *out, char *err,
-		      size_t errlen)
-{
-	return parse_port(text, default_svc, out, NULL, NULL, err, errlen);
 }
 
 static bool same_address(const struct cdc_port *a, const struct cdc_port *b)
@@ -614,7 +205,7 @@ static int parse_subsys_key(struct parser *p, const char *key, const char *val)
 	if (strcasecmp(key, "port"))
 		return parse_error(p, "unknown key '%.*s' in [subsystem %s]", QUOTE_MAX, key,
 				   s->nqn);
-	if (parse_port(val, DEFAULT_PORT_SVC, &port, &portid_set, NULL, msg, sizeof(msg)))
+	if (addr_parse_entry(val, DEFAULT_PORT_SVC, &port, &portid_set, NULL, msg, sizeof(msg)))
 		return parse_error(p, "port: %s", msg);
 	if (!portid_set) {
 		if (s->nports >= 65535)
@@ -644,7 +235,7 @@ static int parse_referral_key(struct parser *p, const char *key, const char *val
 	if (strcasecmp(key, "entry"))
 		return parse_error(p, "unknown key '%.*s' in [referral]", QUOTE_MAX, key);
 	memset(&ref, 0, sizeof(ref));
-	if (parse_port(val, DEFAULT_REFERRAL_SVC, &ref.port, NULL, ref.nqn, msg, sizeof(msg)))
+	if (addr_parse_entry(val, DEFAULT_REFERRAL_SVC, &ref.port, NULL, ref.nqn, msg, sizeof(msg)))
 		return parse_error(p, "entry: %s", msg);
 	for (i = 0; i < cfg->nreferrals; i++)
 		if (same_address(&cfg->referrals[i].port, &ref.port))
@@ -928,17 +519,10 @@ out:
 
 static void dump_port(const struct cdc_port *port, FILE *out)
 {
-	size_t i;
+	char buf[CDC_TRADDR_MAX + CDC_TRSVCID_MAX + 128];
 
-	fprintf(out, "trtype=tcp;adrfam=%s;traddr=%s;trsvcid=%s;portid=%u",
-		port->adrfam == NVMF_ADDR_FAMILY_IP6 ? "ipv6" : "ipv4", port->traddr, port->trsvcid,
-		port->portid);
-	for (i = 0; i < ARRAY_SIZE(treqs); i++)
-		if (port->treq && port->treq == treqs[i].treq)
-			fprintf(out, ";treq=%s", treqs[i].name);
-	for (i = 0; i < ARRAY_SIZE(sectypes); i++)
-		if (port->sectype && port->sectype == sectypes[i].sectype)
-			fprintf(out, ";sectype=%s", sectypes[i].name);
+	addr_format_port(port, buf, sizeof(buf));
+	fputs(buf, out);
 }
 
 void config_dump(const struct cdc_config *cfg, FILE *out)

@@ -10,33 +10,13 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "addr.h"
+
 #define CDC_DEFAULT_CONFIG	   "/etc/nvme/cdcd.conf"
 #define CDC_DEFAULT_STATE_DIR	   "/var/lib/cdcd"
 #define CDC_DEFAULT_CONTROL_SOCKET "/run/cdcd/cdcd.sock"
 #define CDC_CONTROL_SOCKET_MAX	   108 /* sun_path, with its NUL */
 #define CDC_MAX_LISTEN		   32
-#define CDC_NQN_MAX		   223 /* without the NUL; the wire field is 256 bytes */
-#define CDC_TRADDR_MAX		   255
-#define CDC_TRSVCID_MAX		   31
-
-/* One address the daemon listens on, from "listen = 0.0.0.0:8009" or "[::1]:8009". */
-struct cdc_listen {
-	struct sockaddr_storage ss;
-	socklen_t sslen;
-	char text[64]; /* as written canonically: "127.0.0.1:8009", "[::1]:8009" */
-};
-
-/* A transport address as it appears in a discovery log entry. Parsed from
- * "trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;portid=1[;treq=...][;sectype=...]". */
-struct cdc_port {
-	uint8_t trtype;	 /* NVMF_TRTYPE_*; only tcp is accepted today */
-	uint8_t adrfam;	 /* NVMF_ADDR_FAMILY_IP4 / _IP6 */
-	uint8_t treq;	 /* NVMF_TREQ_* secure channel bits 1:0 (+ bit 2 sqflow) */
-	uint8_t sectype; /* TSAS.SECTYPE: NVMF_TCP_SECTYPE_* */
-	uint16_t portid;
-	char traddr[CDC_TRADDR_MAX + 1];
-	char trsvcid[CDC_TRSVCID_MAX + 1];
-};
 
 struct cdc_subsys {
 	char nqn[CDC_NQN_MAX + 1];
@@ -105,30 +85,12 @@ int config_load_file(struct cdc_config *cfg, const char *path, char *err, size_t
 int config_load_buffer(struct cdc_config *cfg, const char *name, const char *buf, size_t len,
 		       char *err, size_t errlen);
 
-/* Parse one "listen" value ("127.0.0.1:8009", "[::1]:8009", "0.0.0.0:8009"). */
-int config_parse_listen(const char *text, struct cdc_listen *out);
-
-/* Parse a port or referral entry string (see struct cdc_port). Missing trsvcid defaults
- * to 4420 for ports (referral: 8009, pass default_svc); missing adrfam is derived from traddr;
- * missing portid is 0. */
-int config_parse_port(const char *text, const char *default_svc, struct cdc_port *out, char *err,
-		      size_t errlen);
-
 /* "err", "warning", "info" or "debug" (as in the file and --log-level). */
 int config_parse_log_level(const char *text, enum cdc_log_level *out);
 const char *config_log_level_name(enum cdc_log_level level);
 
-/* Strict decimal in min..max: digits only, so "+1", " 1" and "0x10" are refused rather
- * than guessed at. -EINVAL or -ERANGE. */
-int config_parse_uint(const char *s, size_t len, unsigned long min, unsigned long max,
-		      unsigned long *out);
-
 /* A control-socket value: an absolute path that fits a sockaddr_un, or "" for none. */
 bool config_control_socket_valid(const char *path);
-
-/* Basic NQN syntax (NVMe Base 4.5): "nqn.yyyy-mm.reverse.domain:..." or the UUID form,
- * at most 223 bytes, printable. */
-bool nqn_is_valid(const char *nqn);
 
 /* Write the effective configuration in the file's own syntax. */
 void config_dump(const struct cdc_config *cfg, FILE *out);

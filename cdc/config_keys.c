@@ -36,7 +36,7 @@ static int parse_number(struct key_pass *kp, const struct config_key *k, const c
 {
 	unsigned long v;
 
-	if (config_parse_uint(val, strlen(val), k->min, k->max, &v))
+	if (addr_parse_uint(val, k->min, k->max, &v))
 		return refuse(kp, "bad %s '%.*s' (expected %lu..%lu%s)", k->name, QUOTE_MAX, val,
 			      k->min, k->max, k->hint ? k->hint : "");
 	*(unsigned int *)field(kp->cfg, k) = (unsigned int)v;
@@ -95,7 +95,7 @@ static int parse_listen(struct key_pass *kp, const struct config_key *k, const c
 	struct cdc_listen l;
 
 	(void)k;
-	if (config_parse_listen(val, &l))
+	if (addr_parse_listen(val, &l))
 		return refuse(kp, "bad listen address '%.*s' (expected %s, PORT 1..65535)",
 			      QUOTE_MAX, val, "A.B.C.D:PORT or [IPV6]:PORT");
 	if (!kp->listen_seen) {
@@ -161,7 +161,7 @@ static int parse_http_listen(struct key_pass *kp, const struct config_key *k, co
 
 	(void)k;
 	cfg->has_http_listen = *val != '\0';
-	if (cfg->has_http_listen && config_parse_listen(val, &cfg->http_listen) < 0)
+	if (cfg->has_http_listen && addr_parse_listen(val, &cfg->http_listen) < 0)
 		return refuse(kp,
 			      "bad http-listen '%.*s' (expected ADDR:PORT, 127.0.0.1:9109 or "
 			      "[::1]:9109)",

@@ -8,36 +8,6 @@
 
 #include "nvmf_tcp.h"
 
-const char *disc_trtype_str(uint8_t trtype)
-{
-	switch (trtype) {
-	case NVMF_TRTYPE_RDMA:
-		return "rdma";
-	case NVMF_TRTYPE_FC:
-		return "fc";
-	case NVMF_TRTYPE_TCP:
-		return "tcp";
-	case NVMF_TRTYPE_LOOP:
-		return "loop";
-	}
-	return "unrecognized";
-}
-
-const char *disc_adrfam_str(uint8_t adrfam)
-{
-	switch (adrfam) {
-	case NVMF_ADDR_FAMILY_IP4:
-		return "ipv4";
-	case NVMF_ADDR_FAMILY_IP6:
-		return "ipv6";
-	case NVMF_ADDR_FAMILY_IB:
-		return "infiniband";
-	case NVMF_ADDR_FAMILY_FC:
-		return "fibre-channel";
-	}
-	return "unrecognized";
-}
-
 const char *disc_subtype_str(uint8_t subtype)
 {
 	switch (subtype) {
@@ -47,30 +17,6 @@ const char *disc_subtype_str(uint8_t subtype)
 		return "nvme subsystem";
 	case NVME_NQN_CURR:
 		return "current discovery subsystem";
-	}
-	return "unrecognized";
-}
-
-const char *disc_treq_str(uint8_t treq)
-{
-	switch (treq & 3) {
-	case NVMF_TREQ_REQUIRED:
-		return "required";
-	case NVMF_TREQ_NOT_REQUIRED:
-		return "not required";
-	}
-	return "not specified";
-}
-
-const char *disc_sectype_str(uint8_t sectype)
-{
-	switch (sectype) {
-	case NVMF_TCP_SECTYPE_NONE:
-		return "none";
-	case NVMF_TCP_SECTYPE_TLS:
-		return "tls";
-	case NVMF_TCP_SECTYPE_TLS13:
-		return "tls13";
 	}
 	return "unrecognized";
 }
@@ -106,10 +52,10 @@ struct json_object *disc_entry_json(const struct nvmf_disc_log_entry *e)
 	struct json_object *o = json_object_new_object();
 	char eflags[128];
 
-	json_object_object_add(o, "trtype", json_object_new_string(disc_trtype_str(e->trtype)));
-	json_object_object_add(o, "adrfam", json_object_new_string(disc_adrfam_str(e->adrfam)));
+	json_object_object_add(o, "trtype", json_object_new_string(addr_trtype_str(e->trtype)));
+	json_object_object_add(o, "adrfam", json_object_new_string(addr_adrfam_str(e->adrfam)));
 	json_object_object_add(o, "subtype", json_object_new_string(disc_subtype_str(e->subtype)));
-	json_object_object_add(o, "treq", json_object_new_string(disc_treq_str(e->treq)));
+	json_object_object_add(o, "treq", json_object_new_string(addr_treq_str(e->treq)));
 	json_object_object_add(o, "portid", json_object_new_int(le16toh(e->portid)));
 	json_object_object_add(o, "trsvcid", field(e->trsvcid, sizeof(e->trsvcid)));
 	json_object_object_add(o, "subnqn", field(e->subnqn, sizeof(e->subnqn)));
@@ -118,7 +64,7 @@ struct json_object *disc_entry_json(const struct nvmf_disc_log_entry *e)
 			       json_object_new_string(disc_eflags_str(le16toh(e->eflags), eflags,
 								      sizeof(eflags))));
 	json_object_object_add(o, "sectype",
-			       json_object_new_string(disc_sectype_str(e->tsas.tcp.sectype)));
+			       json_object_new_string(addr_sectype_str(e->tsas.tcp.sectype)));
 	return o;
 }
 
@@ -142,12 +88,12 @@ struct json_object *disc_port_json(const struct cdc_port *p)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "trtype", json_object_new_string(disc_trtype_str(p->trtype)));
-	json_object_object_add(o, "adrfam", json_object_new_string(disc_adrfam_str(p->adrfam)));
+	json_object_object_add(o, "trtype", json_object_new_string(addr_trtype_str(p->trtype)));
+	json_object_object_add(o, "adrfam", json_object_new_string(addr_adrfam_str(p->adrfam)));
 	json_object_object_add(o, "traddr", json_object_new_string(p->traddr));
 	json_object_object_add(o, "trsvcid", json_object_new_string(p->trsvcid));
 	json_object_object_add(o, "portid", json_object_new_int(p->portid));
-	json_object_object_add(o, "treq", json_object_new_string(disc_treq_str(p->treq)));
-	json_object_object_add(o, "sectype", json_object_new_string(disc_sectype_str(p->sectype)));
+	json_object_object_add(o, "treq", json_object_new_string(addr_treq_str(p->treq)));
+	json_object_object_add(o, "sectype", json_object_new_string(addr_sectype_str(p->sectype)));
 	return o;
 }

@@ -8,13 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "addr.h"
 
-const char *disc_trtype_str(uint8_t trtype);
-const char *disc_adrfam_str(uint8_t adrfam);
+/* SUBTYPE in nvme-cli's words; TRTYPE, ADRFAM, TREQ and SECTYPE are addr_*_str(). */
 const char *disc_subtype_str(uint8_t subtype);
-const char *disc_treq_str(uint8_t treq);
-const char *disc_sectype_str(uint8_t sectype);
 /* "none", or the flags joined with ", " as nvme-cli prints them. */
 const char *disc_eflags_str(uint16_t eflags, char *buf, size_t size);
 

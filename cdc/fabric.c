@@ -532,45 +532,6 @@ static void rec_entry_fill(const struct fabric *f, const struct log_rec *r,
 		e->asqsz = htole16(r->asqsz);
 }
 
-static size_t host_entry_len(const struct host_rec *h)
-{
-	size_t sym = strlen(h->symname);
-
-	return HOSTLOG_EXAT_OFF + 4 + 16 + (sym ? 4 + (sym + 3) / 4 * 4 : 0);
-}
-
-static void put_exat(uint8_t *p, uint16_t type, const void *val, size_t len, size_t padded)
-{
-	p[0] = (uint8_t)type;
-	p[1] = (uint8_t)(type >> 8);
-	p[2] = (uint8_t)padded;
-	p[3] = (uint8_t)(padded >> 8);
-	memcpy(p + 4, val, len);
-}
-
-static void host_entry_fill(const struct fabric *f, const struct host_rec *h, uint8_t *p,
-			    size_t len)
-{
-	uint16_t eflags = fabric_connected(f, h->hostnqn) ? 0 : NVMF_DISC_EFLAGS_NCC;
-	size_t sym = strlen(h->symname);
-
-	memset(p, 0, len);
-	p[0] = h->trtype;
-	p[1] = h->adrfam;
-	p[10] = (uint8_t)eflags;
-	p[11] = (uint8_t)(eflags >> 8);
-	memcpy(p + 256, h->hostnqn, strlen(h->hostnqn));
-	memcpy(p + 512, h->traddr, strlen(h->traddr));
-	p[768] = h->sectype;
-	p[1024] = (uint8_t)len;
-	p[1025] = (uint8_t)(len >> 8);
-	p[1028] = sym ? 2 : 1;
-	put_exat(p + HOSTLOG_EXAT_OFF, NVMF_EXATTYPE_HOSTID, h->hostid, 16, 16);
-	if (sym)
-		put_exat(p + HOSTLOG_EXAT_OFF + 20, NVMF_EXATTYPE_SYMNAME, h->symname, sym,
-			 (sym + 3) / 4 * 4);
-}
-
 /* ---- the bodies ---- */
 
 static size_t rec_size(void *ctx, const struct log_slot *slot)
@@ -593,12 +554,15 @@ static const struct log_body_ops rec_ops = {rec_size, rec_fill};
 static size_t host_size(void *ctx, const struct log_slot *slot)
 {
 	(void)ctx;
-	return host_entry_len(&NODE_OF_SLOT(const struct fabric_host, slot)->h);
+	return disc_hostlog_entry_len(&NODE_OF_SLOT(const struct fabric_host, slot)->h);
 }
 
 static void host_fill(void *ctx, const struct log_slot *slot, uint8_t *out, size_t len)
 {
-	host_entry_fill(ctx, &NODE_OF_SLOT(const struct fabric_host, slot)->h, out, len);
+	const struct host_rec *h = &NODE_OF_SLOT(const struct fabric_host, slot)->h;
+
+	disc_hostlog_entry_fill(out, len, h,
+				fabric_connected(ctx, h->hostnqn) ? 0 : NVMF_DISC_EFLAGS_NCC);
 }
 
 static const struct log_body_ops host_ops = {host_size, host_fill};

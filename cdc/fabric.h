@@ -159,8 +159,4 @@ const struct view *fabric_hostlog_view(const struct fabric *f);
 /* Entry i of log 70h's view, valid until the next change. */
 const struct nvmf_disc_log_entry *fabric_entry(const struct fabric *f, size_t i);
 
-/* Log 71h entry layout (TP8010 Host Discovery log, protocol.md 7.2). */
-#define HOSTLOG_ENTRY_FIXED 1024
-#define HOSTLOG_EXAT_OFF    1032
-
 #endif

@@ -10,6 +10,7 @@
 #include "disc_ctrl.h"
 #include "queue.h"
 #include "registry.h"
+#include "status.h"
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -24,9 +25,5 @@ struct metrics_snapshot {
 
 /* Write every family to out. 0, or -EIO when out failed (a full memory stream). */
 int metrics_render(const struct metrics_snapshot *m, FILE *out);
-
-/* The name an NVMe status (SCT and SC, bits 10:0) goes by in the label status="...":
- * libnvme's constant in lower case without NVME_SC_, or NULL for one cdcd never sends. */
-const char *metrics_status_name(uint16_t status);
 
 #endif

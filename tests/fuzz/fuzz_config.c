@@ -85,8 +85,8 @@ static void single_values(const uint8_t *data, size_t size)
 		return;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	config_parse_listen(s, &l);
-	config_parse_port(s, "4420", &port, err, sizeof(err));
+	addr_parse_listen(s, &l);
+	addr_parse_port(s, "4420", &port, err, sizeof(err));
 	nqn_is_valid(s);
 	free(s);
 }

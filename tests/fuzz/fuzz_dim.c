@@ -8,7 +8,7 @@
 
 #include <nvme/types.h>
 
-#include "config.h"
+#include "addr.h"
 #include "dim.h"
 #include "nvmf_tcp.h"
 

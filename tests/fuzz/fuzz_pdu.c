@@ -47,8 +47,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (fuzz_fabric(&cfg))
 		fail("cannot build the fabric");
 	/* The host reached the wildcard listener 0.0.0.0:8009 on this address. */
-	if (config_parse_listen("192.0.2.1:8009", &local) ||
-	    config_parse_listen("192.0.2.200:40000", &peer))
+	if (addr_parse_listen("192.0.2.1:8009", &local) ||
+	    addr_parse_listen("192.0.2.200:40000", &peer))
 		fail("cannot parse addresses");
 	return 0;
 }

@@ -75,7 +75,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.max_registrations_per_entity = 16;
 	cfg.max_registrations = 64;
 	cfg.max_implicit_hosts = 16;
-	if (config_parse_listen("192.0.2.1:8009", &cfg.listen[0]))
+	if (addr_parse_listen("192.0.2.1:8009", &cfg.listen[0]))
 		fail("cannot parse the listener");
 	cfg.nlisten = 1;
 	if (fuzz_fabric(&cfg))

@@ -254,7 +254,7 @@ START_TEST(raw_bytes_a_ddc_sends_come_out_as_valid_utf8)
 	snprintf(e.nqn, sizeof(e.nqn), "%s", DDC1);
 	snprintf(r.subnqn, sizeof(r.subnqn), "%s", SUB3);
 	ck_assert_int_eq(
-		config_parse_port("traddr=203.0.113.9;portid=1", "4420", &r.port, err, sizeof(err)),
+		addr_parse_port("traddr=203.0.113.9;portid=1", "4420", &r.port, err, sizeof(err)),
 		0);
 	size_t tdl = dim_encode_ddc(buf, sizeof(buf), DIM_EKTYPE_PORTID, &e, &r, 1);
 	ck_assert_uint_ne(tdl, 0);

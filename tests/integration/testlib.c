@@ -541,7 +541,7 @@ size_t dim_build_ddc(uint8_t *buf, size_t size, const char *eid, const char *sub
 		snprintf(r->subnqn, sizeof(r->subnqn), "%s", subnqn);
 		snprintf(spec, sizeof(spec), "traddr=203.0.113.%d;trsvcid=4420;portid=%d",
 			 (first + i) % 250 + 1, first + i);
-		ck_assert_int_eq(config_parse_port(spec, "4420", &r->port, err, sizeof(err)), 0);
+		ck_assert_int_eq(addr_parse_port(spec, "4420", &r->port, err, sizeof(err)), 0);
 	}
 	size_t tdl = dim_encode_ddc(buf, size, DIM_EKTYPE_PORTID, &e, recs, (size_t)nports);
 	ck_assert_uint_ne(tdl, 0);

@@ -64,7 +64,7 @@ static size_t ddc_register_data(uint8_t *buf, size_t size, const char *eid, cons
 	snprintf(e.nqn, sizeof(e.nqn), "%s", eid);
 	snprintf(r.subnqn, sizeof(r.subnqn), "%s", subnqn);
 	snprintf(spec, sizeof(spec), "traddr=%s;trsvcid=%s;portid=1", traddr, trsvcid);
-	if (config_parse_port(spec, "4420", &r.port, err, sizeof(err)) < 0) {
+	if (addr_parse_port(spec, "4420", &r.port, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dimtool: %s\n", err);
 		return 0;
 	}

@@ -260,7 +260,7 @@ START_TEST(ipv6_listen_is_parsed_into_sockaddr_in6)
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&l.ss;
 	struct in6_addr want;
 
-	ck_assert_int_eq(config_parse_listen("[2001:DB8:0::1]:4420", &l), 0);
+	ck_assert_int_eq(addr_parse_listen("[2001:DB8:0::1]:4420", &l), 0);
 	ck_assert_int_eq(sin6->sin6_family, AF_INET6);
 	ck_assert_uint_eq(ntohs(sin6->sin6_port), 4420);
 	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8::1", &want), 1);
@@ -268,7 +268,7 @@ START_TEST(ipv6_listen_is_parsed_into_sockaddr_in6)
 	ck_assert_uint_eq(l.sslen, sizeof(struct sockaddr_in6));
 	ck_assert_str_eq(l.text, "[2001:db8::1]:4420");
 
-	ck_assert_int_eq(config_parse_listen("[::1]:8009", &l), 0);
+	ck_assert_int_eq(addr_parse_listen("[::1]:8009", &l), 0);
 	ck_assert_str_eq(l.text, "[::1]:8009");
 }
 END_TEST
@@ -297,7 +297,7 @@ START_TEST(malformed_listen_values_are_refused)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(config_parse_listen(bad[i], &l) == -EINVAL, "'%s' was accepted",
+		ck_assert_msg(addr_parse_listen(bad[i], &l) == -EINVAL, "'%s' was accepted",
 			      bad[i]);
 }
 END_TEST
@@ -657,7 +657,7 @@ START_TEST(port_defaults_fill_trsvcid_and_derive_adrfam)
 	struct cdc_port p;
 	char err[256];
 
-	ck_assert_int_eq(config_parse_port(" traddr = 2001:db8::10 ; treq=required;sectype=tls13; ",
+	ck_assert_int_eq(addr_parse_port(" traddr = 2001:db8::10 ; treq=required;sectype=tls13; ",
 					   "4420", &p, err, sizeof(err)),
 			 0);
 	ck_assert_uint_eq(p.trtype, NVMF_TRTYPE_TCP);
@@ -668,14 +668,14 @@ START_TEST(port_defaults_fill_trsvcid_and_derive_adrfam)
 	ck_assert_uint_eq(p.treq, NVMF_TREQ_REQUIRED);
 	ck_assert_uint_eq(p.sectype, NVMF_TCP_SECTYPE_TLS13);
 
-	ck_assert_int_eq(config_parse_port("traddr=192.0.2.1;treq=not-required", "8009", &p, err,
+	ck_assert_int_eq(addr_parse_port("traddr=192.0.2.1;treq=not-required", "8009", &p, err,
 					   sizeof(err)),
 			 0);
 	ck_assert_uint_eq(p.adrfam, NVMF_ADDR_FAMILY_IP4);
 	ck_assert_str_eq(p.trsvcid, "8009");
 	ck_assert_uint_eq(p.treq, NVMF_TREQ_NOT_REQUIRED);
 
-	ck_assert_int_eq(config_parse_port("traddr=192.0.2.1;frob=1", "4420", &p, err, sizeof(err)),
+	ck_assert_int_eq(addr_parse_port("traddr=192.0.2.1;frob=1", "4420", &p, err, sizeof(err)),
 			 -EINVAL);
 	ck_assert_str_eq(err, "unknown key 'frob'");
 }

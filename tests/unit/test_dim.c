@@ -1,4 +1,4 @@
-/* test_dim.c - unit tests for cdc/dim.c: DIM data built the way libnvme's nvmf_dim() and a DDC
+/* test_dim.c - unit tests for nvmf/dim.c: DIM data built the way libnvme's nvmf_dim() and a DDC
  * build it parses into the expected records, every rejection rule answers with its status, DNR
  * and field offset, entry keys match under both EKTYPEs, and no single-byte change crashes. */
 
@@ -9,7 +9,7 @@
 
 #include <nvme/types.h>
 
-#include "config.h"
+#include "addr.h"
 #include "dim.h"
 #include "model.h"
 #include "nvmf_tcp.h"
@@ -1459,7 +1459,7 @@ START_TEST(ddc_encoding_matches_the_layout_byte_by_byte)
 	recs[0].subtype = NVME_NQN_NVME;
 	recs[0].asqsz = 64;
 	snprintf(recs[0].subnqn, sizeof(recs[0].subnqn), "%s", SUBNQN1);
-	ck_assert_int_eq(config_parse_port("trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;"
+	ck_assert_int_eq(addr_parse_port("trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;"
 					   "portid=513",
 					   "4420", &recs[0].port, err, sizeof(err)),
 			 0);
@@ -1468,7 +1468,7 @@ START_TEST(ddc_encoding_matches_the_layout_byte_by_byte)
 	recs[1].subtype = NVME_NQN_DISC; /* a referral, default ASQSZ */
 	snprintf(recs[1].subnqn, sizeof(recs[1].subnqn), "%s", NVME_DISC_SUBSYS_NAME);
 	ck_assert_int_eq(
-		config_parse_port("trtype=tcp;adrfam=ipv6;traddr=2001:db8::50;trsvcid=8009;"
+		addr_parse_port("trtype=tcp;adrfam=ipv6;traddr=2001:db8::50;trsvcid=8009;"
 				  "portid=2",
 				  "8009", &recs[1].port, err, sizeof(err)),
 		0);

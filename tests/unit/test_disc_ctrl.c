@@ -86,7 +86,7 @@ static struct cdc_port port_of(const char *text)
 	struct cdc_port port;
 	char err[256];
 
-	ck_assert_msg(config_parse_port(text, "4420", &port, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(addr_parse_port(text, "4420", &port, err, sizeof(err)) == 0, "%s", err);
 	return port;
 }
 
@@ -118,14 +118,14 @@ static void setup(void)
 	memset(&h, 0, sizeof(h));
 	h.next_cid = 1;
 	config_defaults(&h.cfg);
-	ck_assert_int_eq(config_parse_listen("127.0.0.1:8009", &h.cfg.listen[0]), 0);
-	ck_assert_int_eq(config_parse_listen("[::]:8009", &h.cfg.listen[1]), 0);
+	ck_assert_int_eq(addr_parse_listen("127.0.0.1:8009", &h.cfg.listen[0]), 0);
+	ck_assert_int_eq(addr_parse_listen("[::]:8009", &h.cfg.listen[1]), 0);
 	h.cfg.nlisten = 2;
 	add_subsys(SUBSYS1, ports1, 4);
 	add_subsys(SUBSYS2, ports2, 1);
 	h.cfg.referrals = calloc(1, sizeof(*h.cfg.referrals));
 	ck_assert_ptr_nonnull(h.cfg.referrals);
-	ck_assert_int_eq(config_parse_port("traddr=192.0.2.99", "8009", &h.cfg.referrals[0].port,
+	ck_assert_int_eq(addr_parse_port("traddr=192.0.2.99", "8009", &h.cfg.referrals[0].port,
 					   err, sizeof(err)),
 			 0);
 	snprintf(h.cfg.referrals[0].nqn, sizeof(h.cfg.referrals[0].nqn), "%s",
@@ -136,8 +136,8 @@ static void setup(void)
 	ck_assert_int_eq(fabric_apply_config(&h.fabric, &h.cfg), 1);
 	ck_assert_uint_eq(h.fabric.nentries, LOG_ENTRIES - 1);
 	disc_svc_init(&h.svc, CDC_NQN, &h.fabric, h.cfg.listen, h.cfg.nlisten);
-	ck_assert_int_eq(config_parse_listen("127.0.0.1:8009", &h.local), 0);
-	ck_assert_int_eq(config_parse_listen("127.0.0.1:45678", &h.peer), 0);
+	ck_assert_int_eq(addr_parse_listen("127.0.0.1:8009", &h.local), 0);
+	ck_assert_int_eq(addr_parse_listen("127.0.0.1:45678", &h.peer), 0);
 }
 
 static void teardown(void)

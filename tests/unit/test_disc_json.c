@@ -32,16 +32,16 @@ END_TEST
 
 START_TEST(codes_have_nvme_cli_names)
 {
-	ck_assert_str_eq(disc_trtype_str(NVMF_TRTYPE_TCP), "tcp");
-	ck_assert_str_eq(disc_adrfam_str(NVMF_ADDR_FAMILY_IP6), "ipv6");
+	ck_assert_str_eq(addr_trtype_str(NVMF_TRTYPE_TCP), "tcp");
+	ck_assert_str_eq(addr_adrfam_str(NVMF_ADDR_FAMILY_IP6), "ipv6");
 	ck_assert_str_eq(disc_subtype_str(NVME_NQN_CURR), "current discovery subsystem");
 	ck_assert_str_eq(disc_subtype_str(NVME_NQN_DISC), "discovery subsystem referral");
 	ck_assert_str_eq(disc_subtype_str(NVME_NQN_NVME), "nvme subsystem");
-	ck_assert_str_eq(disc_treq_str(NVMF_TREQ_REQUIRED), "required");
-	ck_assert_str_eq(disc_treq_str(NVMF_TREQ_NOT_REQUIRED | NVMF_TREQ_DISABLE_SQFLOW),
+	ck_assert_str_eq(addr_treq_str(NVMF_TREQ_REQUIRED), "required");
+	ck_assert_str_eq(addr_treq_str(NVMF_TREQ_NOT_REQUIRED | NVMF_TREQ_DISABLE_SQFLOW),
 			 "not required");
-	ck_assert_str_eq(disc_treq_str(0), "not specified");
-	ck_assert_str_eq(disc_sectype_str(NVMF_TCP_SECTYPE_TLS13), "tls13");
+	ck_assert_str_eq(addr_treq_str(0), "not specified");
+	ck_assert_str_eq(addr_sectype_str(NVMF_TCP_SECTYPE_TLS13), "tls13");
 	ck_assert_str_eq(disc_subtype_str(9), "unrecognized");
 }
 END_TEST

@@ -1,4 +1,4 @@
-/* test_disc_log.c - unit tests for cdc/disc_log.c and cdc/fabric.c: the bytes of one log entry,
+/* test_disc_log.c - unit tests for nvmf/disc_log.c and cdc/fabric.c: the bytes of one log entry,
  * the SUBTYPE 3 self entries per listener, reads of the discovery log at every offset against a
  * reference built by hand, the Supported Log Pages page, and when applying a configuration
  * moves GENCTR. */
@@ -49,7 +49,7 @@ static struct cdc_port port_of(const char *text)
 	struct cdc_port port;
 	char err[256];
 
-	ck_assert_msg(config_parse_port(text, "4420", &port, err, sizeof(err)) == 0, "%s: %s", text,
+	ck_assert_msg(addr_parse_port(text, "4420", &port, err, sizeof(err)) == 0, "%s: %s", text,
 		      err);
 	return port;
 }
@@ -58,7 +58,7 @@ static struct cdc_listen listen_of(const char *text)
 {
 	struct cdc_listen l;
 
-	ck_assert_msg(config_parse_listen(text, &l) == 0, "listen %s", text);
+	ck_assert_msg(addr_parse_listen(text, &l) == 0, "listen %s", text);
 	return l;
 }
 
@@ -397,7 +397,7 @@ static void add_referral(struct cdc_config *cfg, const char *nqn, const char *te
 	ck_assert_ptr_nonnull(cfg->referrals);
 	r = &cfg->referrals[cfg->nreferrals++];
 	memset(r, 0, sizeof(*r));
-	ck_assert_int_eq(config_parse_port(text, "8009", &r->port, err, sizeof(err)), 0);
+	ck_assert_int_eq(addr_parse_port(text, "8009", &r->port, err, sizeof(err)), 0);
 	snprintf(r->nqn, sizeof(r->nqn), "%s", nqn);
 }
 

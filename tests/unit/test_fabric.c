@@ -135,7 +135,7 @@ static struct cdc_port port_of(const char *text)
 	struct cdc_port port;
 	char err[256];
 
-	ck_assert_msg(config_parse_port(text, "4420", &port, err, sizeof(err)) == 0, "%s: %s", text,
+	ck_assert_msg(addr_parse_port(text, "4420", &port, err, sizeof(err)) == 0, "%s: %s", text,
 		      err);
 	return port;
 }
@@ -144,7 +144,7 @@ static struct cdc_listen listen_of(const char *text)
 {
 	struct cdc_listen l;
 
-	ck_assert_msg(config_parse_listen(text, &l) == 0, "listen %s", text);
+	ck_assert_msg(addr_parse_listen(text, &l) == 0, "listen %s", text);
 	return l;
 }
 
@@ -715,7 +715,7 @@ static void sample_config(struct cdc_config *cfg)
 	cfg->nreferrals = 1;
 	cfg->referrals = calloc(1, sizeof(*cfg->referrals));
 	ck_assert_ptr_nonnull(cfg->referrals);
-	ck_assert_int_eq(config_parse_port("traddr=192.0.2.99;portid=4", "8009",
+	ck_assert_int_eq(addr_parse_port("traddr=192.0.2.99;portid=4", "8009",
 					   &cfg->referrals[0].port, err, sizeof(err)),
 			 0);
 	snprintf(cfg->referrals[0].nqn, sizeof(cfg->referrals[0].nqn), "%s", OTHER_DC);

@@ -128,7 +128,7 @@ static size_t plan_of(const char *const *addrs, const int *ifindex, size_t nif,
 	size_t n = 0;
 
 	for (; addrs[n]; n++)
-		ck_assert_int_eq(config_parse_listen(addrs[n], &l[n]), 0);
+		ck_assert_int_eq(addr_parse_listen(addrs[n], &l[n]), 0);
 	return mdns_services_plan(l, n, ifindex, nif, fake_ifindex, out, 16);
 }
 
@@ -346,7 +346,7 @@ START_TEST(disabled_mdns_is_off_and_shows_only_its_state)
 	struct cdc_listen l;
 	struct mdns_pub *pub;
 
-	ck_assert_int_eq(config_parse_listen("0.0.0.0:8009", &l), 0);
+	ck_assert_int_eq(addr_parse_listen("0.0.0.0:8009", &l), 0);
 	ck_assert_int_eq(mdns_pub_new(base, "nqn.2014-08.org.example:cdc:1", &pub), 0);
 	mdns_pub_configure(pub, &cfg, &l, 1);
 	ck_assert_int_eq(mdns_pub_state(pub), MDNS_OFF);

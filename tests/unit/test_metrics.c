@@ -173,8 +173,8 @@ START_TEST(errors_are_listed_by_the_status_that_occurred)
 			    1);
 	ck_assert(!has_sample("cdcd_command_errors_total{status=\"internal\",code=\"0x006\"}"));
 	ck_assert_double_eq(sample("cdcd_command_successes_total"), 100);
-	ck_assert_str_eq(metrics_status_name(invalid_field), "invalid_field");
-	ck_assert_ptr_eq(metrics_status_name(0x1ff), NULL);
+	ck_assert_str_eq(nvme_status_name(invalid_field), "invalid_field");
+	ck_assert_ptr_eq(nvme_status_name(0x1ff), NULL);
 }
 END_TEST
 

@@ -1,4 +1,4 @@
-/* test_nvmf_tcp.c - unit tests for cdc/nvmf_tcp.c: the CRC32C digest, the exact bytes of the PDUs
+/* test_nvmf_tcp.c - unit tests for nvmf/nvmf_tcp.c: the CRC32C digest, the exact bytes of the PDUs
  * the controller sends (protocol.md Appendix A), encode/decode round trips, and every verdict of
  * nvmf_tcp_pdu_check and nvmf_tcp_pdu_parse with the TermReq FES/FEI a peer would get. */
 

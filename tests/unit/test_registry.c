@@ -262,7 +262,7 @@ static void admin_submit(void)
 	char text[128];
 	snprintf(text, sizeof(text), "traddr=192.0.2.%u;trsvcid=4420;portid=%u", rnd(4) + 1,
 		 rnd(3));
-	ck_assert_int_eq(config_parse_port(text, "4420", &a.port, err, sizeof(err)), 0);
+	ck_assert_int_eq(addr_parse_port(text, "4420", &a.port, err, sizeof(err)), 0);
 	ck_assert_int_eq(registry_admin(h.r, &a, admin_cb, NULL), 0);
 }
 
@@ -492,7 +492,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(h.dir));
 	snprintf(db, sizeof(db), "%s/cdcd.db", h.dir);
 	ck_assert_int_eq(store_open(db, &h.st), 0);
-	ck_assert_int_eq(config_parse_listen("127.0.0.1:8009", &h.listen), 0);
+	ck_assert_int_eq(addr_parse_listen("127.0.0.1:8009", &h.listen), 0);
 	config_defaults(&h.cfg);
 	config_set(1);
 	h.base = event_base_new();
@@ -669,7 +669,7 @@ static int admin_do(enum admin_op op, const char *nqn, const char *port)
 
 	snprintf(a.nqn, sizeof(a.nqn), "%s", nqn);
 	if (port)
-		ck_assert_int_eq(config_parse_port(port, "4420", &a.port, err, sizeof(err)), 0);
+		ck_assert_int_eq(addr_parse_port(port, "4420", &a.port, err, sizeof(err)), 0);
 	admin_err = 1;
 	ck_assert_int_eq(registry_admin(h.r, &a, admin_err_cb, NULL), 0);
 	settle();

@@ -2,15 +2,14 @@
  * Every field is read at its offset with get_le* (the data is unaligned and untrusted); the
  * only allocation is the entry array, once NUMENT is bounded by max_entries and by TDL. */
 
-#include <arpa/inet.h>
 #include <endian.h>
-#include <netinet/in.h>
+#include <errno.h>
 #include <nvme/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "addr.h"
 #include "dim.h"
 #include "disc_log.h"
 #include "nvmf_tcp.h"
@@ -113,44 +112,6 @@ static void copy_text(char *dst, size_t dstsize, const uint8_t *p, size_t width)
 	dst[n] = '\0';
 }
 
-enum addr_verdict { ADDR_OK, ADDR_MALFORMED, ADDR_WILDCARD };
-
-/* Checks a numeric TRADDR against ADRFAM (IPv4 or IPv6) and rewrites it in inet_ntop's form,
- * as the configuration stores addresses. */
-static enum addr_verdict traddr_canon(uint8_t adrfam, char *traddr, size_t size)
-{
-	static const uint8_t zero[sizeof(struct in6_addr)];
-	uint8_t addr[sizeof(struct in6_addr)];
-	int af = adrfam == NVMF_ADDR_FAMILY_IP6 ? AF_INET6 : AF_INET;
-	char text[INET6_ADDRSTRLEN];
-
-	if (inet_pton(af, traddr, addr) != 1)
-		return ADDR_MALFORMED;
-	if (!memcmp(addr, zero, af == AF_INET ? sizeof(struct in_addr) : sizeof(zero)))
-		return ADDR_WILDCARD;
-	if (!inet_ntop(af, addr, text, sizeof(text)))
-		return ADDR_MALFORMED;
-	snprintf(traddr, size, "%s", text);
-	return ADDR_OK;
-}
-
-/* A decimal port 1..65535, rewritten without leading zeros. */
-static bool trsvcid_canon(char *trsvcid, size_t size)
-{
-	unsigned int port = 0;
-	size_t i;
-
-	for (i = 0; trsvcid[i]; i++) {
-		if (i >= 5 || trsvcid[i] < '0' || trsvcid[i] > '9')
-			return false;
-		port = port * 10 + (unsigned int)(trsvcid[i] - '0');
-	}
-	if (!port || port > 65535)
-		return false;
-	snprintf(trsvcid, size, "%u", port);
-	return true;
-}
-
 /* The NUL-terminated NQN, TRADDR and TRSVCID fields of the entry at off, copied out. */
 struct entry_text {
 	char nqn[CDC_NQN_MAX + 1];
@@ -223,6 +184,18 @@ static uint16_t entry_exat(const uint8_t *data, uint32_t off, uint32_t tel, stru
 	return 0;
 }
 
+/* A TRADDR that is no numeric address of ADRFAM is a bad field; the wildcard, an address but
+ * not one a host can connect to, is bad discovery information. Rewrites it canonically. */
+static uint16_t traddr_check(uint8_t adrfam, char *traddr, size_t size, uint32_t off,
+			     uint32_t *err_off)
+{
+	int ret = addr_traddr_canon(&adrfam, traddr, size);
+
+	if (ret == -EADDRNOTAVAIL)
+		return invalid_info(err_off, off);
+	return ret ? invalid_field(err_off, off) : 0;
+}
+
 static uint16_t host_entry(const struct dim_request *req, const uint8_t *data, uint32_t off,
 			   const struct entry_text *t, bool hostid, struct dim_entry *de,
 			   uint32_t *err_off)
@@ -250,17 +223,13 @@ static uint16_t host_entry(const struct dim_request *req, const uint8_t *data, u
 			return invalid_field(err_off, off + E_TRADDR);
 		de->traddr_from_peer = true;
 	} else {
-		switch (traddr_canon(h->adrfam, h->traddr, sizeof(h->traddr))) {
-		case ADDR_OK:
-			break;
-		case ADDR_MALFORMED:
-			return invalid_field(err_off, off + E_TRADDR);
-		case ADDR_WILDCARD:
-			return invalid_info(err_off, off + E_TRADDR);
-		}
+		uint16_t st = traddr_check(h->adrfam, h->traddr, sizeof(h->traddr), off + E_TRADDR,
+					   err_off);
+		if (st)
+			return st;
 	}
 	/* libnvme leaves TRSVCID empty; a host that fills it in names a port. */
-	if (h->trsvcid[0] && !trsvcid_canon(h->trsvcid, sizeof(h->trsvcid)))
+	if (h->trsvcid[0] && addr_trsvcid_canon(h->trsvcid, h->trsvcid, sizeof(h->trsvcid)))
 		return invalid_field(err_off, off + E_TRSVCID);
 	return 0;
 }
@@ -291,15 +260,11 @@ static uint16_t subsys_entry(const struct dim_request *req, const uint8_t *data,
 	memcpy(rec->owner, req->entity.nqn, sizeof(rec->owner));
 	memcpy(port->traddr, t->traddr, sizeof(port->traddr));
 	memcpy(port->trsvcid, t->trsvcid, sizeof(port->trsvcid));
-	switch (traddr_canon(port->adrfam, port->traddr, sizeof(port->traddr))) {
-	case ADDR_OK:
-		break;
-	case ADDR_MALFORMED:
-		return invalid_field(err_off, off + E_TRADDR);
-	case ADDR_WILDCARD:
-		return invalid_info(err_off, off + E_TRADDR);
-	}
-	if (!trsvcid_canon(port->trsvcid, sizeof(port->trsvcid)))
+	uint16_t st = traddr_check(port->adrfam, port->traddr, sizeof(port->traddr), off + E_TRADDR,
+				   err_off);
+	if (st)
+		return st;
+	if (addr_trsvcid_canon(port->trsvcid, port->trsvcid, sizeof(port->trsvcid)))
 		return invalid_field(err_off, off + E_TRSVCID);
 	return 0;
 }

@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "crc32c.h"
+#include "status.h"
+
 enum nvme_tcp_pdu_type {
 	NVME_TCP_ICREQ = 0x00,
 	NVME_TCP_ICRESP = 0x01,
@@ -114,7 +117,6 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 	put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
-uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 /* The digest as NVMe/TCP sends it: CRC32C (init ~0, final xor ~0) of buf. */
 uint32_t nvme_tcp_digest(const void *buf, size_t len);
 
@@ -182,16 +184,5 @@ struct nvme_tcp_data_hdr {
 	uint32_t datal;
 };
 void nvme_tcp_data_hdr_decode(const uint8_t *hdr24, struct nvme_tcp_data_hdr *d);
-
-/* NVMe status, libnvme form (see struct nvme_cqe): DNR is bit 14, SCT bits 10:8. */
-static inline uint16_t nvme_status(uint16_t sct, uint16_t sc, bool dnr)
-{
-	return (uint16_t)(sct << 8 | sc | (dnr ? 0x4000 : 0));
-}
-
-static inline uint16_t nvme_status_wire(uint16_t status)
-{
-	return (uint16_t)(status << 1);
-}
 
 #endif

@@ -1,4 +1,5 @@
-/* disc_log.c - build and slice the discovery log page (70h) and Supported Log Pages (00h).
+/* disc_log.c - build and slice the discovery log page (70h), the Host Discovery log (71h) and
+ * Supported Log Pages (00h).
  * Pure: no sockets, no SQL. The entries are built once per change; a read only copies the
  * bytes the host asked for out of the virtual concatenation header | self | body. */
 #include "disc_log.h"
@@ -7,6 +8,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,19 +206,58 @@ void disc_log_supported(uint8_t out[DISC_SUPPORTED_LOGS_LEN])
 	out[4 * DISC_LID_HOST_DISCOVERY] = 1;
 }
 
+size_t disc_hostlog_entry_len(const struct host_rec *h)
+{
+	size_t sym = strlen(h->symname);
+
+	return HOSTLOG_EXAT_OFF + 4 + 16 + (sym ? 4 + (sym + 3) / 4 * 4 : 0);
+}
+
+/* One extended attribute at p; its value is padded with zeros to padded bytes. */
+static size_t put_exat(uint8_t *p, uint16_t type, const void *val, size_t len, size_t padded)
+{
+	struct nvmf_ext_attr *a = (struct nvmf_ext_attr *)p;
+
+	a->exattype = htole16(type);
+	a->exatlen = htole16((uint16_t)padded);
+	memcpy(a->exatval, val, len);
+	return sizeof(*a) + padded;
+}
+
+void disc_hostlog_entry_fill(uint8_t *p, size_t len, const struct host_rec *h, uint16_t eflags)
+{
+	struct disc_hostlog_entry *e = (struct disc_hostlog_entry *)p;
+	size_t sym = strlen(h->symname), off;
+
+	memset(p, 0, len);
+	e->trtype = h->trtype;
+	e->adrfam = h->adrfam;
+	e->eflags = htole16(eflags);
+	copy_field(e->hostnqn, sizeof(e->hostnqn), h->hostnqn);
+	copy_field(e->traddr, sizeof(e->traddr), h->traddr);
+	e->tsas.tcp.sectype = h->sectype;
+	e->tel = htole32((uint32_t)len);
+	e->numexat = htole16(sym ? 2 : 1);
+	off = put_exat(e->exat, NVMF_EXATTYPE_HOSTID, h->hostid, sizeof(h->hostid),
+		       sizeof(h->hostid));
+	if (sym)
+		put_exat(e->exat + off, NVMF_EXATTYPE_SYMNAME, h->symname, sym, (sym + 3) / 4 * 4);
+}
+
 int disc_hostlog_read(uint64_t genctr, const uint8_t *entries, size_t len, size_t nrec,
 		      uint64_t off, uint8_t *dst, size_t dlen)
 {
-	uint8_t hdr[DISC_LOG_HDR_LEN] = {0};
+	/* RECFMT 0, HDLPF 0: the log is not filtered by requester, so ALLHOST is moot. */
+	struct disc_hostlog_hdr hdr = {
+		.genctr = htole64(genctr),
+		.numrec = htole64(nrec),
+		.thdlpl = htole32((uint32_t)(DISC_LOG_HDR_LEN + len)),
+	};
 
 	if (off > DISC_LOG_HDR_LEN + (uint64_t)len)
 		return -EINVAL;
-	put_le64(hdr, genctr);
-	put_le64(hdr + 8, nrec);
-	/* RECFMT 0, HDLPF 0: the log is not filtered by requester, so ALLHOST is moot. */
-	put_le32(hdr + 20, (uint32_t)(DISC_LOG_HDR_LEN + len));
 	memset(dst, 0, dlen);
-	copy_segment(hdr, 0, DISC_LOG_HDR_LEN, off, dst, dlen);
+	copy_segment(&hdr, 0, sizeof(hdr), off, dst, dlen);
 	if (len && entries)
 		copy_segment(entries, DISC_LOG_HDR_LEN, len, off, dst, dlen);
 	return 0;

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "config.h"
+#include "addr.h"
 
 /* Where a registration came from. Stored as this number: append only. */
 enum reg_source {

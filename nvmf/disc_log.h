@@ -1,4 +1,4 @@
-/* disc_log.h - discovery log pages (LID 70h, 00h) as hosts read them.
+/* disc_log.h - discovery log pages (LID 70h, 71h, 00h) as hosts read them.
  * Pure: no sockets, no SQL. A log is read through a view (genctr, this connection's own
  * SUBTYPE 3 entries, the shared fabric entries) so a 4 KiB read copies 4 KiB, never the log. */
 #ifndef CDC_DISC_LOG_H
@@ -9,7 +9,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "config.h"
+#include "addr.h"
+#include "model.h"
 
 #define DISC_LOG_HDR_LEN   1024
 #define DISC_LOG_ENTRY_LEN 1024
@@ -70,9 +71,59 @@ int disc_log_read(const struct disc_log_view *v, uint64_t off, uint8_t *dst, siz
 /* The connection address sa as an entry's ADRFAM and TRADDR. */
 void disc_addr_port(const struct sockaddr *sa, struct cdc_port *port);
 
-/* Log 71h (Host Discovery, TP8010): header then the entries fabric built, read like 70h.
- * entries may be NULL when dst covers only the header. */
+/* Log 71h (Host Discovery, TP8010, protocol.md 7.2). libnvme 1.3 has no structs for it (later
+ * ones call them nvme_host_discover_log and nvme_host_ext_discover_log); the offsets are
+ * pinned below. */
 #define DISC_LID_HOST_DISCOVERY 0x71
+
+struct disc_hostlog_hdr {
+	uint64_t genctr; /* le */
+	uint64_t numrec; /* le */
+	uint16_t recfmt; /* le; 0 */
+	uint8_t hdlpf;	 /* bit 0 ALLHOST */
+	uint8_t rsvd19;
+	uint32_t thdlpl; /* le; total length of the log in bytes */
+	uint8_t rsvd24[1000];
+} __attribute__((packed));
+
+struct disc_hostlog_entry {
+	uint8_t trtype;
+	uint8_t adrfam;
+	uint8_t rsvd2[8];
+	uint16_t eflags; /* le; NVMF_DISC_EFLAGS_NCC only */
+	uint8_t rsvd12[244];
+	char hostnqn[NVME_NQN_LENGTH];
+	char traddr[NVMF_TRADDR_SIZE];
+	union nvmf_tsas tsas;
+	uint32_t tel;	  /* le; this entry's length, extended attributes included */
+	uint16_t numexat; /* le; at least 1: the Host Identifier */
+	uint8_t rsvd1030[2];
+	uint8_t exat[]; /* struct nvmf_ext_attr, each value padded to a dword */
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct disc_hostlog_hdr) == DISC_LOG_HDR_LEN, "71h header");
+_Static_assert(offsetof(struct disc_hostlog_hdr, thdlpl) == 20, "71h THDLPL");
+_Static_assert(offsetof(struct disc_hostlog_entry, eflags) == 10, "71h EFLAGS");
+_Static_assert(offsetof(struct disc_hostlog_entry, hostnqn) == 256, "71h HOSTNQN");
+_Static_assert(offsetof(struct disc_hostlog_entry, traddr) == 512, "71h TRADDR");
+_Static_assert(offsetof(struct disc_hostlog_entry, tsas) == 768, "71h TSAS");
+_Static_assert(offsetof(struct disc_hostlog_entry, tel) == 1024, "71h TEL");
+_Static_assert(offsetof(struct disc_hostlog_entry, numexat) == 1028, "71h NUMEXAT");
+_Static_assert(offsetof(struct disc_hostlog_entry, exat) == 1032, "71h EXAT");
+
+#define HOSTLOG_ENTRY_FIXED 1024 /* up to TEL: the part of the entry that is not its own length */
+#define HOSTLOG_EXAT_OFF    offsetof(struct disc_hostlog_entry, exat)
+
+/* The length (TEL) of h's 71h entry: the fixed part, the Host Identifier and, when h has one,
+ * the symbolic name padded to a dword. */
+size_t disc_hostlog_entry_len(const struct host_rec *h);
+
+/* Write h's 71h entry into p (len bytes, as disc_hostlog_entry_len() said). EFLAGS is the
+ * caller's: whether the host is connected (NCC) is no part of the record. */
+void disc_hostlog_entry_fill(uint8_t *p, size_t len, const struct host_rec *h, uint16_t eflags);
+
+/* Log 71h as read: header then the entries fabric built, sliced like 70h. entries may be NULL
+ * when dst covers only the header. */
 int disc_hostlog_read(uint64_t genctr, const uint8_t *entries, size_t len, size_t nrec,
 		      uint64_t off, uint8_t *dst, size_t dlen);
 
