@@ -45,6 +45,7 @@ struct queue {
 	bool reading, writing;	 /* rev, wev added */
 	struct event *timer;
 	enum queue_state state;
+	enum queue_conn_state counted_as; /* where srv->conns counts it */
 	struct nvmf_tcp_limits lim;
 	struct disc_ctrl *ctrl;
 	struct source *src;
@@ -129,9 +130,32 @@ static void queue_free(struct queue *q)
 		log_info("controller %u: host %s at %s disconnected", disc_ctrl_cntlid(q->ctrl),
 			 disc_ctrl_hostnqn(q->ctrl), q->peer);
 	source_put(q->srv, q->src);
+	q->srv->conns[q->counted_as]--;
 	TAILQ_REMOVE(&q->srv->queues, q, link);
 	q->srv->nqueues--;
 	queue_discard(q);
+}
+
+/* Where the connection is, for the metrics: counted as it moves, so a scrape costs the
+ * same with 10 connections or 100,000. */
+static enum queue_conn_state conn_state(const struct queue *q)
+{
+	if (q->state == Q_WAIT_ICREQ)
+		return QUEUE_CONN_ICREQ;
+	if (q->state == Q_CLOSING)
+		return QUEUE_CONN_CLOSING;
+	return disc_ctrl_connected(q->ctrl) ? QUEUE_CONN_LIVE : QUEUE_CONN_CONNECTING;
+}
+
+static void conn_state_update(struct queue *q)
+{
+	enum queue_conn_state now = conn_state(q);
+
+	if (now == q->counted_as)
+		return;
+	q->srv->conns[q->counted_as]--;
+	q->srv->conns[now]++;
+	q->counted_as = now;
 }
 
 static void timer_arm(struct queue *q, uint64_t ms)
@@ -189,6 +213,7 @@ static void queue_flush(struct queue *q)
 			log_debug("%s: write: %s", q->peer, strerror(errno));
 			evbuffer_drain(q->out, evbuffer_get_length(q->out));
 			q->state = Q_CLOSING;
+			conn_state_update(q);
 			reading_set(q, false);
 			timer_arm(q, 0);
 		}
@@ -202,6 +227,7 @@ static void queue_flush(struct queue *q)
 static void queue_close(struct queue *q)
 {
 	q->state = Q_CLOSING;
+	conn_state_update(q);
 	reading_set(q, false);
 	queue_flush(q);
 	/* write_cb frees it once flushed; a host that does not read does not keep us */
@@ -348,6 +374,7 @@ static void queue_exec(struct queue *q, const struct nvme_sqe *sqe, const uint8_
 
 	q->sqhd = (uint16_t)((q->sqhd + 1) % (DISC_MQES + 1));
 	int r = disc_ctrl_exec(q->ctrl, &cmd);
+	conn_state_update(q); /* a Connect makes it live */
 	timer_rearm(q);
 	if (r == DISC_HELD)
 		return;
@@ -510,6 +537,7 @@ static void handle_icreq(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 	q->lim.hdgst = rsp.dgst & 1;
 	q->lim.ddgst = rsp.dgst & 2;
 	q->state = Q_READY;
+	conn_state_update(q);
 }
 
 static void handle_pdu(struct queue *q, const struct nvmf_tcp_pdu *pdu)
@@ -743,6 +771,8 @@ int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, in
 	}
 	TAILQ_INSERT_TAIL(&srv->queues, q, link);
 	srv->nqueues++;
+	q->counted_as = QUEUE_CONN_ICREQ;
+	srv->conns[QUEUE_CONN_ICREQ]++;
 	srv->counters.accepted++;
 	reading_set(q, true); /* wev only while output waits: queue_flush */
 	timer_arm(q, (uint64_t)cfg->icreq_timeout * 1000);
@@ -765,19 +795,8 @@ void server_init(struct cdc_server *srv, struct event_base *base, struct disc_sv
 
 void server_get_stats(const struct cdc_server *srv, struct server_stats *out)
 {
-	const struct queue *q;
-
 	*out = (struct server_stats){.counters = &srv->counters};
-	TAILQ_FOREACH (q, &srv->queues, link) {
-		if (q->state == Q_WAIT_ICREQ)
-			out->conns[QUEUE_CONN_ICREQ]++;
-		else if (q->state == Q_CLOSING)
-			out->conns[QUEUE_CONN_CLOSING]++;
-		else if (disc_ctrl_connected(q->ctrl))
-			out->conns[QUEUE_CONN_LIVE]++;
-		else
-			out->conns[QUEUE_CONN_CONNECTING]++;
-	}
+	memcpy(out->conns, srv->conns, sizeof(out->conns));
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,

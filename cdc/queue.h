@@ -61,6 +61,7 @@ struct cdc_server {
 	char listener_text[CDC_MAX_LISTEN][64];
 	size_t nlisteners;
 	struct server_counters counters;
+	size_t conns[QUEUE_CONN_NSTATES]; /* open connections by state, kept as they move */
 };
 
 void server_init(struct cdc_server *srv, struct event_base *base, struct disc_svc *svc,
