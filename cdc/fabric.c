@@ -16,6 +16,8 @@ struct fabric_ent {
 	struct entity e;
 	RB_ENTRY(fabric_ent) by_nqn;
 	TAILQ_ENTRY(fabric_ent) order;
+	RB_ENTRY(fabric_ent) by_idle; /* in idle_tree while idle */
+	bool idle;
 };
 
 struct fabric_host {
@@ -93,7 +95,15 @@ static int subsys_cmp(const struct fabric_rec *a, const struct fabric_rec *b)
 	return c ? c : rec_cmp(a, b);
 }
 
+static int idle_cmp(const struct fabric_ent *a, const struct fabric_ent *b)
+{
+	if (a->e.last_seen != b->e.last_seen)
+		return a->e.last_seen < b->e.last_seen ? -1 : 1;
+	return strcmp(a->e.nqn, b->e.nqn);
+}
+
 RB_GENERATE_STATIC(fabric_ent_tree, fabric_ent, by_nqn, ent_cmp)
+RB_GENERATE_STATIC(fabric_idle_tree, fabric_ent, by_idle, idle_cmp)
 RB_GENERATE_STATIC(fabric_host_tree, fabric_host, by_key, host_cmp)
 RB_GENERATE_STATIC(fabric_rec_tree, fabric_rec, by_key, rec_cmp)
 RB_GENERATE_STATIC(fabric_subsys_tree, fabric_rec, by_subsys, subsys_cmp)
@@ -103,6 +113,7 @@ void fabric_init(struct fabric *f)
 	memset(f, 0, sizeof(*f));
 	RB_INIT(&f->ent_tree);
 	TAILQ_INIT(&f->ent_list);
+	RB_INIT(&f->idle_tree);
 	RB_INIT(&f->host_tree);
 	TAILQ_INIT(&f->host_list);
 	RB_INIT(&f->rec_tree);
@@ -154,6 +165,31 @@ bool fabric_host_key_equal(const struct host_rec *a, const struct host_rec *b)
 
 /* ---- entities ---- */
 
+static void idle_leave(struct fabric *f, struct fabric_ent *n)
+{
+	if (n->idle)
+		RB_REMOVE(fabric_idle_tree, &f->idle_tree, n);
+	n->idle = false;
+}
+
+/* An implicit host is idle while it has no live association; its place in the index is
+ * its last_seen, so callers leave before last_seen changes and join again after. */
+static void idle_join(struct fabric *f, struct fabric_ent *n)
+{
+	if (!n->idle && n->e.source == REG_IMPLICIT && !fabric_connected(f, n->e.nqn)) {
+		RB_INSERT(fabric_idle_tree, &f->idle_tree, n);
+		n->idle = true;
+	}
+}
+
+const struct entity *fabric_idle_implicit_next(const struct fabric *f, const struct entity *prev)
+{
+	struct fabric_idle_tree *t = (struct fabric_idle_tree *)&f->idle_tree;
+
+	return prev ? (const struct entity *)RB_NEXT(fabric_idle_tree, t, (struct fabric_ent *)prev)
+		    : (const struct entity *)RB_MIN(fabric_idle_tree, t);
+}
+
 struct entity *fabric_entity_find(const struct fabric *f, const char *nqn)
 {
 	struct fabric_ent key;
@@ -170,10 +206,12 @@ int fabric_entity_append(struct fabric *f, const struct entity *e)
 	if (!n)
 		return -ENOMEM;
 	n->e = *e;
+	n->idle = false;
 	RB_INSERT(fabric_ent_tree, &f->ent_tree, n);
 	TAILQ_INSERT_TAIL(&f->ent_list, n, order);
 	f->nents++;
 	f->nimplicit += e->source == REG_IMPLICIT;
+	idle_join(f, n);
 	return 0;
 }
 
@@ -185,7 +223,9 @@ int fabric_entity_put(struct fabric *f, const struct entity *e)
 		return fabric_entity_append(f, e);
 	f->nimplicit -= old->source == REG_IMPLICIT;
 	f->nimplicit += e->source == REG_IMPLICIT;
+	idle_leave(f, (struct fabric_ent *)old);
 	*old = *e;
+	idle_join(f, (struct fabric_ent *)old);
 	return 0;
 }
 
@@ -205,6 +245,7 @@ void fabric_entity_del(struct fabric *f, const char *nqn)
 	struct fabric_ent *n = (void *)fabric_entity_find(f, nqn);
 	if (!n)
 		return;
+	idle_leave(f, n);
 	RB_REMOVE(fabric_ent_tree, &f->ent_tree, n);
 	TAILQ_REMOVE(&f->ent_list, n, order);
 	f->nents--;
@@ -473,9 +514,16 @@ static void conn_remove(struct fabric *f, struct conn_count *c)
 	}
 }
 
-/* nqn's NCC flipped: its records (log 70h) and its addresses (log 71h) are to be rebuilt. */
+/* nqn's NCC flipped: its records (log 70h) and its addresses (log 71h) are to be rebuilt,
+ * and an implicit host joins or leaves the idle index. */
 static void conn_flipped(struct fabric *f, const char *nqn)
 {
+	struct fabric_ent *n = (struct fabric_ent *)fabric_entity_find(f, nqn);
+
+	if (n) {
+		idle_leave(f, n);
+		idle_join(f, n);
+	}
 	for (struct log_rec *r = fabric_rec_next_of(f, nqn, NULL); r;
 	     r = fabric_rec_next_of(f, nqn, r))
 		log_body_touch(&f->log70, &((struct fabric_rec *)r)->slot);

@@ -41,6 +41,9 @@ struct fabric {
 	TAILQ_HEAD(, fabric_ent) ent_list;
 	size_t nents;
 	size_t nimplicit; /* entities with source REG_IMPLICIT */
+	/* Implicit hosts with no live association, oldest last_seen first: the next to
+	 * forget, without a walk of every entity. */
+	RB_HEAD(fabric_idle_tree, fabric_ent) idle_tree;
 	RB_HEAD(fabric_host_tree, fabric_host) host_tree;
 	TAILQ_HEAD(, fabric_host) host_list;
 	size_t nhosts;
@@ -116,6 +119,9 @@ bool fabric_host_key_equal(const struct host_rec *a, const struct host_rec *b);
 /* Iterators: NULL starts, NULL ends. The whole collections in order of arrival; an
  * element may be deleted once the next one has been fetched. */
 struct entity *fabric_entity_next(const struct fabric *f, const struct entity *prev);
+/* Implicit hosts without a live association, the one seen longest ago first (prev NULL:
+ * the first). */
+const struct entity *fabric_idle_implicit_next(const struct fabric *f, const struct entity *prev);
 struct host_rec *fabric_host_next(const struct fabric *f, const struct host_rec *prev);
 struct log_rec *fabric_rec_next(const struct fabric *f, const struct log_rec *prev);
 /* In key order: the host records of one host NQN, the records one owner registered, the

@@ -33,15 +33,9 @@ static int forget_host(struct stager *s, struct change *c, const char *nqn, cons
  * Returns 1 when there is room, 0 when every implicit host is connected, or an errno. */
 static int implicit_room(struct stager *s, struct change *c)
 {
-	const struct entity *oldest = NULL;
-
 	if (!s->lim->max_implicit || s->f->nimplicit < s->lim->max_implicit)
 		return 1;
-	for (const struct entity *e = fabric_entity_next(s->f, NULL); e;
-	     e = fabric_entity_next(s->f, e))
-		if (e->source == REG_IMPLICIT && !fabric_connected(s->f, e->nqn) &&
-		    (!oldest || e->last_seen < oldest->last_seen))
-			oldest = e;
+	const struct entity *oldest = fabric_idle_implicit_next(s->f, NULL);
 	if (!oldest)
 		return 0;
 	int err = forget_host(s, c, oldest->nqn, "max-implicit-hosts reached");
@@ -154,11 +148,11 @@ static int plan_expire(struct change *c, struct stager *s)
 
 	if (!gone)
 		return -ENOMEM;
-	for (const struct entity *e = fabric_entity_next(s->f, NULL); e && n < EXPIRE_BATCH;
-	     e = fabric_entity_next(s->f, e))
-		if (e->source == REG_IMPLICIT && s->now - e->last_seen > s->lim->host_expiry &&
-		    !fabric_connected(s->f, e->nqn))
-			memcpy(gone[n++], e->nqn, sizeof(gone[0]));
+	/* Oldest first: the sweep stops at the first host seen recently enough. */
+	for (const struct entity *e = fabric_idle_implicit_next(s->f, NULL);
+	     e && n < EXPIRE_BATCH && s->now - e->last_seen > s->lim->host_expiry;
+	     e = fabric_idle_implicit_next(s->f, e))
+		memcpy(gone[n++], e->nqn, sizeof(gone[0]));
 	for (size_t i = 0; !err && i < n; i++)
 		err = forget_host(s, c, gone[i], "not seen for implicit-host-expiry");
 	free(gone);

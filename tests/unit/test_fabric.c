@@ -73,7 +73,8 @@ static const uint8_t *hostlog_flat(const struct fabric *f)
 	free(flat);
 	flat = malloc(f->hostlog_len + 1);
 	ck_assert_ptr_nonnull(flat);
-	ck_assert_uint_eq(view_copy(fabric_hostlog_view(f), 0, flat, f->hostlog_len), f->hostlog_len);
+	ck_assert_uint_eq(view_copy(fabric_hostlog_view(f), 0, flat, f->hostlog_len),
+			  f->hostlog_len);
 	return flat;
 }
 
@@ -97,7 +98,6 @@ static struct host_rec *host_at(const struct fabric *f, size_t i)
 	ck_assert_ptr_nonnull(h);
 	return h;
 }
-
 
 static const uint8_t hostid_a[16] = {0x0a, 0xa0, 0xe5, 0xe4, 0x4d, 0x0e, 0x4b, 0x8a,
 				     0x8a, 0xd5, 0x3d, 0x1f, 0x4e, 0x3c, 0x5a, 0x01};
@@ -255,8 +255,9 @@ static uint8_t *hostlog_expect(const struct fabric *f, size_t *len)
 
 	ck_assert_ptr_nonnull(buf);
 	for (size_t i = 0; i < f->nhosts; i++)
-		off += host_entry_expect(host_at(f, i), fabric_connected(f, (*host_at(f, i)).hostnqn),
-					 buf + off, max - off);
+		off += host_entry_expect(host_at(f, i),
+					 fabric_connected(f, (*host_at(f, i)).hostnqn), buf + off,
+					 max - off);
 	*len = off;
 	return buf;
 }
@@ -716,7 +717,7 @@ static void sample_config(struct cdc_config *cfg)
 	cfg->referrals = calloc(1, sizeof(*cfg->referrals));
 	ck_assert_ptr_nonnull(cfg->referrals);
 	ck_assert_int_eq(addr_parse_port("traddr=192.0.2.99;portid=4", "8009",
-					   &cfg->referrals[0].port, err, sizeof(err)),
+					 &cfg->referrals[0].port, err, sizeof(err)),
 			 0);
 	snprintf(cfg->referrals[0].nqn, sizeof(cfg->referrals[0].nqn), "%s", OTHER_DC);
 }
@@ -1746,6 +1747,55 @@ START_TEST(random_mutations_match_a_plain_model)
 	free(m);
 	fabric_free(&f);
 }
+/* The implicit hosts with no association, oldest first: what max-implicit-hosts forgets
+ * first and what expiry sweeps, kept as hosts connect, leave, are seen and are deleted. */
+static void put_implicit(struct fabric *f, const char *nqn, int64_t seen)
+{
+	struct entity e = entity_of(nqn, NVMF_DIM_ETYPE_HOST, "");
+
+	e.source = REG_IMPLICIT;
+	e.last_seen = seen;
+	ck_assert_int_eq(fabric_entity_put(f, &e), 0);
+}
+
+static const char *idle_order(const struct fabric *f, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (const struct entity *e = fabric_idle_implicit_next(f, NULL); e;
+	     e = fabric_idle_implicit_next(f, e))
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "", e->nqn + 4);
+	return buf;
+}
+
+START_TEST(idle_implicit_hosts_are_indexed_oldest_first)
+{
+	struct fabric f;
+	char buf[256];
+
+	fabric_init(&f);
+	put_implicit(&f, "nqn.h3", 300);
+	put_implicit(&f, "nqn.h1", 100);
+	put_implicit(&f, "nqn.h2", 200);
+	struct entity dim = entity_of("nqn.h0", NVMF_DIM_ETYPE_HOST, "");
+	ck_assert_int_eq(fabric_entity_put(&f, &dim), 0); /* registered: never forgotten */
+	ck_assert_str_eq(idle_order(&f, buf, sizeof(buf)), "h1 h2 h3");
+	conn(&f, "nqn.h1", 1);
+	ck_assert_str_eq(idle_order(&f, buf, sizeof(buf)), "h2 h3");
+	put_implicit(&f, "nqn.h2", 400); /* seen again: moves to the end */
+	ck_assert_str_eq(idle_order(&f, buf, sizeof(buf)), "h3 h2");
+	conn(&f, "nqn.h1", 1);
+	conn(&f, "nqn.h1", -1);
+	ck_assert_str_eq(idle_order(&f, buf, sizeof(buf)), "h3 h2"); /* one association left */
+	conn(&f, "nqn.h1", -1);
+	ck_assert_str_eq(idle_order(&f, buf, sizeof(buf)), "h1 h3 h2");
+	fabric_entity_del(&f, "nqn.h3");
+	ck_assert_str_eq(idle_order(&f, buf, sizeof(buf)), "h1 h2");
+	fabric_free(&f);
+}
+END_TEST
+
 END_TEST
 
 static Suite *fabric_suite(void)
@@ -1772,6 +1822,7 @@ static Suite *fabric_suite(void)
 	tcase_add_test(tc, two_associations_stay_connected_until_both_go);
 	tcase_add_test(tc, a_negative_delta_for_an_unknown_nqn_is_harmless);
 	tcase_add_test(tc, connections_are_counted_per_nqn);
+	tcase_add_test(tc, idle_implicit_hosts_are_indexed_oldest_first);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("log70");
