@@ -25,8 +25,8 @@
 #include "disc_log.h"
 #include "log.h"
 #include "metrics.h"
-#include "status_page.h"
 #include "publish.h"
+#include "status_page.h"
 #include "store.h"
 
 #define MAX_SEGMENTS 8
@@ -678,6 +678,9 @@ static void admin_done(void *arg, int err)
 	} else if (err == -EPERM) {
 		reply_error(req, 409, "defined in the configuration file",
 			    "change it there and reload cdcd");
+	} else if (err == -EBUSY) {
+		reply_error(req, 409, "registered by a discovery controller",
+			    "its DDC registers this subsystem's ports");
 	} else {
 		reply_error(req, HTTP_SERVUNAVAIL, "store unavailable", strerror(-err));
 	}

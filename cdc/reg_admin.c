@@ -1,7 +1,8 @@
 /* reg_admin.c - the administrator's requests (control API) as changes. The administrator
- * may change anything a DIM registered; what the configuration file defines is changed in
- * the file (-EPERM). The plan answers -EEXIST and -ENOENT from the model as the batch left
- * it, so requests queued in one loop turn see each other. */
+ * may remove anything a DIM registered but adds no port to a DDC's subsystem (-EBUSY);
+ * what the configuration file defines is changed in the file (-EPERM). The plan answers -EEXIST and
+ * -ENOENT from the model as the batch left it, so requests queued in one loop turn see each other.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,18 @@ struct admin_change {
 static bool subsys_exists(const struct fabric *f, const char *nqn)
 {
 	return fabric_subsys_declared(f, nqn) || fabric_subsys_next(f, NVME_NQN_NVME, nqn, NULL);
+}
+
+/* Whether a DDC registered subsystem nqn's ports (by DIM or pull). The administrator adds
+ * no port to it: that DDC's next registration, which nvme-stas sends on every reconnect,
+ * would then be refused as another registrant's subsystem. */
+static bool registered_by_ddc(const struct fabric *f, const char *nqn)
+{
+	for (const struct log_rec *rec = fabric_subsys_next(f, NVME_NQN_NVME, nqn, NULL); rec;
+	     rec = fabric_subsys_next(f, NVME_NQN_NVME, nqn, rec))
+		if (rec->source != REG_ADMIN && rec->source != REG_CONFIG)
+			return true;
+	return false;
 }
 
 /* The registered record of subtype at port (and of subsystem nqn, for ports). */
@@ -127,9 +140,12 @@ static int stage_op(struct stager *s, struct change *c)
 	case ADMIN_SUBSYS_DEL:
 		return subsys_del(s, c);
 	case ADMIN_PORT_ADD:
-		if (subsys_exists(s->f, a->nqn))
+		if (registered_by_ddc(s->f, a->nqn))
+			c->verdict = -EBUSY;
+		else if (subsys_exists(s->f, a->nqn))
 			return put(s, c, NVME_NQN_NVME);
-		c->verdict = -ENOENT;
+		else
+			c->verdict = -ENOENT;
 		return 0;
 	case ADMIN_PORT_DEL:
 		return del(s, c, NVME_NQN_NVME);

@@ -698,6 +698,22 @@ START_TEST(admin_verdicts_come_from_the_model)
 }
 END_TEST
 
+/* A port the administrator added to a DDC's subsystem would make the DDC's next DIM (sent
+ * again on every reconnect) a registration of someone else's subsystem. */
+START_TEST(admin_adds_no_port_to_a_ddc_subsystem_so_its_dim_still_succeeds)
+{
+	const char *sub = "nqn.2024-01.com.example:ddc0:sub0";
+	struct log_rec rec = port_rec(sub, 1, 1);
+
+	ddc0_registered(1, sub);
+	ck_assert_int_eq(admin_do(ADMIN_PORT_ADD, sub, "traddr=192.0.2.99"), -EBUSY);
+	ck_assert_uint_eq(dim_send(0, h.ctl[0].nqn, NVMF_DIM_TAS_REGISTER, &rec, 1), 0);
+	ck_assert_int_eq(admin_do(ADMIN_PORT_DEL, sub, "traddr=198.51.100.1"),
+			 0); /* removal: yes */
+	ck_assert_uint_eq(h.f.nrecs, 0);
+}
+END_TEST
+
 START_TEST(reload_of_the_same_file_tells_nobody)
 {
 	ctl_connect(1);
@@ -801,6 +817,7 @@ int main(void)
 	tcase_add_test(tc, dim_of_a_subsystem_another_ddc_registered_is_refused);
 	tcase_add_test(tc, dim_beyond_the_entity_limit_is_insufficient_resources);
 	tcase_add_test(tc, admin_verdicts_come_from_the_model);
+	tcase_add_test(tc, admin_adds_no_port_to_a_ddc_subsystem_so_its_dim_still_succeeds);
 	tcase_add_test(tc, reload_of_the_same_file_tells_nobody);
 	tcase_add_test(tc, a_ddc_that_disconnects_changes_every_view);
 	suite_add_tcase(s, tc);
