@@ -414,7 +414,7 @@ static void send_connect(struct nvmf_host *h)
 	d.cntlid = 0xffff;
 	snprintf(d.subsysnqn, sizeof(d.subsysnqn), "%s", h->subnqn);
 	snprintf(d.hostnqn, sizeof(d.hostnqn), "%s", h->hostnqn);
-	s.cdw[11] = h->opts.sqsize ? h->opts.sqsize : 31;
+	s.cdw[11] = (h->opts.sqsize ? h->opts.sqsize : 31) | (uint32_t)h->opts.cattr << 16;
 	s.cdw[12] = h->opts.kato_ms;
 	h->state = H_CONNECTING;
 	if (submit(h, &s, &d, sizeof(d), 0, connect_step, (void *)(intptr_t)STEP_CONNECT) < 0)
