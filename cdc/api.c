@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "publish.h"
 #include "status_page.h"
+#include "pull.h"
 #include "store.h"
 
 #define MAX_SEGMENTS 8
@@ -57,6 +58,7 @@ struct api {
 	struct disc_svc *svc;
 	const struct cdc_server *srv;
 	const struct mdns_pub *mdns;
+	struct pull *pull;
 	time_t started;
 	double started_real; /* with its fraction, for cdcd_start_time_seconds */
 	struct evhttp *web;  /* http-listen: the read-only routes only; NULL when off */
@@ -849,6 +851,82 @@ static void del_named(struct api *api, struct evhttp_request *req, enum admin_op
 	admin_submit(api, req, &a);
 }
 
+/* ---- DDCs pulled from ---- */
+
+static void ddc_json(void *arg, const struct pull_ddc_info *i)
+{
+	struct json_object *o = disc_port_json(&i->ddc->port);
+
+	add_str(o, "nqn", i->ddc->nqn);
+	add_str(o, "owner", i->owner);
+	add_str(o, "state", i->state);
+	add_str(o, "source", !i->admin ? "config" : i->config ? "config,admin" : "admin");
+	add_int(o, "pulls", (int64_t)i->pulls);
+	add_int(o, "entries", (int64_t)i->entries);
+	add_int(o, "skipped", (int64_t)i->skipped);
+	json_object_array_add(arg, o);
+}
+
+static void get_ddcs(struct api *api, struct evhttp_request *req)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	if (api->pull)
+		pull_foreach(api->pull, ddc_json, a);
+	json_object_object_add(o, "ddcs", a);
+	reply_json(req, HTTP_OK, o);
+}
+
+/* The administrator's DDCs live as long as the daemon: they are not stored. */
+static void post_ddc(struct api *api, struct evhttp_request *req, struct route *rt)
+{
+	struct admin_req a = {0};
+	struct cdc_referral ddc;
+	char err[256];
+
+	snprintf(a.nqn, sizeof(a.nqn), "%s", NVME_DISC_SUBSYS_NAME);
+	if (!rt->body || body_port(rt->body, "8009", true, &a, err, sizeof(err)) < 0) {
+		reply_error(req, HTTP_BADREQUEST, "invalid DDC", rt->body ? err : "no JSON body");
+		return;
+	}
+	ddc.port = a.port;
+	snprintf(ddc.nqn, sizeof(ddc.nqn), "%s", a.nqn);
+	int e = api->pull ? pull_ddc_add(api->pull, &ddc) : -ENOTSUP;
+	if (e == -EEXIST) {
+		reply_error(req, 409, "already exists", a.port.traddr);
+		return;
+	}
+	if (e) {
+		reply_error(req, HTTP_INTERNAL, "DDC not added", strerror(-e));
+		return;
+	}
+	struct json_object *o = disc_port_json(&a.port);
+	add_str(o, "nqn", a.nqn);
+	reply_json(req, 201, o);
+}
+
+static void del_ddc(struct api *api, struct evhttp_request *req, const char *traddr,
+		    const char *trsvcid)
+{
+	struct cdc_port port = {0};
+
+	if (strlen(traddr) > CDC_TRADDR_MAX || strlen(trsvcid) > CDC_TRSVCID_MAX) {
+		reply_error(req, HTTP_BADREQUEST, "invalid DDC", "traddr or trsvcid too long");
+		return;
+	}
+	port.adrfam = strchr(traddr, ':') ? NVMF_ADDR_FAMILY_IP6 : NVMF_ADDR_FAMILY_IP4;
+	snprintf(port.traddr, sizeof(port.traddr), "%s", traddr);
+	snprintf(port.trsvcid, sizeof(port.trsvcid), "%s", trsvcid);
+	int e = api->pull ? pull_ddc_del(api->pull, &port) : -ENOENT;
+	if (e == -ENOENT)
+		reply_error(req, HTTP_NOTFOUND, "not found", traddr);
+	else if (e == -EPERM)
+		reply_error(req, 409, "defined in the configuration file",
+			    "change it there and reload cdcd");
+	else
+		send_reply(req, 204, "No Content", NULL);
+}
+
 /* ---- routing ---- */
 
 static bool is(const struct route *rt, int n, enum evhttp_cmd_type m, const char *a, const char *b)
@@ -886,6 +964,9 @@ static bool dispatch(struct api *api, struct evhttp_request *req, struct route *
 	ROUTE(is(rt, 2, GET, "referrals", NULL), get_referrals(api, req));
 	ROUTE(is(rt, 2, POST, "referrals", NULL), post_port(api, req, rt, NULL, true));
 	ROUTE(is(rt, 4, DEL, "referrals", NULL), del_port(api, req, NULL, s[2], s[3], true));
+	ROUTE(is(rt, 2, GET, "ddcs", NULL), get_ddcs(api, req));
+	ROUTE(is(rt, 2, POST, "ddcs", NULL), post_ddc(api, req, rt));
+	ROUTE(is(rt, 4, DEL, "ddcs", NULL), del_ddc(api, req, s[2], s[3]));
 	ROUTE(is(rt, 2, GET, "connections", NULL), get_connections(api, req));
 	ROUTE(is(rt, 2, GET, "changes", NULL), get_changes(api, req, rt));
 #undef ROUTE
@@ -1330,6 +1411,11 @@ void api_close(struct api *api)
 	if (api->path[0])
 		unlink(api->path);
 	free(api);
+}
+
+void api_set_pull(struct api *api, struct pull *pull)
+{
+	api->pull = pull;
 }
 
 void api_set_mdns(struct api *api, const struct mdns_pub *mdns)

@@ -37,4 +37,8 @@ void api_close(struct api *api);
 struct mdns_pub;
 void api_set_mdns(struct api *api, const struct mdns_pub *mdns);
 
+/* Serve /v1/ddcs: the DDCs pulled from, and the administrator's additions (NULL: none). */
+struct pull;
+void api_set_pull(struct api *api, struct pull *pull);
+
 #endif

@@ -831,6 +831,25 @@ static int print_referrals(struct json_object *o)
 	return table_print(&t);
 }
 
+static const char *const ddc_head[] = {"ADDRESS", "STATE",   "SOURCE", "PULLS",
+				       "ENTRIES", "SKIPPED", "NQN"};
+
+static int print_ddcs(struct json_object *o)
+{
+	struct json_object *arr = jarray(o, "ddcs"), *d;
+	struct table t = {.head = ddc_head, .nhead = 7};
+	char addr[300];
+
+	for (size_t i = 0; i < jlen(arr); i++) {
+		d = json_object_array_get_idx(arr, i);
+		table_row(&t, 0, 7,
+			  fmt_addr(addr, sizeof(addr), jstr(d, "traddr"), jstr(d, "trsvcid")),
+			  jstr(d, "state"), jstr(d, "source"), jstr(d, "pulls"), jstr(d, "entries"),
+			  jstr(d, "skipped"), jstr(d, "nqn"));
+	}
+	return table_print(&t);
+}
+
 static const char *const conn_head[] = {"CNTLID", "PEER",  "KATO",    "PERSISTENT",
 					"AERS",	  "SINCE", "HOSTNQN", "SUBNQN"};
 
@@ -1211,6 +1230,51 @@ static int cmd_referral_del(struct ctl *ctl, char **args)
 	return mutate(ctl, "DELETE", path, NULL, msg);
 }
 
+static int cmd_ddc_list(struct ctl *ctl, char **args)
+{
+	(void)args;
+	return show(ctl, "/v1/ddcs", print_ddcs);
+}
+
+static int cmd_ddc_add(struct ctl *ctl, char **args)
+{
+	char addr[300], msg[512];
+	const char *nqn = ctl->val[O_NQN];
+	struct json_object *body;
+	struct cdc_port port;
+	int ret;
+
+	ctl->val[O_TRADDR] = args[0];
+	ret = check_target(ctl, "8009", &port);
+	if (!ret && nqn)
+		ret = check_nqn(nqn);
+	if (!ret)
+		ret = new_body(&body, "traddr", port.traddr, "trsvcid", port.trsvcid, "nqn", nqn,
+			       NULL);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "added DDC %s",
+		 fmt_addr(addr, sizeof(addr), port.traddr, port.trsvcid));
+	return mutate(ctl, "POST", "/v1/ddcs", body, msg);
+}
+
+static int cmd_ddc_del(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX], addr[300], msg[512];
+	struct cdc_port port;
+	int ret;
+
+	ctl->val[O_TRADDR] = args[0];
+	ret = check_target(ctl, "8009", &port);
+	if (!ret)
+		ret = api_path(path, sizeof(path), "v1", "ddcs", port.traddr, port.trsvcid, NULL);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "deleted DDC %s",
+		 fmt_addr(addr, sizeof(addr), port.traddr, port.trsvcid));
+	return mutate(ctl, "DELETE", path, NULL, msg);
+}
+
 static int cmd_connection_list(struct ctl *ctl, char **args)
 {
 	(void)args;
@@ -1400,6 +1464,12 @@ static const struct ctl_cmd cmds[] = {
 	 "Refer hosts to another discovery controller."},
 	{"referral", "del", 0, "", PORT_OPTS, OPT(O_TRADDR), cmd_referral_del,
 	 "Delete a referral."},
+	{"ddc", "list", 0, "", 0, 0, cmd_ddc_list,
+	 "List the DDCs pulled from and the state of each."},
+	{"ddc", "add", 1, "ADDR", OPT(O_TRSVCID) | OPT(O_NQN), 0, cmd_ddc_add,
+	 "Pull from the DDC at ADDR (until cdcd stops)."},
+	{"ddc", "del", 1, "ADDR", OPT(O_TRSVCID), 0, cmd_ddc_del,
+	 "Stop pulling from a DDC added with ddc add."},
 	{"connection", "list", 0, "", 0, 0, cmd_connection_list,
 	 "List the hosts' discovery controller connections."},
 	{"changes", NULL, 0, "", OPT(O_SINCE) | OPT(O_LIMIT), 0, cmd_changes,

@@ -16,6 +16,7 @@
 #include "fabric.h"
 #include "log.h"
 #include "publish.h"
+#include "pull.h"
 #include "queue.h"
 #include "registry.h"
 #include "sdnotify.h"
@@ -48,6 +49,7 @@ struct daemon {
 	struct registry *reg;
 	struct api *api;
 	struct mdns_pub *mdns;
+	struct pull *pull;
 	struct sdnotify *notify; /* NULL unless started by systemd */
 };
 
@@ -120,6 +122,26 @@ static int config_read(const struct daemon *d, struct cdc_config *cfg)
 	return r;
 }
 
+/* KATO of the CDC's connections to DDCs: long enough not to load them, short enough that a
+ * DDC notices a vanished CDC. */
+#define PULL_KATO_MS 30000
+
+static struct pull_opts pull_opts_of(const struct cdc_config *cfg)
+{
+	return (struct pull_opts){cfg->nqn, PULL_KATO_MS, cfg->pull_reconnect_max * 1000u,
+				  cfg->pull_withdraw_after * 1000u};
+}
+
+/* The configuration's DDCs; a failure leaves the others as they were. */
+static void pull_update(struct daemon *d)
+{
+	struct pull_opts o = pull_opts_of(&d->cfg);
+
+	pull_set_opts(d->pull, &o);
+	if (pull_config(d->pull, d->cfg.ddcs, d->cfg.nddcs) < 0)
+		log_err("pull: cannot add the configured DDCs: %s", strerror(ENOMEM));
+}
+
 static void daemon_limits(struct daemon *d)
 {
 	struct registry_limits lim = {d->cfg.max_registrations_per_entity, d->cfg.max_registrations,
@@ -167,6 +189,7 @@ static void reload(struct daemon *d)
 	mdns_update(d);
 	daemon_limits(d);
 	registry_config_changed(d->reg, &d->cfg);
+	pull_update(d);
 	log_info("configuration reloaded");
 }
 
@@ -341,6 +364,11 @@ static int daemon_start(struct daemon *d)
 		return err;
 	}
 	registry_config_changed(d->reg, &d->cfg);
+	struct pull_opts po = pull_opts_of(&d->cfg);
+	d->pull = pull_new(d->base, d->reg, &po);
+	if (!d->pull)
+		return -ENOMEM;
+	pull_update(d);
 	server_init(&d->srv, d->base, &d->svc, &d->cfg);
 	/* Discovery does not depend on the control API: without it, cdcd still serves. */
 	if ((d->cfg.control_socket[0] || d->cfg.has_http_listen) &&
@@ -356,8 +384,10 @@ static int daemon_start(struct daemon *d)
 		log_warn("mdns: out of memory; not announced");
 	else
 		mdns_update(d);
-	if (d->api)
+	if (d->api) {
 		api_set_mdns(d->api, d->mdns);
+		api_set_pull(d->api, d->pull);
+	}
 	log_info("cdcd %s serving %s, GENCTR %llu, %zu log entries", PACKAGE_VERSION, d->cfg.nqn,
 		 (unsigned long long)d->fabric.genctr, d->fabric.nentries);
 	return 0;
@@ -429,6 +459,7 @@ out:
 	sdnotify_close(d.notify);
 	server_shutdown(&d.srv);
 	registry_free(d.reg); /* completes what the last connections left */
+	pull_free(d.pull);    /* after the registry: its last completions report to it */
 	api_close(d.api);
 	mdns_pub_free(d.mdns); /* withdraws what was announced */
 	store_close(d.store);

@@ -29,8 +29,8 @@ enum change_op_kind {
 	CHG_REC_PUT,
 	CHG_REC_DEL,
 	CHG_SEEN,    /* a host entity was seen now: last_seen moves, at a coarse granularity */
-	CHG_LIVE,    /* nqn has a live association through the change's controller */
-	CHG_GONE,    /* every association through ctrl ended */
+	CHG_LIVE,    /* nqn has a live association through the change's assoc (or ctrl) */
+	CHG_GONE,    /* every association through u.assoc ended */
 	CHG_CONFIG,  /* the configuration's share of log 70h is replaced (owned by the op) */
 	CHG_JOURNAL, /* a line of the change journal */
 };
@@ -49,7 +49,7 @@ struct change_op {
 		struct host_rec host;
 		struct log_rec rec;
 		char nqn[CDC_NQN_MAX + 1];
-		const struct disc_ctrl *ctrl;
+		const void *assoc; /* a discovery controller, or a pull connection */
 		struct fabric_cfg *cfg;
 		struct change_journal journal;
 	} u;
@@ -72,7 +72,10 @@ struct change {
 	char owner[CDC_NQN_MAX + 1];   /* who asks: an association's host NQN, "admin", "cdcd" */
 	char peer[CDC_TRADDR_MAX + 1]; /* where from, for the journal and the log */
 	struct disc_ctrl *ctrl;	       /* the association it came through; NULL: none, or gone */
-	struct change_op *ops;	       /* known when submitted, staged in order */
+	/* What CHG_LIVE ties its NQN to when that is not ctrl: a pull connection to a DDC
+	 * (reg_pull.c). Only compared, never read. */
+	const void *assoc;
+	struct change_op *ops; /* known when submitted, staged in order */
 	size_t nops, cap;
 	change_plan_fn plan; /* NULL: the operations say it all; else staged before them */
 	change_done_fn done;

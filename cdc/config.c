@@ -28,7 +28,7 @@
 #define DEFAULT_PORT_SVC     "4420"
 #define DEFAULT_REFERRAL_SVC "8009"
 
-enum section { SEC_NONE, SEC_GLOBAL, SEC_SUBSYS, SEC_REFERRAL, SEC_MDNS };
+enum section { SEC_NONE, SEC_GLOBAL, SEC_SUBSYS, SEC_REFERRAL, SEC_MDNS, SEC_DDC };
 
 struct parser {
 	struct cdc_config *cfg; /* the private copy being built */
@@ -39,6 +39,7 @@ struct parser {
 	size_t subsys_cap;    /* allocated length of cfg->subsys */
 	size_t port_cap;      /* allocated length of cfg->subsys[cur].ports */
 	size_t ref_cap;	      /* allocated length of cfg->referrals */
+	size_t ddc_cap;	      /* allocated length of cfg->ddcs */
 	struct key_pass keys; /* [global] and [mdns] keys, set through the key table */
 	char *err;
 	size_t errlen;
@@ -151,6 +152,8 @@ static int config_copy(struct cdc_config *dst, const struct cdc_config *src)
 	dst->nsubsys = 0;
 	dst->referrals = NULL;
 	dst->nreferrals = 0;
+	dst->ddcs = NULL;
+	dst->nddcs = 0;
 
 	if (src->nsubsys) {
 		dst->subsys = calloc(src->nsubsys, sizeof(*dst->subsys));
@@ -177,6 +180,13 @@ static int config_copy(struct cdc_config *dst, const struct cdc_config *src)
 			return -ENOMEM;
 		memcpy(dst->referrals, src->referrals, src->nreferrals * sizeof(*dst->referrals));
 		dst->nreferrals = src->nreferrals;
+	}
+	if (src->nddcs) {
+		dst->ddcs = malloc(src->nddcs * sizeof(*dst->ddcs));
+		if (!dst->ddcs)
+			return -ENOMEM;
+		memcpy(dst->ddcs, src->ddcs, src->nddcs * sizeof(*dst->ddcs));
+		dst->nddcs = src->nddcs;
 	}
 	return 0;
 }
@@ -225,27 +235,28 @@ static int parse_subsys_key(struct parser *p, const char *key, const char *val)
 	return 0;
 }
 
-static int parse_referral_key(struct parser *p, const char *key, const char *val)
+/* An "entry =" of [referral] or [ddc]: a discovery controller's address and NQN. */
+static int parse_dc_entry(struct parser *p, const char *section, const char *key, const char *val,
+			  struct cdc_referral **list, size_t *n, size_t *cap)
 {
-	struct cdc_config *cfg = p->cfg;
 	struct cdc_referral ref, *refs;
 	char msg[512];
 	size_t i;
 
 	if (strcasecmp(key, "entry"))
-		return parse_error(p, "unknown key '%.*s' in [referral]", QUOTE_MAX, key);
+		return parse_error(p, "unknown key '%.*s' in [%s]", QUOTE_MAX, key, section);
 	memset(&ref, 0, sizeof(ref));
 	if (addr_parse_entry(val, DEFAULT_REFERRAL_SVC, &ref.port, NULL, ref.nqn, msg, sizeof(msg)))
 		return parse_error(p, "entry: %s", msg);
-	for (i = 0; i < cfg->nreferrals; i++)
-		if (same_address(&cfg->referrals[i].port, &ref.port))
-			return parse_error(p, "duplicate referral traddr=%s;trsvcid=%s",
+	for (i = 0; i < *n; i++)
+		if (same_address(&(*list)[i].port, &ref.port))
+			return parse_error(p, "duplicate %s traddr=%s;trsvcid=%s", section,
 					   ref.port.traddr, ref.port.trsvcid);
-	refs = array_grow(cfg->referrals, &p->ref_cap, cfg->nreferrals, sizeof(*refs), 4);
+	refs = array_grow(*list, cap, *n, sizeof(*refs), 4);
 	if (!refs)
 		return out_of_memory(p);
-	cfg->referrals = refs;
-	cfg->referrals[cfg->nreferrals++] = ref;
+	*list = refs;
+	(*list)[(*n)++] = ref;
 	return 0;
 }
 
@@ -296,7 +307,7 @@ static int parse_section(struct parser *p, char *line)
 	if (!strcasecmp(name, "subsystem"))
 		return open_subsys(p, arg);
 	if (!strcasecmp(name, "global") || !strcasecmp(name, "referral") ||
-	    !strcasecmp(name, "mdns")) {
+	    !strcasecmp(name, "mdns") || !strcasecmp(name, "ddc")) {
 		if (*arg)
 			return parse_error(p, "[%s] takes no argument, got '%.*s'", name, QUOTE_MAX,
 					   arg);
@@ -305,6 +316,8 @@ static int parse_section(struct parser *p, char *line)
 			p->section = SEC_GLOBAL;
 		else if (!strcasecmp(name, "mdns"))
 			p->section = SEC_MDNS;
+		else if (!strcasecmp(name, "ddc"))
+			p->section = SEC_DDC;
 		return 0;
 	}
 	return parse_error(p, "unknown section [%.*s%s%.*s]", QUOTE_MAX, name, *arg ? " " : "",
@@ -352,7 +365,11 @@ static int parse_line(struct parser *p, char *line, size_t len)
 	case SEC_SUBSYS:
 		return parse_subsys_key(p, key, val);
 	case SEC_REFERRAL:
-		return parse_referral_key(p, key, val);
+		return parse_dc_entry(p, "referral", key, val, &p->cfg->referrals,
+				      &p->cfg->nreferrals, &p->ref_cap);
+	case SEC_DDC:
+		return parse_dc_entry(p, "ddc", key, val, &p->cfg->ddcs, &p->cfg->nddcs,
+				      &p->ddc_cap);
 	case SEC_MDNS:
 		return parse_table_key(p, KEY_MDNS, key, val);
 	case SEC_NONE:
@@ -393,6 +410,7 @@ int config_load_buffer(struct cdc_config *cfg, const char *name, const char *buf
 	p.keys.cfg = tmp;
 	p.subsys_cap = tmp->nsubsys;
 	p.ref_cap = tmp->nreferrals;
+	p.ddc_cap = tmp->nddcs;
 
 	while (buf && off < len) {
 		const char *nl = memchr(buf + off, '\n', len - off);
@@ -418,6 +436,8 @@ int config_load_buffer(struct cdc_config *cfg, const char *name, const char *buf
 	tmp->nsubsys = 0;
 	tmp->referrals = NULL;
 	tmp->nreferrals = 0;
+	tmp->ddcs = NULL;
+	tmp->nddcs = 0;
 	if (err && errlen)
 		err[0] = '\0';
 out:
@@ -525,6 +545,17 @@ static void dump_port(const struct cdc_port *port, FILE *out)
 	fputs(buf, out);
 }
 
+static void dump_dc_entries(const struct cdc_referral *list, size_t n, FILE *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "entry = ");
+		dump_port(&list[i].port, out);
+		if (strcmp(list[i].nqn, NVME_DISC_SUBSYS_NAME))
+			fprintf(out, ";nqn=%s", list[i].nqn);
+		fprintf(out, "\n");
+	}
+}
+
 void config_dump(const struct cdc_config *cfg, FILE *out)
 {
 	size_t i, j;
@@ -547,15 +578,10 @@ void config_dump(const struct cdc_config *cfg, FILE *out)
 
 	if (cfg->nreferrals)
 		fprintf(out, "\n[referral]\n");
-	for (i = 0; i < cfg->nreferrals; i++) {
-		const struct cdc_referral *r = &cfg->referrals[i];
-
-		fprintf(out, "entry = ");
-		dump_port(&r->port, out);
-		if (strcmp(r->nqn, NVME_DISC_SUBSYS_NAME))
-			fprintf(out, ";nqn=%s", r->nqn);
-		fprintf(out, "\n");
-	}
+	dump_dc_entries(cfg->referrals, cfg->nreferrals, out);
+	if (cfg->nddcs)
+		fprintf(out, "\n[ddc]\n");
+	dump_dc_entries(cfg->ddcs, cfg->nddcs, out);
 }
 
 void config_defaults(struct cdc_config *cfg)
@@ -572,8 +598,11 @@ void config_free(struct cdc_config *cfg)
 		free(cfg->subsys[i].ports);
 	free(cfg->subsys);
 	free(cfg->referrals);
+	free(cfg->ddcs);
 	cfg->subsys = NULL;
 	cfg->nsubsys = 0;
 	cfg->referrals = NULL;
 	cfg->nreferrals = 0;
+	cfg->ddcs = NULL;
+	cfg->nddcs = 0;
 }

@@ -62,12 +62,18 @@ struct cdc_config {
 	unsigned int api_request_timeout;  /* seconds a control API request may take to arrive */
 	unsigned int max_registrations_per_entity; /* records one host or DDC may register */
 	unsigned int max_registrations;		   /* records of all entities together */
+	unsigned int pull_reconnect_max;  /* seconds: the longest wait between DDC reconnects */
+	unsigned int pull_withdraw_after; /* seconds a DDC may be unreachable before its
+					   * pulled entries are withdrawn */
 	enum cdc_log_level log_level;
 	struct cdc_mdns_config mdns;
 	struct cdc_subsys *subsys;
 	size_t nsubsys;
 	struct cdc_referral *referrals;
 	size_t nreferrals;
+	struct cdc_referral *ddcs; /* [ddc]: discovery controllers to pull from (the same
+				    * address and NQN as a referral; trsvcid 8009 by default) */
+	size_t nddcs;
 };
 
 /* Fill cfg with the built-in defaults (config_keys.c): listen 0.0.0.0:8009 and [::]:8009,
@@ -95,7 +101,7 @@ bool config_control_socket_valid(const char *path);
 /* Write the effective configuration in the file's own syntax. */
 void config_dump(const struct cdc_config *cfg, FILE *out);
 
-/* Free the subsystem and referral arrays; cfg stays usable with none of them. */
+/* Free the subsystem, referral and DDC arrays; cfg stays usable with none of them. */
 void config_free(struct cdc_config *cfg);
 
 #endif

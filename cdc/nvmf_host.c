@@ -414,7 +414,7 @@ static void send_connect(struct nvmf_host *h)
 	d.cntlid = 0xffff;
 	snprintf(d.subsysnqn, sizeof(d.subsysnqn), "%s", h->subnqn);
 	snprintf(d.hostnqn, sizeof(d.hostnqn), "%s", h->hostnqn);
-	s.cdw[11] = h->opts.sqsize ? h->opts.sqsize : 31;
+	s.cdw[11] = (h->opts.sqsize ? h->opts.sqsize : 31) | (uint32_t)h->opts.cattr << 16;
 	s.cdw[12] = h->opts.kato_ms;
 	h->state = H_CONNECTING;
 	if (submit(h, &s, &d, sizeof(d), 0, connect_step, (void *)(intptr_t)STEP_CONNECT) < 0)
@@ -447,6 +447,29 @@ static struct host_cmd *cmd_of(struct nvmf_host *h, uint16_t cid)
 	return &h->cmds[cid];
 }
 
+/* The slot is free again before the callback runs, which may submit the next command. */
+static void cmd_complete(struct nvmf_host *h, struct host_cmd *c, const struct nvme_cqe *cqe)
+{
+	struct host_cmd done = *c;
+
+	memset(c, 0, sizeof(*c));
+	if (done.cb)
+		done.cb(h, 0, cqe, done.rbuf, done.received, done.arg);
+	free(done.rbuf);
+	free(done.wbuf);
+}
+
+static void handle_rsp(struct nvmf_host *h, const struct nvmf_tcp_pdu *pdu)
+{
+	struct nvme_cqe cqe;
+
+	nvme_cqe_decode(pdu->hdr + NVME_TCP_CH_LEN, &cqe);
+	struct host_cmd *c = cmd_of(h, cqe.cid);
+	if (!c)
+		return; /* a completion for nothing: Linux ignores it with a warning */
+	cmd_complete(h, c, &cqe);
+}
+
 static int handle_c2h_data(struct nvmf_host *h, const struct nvmf_tcp_pdu *pdu)
 {
 	struct nvme_tcp_data_hdr d;
@@ -461,6 +484,12 @@ static int handle_c2h_data(struct nvmf_host *h, const struct nvmf_tcp_pdu *pdu)
 		return -EPROTO;
 	memcpy(c->rbuf + c->received, pdu->data, d.datal);
 	c->received += d.datal;
+	if (pdu->flags & NVME_TCP_F_DATA_SUCCESS) {
+		/* SUCCESS: the command completed with status 0 and no CapsuleResp follows
+		 * (protocol.md 1.6); SPDK's target completes reads this way by default. */
+		struct nvme_cqe cqe = {.cid = d.cccid};
+		cmd_complete(h, c, &cqe);
+	}
 	return 0;
 }
 
@@ -474,22 +503,6 @@ static int handle_r2t(struct nvmf_host *h, const struct nvmf_tcp_pdu *pdu)
 		return -EPROTO;
 	send_h2c_data(h, d.cccid, d.ttag, c->wbuf, d.datao, d.datal);
 	return 0;
-}
-
-static void handle_rsp(struct nvmf_host *h, const struct nvmf_tcp_pdu *pdu)
-{
-	struct nvme_cqe cqe;
-
-	nvme_cqe_decode(pdu->hdr + NVME_TCP_CH_LEN, &cqe);
-	struct host_cmd *c = cmd_of(h, cqe.cid);
-	if (!c)
-		return; /* a completion for nothing: Linux ignores it with a warning */
-	struct host_cmd done = *c;
-	memset(c, 0, sizeof(*c));
-	if (done.cb)
-		done.cb(h, 0, &cqe, done.rbuf, done.received, done.arg);
-	free(done.rbuf);
-	free(done.wbuf);
 }
 
 static int handle_pdu(struct nvmf_host *h, const struct nvmf_tcp_pdu *pdu)

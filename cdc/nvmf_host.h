@@ -14,6 +14,8 @@
 
 #define NVMF_HOST_MAX_CMDS 64
 #define NVMF_HOST_ICD	   8192 /* in-capsule data the Linux host puts in an admin capsule */
+#define NVMF_HOST_CATTR_CONNENT                                                                    \
+	(1u << 4) /* the connecting entity is a discovery controller (protocol.md 3.2) */
 
 struct nvmf_host;
 
@@ -24,7 +26,9 @@ struct nvmf_host_opts {
 	uint32_t kato_ms;      /* 0: no keep-alive; otherwise Keep Alive every kato/2 */
 	bool no_keep_alive;    /* announce kato_ms but never send Keep Alive (tests) */
 	bool hdgst, ddgst;
-	uint16_t sqsize;	       /* 0's based; 0 means 31 like Linux */
+	uint16_t sqsize; /* 0's based; 0 means 31 like Linux */
+	/* Connect CATTR: NVMF_HOST_CATTR_CONNENT when a CDC pulls from a DDC. */
+	uint8_t cattr;
 	const struct sockaddr *source; /* bind to this local address first (optional) */
 };
 

@@ -117,7 +117,7 @@ int reg_hosts_connected(struct registry *r, struct disc_ctrl *ctrl)
 int reg_hosts_disconnected(struct registry *r, const struct disc_ctrl *ctrl)
 {
 	struct change *c = calloc(1, sizeof(*c));
-	struct change_op gone = {.kind = CHG_GONE, .u.ctrl = ctrl};
+	struct change_op gone = {.kind = CHG_GONE, .u.assoc = ctrl};
 	struct change_op seen = {.kind = CHG_SEEN};
 
 	if (!c)

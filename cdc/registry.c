@@ -19,10 +19,11 @@
 #include "reg_hosts.h"
 
 /* An NQN that has a live association through ctrl (its host NQN or an EID it registered),
- * indexed by controller then NQN: a disconnect finds its NQNs without a walk. */
+ * or through a pull connection to a DDC, indexed by association then NQN: a disconnect
+ * finds its NQNs without a walk. */
 struct live {
 	RB_ENTRY(live) link;
-	const struct disc_ctrl *ctrl;
+	const void *ctrl;
 	char nqn[CDC_NQN_MAX + 1];
 };
 
@@ -290,7 +291,7 @@ static void live_flipped(struct registry *r, const char *nqn)
 	r->dirty70 |= fabric_rec_next_of(r->fabric, nqn, NULL) != NULL;
 }
 
-static int live_add(struct registry *r, const struct disc_ctrl *ctrl, const char *nqn)
+static int live_add(struct registry *r, const void *ctrl, const char *nqn)
 {
 	struct live key = {.ctrl = ctrl};
 
@@ -311,7 +312,7 @@ static int live_add(struct registry *r, const struct disc_ctrl *ctrl, const char
 }
 
 /* Associations that went away are facts, not requests: nothing to store or undo. */
-static void live_drop(struct registry *r, const struct disc_ctrl *ctrl)
+static void live_drop(struct registry *r, const void *ctrl)
 {
 	struct live key = {.ctrl = ctrl}, *l, *next;
 
@@ -364,9 +365,9 @@ int stager_apply(struct stager *s, struct change *c, struct change_op *op)
 	case CHG_SEEN:
 		return stage_seen(r, op->u.nqn, s->now);
 	case CHG_LIVE:
-		return live_add(r, c->ctrl, op->u.nqn);
+		return live_add(r, c->assoc ? c->assoc : c->ctrl, op->u.nqn);
 	case CHG_GONE:
-		live_drop(r, op->u.ctrl);
+		live_drop(r, op->u.assoc);
 		return 0;
 	case CHG_CONFIG:
 		return stage_config(r, &op->u.cfg);

@@ -194,7 +194,7 @@ struct opts {
 	double duration;
 	unsigned long count, entries;
 	pid_t pid;
-	bool json, vs_ideal, no_header;
+	bool json, vs_ideal, no_header, success_flag;
 };
 
 /* ---- results ---- */
@@ -1831,6 +1831,7 @@ struct ideal {
 	uint8_t rsp_csts[NVME_TCP_RSP_HLEN], rsp_csts_shn[NVME_TCP_RSP_HLEN];
 	uint8_t rsp_inval[NVME_TCP_RSP_HLEN];
 	uint8_t zeros[4096];
+	bool success; /* complete reads with C2HData SUCCESS, no CapsuleResp (SPDK's default) */
 };
 
 struct ideal_conn {
@@ -1872,6 +1873,11 @@ static void ideal_log_fill(struct ideal *id, unsigned long entries)
 	}
 }
 
+static uint8_t ideal_c2h_flags(const struct ideal *id)
+{
+	return NVME_TCP_F_DATA_LAST | (id->success ? NVME_TCP_F_DATA_SUCCESS : 0);
+}
+
 static void ideal_identify_fill(struct ideal *id)
 {
 	struct nvme_id_ctrl c;
@@ -1893,16 +1899,18 @@ static void ideal_identify_fill(struct ideal *id)
 	c.sgls = htole32(1);
 	snprintf(c.subnqn, sizeof(c.subnqn), "%s", NVME_DISC_SUBSYS_NAME);
 	memcpy(id->ident, &c, sizeof(id->ident));
-	nvme_tcp_data_hdr_encode(NVME_TCP_C2H_DATA, NVME_TCP_F_DATA_LAST, 0, 0, 0,
-				 sizeof(id->ident), false, false, id->ident_hdr);
+	nvme_tcp_data_hdr_encode(NVME_TCP_C2H_DATA, ideal_c2h_flags(id), 0, 0, 0, sizeof(id->ident),
+				 false, false, id->ident_hdr);
 }
 
-static int ideal_init(struct ideal *id, struct event_base *base, unsigned long entries)
+static int ideal_init(struct ideal *id, struct event_base *base, unsigned long entries,
+		      bool success)
 {
 	struct nvme_tcp_ic ic = {.maxr2t_or_maxh2cdata = IDEAL_MAXH2CDATA};
 
 	memset(id, 0, sizeof(*id));
 	id->base = base;
+	id->success = success;
 	id->log_len = DISC_LOG_HDR + (size_t)entries * DISC_LOG_ENTRY;
 	id->log = calloc(1, id->log_len);
 	if (!id->log)
@@ -1968,7 +1976,7 @@ static void ideal_log(struct ideal_conn *c, const uint8_t *sqe, uint16_t cid)
 		ideal_rsp(c, id->rsp_inval, cid);
 		return;
 	}
-	nvme_tcp_data_hdr_encode(NVME_TCP_C2H_DATA, NVME_TCP_F_DATA_LAST, cid, 0, 0, (uint32_t)len,
+	nvme_tcp_data_hdr_encode(NVME_TCP_C2H_DATA, ideal_c2h_flags(id), cid, 0, 0, (uint32_t)len,
 				 false, false, hdr);
 	evbuffer_add(c->out, hdr, sizeof(hdr));
 	if (off < id->log_len) {
@@ -1981,7 +1989,8 @@ static void ideal_log(struct ideal_conn *c, const uint8_t *sqe, uint16_t cid)
 		evbuffer_add_reference(c->out, id->zeros, n, NULL, NULL);
 		len -= n;
 	}
-	ideal_rsp(c, id->rsp_ok, cid);
+	if (!id->success)
+		ideal_rsp(c, id->rsp_ok, cid);
 }
 
 static void ideal_cmd(struct ideal_conn *c, const uint8_t *sqe)
@@ -2000,7 +2009,8 @@ static void ideal_cmd(struct ideal_conn *c, const uint8_t *sqe)
 		put_le16(hdr + NVME_TCP_CH_LEN, cid);
 		evbuffer_add(c->out, hdr, sizeof(hdr));
 		evbuffer_add_reference(c->out, id->ident, sizeof(id->ident), NULL, NULL);
-		ideal_rsp(c, id->rsp_ok, cid);
+		if (!id->success)
+			ideal_rsp(c, id->rsp_ok, cid);
 		return;
 	case nvme_admin_get_log_page:
 		ideal_log(c, sqe, cid);
@@ -2159,12 +2169,12 @@ static void ideal_stop_cb(evutil_socket_t sig, short what, void *arg)
 
 /* Serves on the listening socket fd until SIGINT/SIGTERM or duration (0: no limit). */
 static int ideal_serve(struct ideal *id, struct event_base *base, int fd, unsigned long entries,
-		       double duration)
+		       bool success, double duration)
 {
 	struct event *sigs[2] = {NULL, NULL}, *stop = NULL;
 	int rc = -1;
 
-	if (ideal_init(id, base, entries) < 0)
+	if (ideal_init(id, base, entries, success) < 0)
 		return -1;
 	id->lis = evconnlistener_new(base, ideal_accept_cb, id, LEV_OPT_CLOSE_ON_FREE, 0, fd);
 	if (!id->lis)
@@ -2227,7 +2237,7 @@ static int wl_ideal(struct bench *b, struct report *r)
 	fprintf(stderr, "cdc-bench: ideal responder on %s, %lu entries\n", o->listen_text,
 		o->entries);
 	uint64_t t0 = now_ns();
-	int rc = ideal_serve(&id, b->base, fd, o->entries, o->duration);
+	int rc = ideal_serve(&id, b->base, fd, o->entries, o->success_flag, o->duration);
 	report_add(r, "entries", (double)o->entries, "");
 	report_add(r, "connections", (double)id.conns, "");
 	report_add(r, "commands", (double)id.cmds, "");
@@ -2237,7 +2247,7 @@ static int wl_ideal(struct bench *b, struct report *r)
 
 /* The ideal responder in a child process of its own, as the daemon is: it gets its own CPU
  * rather than sharing the bench's loop. Bound by time and by this process's life. */
-static pid_t ideal_fork(unsigned long entries, double bound, struct sockaddr_in *sa)
+static pid_t ideal_fork(unsigned long entries, bool success, double bound, struct sockaddr_in *sa)
 {
 	int fd = free_port(sa) < 0 ? -1 : listen_socket((struct sockaddr *)sa, sizeof(*sa));
 
@@ -2250,7 +2260,7 @@ static pid_t ideal_fork(unsigned long entries, double bound, struct sockaddr_in 
 		struct ideal id;
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		struct event_base *base = event_base_new();
-		_exit(base && ideal_serve(&id, base, fd, entries, bound) == 0 ? 0 : 1);
+		_exit(base && ideal_serve(&id, base, fd, entries, success, bound) == 0 ? 0 : 1);
 	}
 	close(fd);
 	return pid;
@@ -2296,7 +2306,7 @@ static int run_vs_ideal(struct bench *b, int (*run)(struct bench *, struct repor
 	struct sockaddr_storage target = b->target;
 	socklen_t target_len = b->target_len;
 	pid_t server = b->server_pid;
-	pid_t pid = ideal_fork(p.numrec, 2 * b->o->duration + 120, &sa);
+	pid_t pid = ideal_fork(p.numrec, b->o->success_flag, 2 * b->o->duration + 120, &sa);
 	if (pid < 0) {
 		report_note(r, "cannot start the ideal responder");
 		return -1;
@@ -2368,7 +2378,9 @@ static void usage(FILE *out)
 		"  --vs-ideal           reads, sessions: run the same against an ideal responder\n"
 		"                       with as many entries and report the ratio\n"
 		"  --json               one JSON object instead of the table\n"
-		"  --no-header          the table without its header line\n");
+		"  --no-header          the table without its header line\n"
+		"  --success-flag       ideal: complete reads with the C2HData SUCCESS flag and\n"
+		"                       no CapsuleResp, as SPDK's target does\n");
 }
 
 static int parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t *len)
@@ -2432,6 +2444,7 @@ enum {
 	OPT_JSON,
 	OPT_VS_IDEAL,
 	OPT_NO_HEADER,
+	OPT_SUCCESS_FLAG,
 };
 
 static bool parse_number_opt(int c, const char *arg, struct opts *o)
@@ -2492,6 +2505,9 @@ static bool parse_one(int c, const char *arg, struct opts *o)
 	case OPT_NO_HEADER:
 		o->no_header = true;
 		return true;
+	case OPT_SUCCESS_FLAG:
+		o->success_flag = true;
+		return true;
 	}
 	return parse_number_opt(c, arg, o);
 }
@@ -2513,6 +2529,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 					   {"json", no_argument, NULL, OPT_JSON},
 					   {"vs-ideal", no_argument, NULL, OPT_VS_IDEAL},
 					   {"no-header", no_argument, NULL, OPT_NO_HEADER},
+					   {"success-flag", no_argument, NULL, OPT_SUCCESS_FLAG},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	int c;

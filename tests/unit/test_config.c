@@ -704,6 +704,40 @@ START_TEST(referral_nqn_defaults_to_the_well_known_discovery_nqn)
 }
 END_TEST
 
+START_TEST(ddc_entries_parse_like_referrals_and_dump_back)
+{
+	struct cdc_config cfg;
+	char err[512], *text = NULL;
+	size_t len;
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(
+		load(&cfg,
+		     "[ddc]\n"
+		     "entry = traddr=192.0.2.60\n"
+		     "entry = traddr=192.0.2.61;trsvcid=4420;nqn=nqn.2014-08.org.example:ddc\n",
+		     err, sizeof(err)),
+		0);
+	ck_assert_uint_eq(cfg.nddcs, 2);
+	ck_assert_uint_eq(cfg.nreferrals, 0);
+	ck_assert_str_eq(cfg.ddcs[0].nqn, NVME_DISC_SUBSYS_NAME);
+	ck_assert_str_eq(cfg.ddcs[0].port.trsvcid, "8009");
+	ck_assert_str_eq(cfg.ddcs[1].nqn, "nqn.2014-08.org.example:ddc");
+	FILE *out = open_memstream(&text, &len);
+	config_dump(&cfg, out);
+	fclose(out);
+	ck_assert_ptr_nonnull(strstr(text,
+				     "\n[ddc]\nentry = trtype=tcp;adrfam=ipv4;traddr=192.0.2.60;"
+				     "trsvcid=8009;portid=0\n"));
+	free(text);
+	ck_assert_int_eq(load(&cfg, "[ddc]\nentry = traddr=192.0.2.60\nentry = traddr=192.0.2.60\n",
+			      err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "duplicate ddc"));
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(empty_nqn_resets_to_generated)
 {
 	struct cdc_config cfg;
@@ -1188,6 +1222,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, mdns_section_sets_enable_name_and_interfaces);
 	tcase_add_test(tc, mdns_section_refuses_bad_values_with_file_and_line);
 	tcase_add_test(tc, the_manual_describes_every_key_in_its_section);
+	tcase_add_test(tc, ddc_entries_parse_like_referrals_and_dump_back);
 	tcase_add_test(tc, defaults_come_from_the_table_and_read_back);
 	suite_add_tcase(s, tc);
 	return s;

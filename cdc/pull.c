@@ -1,0 +1,471 @@
+/* pull.c - one connection per DDC on nvmf_host, and its state machine: connect (HOSTNQN =
+ * this CDC, CATTR.CONNENT until the DDC refuses it, KATO), enable the discovery log change
+ * AEN, keep an AER outstanding, read log 70h and hand it to reg_pull; on loss, NCC at once,
+ * reconnect with backoff and jitter, withdraw after a while. DDCs are indexed by their
+ * owner name, which is made of their address. */
+#include "pull.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <nvme/types.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "nvmf_host.h"
+#include "reg_pull.h"
+#include "tree.h"
+
+#define BACKOFF_MIN_MS	250
+#define FID_ASYNC_EVENT 0x0b
+#define AEN_CFG_DLPCN	(1u << 31) /* Discovery Log Page Change notices (protocol.md 7.7) */
+
+enum ddc_state { DDC_CONNECTING, DDC_UP, DDC_DOWN };
+
+struct ddc {
+	RB_ENTRY(ddc) link;
+	struct pull *p;
+	struct cdc_referral addr;
+	char owner[CDC_NQN_MAX + 1];
+	char peer[CDC_TRADDR_MAX + CDC_TRSVCID_MAX + 4];
+	bool config, admin, mark;
+	bool no_connent; /* the DDC refused a Connect with CONNENT: leave it out */
+	enum ddc_state state;
+	struct nvmf_host *h;
+	struct nvmf_host *dead; /* freed from the next timer, not inside its own callbacks */
+	struct event *retry, *withdraw;
+	unsigned int backoff_ms;
+	bool reading, reread, withdrawn, warned;
+	uint64_t pulls;
+	size_t entries, skipped, skipped_logged;
+};
+
+static int ddc_cmp(const struct ddc *a, const struct ddc *b)
+{
+	return strcmp(a->owner, b->owner);
+}
+
+RB_HEAD(ddc_tree, ddc);
+RB_GENERATE_STATIC(ddc_tree, ddc, link, ddc_cmp)
+
+struct pull {
+	struct event_base *base;
+	struct registry *reg;
+	char hostnqn[CDC_NQN_MAX + 1];
+	struct pull_opts o;
+	struct ddc_tree ddcs;
+	uint64_t rand; /* xorshift state for the jitter */
+	struct ratelimit rl;
+};
+
+void pull_owner_name(const struct cdc_port *port, char *buf, size_t size)
+{
+	bool v6 = port->adrfam == NVMF_ADDR_FAMILY_IP6;
+
+	/* TRADDR is a numeric address here (addr_parse_port()), far below the limit. */
+	if (snprintf(buf, size, "ddc:%s%s%s:%s", v6 ? "[" : "", port->traddr, v6 ? "]" : "",
+		     port->trsvcid) >= (int)size)
+		buf[size - 1] = '\0';
+}
+
+static unsigned int jitter(struct pull *p, unsigned int ms)
+{
+	p->rand ^= p->rand << 13;
+	p->rand ^= p->rand >> 7;
+	p->rand ^= p->rand << 17;
+	return ms / 2 + (unsigned int)(p->rand % (ms / 2 + 1));
+}
+
+static void timer_in(struct event *ev, unsigned int ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	evtimer_add(ev, &tv);
+}
+
+/* ---- losing and retrying ---- */
+
+static void retry_later(struct ddc *d)
+{
+	struct pull *p = d->p;
+	unsigned int max = p->o.reconnect_max_ms;
+
+	d->backoff_ms = d->backoff_ms ? d->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (d->backoff_ms > max)
+		d->backoff_ms = max;
+	timer_in(d->retry, jitter(p, d->backoff_ms));
+	if (!d->withdrawn && !evtimer_pending(d->withdraw, NULL))
+		timer_in(d->withdraw, p->o.withdraw_after_ms);
+}
+
+/* The host's connection is over: it is freed later, outside its callbacks. */
+static void host_retire(struct ddc *d)
+{
+	if (!d->h)
+		return;
+	nvmf_host_free(d->dead);
+	d->dead = d->h;
+	d->h = NULL;
+	d->reading = d->reread = false;
+	d->state = DDC_DOWN;
+}
+
+static void on_close(struct nvmf_host *h, int err, void *arg)
+{
+	struct ddc *d = arg;
+
+	(void)h;
+	log_warn("pull: lost DDC %s (%s): %s; its entries carry NCC", d->peer, d->addr.nqn,
+		 strerror(-err));
+	host_retire(d);
+	if (reg_pull_gone(d->p->reg, d) < 0)
+		log_err("pull: %s: %s", d->peer, strerror(ENOMEM));
+	retry_later(d);
+}
+
+static void withdraw_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ddc *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (d->state == DDC_UP)
+		return;
+	log_warn("pull: DDC %s unreachable for %u s: withdrawing its entries", d->peer,
+		 d->p->o.withdraw_after_ms / 1000);
+	d->withdrawn = true;
+	if (reg_pull_withdraw(d->p->reg, d->owner, d->peer) < 0)
+		log_err("pull: %s: %s", d->peer, strerror(ENOMEM));
+}
+
+/* ---- reading ---- */
+
+static void committed(void *arg, const char *owner, int err, size_t nrecs, size_t skipped)
+{
+	struct pull *p = arg;
+	struct ddc key, *d;
+
+	snprintf(key.owner, sizeof(key.owner), "%s", owner);
+	d = RB_FIND(ddc_tree, &p->ddcs, &key);
+	if (err) {
+		log_ratelimited(&p->rl, LOG_WARNING, "pull: %s: log not applied: %s", owner,
+				strerror(-err));
+		return;
+	}
+	log_ratelimited(&p->rl, LOG_INFO, "pull: %s: %zu entries", owner, nrecs);
+	if (!d)
+		return;
+	d->entries = nrecs;
+	d->skipped = skipped;
+	/* Once per change of the count, not at every pull. */
+	if (skipped && skipped != d->skipped_logged)
+		log_warn("pull: %s: %zu entries skipped: their subsystems are the configuration's, "
+			 "the administrator's or another registrant's",
+			 owner, skipped);
+	d->skipped_logged = skipped;
+}
+
+static void start_read(struct ddc *d);
+
+static void log_cb(struct nvmf_host *h, int err, uint16_t status, const uint8_t *log, size_t len,
+		   void *arg)
+{
+	struct ddc *d = arg;
+
+	d->reading = false;
+	if (!nvmf_host_ready(h))
+		return; /* the connection is gone; on_close says so */
+	if (err || status) {
+		log_ratelimited(&d->p->rl, LOG_WARNING,
+				"pull: %s: log 70h not read: %s (status %#x)", d->peer,
+				err ? strerror(-err) : "NVMe error", status);
+	} else {
+		d->pulls++;
+		err = reg_pull_replace(d->p->reg, d->owner, d->peer, d, log, len, d->p->hostnqn,
+				       committed, d->p);
+		if (err)
+			log_ratelimited(&d->p->rl, LOG_WARNING, "pull: %s: log refused: %s",
+					d->peer, strerror(-err));
+	}
+	if (d->reread) {
+		d->reread = false;
+		start_read(d);
+	}
+}
+
+/* A change that arrives during a read is read again after it. */
+static void start_read(struct ddc *d)
+{
+	if (d->reading) {
+		d->reread = true;
+		return;
+	}
+	if (nvmf_host_disc_log(d->h, log_cb, d) == 0)
+		d->reading = true;
+}
+
+static void aer_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
+		   uint32_t len, void *arg)
+{
+	struct ddc *d = arg;
+
+	(void)data;
+	(void)len;
+	if (err || d->state != DDC_UP)
+		return;
+	if (cqe->status) {
+		/* AER Limit Exceeded or not supported: changes come with the next reconnect. */
+		log_ratelimited(&d->p->rl, LOG_INFO, "pull: %s: AER refused (status %#x)", d->peer,
+				cqe->status);
+		return;
+	}
+	if ((cqe->dw0 & 0xffff07) == 0x70f002)
+		start_read(d);
+	nvmf_host_aer(h, aer_cb, d);
+}
+
+/* ---- connecting ---- */
+
+static void connected(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
+		      uint32_t len, void *arg)
+{
+	struct ddc *d = arg;
+
+	(void)data;
+	(void)len;
+	if (err || cqe->status) {
+		if (!err && !d->no_connent) {
+			d->no_connent = true; /* a target that refuses CATTR.CONNENT */
+			d->backoff_ms = 0;
+		}
+		if (!d->warned)
+			log_warn("pull: cannot connect to DDC %s (%s): %s", d->peer, d->addr.nqn,
+				 err ? strerror(-err) : "Connect refused");
+		d->warned = true;
+		host_retire(d);
+		retry_later(d);
+		return;
+	}
+	log_info("pull: connected to DDC %s (%s)", d->peer, d->addr.nqn);
+	d->state = DDC_UP;
+	d->backoff_ms = 0;
+	d->warned = d->withdrawn = false;
+	evtimer_del(d->withdraw);
+	nvmf_host_on_close(h, on_close, d);
+	nvmf_host_set_features(h, FID_ASYNC_EVENT, AEN_CFG_DLPCN, NULL, NULL);
+	nvmf_host_aer(h, aer_cb, d);
+	start_read(d);
+}
+
+static int resolve(const struct cdc_port *port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+				 .ai_socktype = SOCK_STREAM},
+			*ai;
+
+	if (getaddrinfo(port->traddr, port->trsvcid, &hints, &ai))
+		return -EINVAL;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static void ddc_connect(struct ddc *d)
+{
+	struct pull *p = d->p;
+	struct nvmf_host_opts opts = {.hostnqn = p->hostnqn,
+				      .subnqn = d->addr.nqn,
+				      .kato_ms = p->o.kato_ms,
+				      .cattr = d->no_connent ? 0 : NVMF_HOST_CATTR_CONNENT};
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	nvmf_host_free(d->dead);
+	d->dead = NULL;
+	d->state = DDC_CONNECTING;
+	int err = resolve(&d->addr.port, &ss, &sl);
+	if (!err) {
+		d->h = nvmf_host_new(p->base, &opts);
+		err = d->h ? nvmf_host_connect(d->h, (struct sockaddr *)&ss, sl, connected, d)
+			   : -ENOMEM;
+	}
+	if (err) {
+		if (!d->warned)
+			log_warn("pull: cannot connect to DDC %s: %s", d->peer, strerror(-err));
+		d->warned = true;
+		host_retire(d);
+		retry_later(d);
+	}
+}
+
+static void retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ddc_connect(arg);
+}
+
+/* ---- the set of DDCs ---- */
+
+static struct ddc *ddc_find(const struct pull *p, const struct cdc_port *port)
+{
+	struct ddc key;
+
+	pull_owner_name(port, key.owner, sizeof(key.owner));
+	return RB_FIND(ddc_tree, (struct ddc_tree *)&p->ddcs, &key);
+}
+
+static struct ddc *ddc_new(struct pull *p, const struct cdc_referral *addr)
+{
+	struct ddc *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->p = p;
+	d->addr = *addr;
+	pull_owner_name(&addr->port, d->owner, sizeof(d->owner));
+	snprintf(d->peer, sizeof(d->peer), "%s", d->owner + 4);
+	d->retry = evtimer_new(p->base, retry_cb, d);
+	d->withdraw = evtimer_new(p->base, withdraw_cb, d);
+	if (!d->retry || !d->withdraw) {
+		if (d->retry)
+			event_free(d->retry);
+		if (d->withdraw)
+			event_free(d->withdraw);
+		free(d);
+		return NULL;
+	}
+	RB_INSERT(ddc_tree, &p->ddcs, d);
+	timer_in(d->retry, 0); /* from the loop, so that adding never calls back */
+	return d;
+}
+
+static void ddc_free(struct ddc *d)
+{
+	RB_REMOVE(ddc_tree, &d->p->ddcs, d);
+	nvmf_host_free(d->h);
+	nvmf_host_free(d->dead);
+	event_free(d->retry);
+	event_free(d->withdraw);
+	free(d);
+}
+
+/* Nobody asks for it any more: its entries go at once. */
+static void ddc_remove(struct ddc *d)
+{
+	struct registry *r = d->p->reg;
+
+	log_info("pull: DDC %s removed", d->peer);
+	if (reg_pull_gone(r, d) < 0 || reg_pull_withdraw(r, d->owner, d->peer) < 0)
+		log_err("pull: %s: %s", d->peer, strerror(ENOMEM));
+	ddc_free(d);
+}
+
+int pull_config(struct pull *p, const struct cdc_referral *ddcs, size_t n)
+{
+	struct ddc *d, *next;
+
+	RB_FOREACH(d, ddc_tree, &p->ddcs)
+	d->mark = false;
+	for (size_t i = 0; i < n; i++) {
+		d = ddc_find(p, &ddcs[i].port);
+		if (!d && !(d = ddc_new(p, &ddcs[i])))
+			return -ENOMEM;
+		d->config = d->mark = true;
+	}
+	RB_FOREACH_SAFE(d, ddc_tree, &p->ddcs, next)
+	{
+		if (d->mark || !d->config)
+			continue;
+		d->config = false;
+		if (!d->admin)
+			ddc_remove(d);
+	}
+	return 0;
+}
+
+int pull_ddc_add(struct pull *p, const struct cdc_referral *ddc)
+{
+	struct ddc *d = ddc_find(p, &ddc->port);
+
+	if (d && d->admin)
+		return -EEXIST;
+	if (!d && !(d = ddc_new(p, ddc)))
+		return -ENOMEM;
+	d->admin = true;
+	return 0;
+}
+
+int pull_ddc_del(struct pull *p, const struct cdc_port *port)
+{
+	struct ddc *d = ddc_find(p, port);
+
+	if (!d || !d->admin)
+		return d ? -EPERM : -ENOENT;
+	d->admin = false;
+	if (!d->config)
+		ddc_remove(d);
+	return 0;
+}
+
+static const char *state_name(const struct ddc *d)
+{
+	if (d->state == DDC_UP)
+		return "connected";
+	if (d->withdrawn)
+		return "withdrawn";
+	return d->state == DDC_CONNECTING && !d->warned ? "connecting" : "unreachable";
+}
+
+void pull_foreach(const struct pull *p, void (*fn)(void *arg, const struct pull_ddc_info *i),
+		  void *arg)
+{
+	struct ddc *d;
+
+	RB_FOREACH(d, ddc_tree, (struct ddc_tree *)&p->ddcs)
+	{
+		struct pull_ddc_info i = {&d->addr, d->owner, state_name(d), d->config,
+					  d->admin, d->pulls, d->entries,    d->skipped};
+		fn(arg, &i);
+	}
+}
+
+void pull_set_opts(struct pull *p, const struct pull_opts *o)
+{
+	snprintf(p->hostnqn, sizeof(p->hostnqn), "%s", o->hostnqn);
+	p->o = *o;
+	p->o.hostnqn = p->hostnqn;
+	if (p->o.reconnect_max_ms < BACKOFF_MIN_MS)
+		p->o.reconnect_max_ms = BACKOFF_MIN_MS;
+}
+
+struct pull *pull_new(struct event_base *base, struct registry *r, const struct pull_opts *o)
+{
+	struct pull *p = calloc(1, sizeof(*p));
+	struct timespec ts;
+
+	if (!p)
+		return NULL;
+	p->base = base;
+	p->reg = r;
+	RB_INIT(&p->ddcs);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	p->rand = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ull;
+	p->rl = (struct ratelimit)RATELIMIT_INIT(5, 10);
+	pull_set_opts(p, o);
+	return p;
+}
+
+void pull_free(struct pull *p)
+{
+	struct ddc *d;
+
+	if (!p)
+		return;
+	while ((d = RB_MIN(ddc_tree, &p->ddcs)))
+		ddc_free(d);
+	free(p);
+}

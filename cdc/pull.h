@@ -1,0 +1,57 @@
+/* pull.h - pull registration: the CDC connects as a host to each DDC it is told of (the
+ * configuration's [ddc], the control API), keeps an AER outstanding, reads log 70h at
+ * connect and at every discovery log change AEN, and hands each log to reg_pull. A DDC
+ * that cannot be reached is retried with exponential backoff and jitter; its entries carry
+ * NCC meanwhile and are withdrawn after a configured time, to come back when it does. */
+#ifndef CDC_PULL_H
+#define CDC_PULL_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct pull;
+struct registry;
+
+struct pull_opts {
+	const char *hostnqn;		/* this CDC's NQN: the HOSTNQN of its Connects */
+	unsigned int kato_ms;		/* KATO of the connections to DDCs */
+	unsigned int reconnect_max_ms;	/* the longest wait between reconnects */
+	unsigned int withdraw_after_ms; /* unreachable this long: the DDC's entries go */
+};
+
+struct pull *pull_new(struct event_base *base, struct registry *r, const struct pull_opts *o);
+/* Closes every connection; what was pulled stays in the store for the next start. */
+void pull_free(struct pull *p);
+/* New timings apply from the next wait on. */
+void pull_set_opts(struct pull *p, const struct pull_opts *o);
+
+/* The configuration's DDCs are now these: new ones are connected, those no longer listed
+ * are withdrawn (unless the administrator added them too). -ENOMEM. */
+int pull_config(struct pull *p, const struct cdc_referral *ddcs, size_t n);
+/* The administrator's: -EEXIST if the administrator already added that address. */
+int pull_ddc_add(struct pull *p, const struct cdc_referral *ddc);
+/* -ENOENT if the administrator did not add it, -EPERM if only the configuration lists it. */
+int pull_ddc_del(struct pull *p, const struct cdc_port *port);
+
+/* What the control API lists, one DDC at a time in address order. */
+struct pull_ddc_info {
+	const struct cdc_referral *ddc;
+	const char *owner; /* the entity that owns its entries */
+	const char *state; /* "connecting", "connected", "unreachable", "withdrawn" */
+	bool config, admin;
+	uint64_t pulls; /* logs read since the daemon started */
+	size_t entries; /* entries kept from the last log */
+	size_t skipped; /* entries of subsystems that others define */
+};
+void pull_foreach(const struct pull *p, void (*fn)(void *arg, const struct pull_ddc_info *i),
+		  void *arg);
+
+/* The owner name of the DDC at port: "ddc:ADDR:PORT" ("ddc:[ADDR]:PORT" for IPv6). Not an
+ * NQN, so that no DIM can claim it. */
+void pull_owner_name(const struct cdc_port *port, char *buf, size_t size);
+
+#endif
