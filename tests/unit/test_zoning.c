@@ -207,6 +207,26 @@ START_TEST(an_alias_used_in_two_zones_grants_in_both_and_its_deletion_waits_for_
 }
 END_TEST
 
+/* The bytes of an IPv4 ZMTRADDR past the fourth mean nothing, even if a peer fills them. */
+START_TEST(ipv4_address_members_ignore_the_unused_bytes)
+{
+	struct zone_member ms[] = {member(0x11, ZONE_ROLE_HOST, NULL, "192.0.2.9", 6, 0, 0),
+				   member(0x11, ZONE_ROLE_SUBSYSTEM, NULL, "192.0.2.1", 6, 0, 0)};
+	struct zone_port p = port(S1, NVMF_TRTYPE_TCP, "192.0.2.1", "4420", 1);
+	struct zone_host h = host(H1, "192.0.2.9");
+	struct zoning z;
+
+	memset(ms[0].traddr + 4, 0xAA, 12);
+	memset(ms[1].traddr + 4, 0x55, 12);
+	zoning_init(&z, ZONE_POLICY_DENY);
+	ck_assert_int_eq(zoning_group_create(&z, NULL, CDC, "g", NULL), 0);
+	one_zone(&z, CDC, "g", ms, 2);
+	activate(&z, CDC, "g");
+	ck_assert(zoning_allows(&z, &h, &p));
+	zoning_free(&z);
+}
+END_TEST
+
 START_TEST(generation_rolls_over_to_one_never_zero)
 {
 	struct zoning z;
@@ -800,6 +820,7 @@ static Suite *zoning_suite(void)
 	tcase_add_test(
 		tc,
 		an_alias_used_in_two_zones_grants_in_both_and_its_deletion_waits_for_activation);
+	tcase_add_test(tc, ipv4_address_members_ignore_the_unused_bytes);
 	tcase_add_test(tc, generation_rolls_over_to_one_never_zero);
 	tcase_add_test(tc, a_key_is_never_handed_out_twice_even_after_delete);
 	tcase_add_test(tc, only_the_originator_or_the_admin_changes_a_group);
