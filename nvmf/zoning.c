@@ -529,7 +529,8 @@ static int zone_resolve(const struct zoning *z, const struct zone *src, struct z
 			m->type == ZMTYPE_ALIAS ? zoning_alias_find(z, m->nqn) : NULL;
 		size_t cnt = al ? al->nmembers : 1;
 
-		memcpy(&dst->members[k], al ? al->members : m, cnt * sizeof(*m));
+		if (cnt) /* an alias may have no members: then there is nothing to copy from */
+			memcpy(&dst->members[k], al ? al->members : m, cnt * sizeof(*m));
 		k += cnt;
 	}
 	for (size_t i = 0; i < n; i++)
