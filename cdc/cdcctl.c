@@ -241,7 +241,9 @@ static void http_failed(CURL *c, const char *sock, CURLcode rc, const struct htt
 	if (rc == CURLE_COULDNT_CONNECT) {
 		curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
 		ctl_err("cannot reach cdcd at %s: %s", sock,
-			oserr ? strerror((int)oserr) : *errbuf ? errbuf : curl_easy_strerror(rc));
+			oserr	  ? strerror((int)oserr)
+			: *errbuf ? errbuf
+				  : curl_easy_strerror(rc));
 	} else if (rc == CURLE_WRITE_ERROR && r->err) {
 		ctl_err("no valid reply from cdcd at %s: %s", sock, strerror(-r->err));
 	} else {
@@ -260,7 +262,8 @@ static int http_exchange(const char *sock, const char *method, const char *path,
 	CURLcode rc = CURLE_OUT_OF_MEMORY;
 
 	if (!*sock || strlen(sock) >= CDC_CONTROL_SOCKET_MAX) {
-		ctl_err("cannot reach cdcd at %s: %s", sock, strerror(*sock ? ENAMETOOLONG : ENOENT));
+		ctl_err("cannot reach cdcd at %s: %s", sock,
+			strerror(*sock ? ENAMETOOLONG : ENOENT));
 		rc = CURLE_COULDNT_CONNECT;
 		goto out;
 	}
@@ -1177,8 +1180,8 @@ static int cmd_port_del(struct ctl *ctl, char **args)
 	if (!ret)
 		ret = check_target(ctl, "4420", &port);
 	if (!ret)
-		ret = api_path(path, sizeof(path), "v1", "subsystems", args[0], "ports", port.traddr,
-			       port.trsvcid, NULL);
+		ret = api_path(path, sizeof(path), "v1", "subsystems", args[0], "ports",
+			       port.traddr, port.trsvcid, NULL);
 	if (ret)
 		return ret;
 	snprintf(msg, sizeof(msg), "deleted port %s from subsystem %s",
@@ -1192,42 +1195,56 @@ static int cmd_referral_list(struct ctl *ctl, char **args)
 	return show(ctl, "/v1/referrals", print_referrals);
 }
 
-static int cmd_referral_add(struct ctl *ctl, char **args)
+/* A discovery controller to list (referral) or to pull from (DDC): its address from
+ * --traddr/--trsvcid (default 8009), and --nqn. what names it in the message. */
+static int dc_add(struct ctl *ctl, const char *collection, const char *what)
 {
-	char addr[300], msg[512];
+	char addr[300], msg[512], path[CTL_PATH_MAX];
 	const char *nqn = ctl->val[O_NQN];
 	struct json_object *body;
 	struct cdc_port port;
 	int ret = check_target(ctl, "8009", &port);
 
-	(void)args;
 	if (!ret && nqn)
 		ret = check_nqn(nqn);
+	if (!ret)
+		ret = api_path(path, sizeof(path), "v1", collection, NULL);
 	if (!ret)
 		ret = new_body(&body, "traddr", port.traddr, "trsvcid", port.trsvcid, "nqn", nqn,
 			       NULL);
 	if (ret)
 		return ret;
-	snprintf(msg, sizeof(msg), "added referral %s",
+	snprintf(msg, sizeof(msg), "added %s %s", what,
 		 fmt_addr(addr, sizeof(addr), port.traddr, port.trsvcid));
-	return mutate(ctl, "POST", "/v1/referrals", body, msg);
+	return mutate(ctl, "POST", path, body, msg);
 }
 
-static int cmd_referral_del(struct ctl *ctl, char **args)
+static int dc_del(struct ctl *ctl, const char *collection, const char *what)
 {
 	char path[CTL_PATH_MAX], addr[300], msg[512];
 	struct cdc_port port;
 	int ret = check_target(ctl, "8009", &port);
 
-	(void)args;
 	if (!ret)
-		ret = api_path(path, sizeof(path), "v1", "referrals", port.traddr, port.trsvcid,
+		ret = api_path(path, sizeof(path), "v1", collection, port.traddr, port.trsvcid,
 			       NULL);
 	if (ret)
 		return ret;
-	snprintf(msg, sizeof(msg), "deleted referral %s",
+	snprintf(msg, sizeof(msg), "deleted %s %s", what,
 		 fmt_addr(addr, sizeof(addr), port.traddr, port.trsvcid));
 	return mutate(ctl, "DELETE", path, NULL, msg);
+}
+
+static int cmd_referral_add(struct ctl *ctl, char **args)
+{
+	(void)args;
+	return dc_add(ctl, "referrals", "referral");
+}
+
+static int cmd_referral_del(struct ctl *ctl, char **args)
+{
+	(void)args;
+	return dc_del(ctl, "referrals", "referral");
 }
 
 static int cmd_ddc_list(struct ctl *ctl, char **args)
@@ -1238,41 +1255,14 @@ static int cmd_ddc_list(struct ctl *ctl, char **args)
 
 static int cmd_ddc_add(struct ctl *ctl, char **args)
 {
-	char addr[300], msg[512];
-	const char *nqn = ctl->val[O_NQN];
-	struct json_object *body;
-	struct cdc_port port;
-	int ret;
-
 	ctl->val[O_TRADDR] = args[0];
-	ret = check_target(ctl, "8009", &port);
-	if (!ret && nqn)
-		ret = check_nqn(nqn);
-	if (!ret)
-		ret = new_body(&body, "traddr", port.traddr, "trsvcid", port.trsvcid, "nqn", nqn,
-			       NULL);
-	if (ret)
-		return ret;
-	snprintf(msg, sizeof(msg), "added DDC %s",
-		 fmt_addr(addr, sizeof(addr), port.traddr, port.trsvcid));
-	return mutate(ctl, "POST", "/v1/ddcs", body, msg);
+	return dc_add(ctl, "ddcs", "DDC");
 }
 
 static int cmd_ddc_del(struct ctl *ctl, char **args)
 {
-	char path[CTL_PATH_MAX], addr[300], msg[512];
-	struct cdc_port port;
-	int ret;
-
 	ctl->val[O_TRADDR] = args[0];
-	ret = check_target(ctl, "8009", &port);
-	if (!ret)
-		ret = api_path(path, sizeof(path), "v1", "ddcs", port.traddr, port.trsvcid, NULL);
-	if (ret)
-		return ret;
-	snprintf(msg, sizeof(msg), "deleted DDC %s",
-		 fmt_addr(addr, sizeof(addr), port.traddr, port.trsvcid));
-	return mutate(ctl, "DELETE", path, NULL, msg);
+	return dc_del(ctl, "ddcs", "DDC");
 }
 
 static int cmd_connection_list(struct ctl *ctl, char **args)

@@ -17,6 +17,7 @@
 #include "array.h"
 #include "config.h"
 #include "config_keys.h"
+#include "errbuf.h"
 
 /* Long enough for state-dir (PATH_MAX) plus the key; anything longer is not a config line. */
 #define LINE_MAX_LEN 8192
@@ -57,20 +58,6 @@ static const struct {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static int parse_error(struct parser *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -82,13 +69,13 @@ static int parse_error(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	set_err(p->err, p->errlen, "%s:%u: %s", p->name, p->lineno, msg);
+	errbuf_set(p->err, p->errlen, "%s:%u: %s", p->name, p->lineno, msg);
 	return -EINVAL;
 }
 
 static int out_of_memory(struct parser *p)
 {
-	set_err(p->err, p->errlen, "%s:%u: out of memory", p->name, p->lineno);
+	errbuf_set(p->err, p->errlen, "%s:%u: out of memory", p->name, p->lineno);
 	return -ENOMEM;
 }
 
@@ -398,12 +385,12 @@ int config_load_buffer(struct cdc_config *cfg, const char *name, const char *buf
 	if (!tmp || !line) {
 		free(tmp);
 		free(line);
-		set_err(err, errlen, "%s: out of memory", p.name);
+		errbuf_set(err, errlen, "%s: out of memory", p.name);
 		return -ENOMEM;
 	}
 	ret = config_copy(tmp, cfg);
 	if (ret) {
-		set_err(err, errlen, "%s: out of memory", p.name);
+		errbuf_set(err, errlen, "%s: out of memory", p.name);
 		goto out;
 	}
 	p.cfg = tmp;
@@ -470,19 +457,19 @@ static int config_open(const char *path, FILE **out, char *err, size_t errlen)
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		ret = -errno;
-		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		errbuf_set(err, errlen, "%s: %s", path, strerror(-ret));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		ret = -EINVAL;
-		set_err(err, errlen, "%s: is %s, not a regular file: not read", path,
-			file_kind(st.st_mode));
+		errbuf_set(err, errlen, "%s: is %s, not a regular file: not read", path,
+			   file_kind(st.st_mode));
 		goto fail;
 	}
 	*out = fdopen(fd, "r");
 	if (!*out) {
 		ret = -errno;
-		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		errbuf_set(err, errlen, "%s: %s", path, strerror(-ret));
 		goto fail;
 	}
 	return 0;
@@ -506,15 +493,15 @@ int config_load_file(struct cdc_config *cfg, const char *path, char *err, size_t
 		if (len == cap) {
 			if (cap >= FILE_MAX_LEN) {
 				ret = -EFBIG;
-				set_err(err, errlen, "%s: larger than %u bytes", path,
-					FILE_MAX_LEN);
+				errbuf_set(err, errlen, "%s: larger than %u bytes", path,
+					   FILE_MAX_LEN);
 				goto out;
 			}
 			cap = cap ? cap * 2 : 4096;
 			nbuf = realloc(buf, cap);
 			if (!nbuf) {
 				ret = -ENOMEM;
-				set_err(err, errlen, "%s: out of memory", path);
+				errbuf_set(err, errlen, "%s: out of memory", path);
 				goto out;
 			}
 			buf = nbuf;
@@ -527,7 +514,7 @@ int config_load_file(struct cdc_config *cfg, const char *path, char *err, size_t
 	}
 	if (ferror(f)) {
 		ret = errno ? -errno : -EIO;
-		set_err(err, errlen, "%s: %s", path, strerror(-ret));
+		errbuf_set(err, errlen, "%s: %s", path, strerror(-ret));
 		goto out;
 	}
 	ret = config_load_buffer(cfg, path, buf, len, err, errlen);

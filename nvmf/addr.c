@@ -13,6 +13,8 @@
 
 #include <nvme/types.h>
 
+#include "errbuf.h"
+
 #define DEFAULT_PORT_SVC "4420"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -35,20 +37,6 @@ static const struct {
 	{NVMF_TCP_SECTYPE_NONE, "none"},
 	{NVMF_TCP_SECTYPE_TLS13, "tls13"},
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool is_space(char c)
 {
@@ -297,7 +285,7 @@ static int port_value(struct cdc_port *port, enum port_key key, const char *val,
 	switch (key) {
 	case PK_TRTYPE:
 		if (strcasecmp(val, "tcp")) {
-			set_err(err, errlen, "trtype '%s' is not supported (only tcp)", val);
+			errbuf_set(err, errlen, "trtype '%s' is not supported (only tcp)", val);
 			return -EINVAL;
 		}
 		port->trtype = NVMF_TRTYPE_TCP;
@@ -308,7 +296,7 @@ static int port_value(struct cdc_port *port, enum port_key key, const char *val,
 		} else if (!strcasecmp(val, "ipv6")) {
 			port->adrfam = NVMF_ADDR_FAMILY_IP6;
 		} else {
-			set_err(err, errlen, "adrfam '%s' is not ipv4 or ipv6", val);
+			errbuf_set(err, errlen, "adrfam '%s' is not ipv4 or ipv6", val);
 			return -EINVAL;
 		}
 		return 0;
@@ -318,21 +306,22 @@ static int port_value(struct cdc_port *port, enum port_key key, const char *val,
 		return 0;
 	case PK_TRSVCID:
 		if (addr_trsvcid_canon(val, trsvcid, CDC_TRSVCID_MAX + 1)) {
-			set_err(err, errlen, "trsvcid '%s' is not a port number (1..65535)", val);
+			errbuf_set(err, errlen, "trsvcid '%s' is not a port number (1..65535)",
+				   val);
 			return -EINVAL;
 		}
 		return 0;
 	case PK_PORTID:
 		if (addr_parse_uint(val, 0, 65535, &v)) {
-			set_err(err, errlen, "portid '%s' is not a number in 0..65535", val);
+			errbuf_set(err, errlen, "portid '%s' is not a number in 0..65535", val);
 			return -EINVAL;
 		}
 		port->portid = (uint16_t)v;
 		return 0;
 	case PK_TREQ:
 		if (addr_parse_treq(val, &port->treq)) {
-			set_err(err, errlen,
-				"treq '%s' is not not-specified, required or not-required", val);
+			errbuf_set(err, errlen,
+				   "treq '%s' is not not-specified, required or not-required", val);
 			return -EINVAL;
 		}
 		return 0;
@@ -343,11 +332,11 @@ static int port_value(struct cdc_port *port, enum port_key key, const char *val,
 				return 0;
 			}
 		}
-		set_err(err, errlen, "sectype '%s' is not none or tls13", val);
+		errbuf_set(err, errlen, "sectype '%s' is not none or tls13", val);
 		return -EINVAL;
 	case PK_NQN:
 		if (!nqn_is_valid(val)) {
-			set_err(err, errlen, "nqn '%s' is not a valid NQN", val);
+			errbuf_set(err, errlen, "nqn '%s' is not a valid NQN", val);
 			return -EINVAL;
 		}
 		strcpy(nqn, val);
@@ -363,7 +352,7 @@ static int port_value(struct cdc_port *port, enum port_key key, const char *val,
 static int port_address(struct cdc_port *port, char *traddr, char *err, size_t errlen)
 {
 	if (!traddr[0]) {
-		set_err(err, errlen, "traddr is missing");
+		errbuf_set(err, errlen, "traddr is missing");
 		return -EINVAL;
 	}
 	switch (addr_traddr_canon(&port->adrfam, traddr, CDC_TRADDR_MAX + 1)) {
@@ -371,16 +360,16 @@ static int port_address(struct cdc_port *port, char *traddr, char *err, size_t e
 		strcpy(port->traddr, traddr);
 		return 0;
 	case -EAFNOSUPPORT:
-		set_err(err, errlen, "traddr '%s' is not an %s address", traddr,
-			port->adrfam == NVMF_ADDR_FAMILY_IP4 ? "IPv4" : "IPv6");
+		errbuf_set(err, errlen, "traddr '%s' is not an %s address", traddr,
+			   port->adrfam == NVMF_ADDR_FAMILY_IP4 ? "IPv4" : "IPv6");
 		return -EINVAL;
 	case -EADDRNOTAVAIL:
-		set_err(err, errlen,
-			"traddr '%s' is a wildcard address; hosts cannot connect to it", traddr);
+		errbuf_set(err, errlen,
+			   "traddr '%s' is a wildcard address; hosts cannot connect to it", traddr);
 		return -EINVAL;
 	}
-	set_err(err, errlen, "traddr '%s' is not a numeric IPv4 or IPv6 address%s", traddr,
-		traddr[0] == '[' ? " (write it without brackets)" : "");
+	errbuf_set(err, errlen, "traddr '%s' is not a numeric IPv4 or IPv6 address%s", traddr,
+		   traddr[0] == '[' ? " (write it without brackets)" : "");
 	return -EINVAL;
 }
 
@@ -411,7 +400,7 @@ int addr_parse_entry(const char *text, const char *default_svc, struct cdc_port 
 			continue;
 		eq = memchr(tok, '=', (size_t)(tend - tok));
 		if (!eq) {
-			set_err(err, errlen, "'%.*s' is not key=value", (int)(tend - tok), tok);
+			errbuf_set(err, errlen, "'%.*s' is not key=value", (int)(tend - tok), tok);
 			return -EINVAL;
 		}
 		k = tok;
@@ -425,20 +414,20 @@ int addr_parse_entry(const char *text, const char *default_svc, struct cdc_port 
 			    !strncasecmp(k, port_keys[key], (size_t)(ke - k)))
 				break;
 		if (key == PK_COUNT || (key == PK_NQN && !nqn)) {
-			set_err(err, errlen, "unknown key '%.*s'", (int)(ke - k), k);
+			errbuf_set(err, errlen, "unknown key '%.*s'", (int)(ke - k), k);
 			return -EINVAL;
 		}
 		if (seen & (1u << key)) {
-			set_err(err, errlen, "key '%s' given twice", port_keys[key]);
+			errbuf_set(err, errlen, "key '%s' given twice", port_keys[key]);
 			return -EINVAL;
 		}
 		seen |= 1u << key;
 		if (v == ve) {
-			set_err(err, errlen, "key '%s' has no value", port_keys[key]);
+			errbuf_set(err, errlen, "key '%s' has no value", port_keys[key]);
 			return -EINVAL;
 		}
 		if ((size_t)(ve - v) >= sizeof(val)) {
-			set_err(err, errlen, "value of '%s' is too long", port_keys[key]);
+			errbuf_set(err, errlen, "value of '%s' is too long", port_keys[key]);
 			return -EINVAL;
 		}
 		memcpy(val, v, (size_t)(ve - v));

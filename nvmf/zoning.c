@@ -304,6 +304,15 @@ struct zone_group *zoning_group_find(const struct zoning *z, const char *orig, c
 	return i < 0 ? NULL : z->groups[i];
 }
 
+/* The configured group requester may change: -ENOENT if there is none, -EPERM if another
+ * originator owns it. */
+static int group_owned(const struct zoning *z, const char *orig, const char *name,
+		       const char *requester, struct zone_group **out)
+{
+	*out = zoning_group_find(z, orig, name);
+	return *out ? zoning_check_owner((*out)->orig, requester) : -ENOENT;
+}
+
 const struct zone_group *zoning_active_find(const struct zoning *z, const char *orig,
 					    const char *name)
 {
@@ -387,13 +396,10 @@ static int zones_copy(struct zone **dst, const struct zone *src, size_t n)
 int zoning_group_set(struct zoning *z, const char *requester, const char *orig, const char *name,
 		     const struct zone *zones, size_t nzones)
 {
-	struct zone_group *g = zoning_group_find(z, orig, name);
+	struct zone_group *g;
 	struct zone *copy;
-	int ret;
+	int ret = group_owned(z, orig, name, requester, &g);
 
-	if (!g)
-		return -ENOENT;
-	ret = zoning_check_owner(g->orig, requester);
 	if (ret < 0)
 		return ret;
 	ret = zones_check(zones, nzones);
@@ -609,14 +615,11 @@ static void active_index_all(struct zoning *z, struct zone_active *a)
 int zoning_activate(struct zoning *z, const char *requester, const char *orig, const char *name,
 		    struct zoning_change *chg)
 {
-	const struct zone_group *g = zoning_group_find(z, orig, name);
 	ssize_t i = active_index(z, orig, name);
 	struct zone_active *a, *old = NULL;
-	int ret;
+	struct zone_group *g;
+	int ret = group_owned(z, orig, name, requester, &g);
 
-	if (!g)
-		return -ENOENT;
-	ret = zoning_check_owner(g->orig, requester);
 	if (ret < 0)
 		return ret;
 	if (i < 0 && PTRS_RESERVE(z->active, z->nactive) < 0)
