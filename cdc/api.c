@@ -26,6 +26,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "status_page.h"
+#include "browse.h"
 #include "publish.h"
 #include "store.h"
 
@@ -57,6 +58,7 @@ struct api {
 	struct disc_svc *svc;
 	const struct cdc_server *srv;
 	const struct mdns_pub *mdns;
+	const struct mdns_browse *found;
 	time_t started;
 	double started_real; /* with its fraction, for cdcd_start_time_seconds */
 	struct evhttp *web;  /* http-listen: the read-only routes only; NULL when off */
@@ -491,8 +493,12 @@ static struct json_object *status_json(struct api *api)
 	add_int(c, "referrals", (int64_t)referrals);
 	add_int(c, "connections", (int64_t)conns);
 	json_object_object_add(o, "counts", c);
-	if (api->mdns)
-		json_object_object_add(o, "mdns", mdns_pub_json(api->mdns));
+	if (api->mdns) {
+		struct json_object *m = mdns_pub_json(api->mdns);
+		if (api->found)
+			json_object_object_add(m, "found", mdns_browse_json(api->found));
+		json_object_object_add(o, "mdns", m);
+	}
 	json_object_put(by);
 	return o;
 }
@@ -1329,7 +1335,8 @@ void api_close(struct api *api)
 	free(api);
 }
 
-void api_set_mdns(struct api *api, const struct mdns_pub *mdns)
+void api_set_mdns(struct api *api, const struct mdns_pub *mdns, const struct mdns_browse *found)
 {
 	api->mdns = mdns;
+	api->found = found;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "browse.h"
 #include "config.h"
 #include "config_keys.h"
 #include "disc_ctrl.h"
@@ -48,6 +49,7 @@ struct daemon {
 	struct registry *reg;
 	struct api *api;
 	struct mdns_pub *mdns;
+	struct mdns_browse *browse;
 	struct sdnotify *notify; /* NULL unless started by systemd */
 };
 
@@ -139,7 +141,24 @@ static void mdns_update(struct daemon *d)
 		for (size_t j = 0; j < d->srv.nlisteners; j++)
 			if (!strcmp(d->cfg.listen[i].text, d->srv.listener_text[j]))
 				open[n++] = d->cfg.listen[i];
-	mdns_pub_configure(d->mdns, &d->cfg.mdns, open, n);
+	if (d->mdns)
+		mdns_pub_configure(d->mdns, &d->cfg.mdns, open, n);
+	if (d->browse)
+		mdns_browse_configure(d->browse, &d->cfg.mdns);
+}
+
+/* Where a DDC found with mDNS goes when browse = automatic: pull registration will take it
+ * from here; until then it is only said. */
+static void mdns_candidate(void *arg, const struct mdns_candidate *c, bool up)
+{
+	(void)arg;
+	if (up)
+		log_info("mdns: DDC candidate '%s' at %s:%u (nqn %s); pull registration will take "
+			 "it when browse = automatic",
+			 c->name, c->address, c->port, c->nqn[0] ? c->nqn : "none");
+	else
+		log_info("mdns: DDC candidate '%s' at %s:%u withdrawn", c->name, c->address,
+			 c->port);
 }
 
 static void reload(struct daemon *d)
@@ -354,10 +373,11 @@ static int daemon_start(struct daemon *d)
 	/* mDNS is an extra: without memory for it, discovery still runs. */
 	if (mdns_pub_new(d->base, d->cfg.nqn, &d->mdns) < 0)
 		log_warn("mdns: out of memory; not announced");
-	else
-		mdns_update(d);
+	if (mdns_browse_new(d->base, d->cfg.nqn, mdns_candidate, d, &d->browse) < 0)
+		log_warn("mdns: out of memory; not browsing");
+	mdns_update(d);
 	if (d->api)
-		api_set_mdns(d->api, d->mdns);
+		api_set_mdns(d->api, d->mdns, d->browse);
 	log_info("cdcd %s serving %s, GENCTR %llu, %zu log entries", PACKAGE_VERSION, d->cfg.nqn,
 		 (unsigned long long)d->fabric.genctr, d->fabric.nentries);
 	return 0;
@@ -430,6 +450,7 @@ out:
 	server_shutdown(&d.srv);
 	registry_free(d.reg); /* completes what the last connections left */
 	api_close(d.api);
+	mdns_browse_free(d.browse);
 	mdns_pub_free(d.mdns); /* withdraws what was announced */
 	store_close(d.store);
 	for (int i = 0; i < 3; i++)

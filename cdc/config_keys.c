@@ -234,6 +234,25 @@ static void dump_interfaces(const struct cdc_config *cfg, const struct config_ke
 	fprintf(out, "\n");
 }
 
+static const char *const browse_names[] = {"off", "ask", "automatic"};
+
+static int parse_browse(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	for (size_t i = 0; i < sizeof(browse_names) / sizeof(browse_names[0]); i++) {
+		if (!strcasecmp(val, browse_names[i])) {
+			kp->cfg->mdns.browse = (enum cdc_mdns_browse)i;
+			return 0;
+		}
+	}
+	return refuse(kp, "bad %s '%.*s' (expected off, ask or automatic)", k->name, QUOTE_MAX,
+		      val);
+}
+
+static void dump_browse(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
+{
+	fprintf(out, "%s = %s\n", k->name, browse_names[cfg->mdns.browse]);
+}
+
 /* ---- the table ---- */
 
 #define AT(member)   offsetof(struct cdc_config, member)
@@ -287,6 +306,8 @@ const struct config_key config_keys[] = {
 	 parse_instance, dump_text, TEXT(mdns.instance), 0, 0, NULL, false},
 	{KEY_MDNS, "interfaces", "LIST", "announce on these interfaces only", NULL,
 	 parse_interfaces, dump_interfaces, 0, 0, 0, 0, NULL, false},
+	{KEY_MDNS, "browse", "off|ask|automatic", "what to do with the DDCs mDNS finds", "ask",
+	 parse_browse, dump_browse, 0, 0, 0, 0, NULL, false},
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
