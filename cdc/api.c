@@ -21,13 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "browse.h"
 #include "disc_json.h"
 #include "disc_log.h"
 #include "log.h"
 #include "metrics.h"
-#include "status_page.h"
-#include "browse.h"
 #include "publish.h"
+#include "status_page.h"
 #include "store.h"
 
 #define MAX_SEGMENTS 8

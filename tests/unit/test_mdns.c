@@ -419,11 +419,9 @@ START_TEST(classification_is_own_then_tcp_then_subtype)
 	ck_assert_int_eq(mdns_classify(&ddc, false, OWN_NQN, 0), MDNS_DDC);
 	ck_assert_int_eq(mdns_classify(&ddc, true, OWN_NQN, 0), MDNS_CDC);
 	ck_assert_int_eq(mdns_classify(&own, true, OWN_NQN, 0), MDNS_OWN);
-	ck_assert_int_eq(mdns_classify(&ddc, true, OWN_NQN, AVAHI_LOOKUP_RESULT_OUR_OWN),
-			 MDNS_OWN);
+	ck_assert_int_eq(mdns_classify(&ddc, true, OWN_NQN, AVAHI_LOOKUP_RESULT_OUR_OWN), MDNS_OWN);
 	/* A DDC on this very host is still a candidate. */
-	ck_assert_int_eq(mdns_classify(&ddc, false, OWN_NQN, AVAHI_LOOKUP_RESULT_LOCAL),
-			 MDNS_DDC);
+	ck_assert_int_eq(mdns_classify(&ddc, false, OWN_NQN, AVAHI_LOOKUP_RESULT_LOCAL), MDNS_DDC);
 	ck_assert_int_eq(mdns_classify(&rdma, false, OWN_NQN, 0), MDNS_NOT_TCP);
 	ck_assert_int_eq(mdns_classify(&rdma, true, OWN_NQN, 0), MDNS_NOT_TCP);
 }
