@@ -495,7 +495,12 @@ static struct json_object *status_json(struct api *api)
 	json_object_object_add(o, "counts", c);
 	if (api->mdns) {
 		struct json_object *m = mdns_pub_json(api->mdns);
-		if (api->found)
+		const struct cdc_mdns_config *mc = &api->cfg->mdns;
+		/* "found" only while browsing: an empty list would say nobody is there. */
+		json_object_object_add(m, "browse",
+				       json_object_new_string(config_mdns_browse_name(
+					       mc->enable ? mc->browse : CDC_BROWSE_OFF)));
+		if (api->found && mc->enable && mc->browse != CDC_BROWSE_OFF)
 			json_object_object_add(m, "found", mdns_browse_json(api->found));
 		json_object_object_add(o, "mdns", m);
 	}

@@ -96,6 +96,8 @@ int config_load_buffer(struct cdc_config *cfg, const char *name, const char *buf
 /* "err", "warning", "info" or "debug" (as in the file and --log-level). */
 int config_parse_log_level(const char *text, enum cdc_log_level *out);
 const char *config_log_level_name(enum cdc_log_level level);
+/* "off", "ask" or "automatic" (as in the file). */
+const char *config_mdns_browse_name(enum cdc_mdns_browse browse);
 
 /* A control-socket value: an absolute path that fits a sockaddr_un, or "" for none. */
 bool config_control_socket_valid(const char *path);

@@ -248,9 +248,16 @@ static int parse_browse(struct key_pass *kp, const struct config_key *k, const c
 		      val);
 }
 
+const char *config_mdns_browse_name(enum cdc_mdns_browse browse)
+{
+	return (size_t)browse < sizeof(browse_names) / sizeof(browse_names[0])
+		       ? browse_names[browse]
+		       : "?";
+}
+
 static void dump_browse(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
 {
-	fprintf(out, "%s = %s\n", k->name, browse_names[cfg->mdns.browse]);
+	fprintf(out, "%s = %s\n", k->name, config_mdns_browse_name(cfg->mdns.browse));
 }
 
 /* ---- the table ---- */

@@ -259,7 +259,9 @@ wait_for 20 published "$BROWSE_NAME" 8009 || bad "not published before browsing"
 found() {
 	"$CDCCTL_BIN" --socket "$WORK/cdcd.sock" -o json status | python3 -c '
 import json, sys
-f = [x for x in json.load(sys.stdin)["mdns"]["found"] if x["instance"] == sys.argv[1]]
+m = json.load(sys.stdin)["mdns"]
+assert m["browse"] == "automatic", m
+f = [x for x in m["found"] if x["instance"] == sys.argv[1]]
 assert len(f) == 1 and f[0]["kind"] == sys.argv[2], f
 assert f[0]["address"] and f[0]["interface"] in ("mdns0", "mdns1"), f
 if len(sys.argv) > 3:
