@@ -18,6 +18,9 @@
 #include "log.h"
 #include "publish.h"
 
+/* Anyone on the link can announce services: bound what they cost in memory and in log. */
+#define MAX_FOUND 1024
+
 struct mdns_browse {
 	struct event_base *base;
 	struct mdns_poll *poll;
@@ -29,6 +32,9 @@ struct mdns_browse {
 	char own_nqn[CDC_NQN_MAX + 1];
 	struct cdc_mdns_config cfg;
 	struct mdns_index index;
+	size_t nfound;
+	bool full_logged; /* "too many services" said since the index was last below MAX_FOUND */
+	struct ratelimit rl;
 	mdns_candidate_fn *candidate;
 	void *arg;
 };
@@ -46,6 +52,15 @@ static int found_cmp(const struct mdns_found *a, const struct mdns_found *b)
 
 RB_GENERATE_STATIC(mdns_index, mdns_found, node, found_cmp)
 
+/* An NQN is ASCII text (NVMe base spec 4.5); anything else is not logged nor passed on. */
+static bool printable(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
 void mdns_txt_parse(AvahiStringList *txt, struct mdns_txt *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -56,7 +71,8 @@ void mdns_txt_parse(AvahiStringList *txt, struct mdns_txt *out)
 		/* TXT strings are not NUL-terminated on the wire: compare with their size. */
 		if (len == 5 && !strncasecmp(s, "p=tcp", 5))
 			out->tcp = true;
-		else if (len > 4 && len - 4 <= CDC_NQN_MAX && !strncasecmp(s, "nqn=", 4))
+		else if (len > 4 && len - 4 <= CDC_NQN_MAX && !strncasecmp(s, "nqn=", 4) &&
+			 printable(s + 4, len - 4))
 			snprintf(out->nqn, sizeof(out->nqn), "%.*s", (int)(len - 4), s + 4);
 	}
 }
@@ -197,14 +213,16 @@ static void act(struct mdns_browse *b, struct mdns_found *f)
 	case MDNS_CDC:
 		withdraw(b, f); /* the subtype was seen after the service itself */
 		if (!f->warned)
-			log_warn("mdns: another CDC announced: '%s' at %s:%u nqn %s", c->name,
-				 c->address, c->port, c->nqn[0] ? c->nqn : "none");
+			log_ratelimited(&b->rl, LOG_WARNING,
+					"mdns: another CDC announced: '%s' at %s:%u nqn %s",
+					c->name, c->address, c->port, c->nqn[0] ? c->nqn : "none");
 		f->warned = true;
 		break;
 	case MDNS_NOT_TCP:
 		if (!f->warned)
-			log_info("mdns: ignoring '%s' at %s:%u: no p=tcp in its TXT record",
-				 c->name, c->address, c->port);
+			log_ratelimited(&b->rl, LOG_INFO,
+					"mdns: ignoring '%s' at %s:%u: no p=tcp in its TXT record",
+					c->name, c->address, c->port);
 		f->warned = true;
 		break;
 	case MDNS_OWN:
@@ -260,8 +278,11 @@ static void forget(struct mdns_browse *b, struct mdns_found *f)
 	if (f->resolver)
 		avahi_service_resolver_free(f->resolver);
 	if (f->c.kind == MDNS_DDC || f->c.kind == MDNS_CDC)
-		log_info("mdns: '%s' is gone", f->name);
+		log_ratelimited(&b->rl, LOG_INFO, "mdns: '%s' is gone", f->name);
 	mdns_index_remove(&b->index, f);
+	b->nfound--;
+	if (b->nfound < MAX_FOUND)
+		b->full_logged = false;
 }
 
 static bool interface_wanted(const struct mdns_browse *b, AvahiIfIndex iface)
@@ -283,10 +304,21 @@ static void schedule_retry(struct mdns_browse *b);
 static void seen(struct mdns_browse *b, const char *name, const char *domain,
 		 const struct mdns_sighting *s)
 {
+	struct mdns_found *f;
 	bool added;
-	struct mdns_found *f =
-		mdns_index_see(&b->index, name, MDNS_SERVICE_TYPE, domain, s, &added);
 
+	/* A name with control characters would reach the log as it is: not a DDC of ours. */
+	if (!mdns_name_valid(name))
+		return;
+	if (b->nfound >= MAX_FOUND && !find(&b->index, name, MDNS_SERVICE_TYPE, domain)) {
+		if (!b->full_logged)
+			log_warn("mdns: more than %d services announced; ignoring the others",
+				 MAX_FOUND);
+		b->full_logged = true;
+		return;
+	}
+	f = mdns_index_see(&b->index, name, MDNS_SERVICE_TYPE, domain, s, &added);
+	b->nfound += added;
 	if (!f) {
 		log_err("mdns: out of memory for the service '%s'", name);
 		return;
@@ -456,6 +488,7 @@ int mdns_browse_new(struct event_base *base, const char *own_nqn, mdns_candidate
 	b->base = base;
 	b->candidate = candidate;
 	b->arg = arg;
+	b->rl = (struct ratelimit)RATELIMIT_INIT(10, 20);
 	RB_INIT(&b->index);
 	snprintf(b->own_nqn, sizeof(b->own_nqn), "%s", own_nqn ? own_nqn : "");
 	b->retry = evtimer_new(base, retry_cb, b);

@@ -389,6 +389,9 @@ START_TEST(txt_gives_p_tcp_and_nqn)
 	parse(&t, "p=tcpx", "nqn=");
 	ck_assert(!t.tcp);
 	ck_assert_str_eq(t.nqn, "");
+	/* An NQN is ASCII text: one with a control character is dropped. */
+	parse(&t, "p=tcp", "nqn=nqn.2014-08.org.example:a\nb");
+	ck_assert_str_eq(t.nqn, "");
 	mdns_txt_parse(NULL, &t);
 	ck_assert(!t.tcp);
 }
