@@ -386,7 +386,9 @@ static void drop_browsers(struct mdns_browse *b)
 	struct mdns_found *f, *next;
 
 	RB_FOREACH_SAFE(f, mdns_index, &b->index, next)
-	forget(b, f);
+	{
+		forget(b, f);
+	}
 	if (b->all)
 		avahi_service_browser_free(b->all);
 	if (b->cdc)
@@ -515,13 +517,17 @@ static void set_policy(struct mdns_browse *b, enum cdc_mdns_browse policy)
 {
 	struct mdns_found *f;
 
-	if (policy != CDC_BROWSE_AUTO)
-		RB_FOREACH(f, mdns_index, &b->index)
-	withdraw(b, f);
+	RB_FOREACH(f, mdns_index, &b->index)
+	{
+		if (policy != CDC_BROWSE_AUTO)
+			withdraw(b, f);
+	}
 	b->cfg.browse = policy;
 	RB_FOREACH(f, mdns_index, &b->index)
-	if (f->c.kind == MDNS_DDC)
-		announce(b, f, true);
+	{
+		if (f->c.kind == MDNS_DDC)
+			announce(b, f, true);
+	}
 }
 
 void mdns_browse_configure(struct mdns_browse *b, const struct cdc_mdns_config *cfg)
@@ -567,8 +573,10 @@ struct json_object *mdns_browse_json(const struct mdns_browse *b)
 
 	/* RB_FOREACH takes a non-const head; the walk does not change it. */
 	RB_FOREACH(f, mdns_index, (struct mdns_index *)&b->index)
-	if (f->c.kind == MDNS_DDC || f->c.kind == MDNS_CDC)
-		json_object_array_add(a, found_json(f));
+	{
+		if (f->c.kind == MDNS_DDC || f->c.kind == MDNS_CDC)
+			json_object_array_add(a, found_json(f));
+	}
 	return a;
 }
 
@@ -580,7 +588,9 @@ void mdns_browse_free(struct mdns_browse *b)
 
 	/* The hook's owner is going too: forget() calls no hook on the way out. */
 	RB_FOREACH(f, mdns_index, &b->index)
-	f->announced = false;
+	{
+		f->announced = false;
+	}
 	drop_client(b);
 	if (b->retry)
 		event_free(b->retry);
