@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "browse.h"
 #include "disc_json.h"
 #include "disc_log.h"
 #include "log.h"
@@ -59,6 +60,7 @@ struct api {
 	const struct cdc_server *srv;
 	const struct mdns_pub *mdns;
 	struct pull *pull;
+	const struct mdns_browse *found;
 	time_t started;
 	double started_real; /* with its fraction, for cdcd_start_time_seconds */
 	struct evhttp *web;  /* http-listen: the read-only routes only; NULL when off */
@@ -493,8 +495,17 @@ static struct json_object *status_json(struct api *api)
 	add_int(c, "referrals", (int64_t)referrals);
 	add_int(c, "connections", (int64_t)conns);
 	json_object_object_add(o, "counts", c);
-	if (api->mdns)
-		json_object_object_add(o, "mdns", mdns_pub_json(api->mdns));
+	if (api->mdns) {
+		struct json_object *m = mdns_pub_json(api->mdns);
+		const struct cdc_mdns_config *mc = &api->cfg->mdns;
+		/* "found" only while browsing: an empty list would say nobody is there. */
+		json_object_object_add(m, "browse",
+				       json_object_new_string(config_mdns_browse_name(
+					       mc->enable ? mc->browse : CDC_BROWSE_OFF)));
+		if (api->found && mc->enable && mc->browse != CDC_BROWSE_OFF)
+			json_object_object_add(m, "found", mdns_browse_json(api->found));
+		json_object_object_add(o, "mdns", m);
+	}
 	json_object_put(by);
 	return o;
 }
@@ -1418,7 +1429,8 @@ void api_set_pull(struct api *api, struct pull *pull)
 	api->pull = pull;
 }
 
-void api_set_mdns(struct api *api, const struct mdns_pub *mdns)
+void api_set_mdns(struct api *api, const struct mdns_pub *mdns, const struct mdns_browse *found)
 {
 	api->mdns = mdns;
+	api->found = found;
 }

@@ -35,7 +35,9 @@ void api_close(struct api *api);
 
 /* Show what mDNS announces in the status (NULL: nothing). */
 struct mdns_pub;
-void api_set_mdns(struct api *api, const struct mdns_pub *mdns);
+struct mdns_browse;
+/* What is published, and what browsing found (either may be NULL). */
+void api_set_mdns(struct api *api, const struct mdns_pub *mdns, const struct mdns_browse *found);
 
 /* Serve /v1/ddcs: the DDCs pulled from, and the administrator's additions (NULL: none). */
 struct pull;

@@ -640,6 +640,25 @@ static void print_mdns(struct table *t, struct json_object *m)
 	table_row(t, 0, 2, "mdns:", buf);
 }
 
+/* "mdns found: 2 DDC candidates, 1 other CDC" when browsing. */
+static void print_mdns_found(struct table *t, struct json_object *m)
+{
+	struct json_object *found = jarray(m, "found");
+	size_t ddc = 0, cdc = 0;
+	char buf[128];
+
+	if (!found)
+		return;
+	for (size_t i = 0; i < jlen(found); i++) {
+		const char *kind = jstr(json_object_array_get_idx(found, i), "kind");
+		ddc += !strcmp(kind, "ddc");
+		cdc += !strcmp(kind, "cdc");
+	}
+	snprintf(buf, sizeof(buf), "%zu DDC candidate%s, %zu other CDC%s", ddc, ddc == 1 ? "" : "s",
+		 cdc, cdc == 1 ? "" : "s");
+	table_row(t, 0, 2, "mdns found:", buf);
+}
+
 static int print_status(struct json_object *o)
 {
 	struct table t = {0};
@@ -656,6 +675,7 @@ static int print_status(struct json_object *o)
 	table_row(&t, 0, 2, "genctr:", jstr(o, "genctr"));
 	table_row(&t, 0, 2, "listeners:", buf);
 	print_mdns(&t, jget(o, "mdns"));
+	print_mdns_found(&t, jget(o, "mdns"));
 	if (counts && json_object_is_type(counts, json_type_object)) {
 		json_object_object_foreach(counts, key, val)
 		{

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "browse.h"
 #include "config.h"
 #include "config_keys.h"
 #include "disc_ctrl.h"
@@ -50,6 +51,7 @@ struct daemon {
 	struct api *api;
 	struct mdns_pub *mdns;
 	struct pull *pull;
+	struct mdns_browse *browse;
 	struct sdnotify *notify; /* NULL unless started by systemd */
 };
 
@@ -161,7 +163,24 @@ static void mdns_update(struct daemon *d)
 		for (size_t j = 0; j < d->srv.nlisteners; j++)
 			if (!strcmp(d->cfg.listen[i].text, d->srv.listener_text[j]))
 				open[n++] = d->cfg.listen[i];
-	mdns_pub_configure(d->mdns, &d->cfg.mdns, open, n);
+	if (d->mdns)
+		mdns_pub_configure(d->mdns, &d->cfg.mdns, open, n);
+	if (d->browse)
+		mdns_browse_configure(d->browse, &d->cfg.mdns);
+}
+
+/* Where a DDC found with mDNS goes when browse = automatic: pull registration will take it
+ * from here; until then it is only said. */
+static void mdns_candidate(void *arg, const struct mdns_candidate *c, bool up)
+{
+	(void)arg;
+	if (up)
+		log_info("mdns: DDC candidate '%s' at %s:%u (nqn %s); pull registration will take "
+			 "it when browse = automatic",
+			 c->name, c->address, c->port, c->nqn[0] ? c->nqn : "none");
+	else
+		log_info("mdns: DDC candidate '%s' at %s:%u withdrawn", c->name, c->address,
+			 c->port);
 }
 
 static void reload(struct daemon *d)
@@ -382,10 +401,11 @@ static int daemon_start(struct daemon *d)
 	/* mDNS is an extra: without memory for it, discovery still runs. */
 	if (mdns_pub_new(d->base, d->cfg.nqn, &d->mdns) < 0)
 		log_warn("mdns: out of memory; not announced");
-	else
-		mdns_update(d);
+	if (mdns_browse_new(d->base, d->cfg.nqn, mdns_candidate, d, &d->browse) < 0)
+		log_warn("mdns: out of memory; not browsing");
+	mdns_update(d);
 	if (d->api) {
-		api_set_mdns(d->api, d->mdns);
+		api_set_mdns(d->api, d->mdns, d->browse);
 		api_set_pull(d->api, d->pull);
 	}
 	log_info("cdcd %s serving %s, GENCTR %llu, %zu log entries", PACKAGE_VERSION, d->cfg.nqn,
@@ -461,6 +481,7 @@ out:
 	registry_free(d.reg); /* completes what the last connections left */
 	pull_free(d.pull);    /* after the registry: its last completions report to it */
 	api_close(d.api);
+	mdns_browse_free(d.browse);
 	mdns_pub_free(d.mdns); /* withdraws what was announced */
 	store_close(d.store);
 	for (int i = 0; i < 3; i++)

@@ -33,12 +33,20 @@ struct cdc_referral {
 #define CDC_MDNS_MAX_IFACES 16
 #define CDC_IFNAME_MAX	    15 /* IFNAMSIZ without the NUL */
 
-/* [mdns]: announcing this CDC with DNS-SD over mDNS (TP8009). */
+/* What to do with the direct discovery controllers mDNS browsing finds. */
+enum cdc_mdns_browse {
+	CDC_BROWSE_OFF,	 /* do not browse */
+	CDC_BROWSE_ASK,	 /* list and log the candidates; never act on them */
+	CDC_BROWSE_AUTO, /* hand each candidate to pull registration */
+};
+
+/* [mdns]: announcing this CDC with DNS-SD over mDNS (TP8009), and browsing for others. */
 struct cdc_mdns_config {
 	bool enable;
 	char instance[CDC_MDNS_NAME_MAX + 1]; /* "": a default made of the host name */
 	char interfaces[CDC_MDNS_MAX_IFACES][CDC_IFNAME_MAX + 1]; /* none: every interface */
 	size_t ninterfaces;
+	enum cdc_mdns_browse browse;
 };
 
 enum cdc_log_level { CDC_LOG_ERR = 3, CDC_LOG_WARNING = 4, CDC_LOG_INFO = 6, CDC_LOG_DEBUG = 7 };
@@ -94,6 +102,8 @@ int config_load_buffer(struct cdc_config *cfg, const char *name, const char *buf
 /* "err", "warning", "info" or "debug" (as in the file and --log-level). */
 int config_parse_log_level(const char *text, enum cdc_log_level *out);
 const char *config_log_level_name(enum cdc_log_level level);
+/* "off", "ask" or "automatic" (as in the file). */
+const char *config_mdns_browse_name(enum cdc_mdns_browse browse);
 
 /* A control-socket value: an absolute path that fits a sockaddr_un, or "" for none. */
 bool config_control_socket_valid(const char *path);

@@ -234,6 +234,32 @@ static void dump_interfaces(const struct cdc_config *cfg, const struct config_ke
 	fprintf(out, "\n");
 }
 
+static const char *const browse_names[] = {"off", "ask", "automatic"};
+
+static int parse_browse(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	for (size_t i = 0; i < sizeof(browse_names) / sizeof(browse_names[0]); i++) {
+		if (!strcasecmp(val, browse_names[i])) {
+			kp->cfg->mdns.browse = (enum cdc_mdns_browse)i;
+			return 0;
+		}
+	}
+	return refuse(kp, "bad %s '%.*s' (expected off, ask or automatic)", k->name, QUOTE_MAX,
+		      val);
+}
+
+const char *config_mdns_browse_name(enum cdc_mdns_browse browse)
+{
+	return (size_t)browse < sizeof(browse_names) / sizeof(browse_names[0])
+		       ? browse_names[browse]
+		       : "?";
+}
+
+static void dump_browse(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
+{
+	fprintf(out, "%s = %s\n", k->name, config_mdns_browse_name(cfg->mdns.browse));
+}
+
 /* ---- the table ---- */
 
 #define AT(member)   offsetof(struct cdc_config, member)
@@ -285,12 +311,14 @@ const struct config_key config_keys[] = {
 	       "SECONDS", "withdraw a DDC's entries after it was unreachable this long"),
 	{KEY_GLOBAL, "log-level", "LEVEL", "err, warning, info or debug", "info", parse_log_level,
 	 dump_log_level, 0, 0, 0, 0, NULL, false},
-	{KEY_MDNS, "enable", "yes|no", "announce the CDC with mDNS (DNS-SD)", "yes", parse_bool,
-	 dump_bool, AT(mdns.enable), 0, 0, 0, NULL, false},
+	{KEY_MDNS, "enable", "yes|no", "announce the CDC (and browse) with mDNS (DNS-SD)", "yes",
+	 parse_bool, dump_bool, AT(mdns.enable), 0, 0, 0, NULL, false},
 	{KEY_MDNS, "instance-name", "NAME", "the announced name [from the host name]", NULL,
 	 parse_instance, dump_text, TEXT(mdns.instance), 0, 0, NULL, false},
-	{KEY_MDNS, "interfaces", "LIST", "announce on these interfaces only", NULL,
+	{KEY_MDNS, "interfaces", "LIST", "announce and browse on these interfaces only", NULL,
 	 parse_interfaces, dump_interfaces, 0, 0, 0, 0, NULL, false},
+	{KEY_MDNS, "browse", "off|ask|automatic", "what to do with the DDCs mDNS finds", "ask",
+	 parse_browse, dump_browse, 0, 0, 0, 0, NULL, false},
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);

@@ -14,7 +14,7 @@ NQN=nqn.2014-08.org.example:cdc:mdns
 NAME="cdc mdns test"
 BROWSE_NAME='cdc\\032mdns\\032test' # as avahi-browse -p writes it, as a regex
 fail=0
-PID= DBUS_PID= AVAHI_PID= PUB_PID= NS_MADE=
+PID= DBUS_PID= AVAHI_PID= PUB_PID= PUB2_PID= NS_MADE=
 
 skip() {
 	echo "SKIP: $*"
@@ -38,6 +38,7 @@ stop_pid() { # PID: TERM, then KILL if it lingers; reap it
 }
 cleanup() {
 	stop_pid "$PUB_PID"
+	stop_pid "$PUB2_PID"
 	stop_pid "$PID"
 	stop_pid "$AVAHI_PID"
 	stop_pid "$DBUS_PID"
@@ -245,6 +246,67 @@ fi
 n=$(grep -c "avahi-daemon not running" "$WORK/cdcd.log")
 [ "$n" = 1 ] && ok "'not running' logged once while retrying" || bad "'not running' logged $n times"
 status_has "mdns: *published" && ok "status says published" || bad "status does not say published"
+stop_cdcd
+
+# 7. Browsing, with browse = automatic: what avahi-publish announces in the namespace.
+write_conf 8009
+echo "browse = automatic" >>"$WORK/cdcd.conf"
+rm -f "$WORK/cdcd.log"
+start_cdcd
+wait_for 20 published "$BROWSE_NAME" 8009 || bad "not published before browsing"
+# found INSTANCE KIND [PORT NQN]: exactly one entry of that kind in the status's mdns.found
+# (one, though avahi reports it on two interfaces over IPv4 and IPv6).
+found() {
+	"$CDCCTL_BIN" --socket "$WORK/cdcd.sock" -o json status | python3 -c '
+import json, sys
+m = json.load(sys.stdin)["mdns"]
+assert m["browse"] == "automatic", m
+f = [x for x in m["found"] if x["instance"] == sys.argv[1]]
+assert len(f) == 1 and f[0]["kind"] == sys.argv[2], f
+assert f[0]["address"] and f[0]["interface"] in ("mdns0", "mdns1"), f
+if len(sys.argv) > 3:
+    assert f[0]["port"] == int(sys.argv[3]) and f[0]["nqn"] == sys.argv[4], f
+' "$@"
+}
+not_found() {
+	"$CDCCTL_BIN" --socket "$WORK/cdcd.sock" -o json status | python3 -c '
+import json, sys
+sys.exit(any(x["instance"] == sys.argv[1] for x in json.load(sys.stdin)["mdns"]["found"]))
+' "$1"
+}
+DDC_NQN=nqn.2014-08.org.example:ddc1
+DBUS_SYSTEM_BUS_ADDRESS=$BUS ip netns exec "$NS" avahi-publish -s ddc1 _nvme-disc._tcp 4420 p=tcp "nqn=$DDC_NQN" >"$WORK/pub.log" 2>&1 &
+PUB_PID=$!
+if wait_for 20 found ddc1 ddc 4420 "$DDC_NQN"; then ok "an announced DDC is one candidate in the status JSON"; else
+	bad "the DDC is not a candidate"
+	found ddc1 ddc 4420 "$DDC_NQN"
+	cat "$WORK/cdcd.log"
+fi
+wait_for 5 grep -q "mdns: DDC candidate 'ddc1' at .*:4420 (nqn $DDC_NQN); pull registration" "$WORK/cdcd.log" &&
+	ok "browse = automatic hands it to the hook" || bad "the hook did not log the candidate"
+status_has "mdns found: *1 DDC candidate, 0 other CDCs" && ok "cdcctl status counts it" ||
+	{ bad "cdcctl status does not count it"; "$CDCCTL_BIN" --socket "$WORK/cdcd.sock" status; }
+not_found "$NAME" && ok "our own announcement is not a candidate" || bad "our own announcement is listed"
+stop_pid "$PUB_PID"
+PUB_PID=
+if wait_for 15 not_found ddc1; then ok "its goodbye removes the candidate"; else bad "the candidate outlived its goodbye"; fi
+grep -q "DDC candidate 'ddc1' at .* withdrawn" "$WORK/cdcd.log" && ok "the hook is told it went" ||
+	bad "the hook was not told the candidate went"
+
+DBUS_SYSTEM_BUS_ADDRESS=$BUS ip netns exec "$NS" avahi-publish -s --sub _cdc._sub._nvme-disc._tcp cdc2 _nvme-disc._tcp 8009 p=tcp nqn=nqn.2014-08.org.example:cdc2 >"$WORK/pub.log" 2>&1 &
+PUB_PID=$!
+DBUS_SYSTEM_BUS_ADDRESS=$BUS ip netns exec "$NS" avahi-publish -s ddc3 _nvme-disc._tcp 4420 nqn=nqn.2014-08.org.example:ddc3 >"$WORK/pub2.log" 2>&1 &
+PUB2_PID=$!
+if wait_for 20 found cdc2 cdc 8009 nqn.2014-08.org.example:cdc2; then ok "a service with the _cdc subtype is another CDC"; else
+	bad "the other CDC is not listed as a CDC"
+	cat "$WORK/cdcd.log"
+fi
+n=$(grep -c "mdns: another CDC announced: 'cdc2' at .*:8009 nqn nqn.2014-08.org.example:cdc2" "$WORK/cdcd.log")
+[ "$n" = 1 ] && ok "another CDC is a warning, once" || bad "'another CDC' logged $n times"
+grep -q "DDC candidate 'cdc2'" "$WORK/cdcd.log" && bad "the other CDC went to the hook" || ok "the other CDC is no candidate"
+wait_for 15 grep -q "mdns: ignoring 'ddc3' .*no p=tcp" "$WORK/cdcd.log" && ok "a record without p=tcp is ignored, with a log line" ||
+	bad "no log line for the record without p=tcp"
+not_found ddc3 && ok "the record without p=tcp is not listed" || bad "the record without p=tcp is listed"
 stop_cdcd
 
 [ $fail = 0 ] && echo "PASS: test-mdns.sh" || echo "FAIL: test-mdns.sh"

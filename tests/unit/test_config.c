@@ -85,7 +85,7 @@ static bool configs_equal(const struct cdc_config *a, const struct cdc_config *b
 	    (a->has_http_listen && strcmp(a->http_listen.text, b->http_listen.text)) ||
 	    a->nsubsys != b->nsubsys || a->nreferrals != b->nreferrals ||
 	    a->mdns.enable != b->mdns.enable || strcmp(a->mdns.instance, b->mdns.instance) ||
-	    a->mdns.ninterfaces != b->mdns.ninterfaces)
+	    a->mdns.ninterfaces != b->mdns.ninterfaces || a->mdns.browse != b->mdns.browse)
 		return false;
 	for (i = 0; i < a->mdns.ninterfaces; i++)
 		if (strcmp(a->mdns.interfaces[i], b->mdns.interfaces[i]))
@@ -1147,6 +1147,23 @@ START_TEST(mdns_section_sets_enable_name_and_interfaces)
 }
 END_TEST
 
+START_TEST(mdns_browse_is_ask_unless_off_or_automatic)
+{
+	struct cdc_config cfg;
+	char err[256];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(cfg.mdns.browse, CDC_BROWSE_ASK);
+	ck_assert_int_eq(load(&cfg, "[mdns]\nbrowse = automatic\n", err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.mdns.browse, CDC_BROWSE_AUTO);
+	ck_assert_int_eq(load(&cfg, "[mdns]\nbrowse = OFF\n", err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.mdns.browse, CDC_BROWSE_OFF);
+	ck_assert_int_ne(load(&cfg, "[mdns]\nbrowse = sometimes\n", err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "expected off, ask or automatic"));
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(mdns_section_refuses_bad_values_with_file_and_line)
 {
 	static const char *const bad[] = {
@@ -1220,6 +1237,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, contrib_example_loads_and_documents_the_defaults);
 	tcase_add_test(tc, http_listen_is_off_by_default_and_takes_ipv4_or_ipv6);
 	tcase_add_test(tc, mdns_section_sets_enable_name_and_interfaces);
+	tcase_add_test(tc, mdns_browse_is_ask_unless_off_or_automatic);
 	tcase_add_test(tc, mdns_section_refuses_bad_values_with_file_and_line);
 	tcase_add_test(tc, the_manual_describes_every_key_in_its_section);
 	tcase_add_test(tc, ddc_entries_parse_like_referrals_and_dump_back);

@@ -1,6 +1,7 @@
 /* test_mdns.c - unit tests for mdns/: instance names (UTF-8 cuts, the host-name default),
  * the TXT record on the wire, the backoff schedule, which services a set of listeners gives,
- * and the AvahiPoll adapter on a real libevent base with a pipe. */
+ * the AvahiPoll adapter on a real libevent base with a pipe, and browsing's pure parts (TXT
+ * parsing, classification, the index of found instances). */
 #include <arpa/inet.h>
 #include <avahi-common/address.h>
 #include <avahi-common/defs.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "avahi_poll.h"
+#include "browse.h"
 #include "config.h"
 #include "name.h"
 #include "publish.h"
@@ -359,6 +361,146 @@ START_TEST(disabled_mdns_is_off_and_shows_only_its_state)
 }
 END_TEST
 
+/* ---- browsing ---- */
+
+#define OWN_NQN "nqn.2014-08.org.example:cdc:own"
+
+static void parse(struct mdns_txt *t, const char *a, const char *b)
+{
+	AvahiStringList *l = avahi_string_list_new(a, b, NULL);
+
+	mdns_txt_parse(l, t);
+	avahi_string_list_free(l);
+}
+
+START_TEST(txt_gives_p_tcp_and_nqn)
+{
+	struct mdns_txt t;
+
+	parse(&t, "p=tcp", "nqn=nqn.2014-08.org.example:ddc1");
+	ck_assert(t.tcp);
+	ck_assert_str_eq(t.nqn, "nqn.2014-08.org.example:ddc1");
+	parse(&t, "nqn=nqn.2014-08.org.example:ddc1", "P=TCP");
+	ck_assert(t.tcp);
+	/* Other transports and prefixes of p=tcp are not TCP. */
+	parse(&t, "p=rdma", NULL);
+	ck_assert(!t.tcp);
+	ck_assert_str_eq(t.nqn, "");
+	parse(&t, "p=tcpx", "nqn=");
+	ck_assert(!t.tcp);
+	ck_assert_str_eq(t.nqn, "");
+	/* An NQN is ASCII text: one with a control character is dropped. */
+	parse(&t, "p=tcp", "nqn=nqn.2014-08.org.example:a\nb");
+	ck_assert_str_eq(t.nqn, "");
+	mdns_txt_parse(NULL, &t);
+	ck_assert(!t.tcp);
+}
+END_TEST
+
+START_TEST(an_nqn_longer_than_223_bytes_is_dropped)
+{
+	char s[4 + CDC_NQN_MAX + 2];
+	struct mdns_txt t;
+
+	memcpy(s, "nqn=", 4);
+	memset(s + 4, 'n', CDC_NQN_MAX + 1);
+	s[sizeof(s) - 1] = '\0';
+	parse(&t, "p=tcp", s);
+	ck_assert_str_eq(t.nqn, "");
+	s[sizeof(s) - 2] = '\0'; /* exactly CDC_NQN_MAX */
+	parse(&t, "p=tcp", s);
+	ck_assert_uint_eq(strlen(t.nqn), CDC_NQN_MAX);
+}
+END_TEST
+
+START_TEST(classification_is_own_then_tcp_then_subtype)
+{
+	struct mdns_txt ddc = {.tcp = true, .nqn = "nqn.2014-08.org.example:ddc1"};
+	struct mdns_txt own = {.tcp = true, .nqn = OWN_NQN};
+	struct mdns_txt rdma = {.tcp = false, .nqn = "nqn.2014-08.org.example:ddc1"};
+
+	ck_assert_int_eq(mdns_classify(&ddc, false, OWN_NQN, 0), MDNS_DDC);
+	ck_assert_int_eq(mdns_classify(&ddc, true, OWN_NQN, 0), MDNS_CDC);
+	ck_assert_int_eq(mdns_classify(&own, true, OWN_NQN, 0), MDNS_OWN);
+	ck_assert_int_eq(mdns_classify(&ddc, true, OWN_NQN, AVAHI_LOOKUP_RESULT_OUR_OWN), MDNS_OWN);
+	/* A DDC on this very host is still a candidate. */
+	ck_assert_int_eq(mdns_classify(&ddc, false, OWN_NQN, AVAHI_LOOKUP_RESULT_LOCAL), MDNS_DDC);
+	ck_assert_int_eq(mdns_classify(&rdma, false, OWN_NQN, 0), MDNS_NOT_TCP);
+	ck_assert_int_eq(mdns_classify(&rdma, true, OWN_NQN, 0), MDNS_NOT_TCP);
+}
+END_TEST
+
+START_TEST(one_instance_on_several_interfaces_is_one_entry_until_its_last_goodbye)
+{
+	struct mdns_index idx = RB_INITIALIZER(&idx);
+	struct mdns_sighting a4 = {2, AVAHI_PROTO_INET, false}, a6 = {2, AVAHI_PROTO_INET6, false},
+			     b4 = {3, AVAHI_PROTO_INET, false};
+	struct mdns_found *f, *g;
+	bool added;
+
+	f = mdns_index_see(&idx, "ddc1", "_nvme-disc._tcp", "local", &a4, &added);
+	ck_assert(f && added);
+	ck_assert_int_eq(f->c.kind, MDNS_PENDING);
+	ck_assert_ptr_eq(mdns_index_see(&idx, "ddc1", "_nvme-disc._tcp", "local", &a6, &added), f);
+	ck_assert(!added);
+	ck_assert_ptr_eq(mdns_index_see(&idx, "ddc1", "_nvme-disc._tcp", "local", &b4, &added), f);
+	/* The same sighting twice counts once. */
+	mdns_index_see(&idx, "ddc1", "_nvme-disc._tcp", "local", &b4, &added);
+	ck_assert_uint_eq(f->nseen, 3);
+	g = mdns_index_see(&idx, "ddc2", "_nvme-disc._tcp", "local", &a4, &added);
+	ck_assert(g != f && added);
+
+	ck_assert_ptr_null(mdns_index_lose(&idx, "ddc1", "_nvme-disc._tcp", "local", &a4));
+	ck_assert_ptr_null(mdns_index_lose(&idx, "ddc1", "_nvme-disc._tcp", "local", &b4));
+	/* A goodbye for what was never seen changes nothing. */
+	ck_assert_ptr_null(mdns_index_lose(&idx, "ddc1", "_nvme-disc._tcp", "local", &b4));
+	ck_assert_ptr_null(mdns_index_lose(&idx, "nobody", "_nvme-disc._tcp", "local", &b4));
+	ck_assert_ptr_eq(mdns_index_lose(&idx, "ddc1", "_nvme-disc._tcp", "local", &a6), f);
+	mdns_index_remove(&idx, f);
+	ck_assert_ptr_eq(RB_ROOT(&idx), g);
+	ck_assert_ptr_eq(mdns_index_lose(&idx, "ddc2", "_nvme-disc._tcp", "local", &a4), g);
+	mdns_index_remove(&idx, g);
+	ck_assert(RB_EMPTY(&idx));
+}
+END_TEST
+
+START_TEST(the_subtype_browser_marks_an_instance_as_a_cdc)
+{
+	struct mdns_index idx = RB_INITIALIZER(&idx);
+	struct mdns_sighting all = {2, AVAHI_PROTO_INET, false}, sub = {2, AVAHI_PROTO_INET, true};
+	struct mdns_found *f;
+	bool added;
+
+	f = mdns_index_see(&idx, "cdc2", "_nvme-disc._tcp", "local", &all, &added);
+	ck_assert(!mdns_found_is_subtype(f));
+	mdns_index_see(&idx, "cdc2", "_nvme-disc._tcp", "local", &sub, &added);
+	ck_assert(mdns_found_is_subtype(f));
+	/* Names are case-sensitive, types and domains are not. */
+	ck_assert_ptr_eq(mdns_index_see(&idx, "cdc2", "_NVME-disc._tcp", "LOCAL", &sub, &added), f);
+	ck_assert(!added);
+	ck_assert_ptr_null(mdns_index_lose(&idx, "cdc2", "_nvme-disc._tcp", "local", &sub));
+	ck_assert(!mdns_found_is_subtype(f));
+	ck_assert_ptr_eq(mdns_index_lose(&idx, "cdc2", "_nvme-disc._tcp", "local", &all), f);
+	mdns_index_remove(&idx, f);
+}
+END_TEST
+
+START_TEST(browsing_off_finds_nothing_and_calls_no_hook)
+{
+	struct event_base *base = event_base_new();
+	struct cdc_mdns_config cfg = {.enable = true, .browse = CDC_BROWSE_OFF};
+	struct mdns_browse *b;
+
+	ck_assert_int_eq(mdns_browse_new(base, OWN_NQN, NULL, NULL, &b), 0);
+	mdns_browse_configure(b, &cfg);
+	struct json_object *o = mdns_browse_json(b);
+	ck_assert_str_eq(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), "[]");
+	json_object_put(o);
+	mdns_browse_free(b);
+	event_base_free(base);
+}
+END_TEST
+
 static Suite *mdns_suite(void)
 {
 	Suite *s = suite_create("mdns");
@@ -379,6 +521,12 @@ static Suite *mdns_suite(void)
 	tcase_add_test(tc, a_watch_may_free_itself_in_its_callback);
 	tcase_add_test(tc, a_timeout_fires_at_its_absolute_deadline_and_can_be_moved);
 	tcase_add_test(tc, disabled_mdns_is_off_and_shows_only_its_state);
+	tcase_add_test(tc, txt_gives_p_tcp_and_nqn);
+	tcase_add_test(tc, an_nqn_longer_than_223_bytes_is_dropped);
+	tcase_add_test(tc, classification_is_own_then_tcp_then_subtype);
+	tcase_add_test(tc, one_instance_on_several_interfaces_is_one_entry_until_its_last_goodbye);
+	tcase_add_test(tc, the_subtype_browser_marks_an_instance_as_a_cdc);
+	tcase_add_test(tc, browsing_off_finds_nothing_and_calls_no_hook);
 	suite_add_tcase(s, tc);
 	return s;
 }
