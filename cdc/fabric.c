@@ -876,3 +876,14 @@ bool fabric_subsys_declared(const struct fabric *f, const char *nqn)
 	return (e && e->etype == ENTITY_SUBSYSTEM) ||
 	       fabric_config_has(f, nqn, NVME_NQN_NVME, NULL);
 }
+
+bool fabric_subsys_taken(const struct fabric *f, const char *subnqn, const char *owner)
+{
+	if (fabric_subsys_declared(f, subnqn))
+		return true;
+	for (const struct log_rec *rec = fabric_subsys_next(f, NVME_NQN_NVME, subnqn, NULL); rec;
+	     rec = fabric_subsys_next(f, NVME_NQN_NVME, subnqn, rec))
+		if (strcmp(rec->owner, owner))
+			return true;
+	return false;
+}

@@ -97,6 +97,9 @@ bool fabric_config_has(const struct fabric *f, const char *nqn, uint8_t subtype,
 		       const struct cdc_port *port);
 /* Whether subsystem nqn is the configuration's or the administrator's (declared). */
 bool fabric_subsys_declared(const struct fabric *f, const char *nqn);
+/* Whether subsystem subnqn is someone else's than owner: declared (configuration or
+ * administrator), or with ports another registrant registered (a DDC by DIM or pull). */
+bool fabric_subsys_taken(const struct fabric *f, const char *subnqn, const char *owner);
 
 /* Record operations; the caller rebuilds once after a batch. -ENOMEM on allocation. Every
  * lookup is O(log n); a put of an existing key replaces it in place. */

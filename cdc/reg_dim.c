@@ -55,19 +55,6 @@ static const char *dim_refusal(const struct fabric *f, const struct dim_change *
 	return strcmp(owner, q->c.owner) ? "it belongs to another host" : NULL;
 }
 
-/* Whether subsystem subnqn is someone else's than entity eid: the configuration's, the
- * administrator's, or another DDC's. */
-static bool subsys_taken(const struct fabric *f, const char *subnqn, const char *eid)
-{
-	if (fabric_subsys_declared(f, subnqn))
-		return true;
-	for (const struct log_rec *rec = fabric_subsys_next(f, NVME_NQN_NVME, subnqn, NULL); rec;
-	     rec = fabric_subsys_next(f, NVME_NQN_NVME, subnqn, rec))
-		if (strcmp(rec->owner, eid))
-			return true;
-	return false;
-}
-
 /* The first subsystem of the request that is someone else's, or NULL. */
 static const char *dim_taken_subsys(const struct fabric *f, const struct dim_change *q)
 {
@@ -81,7 +68,7 @@ static const char *dim_taken_subsys(const struct fabric *f, const struct dim_cha
 		    (last && !strcmp(last, de->rec.subnqn)))
 			continue;
 		last = de->rec.subnqn;
-		if (subsys_taken(f, last, q->dim.entity.nqn))
+		if (fabric_subsys_taken(f, last, q->dim.entity.nqn))
 			return last;
 	}
 	return NULL;

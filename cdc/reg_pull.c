@@ -97,19 +97,6 @@ static int recs_of_log(struct pull_change *q, const uint8_t *log, size_t len, co
 	return 0;
 }
 
-/* Whether subsystem subnqn is someone else's than owner: declared (configuration or
- * administrator) or with ports another registrant registered. */
-static bool subsys_taken(const struct fabric *f, const char *subnqn, const char *owner)
-{
-	if (fabric_subsys_declared(f, subnqn))
-		return true;
-	for (const struct log_rec *rec = fabric_subsys_next(f, NVME_NQN_NVME, subnqn, NULL); rec;
-	     rec = fabric_subsys_next(f, NVME_NQN_NVME, subnqn, rec))
-		if (strcmp(rec->owner, owner))
-			return true;
-	return false;
-}
-
 /* Drops the records of subsystems that are others'; counts what the rest adds. */
 static size_t recs_filter(struct pull_change *q, const struct fabric *f)
 {
@@ -117,7 +104,7 @@ static size_t recs_filter(struct pull_change *q, const struct fabric *f)
 
 	q->skipped = 0;
 	for (size_t i = 0; i < q->n; i++) {
-		if (subsys_taken(f, q->recs[i].subnqn, q->c.owner)) {
+		if (fabric_subsys_taken(f, q->recs[i].subnqn, q->c.owner)) {
 			q->skipped++;
 			continue;
 		}
