@@ -169,16 +169,25 @@ static void mdns_update(struct daemon *d)
 		mdns_browse_configure(d->browse, &d->cfg.mdns);
 }
 
-/* Where a DDC found with mDNS goes when browse = automatic: pull registration will take it
- * from here; until then it is only said. */
+/* A DDC found with mDNS while browse = automatic: pulled from while it is announced. Its TXT
+ * nqn= names the discovery subsystem to connect to (the well-known one without it). */
 static void mdns_candidate(void *arg, const struct mdns_candidate *c, bool up)
 {
-	(void)arg;
-	if (up)
-		log_info("mdns: DDC candidate '%s' at %s:%u (nqn %s); pull registration will take "
-			 "it when browse = automatic",
-			 c->name, c->address, c->port, c->nqn[0] ? c->nqn : "none");
-	else
+	struct daemon *d = arg;
+	struct cdc_referral ddc = {.port = {.trtype = NVMF_TRTYPE_TCP}};
+	int err;
+
+	snprintf(ddc.port.traddr, sizeof(ddc.port.traddr), "%s", c->address);
+	snprintf(ddc.port.trsvcid, sizeof(ddc.port.trsvcid), "%u", c->port);
+	snprintf(ddc.nqn, sizeof(ddc.nqn), "%s",
+		 c->nqn[0] && nqn_is_valid(c->nqn) ? c->nqn : NVME_DISC_SUBSYS_NAME);
+	err = addr_traddr_canon(&ddc.port.adrfam, ddc.port.traddr, sizeof(ddc.port.traddr));
+	if (!err && c->port)
+		err = pull_ddc_announced(d->pull, &ddc, c->ifindex, up);
+	if (err || !c->port)
+		log_warn("mdns: DDC candidate '%s' at %s:%u not pulled: %s", c->name, c->address,
+			 c->port, err ? strerror(-err) : "port 0");
+	else if (!up)
 		log_info("mdns: DDC candidate '%s' at %s:%u withdrawn", c->name, c->address,
 			 c->port);
 }

@@ -2,11 +2,13 @@
  * this CDC, CATTR.CONNENT until the DDC refuses it, KATO), enable the discovery log change
  * AEN, keep an AER outstanding, read log 70h and hand it to reg_pull; on loss, NCC at once,
  * reconnect with backoff and jitter, withdraw after a while. DDCs are indexed by their
- * owner name, which is made of their address. */
+ * owner name, which is made of their address; one DDC may be asked for by the configuration,
+ * the administrator and mDNS at once, and goes when the last of them lets it go. */
 #include "pull.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <nvme/types.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +32,9 @@ struct ddc {
 	struct cdc_referral addr;
 	char owner[CDC_NQN_MAX + 1];
 	char peer[CDC_TRADDR_MAX + CDC_TRSVCID_MAX + 4];
-	bool config, admin, mark;
-	bool no_connent; /* the DDC refused a Connect with CONNENT: leave it out */
+	bool config, admin, mdns, mark;
+	unsigned int scope; /* an IPv6 link-local address's interface (mDNS) */
+	bool no_connent;    /* the DDC refused a Connect with CONNENT: leave it out */
 	enum ddc_state state;
 	struct nvmf_host *h;
 	struct nvmf_host *dead; /* freed from the next timer, not inside its own callbacks */
@@ -259,8 +262,9 @@ static void connected(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, 
 	start_read(d);
 }
 
-static int resolve(const struct cdc_port *port, struct sockaddr_storage *ss, socklen_t *len)
+static int resolve(const struct ddc *d, struct sockaddr_storage *ss, socklen_t *len)
 {
+	const struct cdc_port *port = &d->addr.port;
 	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
 				 .ai_socktype = SOCK_STREAM},
 			*ai;
@@ -270,6 +274,12 @@ static int resolve(const struct cdc_port *port, struct sockaddr_storage *ss, soc
 	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
 	*len = ai->ai_addrlen;
 	freeaddrinfo(ai);
+	if (ss->ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		if (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr))
+			s6->sin6_scope_id = d->scope;
+	}
 	return 0;
 }
 
@@ -286,7 +296,7 @@ static void ddc_connect(struct ddc *d)
 	nvmf_host_free(d->dead);
 	d->dead = NULL;
 	d->state = DDC_CONNECTING;
-	int err = resolve(&d->addr.port, &ss, &sl);
+	int err = resolve(d, &ss, &sl);
 	if (!err) {
 		d->h = nvmf_host_new(p->base, &opts);
 		err = d->h ? nvmf_host_connect(d->h, (struct sockaddr *)&ss, sl, connected, d)
@@ -381,7 +391,7 @@ int pull_config(struct pull *p, const struct cdc_referral *ddcs, size_t n)
 		if (d->mark || !d->config)
 			continue;
 		d->config = false;
-		if (!d->admin)
+		if (!d->admin && !d->mdns)
 			ddc_remove(d);
 	}
 	return 0;
@@ -404,10 +414,33 @@ int pull_ddc_del(struct pull *p, const struct cdc_port *port)
 	struct ddc *d = ddc_find(p, port);
 
 	if (!d || !d->admin)
-		return d ? -EPERM : -ENOENT;
+		return !d ? -ENOENT : d->config ? -EPERM : -EBUSY;
 	d->admin = false;
-	if (!d->config)
+	if (!d->config && !d->mdns)
 		ddc_remove(d);
+	return 0;
+}
+
+int pull_ddc_announced(struct pull *p, const struct cdc_referral *ddc, int ifindex, bool up)
+{
+	struct ddc *d = ddc_find(p, &ddc->port);
+
+	if (!up) {
+		if (d && d->mdns) {
+			d->mdns = false;
+			if (!d->config && !d->admin)
+				ddc_remove(d);
+		}
+		return 0;
+	}
+	if (!d && !(d = ddc_new(p, ddc)))
+		return -ENOMEM;
+	if (!d->mdns && !d->config && !d->admin)
+		log_info("pull: DDC %s (%s) announced with mDNS: pulling from it", d->peer,
+			 d->addr.nqn);
+	d->mdns = true;
+	if (ifindex > 0)
+		d->scope = (unsigned int)ifindex;
 	return 0;
 }
 
@@ -427,8 +460,8 @@ void pull_foreach(const struct pull *p, void (*fn)(void *arg, const struct pull_
 
 	RB_FOREACH(d, ddc_tree, (struct ddc_tree *)&p->ddcs)
 	{
-		struct pull_ddc_info i = {&d->addr, d->owner, state_name(d), d->config,
-					  d->admin, d->pulls, d->entries,    d->skipped};
+		struct pull_ddc_info i = {&d->addr, d->owner, state_name(d), d->config, d->admin,
+					  d->mdns,  d->pulls, d->entries,    d->skipped};
 		fn(arg, &i);
 	}
 }

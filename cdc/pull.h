@@ -34,18 +34,24 @@ void pull_set_opts(struct pull *p, const struct pull_opts *o);
 int pull_config(struct pull *p, const struct cdc_referral *ddcs, size_t n);
 /* The administrator's: -EEXIST if the administrator already added that address. */
 int pull_ddc_add(struct pull *p, const struct cdc_referral *ddc);
-/* -ENOENT if the administrator did not add it, -EPERM if only the configuration lists it. */
+/* -ENOENT if nobody asked for it, -EPERM if the configuration lists it and the administrator
+ * did not add it, -EBUSY if only mDNS announces it. */
 int pull_ddc_del(struct pull *p, const struct cdc_port *port);
+
+/* A DDC announced with mDNS (browse = automatic) is pulled while it is announced: up = false
+ * withdraws it unless the configuration or the administrator lists it too. ifindex is the
+ * interface it was found on, the scope of an IPv6 link-local address. -ENOMEM. */
+int pull_ddc_announced(struct pull *p, const struct cdc_referral *ddc, int ifindex, bool up);
 
 /* What the control API lists, one DDC at a time in address order. */
 struct pull_ddc_info {
 	const struct cdc_referral *ddc;
-	const char *owner; /* the entity that owns its entries */
-	const char *state; /* "connecting", "connected", "unreachable", "withdrawn" */
-	bool config, admin;
-	uint64_t pulls; /* logs read since the daemon started */
-	size_t entries; /* entries kept from the last log */
-	size_t skipped; /* entries of subsystems that others define */
+	const char *owner;	  /* the entity that owns its entries */
+	const char *state;	  /* "connecting", "connected", "unreachable", "withdrawn" */
+	bool config, admin, mdns; /* who asked for it: one or more */
+	uint64_t pulls;		  /* logs read since the daemon started */
+	size_t entries;		  /* entries kept from the last log */
+	size_t skipped;		  /* entries of subsystems that others define */
 };
 void pull_foreach(const struct pull *p, void (*fn)(void *arg, const struct pull_ddc_info *i),
 		  void *arg);
