@@ -867,12 +867,18 @@ static void del_named(struct api *api, struct evhttp_request *req, enum admin_op
 static void ddc_json(void *arg, const struct pull_ddc_info *i)
 {
 	struct json_object *o = disc_port_json(&i->ddc->port);
-	char source[32];
+	char source[40];
 
-	/* Who asked for it, in a fixed order: "config", "config,admin", "mdns", ... */
-	snprintf(source, sizeof(source), "%s%s%s%s%s", i->config ? "config" : "",
-		 i->config && (i->admin || i->mdns) ? "," : "", i->admin ? "admin" : "",
-		 i->admin && i->mdns ? "," : "", i->mdns ? "mdns" : "");
+	/* Who asks for it, in a fixed order: "config", "admin,mdns", ...; "" for nobody. */
+	const char *names[] = {i->config ? "config" : NULL, i->admin ? "admin" : NULL,
+			       i->mdns ? "mdns" : NULL, i->kickstart ? "kickstart" : NULL};
+	size_t len = 0;
+
+	source[0] = '\0';
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (names[k])
+			len += (size_t)snprintf(source + len, sizeof(source) - len, "%s%s",
+						len ? "," : "", names[k]);
 
 	add_str(o, "nqn", i->ddc->nqn);
 	add_str(o, "owner", i->owner);

@@ -131,7 +131,22 @@ static int config_read(const struct daemon *d, struct cdc_config *cfg)
 static struct pull_opts pull_opts_of(const struct cdc_config *cfg)
 {
 	return (struct pull_opts){cfg->nqn, PULL_KATO_MS, cfg->pull_reconnect_max * 1000u,
-				  cfg->pull_withdraw_after * 1000u};
+				  cfg->pull_withdraw_after * 1000u, cfg->max_kickstart_ddcs};
+}
+
+/* A DDC's Kickstart (the listener's KDReq), handed to pull registration. */
+static int kickstart(void *arg, const char *peer, const struct kdreq *req)
+{
+	struct daemon *d = arg;
+	struct cdc_port ports[KDREQ_MAX_RECORDS];
+
+	(void)peer;
+	/* NUMDIE: what the DDC will expose must fit what one registrant may register. */
+	if (req->numdie > d->cfg.max_registrations_per_entity)
+		return -ENOSPC;
+	for (size_t i = 0; i < req->nrec; i++)
+		ports[i] = req->rec[i].port;
+	return pull_kickstart(d->pull, ports, req->nrec);
 }
 
 /* The configuration's DDCs; a failure leaves the others as they were. */
@@ -397,7 +412,11 @@ static int daemon_start(struct daemon *d)
 	if (!d->pull)
 		return -ENOMEM;
 	pull_update(d);
+	if (pull_adopt(d->pull, &d->fabric) < 0)
+		return -ENOMEM;
 	server_init(&d->srv, d->base, &d->svc, &d->cfg);
+	d->srv.kickstart = kickstart;
+	d->srv.kickstart_arg = d;
 	/* Discovery does not depend on the control API: without it, cdcd still serves. */
 	if ((d->cfg.control_socket[0] || d->cfg.has_http_listen) &&
 	    api_open(d->base, &d->cfg, d->reg, &d->fabric, &d->svc, &d->srv, &d->api) < 0)

@@ -73,6 +73,7 @@ struct cdc_config {
 	unsigned int pull_reconnect_max;  /* seconds: the longest wait between DDC reconnects */
 	unsigned int pull_withdraw_after; /* seconds a DDC may be unreachable before its
 					   * pulled entries are withdrawn */
+	unsigned int max_kickstart_ddcs;  /* DDCs pulled from after a Kickstart; 0 = refused */
 	enum cdc_log_level log_level;
 	struct cdc_mdns_config mdns;
 	struct cdc_subsys *subsys;

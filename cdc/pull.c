@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fabric.h"
 #include "log.h"
 #include "nvmf_host.h"
 #include "reg_pull.h"
@@ -32,7 +33,7 @@ struct ddc {
 	struct cdc_referral addr;
 	char owner[CDC_NQN_MAX + 1];
 	char peer[CDC_TRADDR_MAX + CDC_TRSVCID_MAX + 4];
-	bool config, admin, mdns, mark;
+	bool config, admin, mdns, kickstart, mark;
 	unsigned int scope; /* an IPv6 link-local address's interface (mDNS) */
 	bool no_connent;    /* the DDC refused a Connect with CONNENT: leave it out */
 	enum ddc_state state;
@@ -59,7 +60,8 @@ struct pull {
 	char hostnqn[CDC_NQN_MAX + 1];
 	struct pull_opts o;
 	struct ddc_tree ddcs;
-	uint64_t rand; /* xorshift state for the jitter */
+	size_t nkickstart; /* DDCs with kickstart set */
+	uint64_t rand;	   /* xorshift state for the jitter */
 	struct ratelimit rl;
 };
 
@@ -87,6 +89,15 @@ static void timer_in(struct event *ev, unsigned int ms)
 
 	evtimer_add(ev, &tv);
 }
+
+/* Whether anybody still asks for it: the configuration, the administrator, mDNS or the DDC's
+ * own Kickstart. */
+static bool ddc_wanted(const struct ddc *d)
+{
+	return d->config || d->admin || d->mdns || d->kickstart;
+}
+
+static void ddc_free(struct ddc *d);
 
 /* ---- losing and retrying ---- */
 
@@ -141,6 +152,12 @@ static void withdraw_cb(evutil_socket_t fd, short what, void *arg)
 	d->withdrawn = true;
 	if (reg_pull_withdraw(d->p->reg, d->owner, d->peer) < 0)
 		log_err("pull: %s: %s", d->peer, strerror(ENOMEM));
+	/* Kickstarted only (or left from before a restart): the DDC kickstarts again when it is
+	 * back, and until then it costs nothing here. */
+	if (!d->config && !d->admin && !d->mdns) {
+		log_info("pull: forgetting DDC %s", d->peer);
+		ddc_free(d);
+	}
 }
 
 /* ---- reading ---- */
@@ -328,6 +345,14 @@ static struct ddc *ddc_find(const struct pull *p, const struct cdc_port *port)
 	return RB_FIND(ddc_tree, (struct ddc_tree *)&p->ddcs, &key);
 }
 
+/* Connects from the loop, so that asking never calls back, unless a connection or an attempt
+ * is under way already. */
+static void ddc_claim(struct ddc *d)
+{
+	if (!d->h && !evtimer_pending(d->retry, NULL))
+		timer_in(d->retry, 0);
+}
+
 static struct ddc *ddc_new(struct pull *p, const struct cdc_referral *addr)
 {
 	struct ddc *d = calloc(1, sizeof(*d));
@@ -348,13 +373,14 @@ static struct ddc *ddc_new(struct pull *p, const struct cdc_referral *addr)
 		free(d);
 		return NULL;
 	}
+	d->state = DDC_DOWN;
 	RB_INSERT(ddc_tree, &p->ddcs, d);
-	timer_in(d->retry, 0); /* from the loop, so that adding never calls back */
 	return d;
 }
 
 static void ddc_free(struct ddc *d)
 {
+	d->p->nkickstart -= d->kickstart;
 	RB_REMOVE(ddc_tree, &d->p->ddcs, d);
 	nvmf_host_free(d->h);
 	nvmf_host_free(d->dead);
@@ -385,13 +411,14 @@ int pull_config(struct pull *p, const struct cdc_referral *ddcs, size_t n)
 		if (!d && !(d = ddc_new(p, &ddcs[i])))
 			return -ENOMEM;
 		d->config = d->mark = true;
+		ddc_claim(d);
 	}
 	RB_FOREACH_SAFE(d, ddc_tree, &p->ddcs, next)
 	{
 		if (d->mark || !d->config)
 			continue;
 		d->config = false;
-		if (!d->admin && !d->mdns)
+		if (!ddc_wanted(d))
 			ddc_remove(d);
 	}
 	return 0;
@@ -406,6 +433,7 @@ int pull_ddc_add(struct pull *p, const struct cdc_referral *ddc)
 	if (!d && !(d = ddc_new(p, ddc)))
 		return -ENOMEM;
 	d->admin = true;
+	ddc_claim(d);
 	return 0;
 }
 
@@ -413,10 +441,14 @@ int pull_ddc_del(struct pull *p, const struct cdc_port *port)
 {
 	struct ddc *d = ddc_find(p, port);
 
-	if (!d || !d->admin)
-		return !d ? -ENOENT : d->config ? -EPERM : -EBUSY;
-	d->admin = false;
-	if (!d->config && !d->mdns)
+	if (!d)
+		return -ENOENT;
+	if (!d->admin && !d->kickstart && ddc_wanted(d))
+		return d->config ? -EPERM : -EBUSY;
+	/* A Kickstart is the DDC's request, not a promise: the administrator may refuse it. */
+	p->nkickstart -= d->kickstart;
+	d->admin = d->kickstart = false;
+	if (!ddc_wanted(d))
 		ddc_remove(d);
 	return 0;
 }
@@ -428,26 +460,70 @@ int pull_ddc_announced(struct pull *p, const struct cdc_referral *ddc, int ifind
 	if (!up) {
 		if (d && d->mdns) {
 			d->mdns = false;
-			if (!d->config && !d->admin)
+			if (!ddc_wanted(d))
 				ddc_remove(d);
 		}
 		return 0;
 	}
 	if (!d && !(d = ddc_new(p, ddc)))
 		return -ENOMEM;
-	if (!d->mdns && !d->config && !d->admin)
+	if (!ddc_wanted(d))
 		log_info("pull: DDC %s (%s) announced with mDNS: pulling from it", d->peer,
 			 d->addr.nqn);
 	d->mdns = true;
 	if (ifindex > 0)
 		d->scope = (unsigned int)ifindex;
+	ddc_claim(d);
 	return 0;
+}
+
+/* A Kickstart means the DDC's log changed, or that it wants to be known: read it now. */
+static void ddc_kickstarted(struct ddc *d)
+{
+	if (d->state == DDC_UP) {
+		start_read(d);
+	} else if (!d->h) {
+		evtimer_del(d->retry);
+		d->backoff_ms = 0;
+		timer_in(d->retry, 0);
+	}
+}
+
+int pull_kickstart(struct pull *p, const struct cdc_port *ports, size_t n)
+{
+	size_t needed = 0;
+
+	if (!p->o.max_kickstart)
+		return -EPERM;
+	for (size_t i = 0; i < n; i++) {
+		const struct ddc *d = ddc_find(p, &ports[i]);
+
+		needed += !d || !d->kickstart;
+	}
+	if (p->nkickstart + needed > p->o.max_kickstart)
+		return -ENOSPC;
+	for (size_t i = 0; i < n; i++) {
+		struct cdc_referral ddc = {.port = ports[i]};
+		struct ddc *d = ddc_find(p, &ports[i]);
+
+		snprintf(ddc.nqn, sizeof(ddc.nqn), "%s", NVME_DISC_SUBSYS_NAME);
+		if (!d && !(d = ddc_new(p, &ddc)))
+			return -ENOMEM;
+		if (!d->kickstart) {
+			d->kickstart = true;
+			p->nkickstart++;
+		}
+		ddc_kickstarted(d);
+	}
+	return n ? 0 : -EINVAL;
 }
 
 static const char *state_name(const struct ddc *d)
 {
 	if (d->state == DDC_UP)
 		return "connected";
+	if (!ddc_wanted(d))
+		return "unlisted";
 	if (d->withdrawn)
 		return "withdrawn";
 	return d->state == DDC_CONNECTING && !d->warned ? "connecting" : "unreachable";
@@ -460,10 +536,59 @@ void pull_foreach(const struct pull *p, void (*fn)(void *arg, const struct pull_
 
 	RB_FOREACH(d, ddc_tree, (struct ddc_tree *)&p->ddcs)
 	{
-		struct pull_ddc_info i = {&d->addr, d->owner, state_name(d), d->config, d->admin,
-					  d->mdns,  d->pulls, d->entries,    d->skipped};
+		struct pull_ddc_info i = {&d->addr,   d->owner,	 state_name(d), d->config,
+					  d->admin,   d->mdns,	 d->kickstart,	d->pulls,
+					  d->entries, d->skipped};
 		fn(arg, &i);
 	}
+}
+
+/* "ddc:ADDR:PORT" or "ddc:[ADDR]:PORT" back into a port; -EINVAL for any other name. */
+static int owner_port(const char *owner, struct cdc_port *port)
+{
+	const char *a = owner + 4, *colon = strrchr(owner, ':');
+	size_t n;
+
+	memset(port, 0, sizeof(*port));
+	if (strncmp(owner, "ddc:", 4) || !colon || colon < a)
+		return -EINVAL;
+	n = (size_t)(colon - a);
+	if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
+		a++;
+		n -= 2;
+	}
+	if (n >= sizeof(port->traddr) ||
+	    addr_trsvcid_canon(colon + 1, port->trsvcid, sizeof(port->trsvcid)) < 0)
+		return -EINVAL;
+	memcpy(port->traddr, a, n);
+	port->traddr[n] = '\0';
+	port->trtype = NVMF_TRTYPE_TCP;
+	return addr_traddr_canon(&port->adrfam, port->traddr, sizeof(port->traddr));
+}
+
+int pull_adopt(struct pull *p, const struct fabric *f)
+{
+	size_t n = 0;
+
+	for (const struct entity *e = fabric_entity_next(f, NULL); e;
+	     e = fabric_entity_next(f, e)) {
+		struct cdc_referral ddc = {0};
+		struct ddc *d;
+
+		if ((e->source != REG_PULL && e->source != REG_KICKSTART) ||
+		    owner_port(e->nqn, &ddc.port) < 0 || ddc_find(p, &ddc.port))
+			continue;
+		snprintf(ddc.nqn, sizeof(ddc.nqn), "%s", NVME_DISC_SUBSYS_NAME);
+		if (!(d = ddc_new(p, &ddc)))
+			return -ENOMEM;
+		timer_in(d->withdraw, p->o.withdraw_after_ms);
+		n++;
+	}
+	if (n)
+		log_info("pull: %zu DDCs pulled from before the restart are not listed any more: "
+			 "their entries go in %u s unless they are asked for again",
+			 n, p->o.withdraw_after_ms / 1000);
+	return 0;
 }
 
 void pull_set_opts(struct pull *p, const struct pull_opts *o)
