@@ -124,13 +124,9 @@ static int config_read(const struct daemon *d, struct cdc_config *cfg)
 	return r;
 }
 
-/* KATO of the CDC's connections to DDCs: long enough not to load them, short enough that a
- * DDC notices a vanished CDC. */
-#define PULL_KATO_MS 30000
-
 static struct pull_opts pull_opts_of(const struct cdc_config *cfg)
 {
-	return (struct pull_opts){cfg->nqn, PULL_KATO_MS, cfg->pull_reconnect_max * 1000u,
+	return (struct pull_opts){cfg->nqn, cfg->pull_kato * 1000u, cfg->pull_reconnect_max * 1000u,
 				  cfg->pull_withdraw_after * 1000u, cfg->max_kickstart_ddcs};
 }
 

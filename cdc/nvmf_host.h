@@ -25,6 +25,10 @@ struct nvmf_host_opts {
 	const char *subnqn;    /* NULL: the well-known discovery NQN */
 	uint32_t kato_ms;      /* 0: no keep-alive; otherwise Keep Alive every kato/2 */
 	bool no_keep_alive;    /* announce kato_ms but never send Keep Alive (tests) */
+	/* 0: wait for ever. Otherwise the connect sequence, and every Keep Alive, must complete
+	 * within this: a peer that keeps the TCP connection but stops answering is dropped
+	 * (-ETIMEDOUT) rather than waited for. */
+	uint32_t timeout_ms;
 	bool hdgst, ddgst;
 	uint16_t sqsize; /* 0's based; 0 means 31 like Linux */
 	/* Connect CATTR: NVMF_HOST_CATTR_CONNENT when a CDC pulls from a DDC. */

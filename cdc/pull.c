@@ -147,8 +147,12 @@ static void withdraw_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (d->state == DDC_UP)
 		return;
-	log_warn("pull: DDC %s unreachable for %u s: withdrawing its entries", d->peer,
-		 d->p->o.withdraw_after_ms / 1000);
+	if (d->pulls || d->entries)
+		log_warn("pull: DDC %s unreachable for %u s: withdrawing its entries", d->peer,
+			 d->p->o.withdraw_after_ms / 1000);
+	else
+		log_info("pull: DDC %s still unreachable after %u s", d->peer,
+			 d->p->o.withdraw_after_ms / 1000);
 	d->withdrawn = true;
 	if (reg_pull_withdraw(d->p->reg, d->owner, d->peer) < 0)
 		log_err("pull: %s: %s", d->peer, strerror(ENOMEM));
@@ -306,6 +310,7 @@ static void ddc_connect(struct ddc *d)
 	struct nvmf_host_opts opts = {.hostnqn = p->hostnqn,
 				      .subnqn = d->addr.nqn,
 				      .kato_ms = p->o.kato_ms,
+				      .timeout_ms = p->o.kato_ms,
 				      .cattr = d->no_connent ? 0 : NVMF_HOST_CATTR_CONNENT};
 	struct sockaddr_storage ss;
 	socklen_t sl;

@@ -19,7 +19,9 @@ struct fabric;
 
 struct pull_opts {
 	const char *hostnqn;		/* this CDC's NQN: the HOSTNQN of its Connects */
-	unsigned int kato_ms;		/* KATO of the connections to DDCs */
+	unsigned int kato_ms;		/* KATO of the connections to DDCs; a DDC that answers
+					 * neither the connect sequence nor a Keep Alive within
+					 * it is dropped as unreachable */
 	unsigned int reconnect_max_ms;	/* the longest wait between reconnects */
 	unsigned int withdraw_after_ms; /* unreachable this long: the DDC's entries go */
 	unsigned int max_kickstart;	/* DDCs pulled from because they kickstarted; 0: none */

@@ -64,6 +64,7 @@ nqn = nqn.2014-08.org.example:cdc:pull
 control-socket = $WORK/cdc.sock
 pull-reconnect-max = 1
 pull-withdraw-after = 2
+pull-kato = 2
 
 [subsystem $MINE]
 port = trtype=tcp;traddr=198.51.100.1;trsvcid=4420
@@ -134,6 +135,15 @@ has 3 "ideal-sub.* 0$" && ok "the other DDC's entries stay" || bad "other DDC's 
 # Return: reconnected within the backoff, pulled again.
 start_ddc
 wait_for 10 "back when the DDC returns" has 2 "^$P1 " 0
+
+# A DDC that keeps its TCP connection but stops answering: dropped after pull-kato, NCC; it
+# is back once it answers again (SIGCONT), before pull-withdraw-after.
+kill -STOP "$DDC_PID"
+wait_for 10 "a DDC that stops answering Keep Alives is dropped: NCC" has 2 "^$P1 " 1
+kill -CONT "$DDC_PID"
+wait_for 10 "and pulled again once it answers" has 2 "^$P1 " 0
+grep -q "lost DDC 127.0.0.1:$DDC_PORT .*Connection timed out" "$WORK/cdc.log" &&
+	ok "the log says it timed out" || bad "no timeout in the log"
 
 # The administrator's DDCs: add, list, delete (entries withdrawn at once).
 ADM_PORT=$("$BENCH" free-port)
