@@ -887,6 +887,7 @@ static void ddc_json(void *arg, const struct pull_ddc_info *i)
 	add_int(o, "pulls", (int64_t)i->pulls);
 	add_int(o, "entries", (int64_t)i->entries);
 	add_int(o, "skipped", (int64_t)i->skipped);
+	add_int(o, "logs_sent", (int64_t)i->sent);
 	json_object_array_add(arg, o);
 }
 

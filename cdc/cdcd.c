@@ -404,7 +404,7 @@ static int daemon_start(struct daemon *d)
 	}
 	registry_config_changed(d->reg, &d->cfg);
 	struct pull_opts po = pull_opts_of(&d->cfg);
-	d->pull = pull_new(d->base, d->reg, &po);
+	d->pull = pull_new(d->base, d->reg, &d->fabric, &po);
 	if (!d->pull)
 		return -ENOMEM;
 	pull_update(d);

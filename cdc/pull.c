@@ -15,15 +15,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ddc_request.h"
+#include "disc_log.h"
 #include "fabric.h"
 #include "log.h"
 #include "nvmf_host.h"
 #include "reg_pull.h"
+#include "registry.h"
 #include "tree.h"
+#include "view.h"
 
 #define BACKOFF_MIN_MS	250
 #define FID_ASYNC_EVENT 0x0b
 #define AEN_CFG_DLPCN	(1u << 31) /* Discovery Log Page Change notices (protocol.md 7.7) */
+#define SDLP_MAX	(1u << 20) /* the largest log sent to a DDC in one SDLP */
 
 enum ddc_state { DDC_CONNECTING, DDC_UP, DDC_DOWN };
 
@@ -36,6 +41,14 @@ struct ddc {
 	bool config, admin, mdns, kickstart, mark;
 	unsigned int scope; /* an IPv6 link-local address's interface (mDNS) */
 	bool no_connent;    /* the DDC refused a Connect with CONNENT: leave it out */
+	bool no_pmddc;	    /* the DDC refused AEC bit 28 (its requests): ask for changes only */
+	/* The log the DDC asked to be sent whenever it changes (SDLP's LPUR), 0 for none. */
+	uint8_t lpur_lid, lpur_lsp;
+	uint64_t lpur_genctr; /* the GENCTR of what was last sent */
+	bool sending, resend; /* an SDLP is in flight; the log changed meanwhile */
+	bool sent_log;	      /* the SDLP in flight carries the log (not a refusal) */
+	LIST_ENTRY(ddc) lpur_link;
+	uint64_t sdlps; /* logs sent to it since the daemon started */
 	enum ddc_state state;
 	struct nvmf_host *h;
 	struct nvmf_host *dead; /* freed from the next timer, not inside its own callbacks */
@@ -61,7 +74,9 @@ struct pull {
 	struct pull_opts o;
 	struct ddc_tree ddcs;
 	size_t nkickstart; /* DDCs with kickstart set */
-	uint64_t rand;	   /* xorshift state for the jitter */
+	struct fabric *fabric;
+	LIST_HEAD(, ddc) lpur; /* DDCs with lpur_lid set: those told of every change */
+	uint64_t rand;	       /* xorshift state for the jitter */
 	struct ratelimit rl;
 };
 
@@ -114,9 +129,18 @@ static void retry_later(struct ddc *d)
 		timer_in(d->withdraw, p->o.withdraw_after_ms);
 }
 
+static void lpur_stop(struct ddc *d)
+{
+	if (d->lpur_lid)
+		LIST_REMOVE(d, lpur_link);
+	d->lpur_lid = 0;
+	d->sending = d->resend = false;
+}
+
 /* The host's connection is over: it is freed later, outside its callbacks. */
 static void host_retire(struct ddc *d)
 {
+	lpur_stop(d);
 	if (!d->h)
 		return;
 	nvmf_host_free(d->dead);
@@ -230,6 +254,167 @@ static void start_read(struct ddc *d)
 		d->reading = true;
 }
 
+/* ---- what a pull-model DDC asks for (log 73h, SDLP) ---- */
+
+/* Log lid as the DDC would read it from this CDC, whole, in a new buffer. -ENOENT for a log
+ * not sent this way, -E2BIG past SDLP_MAX, -ENOMEM. */
+static int log_for_ddc(struct pull *p, const struct ddc *d, uint8_t lid, uint8_t **out, size_t *len,
+		       uint64_t *genctr)
+{
+	const struct view *v;
+
+	if (lid == DISC_LID_HOST_DISCOVERY) {
+		if (fabric_hostlog_refresh(p->fabric) < 0)
+			return -ENOMEM;
+		v = fabric_hostlog_view(p->fabric);
+	} else if (lid == NVME_LOG_LID_DISCOVER) {
+		/* No self entries: the DDC reached this CDC through no listener of ours. */
+		v = fabric_host_view(p->fabric, d->addr.nqn);
+	} else {
+		return -ENOENT;
+	}
+	if (!v)
+		return -ENOMEM;
+	*len = DISC_LOG_HDR_LEN + v->len;
+	if (*len > SDLP_MAX)
+		return -E2BIG;
+	if (!(*out = malloc(*len)))
+		return -ENOMEM;
+	if (lid == DISC_LID_HOST_DISCOVERY) {
+		disc_hostlog_read(v->genctr, NULL, v->len, v->nentries, 0, *out, DISC_LOG_HDR_LEN);
+	} else {
+		struct disc_log_view h = {.genctr = v->genctr, .nbody = v->nentries};
+		disc_log_read(&h, 0, *out, DISC_LOG_HDR_LEN);
+	}
+	view_copy(v, 0, *out + DISC_LOG_HDR_LEN, v->len);
+	*genctr = v->genctr;
+	return 0;
+}
+
+static void send_log(struct ddc *d, uint8_t lid, uint8_t lsp, bool changed_only);
+
+static void sdlp_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
+		    uint32_t len, void *arg)
+{
+	struct ddc *d = arg;
+
+	(void)h;
+	(void)data;
+	(void)len;
+	if (err || d->state != DDC_UP)
+		return; /* host_retire() stopped the updates */
+	d->sending = false;
+	if (cqe->status) {
+		log_ratelimited(&d->p->rl, LOG_WARNING,
+				"pull: %s: Send Discovery Log Page refused (status %#x)", d->peer,
+				cqe->status);
+		lpur_stop(d);
+		return;
+	}
+	d->sdlps++;
+	/* Updates of a log not sent are refusals again: LPUR holds only for a log sent. */
+	if (!(cqe->dw0 & SDLP_LPUR) || !d->sent_log) {
+		lpur_stop(d);
+		return;
+	}
+	if (d->resend) {
+		d->resend = false;
+		send_log(d, d->lpur_lid, d->lpur_lsp, false);
+	}
+}
+
+/* SDLP of log lid to the DDC: the log, or why not (RLPS); with changed_only, nothing if its
+ * GENCTR is the one last sent. Until the DDC says otherwise (LPUR clear in the completion),
+ * the log is sent again whenever it changes. */
+static void send_log(struct ddc *d, uint8_t lid, uint8_t lsp, bool changed_only)
+{
+	struct nvme_sqe sqe;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	uint64_t genctr = 0;
+	int err = log_for_ddc(d->p, d, lid, &buf, &len, &genctr);
+
+	if (err == -ENOENT || err == -E2BIG)
+		sdlp_sqe(&sqe, lid, lsp, err == -ENOENT ? SDLP_UNSUPPORTED : SDLP_FAILED,
+			 nvme_status(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR, false), 0);
+	else if (err)
+		return;
+	else if (changed_only && genctr == d->lpur_genctr) {
+		free(buf);
+		return;
+	} else
+		sdlp_sqe(&sqe, lid, lsp, SDLP_VALID, 0, (uint32_t)len);
+	if (!d->lpur_lid)
+		LIST_INSERT_HEAD(&d->p->lpur, d, lpur_link);
+	d->lpur_lid = lid;
+	d->lpur_lsp = lsp;
+	d->lpur_genctr = genctr;
+	d->sent_log = !err;
+	d->sending = nvmf_host_submit(d->h, &sqe, buf, (uint32_t)len, 0, sdlp_cb, d) == 0;
+	if (!d->sending)
+		lpur_stop(d);
+	free(buf); /* nvmf_host keeps its own copy of what waits for an R2T */
+}
+
+static void request_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
+		       const uint8_t *data, uint32_t len, void *arg)
+{
+	struct ddc *d = arg;
+	struct ddc_req req;
+
+	(void)h;
+	if (err || d->state != DDC_UP)
+		return;
+	if (cqe->status || ddc_req_decode(data, len, &req) < 0) {
+		log_ratelimited(&d->p->rl, LOG_WARNING,
+				"pull: %s: Pull Model DDC Request log not read (status %#x)",
+				d->peer, cqe->status);
+		return;
+	}
+	if (req.ori == DDC_REQ_LOG) {
+		log_info("pull: %s asks for log %02xh", d->peer, req.lid);
+		if (!d->sending) {
+			send_log(d, req.lid, req.lsp, false);
+			return;
+		}
+		/* One SDLP at a time: the newest request goes once the one in flight is done. */
+		d->lpur_lid = req.lid;
+		d->lpur_lsp = req.lsp;
+		d->resend = true;
+	} else {
+		log_ratelimited(&d->p->rl, LOG_WARNING,
+				"pull: %s: ZoneGroup request %u for '%s' of %s not served: fabric "
+				"zoning is not enforced",
+				d->peer, req.ori, req.zgname, req.zgorig);
+	}
+}
+
+/* Read with RAE clear, so that the DDC may raise its next request. */
+static void read_request(struct ddc *d)
+{
+	nvmf_host_get_log(d->h, DDC_REQ_LID, 0, false, 0, DDC_REQ_READ, request_cb, d);
+}
+
+/* After every commit: the DDCs that asked for a log that may have changed get it again. */
+static void observe(void *arg, int logs)
+{
+	struct pull *p = arg;
+	struct ddc *d, *next;
+
+	/* send_log() may take d off the list. */
+	for (d = LIST_FIRST(&p->lpur); d; d = next) {
+		next = LIST_NEXT(d, lpur_link);
+		int log = d->lpur_lid == DISC_LID_HOST_DISCOVERY ? FABRIC_LOG71 : FABRIC_LOG70;
+
+		if (!(logs & log))
+			continue;
+		if (d->sending)
+			d->resend = true;
+		else
+			send_log(d, d->lpur_lid, d->lpur_lsp, true);
+	}
+}
+
 static void aer_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
 		   uint32_t len, void *arg)
 {
@@ -247,10 +432,27 @@ static void aer_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, con
 	}
 	if ((cqe->dw0 & 0xffff07) == 0x70f002)
 		start_read(d);
+	else if ((cqe->dw0 & 0xffff07) == (DDC_REQ_AEN & 0xffff07))
+		read_request(d);
 	nvmf_host_aer(h, aer_cb, d);
 }
 
 /* ---- connecting ---- */
+
+/* A DDC that does not raise Pull Model DDC Requests (nvmet, or a CDC) refuses AEC bit 28:
+ * the change notices alone are asked for again, and from then on. */
+static void aec_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
+		   uint32_t len, void *arg)
+{
+	struct ddc *d = arg;
+
+	(void)data;
+	(void)len;
+	if (err || !cqe->status || d->no_pmddc)
+		return;
+	d->no_pmddc = true;
+	nvmf_host_set_features(h, FID_ASYNC_EVENT, AEN_CFG_DLPCN, NULL, NULL);
+}
 
 static void connected(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
 		      uint32_t len, void *arg)
@@ -278,7 +480,8 @@ static void connected(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, 
 	d->warned = d->withdrawn = false;
 	evtimer_del(d->withdraw);
 	nvmf_host_on_close(h, on_close, d);
-	nvmf_host_set_features(h, FID_ASYNC_EVENT, AEN_CFG_DLPCN, NULL, NULL);
+	nvmf_host_set_features(h, FID_ASYNC_EVENT, AEN_CFG_DLPCN | (d->no_pmddc ? 0 : DDC_REQ_AEC),
+			       aec_cb, d);
 	nvmf_host_aer(h, aer_cb, d);
 	start_read(d);
 }
@@ -385,6 +588,7 @@ static struct ddc *ddc_new(struct pull *p, const struct cdc_referral *addr)
 
 static void ddc_free(struct ddc *d)
 {
+	lpur_stop(d);
 	d->p->nkickstart -= d->kickstart;
 	RB_REMOVE(ddc_tree, &d->p->ddcs, d);
 	nvmf_host_free(d->h);
@@ -541,9 +745,9 @@ void pull_foreach(const struct pull *p, void (*fn)(void *arg, const struct pull_
 
 	RB_FOREACH(d, ddc_tree, (struct ddc_tree *)&p->ddcs)
 	{
-		struct pull_ddc_info i = {&d->addr,   d->owner,	 state_name(d), d->config,
-					  d->admin,   d->mdns,	 d->kickstart,	d->pulls,
-					  d->entries, d->skipped};
+		struct pull_ddc_info i = {&d->addr,   d->owner,	  state_name(d), d->config,
+					  d->admin,   d->mdns,	  d->kickstart,	 d->pulls,
+					  d->entries, d->skipped, d->sdlps};
 		fn(arg, &i);
 	}
 }
@@ -605,7 +809,8 @@ void pull_set_opts(struct pull *p, const struct pull_opts *o)
 		p->o.reconnect_max_ms = BACKOFF_MIN_MS;
 }
 
-struct pull *pull_new(struct event_base *base, struct registry *r, const struct pull_opts *o)
+struct pull *pull_new(struct event_base *base, struct registry *r, struct fabric *f,
+		      const struct pull_opts *o)
 {
 	struct pull *p = calloc(1, sizeof(*p));
 	struct timespec ts;
@@ -614,7 +819,10 @@ struct pull *pull_new(struct event_base *base, struct registry *r, const struct 
 		return NULL;
 	p->base = base;
 	p->reg = r;
+	p->fabric = f;
 	RB_INIT(&p->ddcs);
+	LIST_INIT(&p->lpur);
+	registry_set_observer(r, observe, p);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	p->rand = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ull;
 	p->rl = (struct ratelimit)RATELIMIT_INIT(5, 10);

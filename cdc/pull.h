@@ -27,7 +27,10 @@ struct pull_opts {
 	unsigned int max_kickstart;	/* DDCs pulled from because they kickstarted; 0: none */
 };
 
-struct pull *pull_new(struct event_base *base, struct registry *r, const struct pull_opts *o);
+/* f: the fabric r changes, for the logs a pull-model DDC asks to be sent (Send Discovery
+ * Log Page, after its AEN F3h): log 71h, or log 70h as it would read it. */
+struct pull *pull_new(struct event_base *base, struct registry *r, struct fabric *f,
+		      const struct pull_opts *o);
 /* Closes every connection; what was pulled stays in the store for the next start. */
 void pull_free(struct pull *p);
 /* New timings apply from the next wait on. */
@@ -70,6 +73,7 @@ struct pull_ddc_info {
 	uint64_t pulls;			     /* logs read since the daemon started */
 	size_t entries;			     /* entries kept from the last log */
 	size_t skipped;			     /* entries of subsystems that others define */
+	uint64_t sent; /* logs sent to it (Send Discovery Log Page) since the daemon started */
 };
 void pull_foreach(const struct pull *p, void (*fn)(void *arg, const struct pull_ddc_info *i),
 		  void *arg);

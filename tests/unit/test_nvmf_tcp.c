@@ -4,12 +4,14 @@
 
 #include <check.h>
 #include <errno.h>
+#include <nvme/types.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddc_request.h"
 #include "kickstart.h"
 #include "nvmf_tcp.h"
 
@@ -1007,6 +1009,61 @@ START_TEST(kdresp_carries_status_reason_and_the_nqn_at_10)
 }
 END_TEST
 
+/* ---- Pull Model DDC Request (log 73h) and SDLP (protocol.md 7.4, 7.6) ---- */
+
+START_TEST(ddc_request_log_round_trips_and_every_truncation_is_refused)
+{
+	struct ddc_req in = {.ori = DDC_REQ_LOG, .lid = 0x71, .lsp = 1}, out;
+	uint8_t buf[DDC_REQ_READ];
+	size_t n = ddc_req_encode(&in, buf, sizeof(buf));
+
+	ck_assert_uint_eq(n, 12);
+	ck_assert_int_eq(ddc_req_decode(buf, n, &out), 0);
+	ck_assert_uint_eq(out.ori, DDC_REQ_LOG);
+	ck_assert_uint_eq(out.lid, 0x71);
+	ck_assert_uint_eq(out.lsp, 1);
+	ck_assert_uint_eq(out.tpdrpl, 12);
+	for (size_t len = 0; len < n; len++)
+		ck_assert_int_eq(ddc_req_decode(buf, len, &out), -EPROTO);
+}
+END_TEST
+
+START_TEST(ddc_request_zonegroup_fields_are_bounded_strings)
+{
+	struct ddc_req in = {.ori = DDC_REQ_AAZ, .tid = 7}, out;
+	uint8_t buf[DDC_REQ_READ];
+
+	memset(in.zgorig, 'o', DDC_REQ_ZGORIG_MAX);
+	snprintf(in.zgname, sizeof(in.zgname), "zg1");
+	size_t n = ddc_req_encode(&in, buf, sizeof(buf));
+	ck_assert_uint_eq(n, 8 + 258);
+	memset(buf + 8 + 4 + DDC_REQ_ZGORIG_MAX, 'x', 1); /* ZGORIG without its NUL */
+	ck_assert_int_eq(ddc_req_decode(buf, n, &out), 0);
+	ck_assert_uint_eq(out.tid, 7);
+	ck_assert_uint_eq(strlen(out.zgorig), DDC_REQ_ZGORIG_MAX);
+	ck_assert_str_eq(out.zgname, "zg1");
+	ck_assert_int_eq(ddc_req_decode(buf, n - 1, &out), -EPROTO);
+	buf[0] = 0;
+	ck_assert_int_eq(ddc_req_decode(buf, n, &out), -ENOENT);
+	buf[0] = 5;
+	ck_assert_int_eq(ddc_req_decode(buf, n, &out), -EPROTO);
+}
+END_TEST
+
+START_TEST(sdlp_puts_tlid_tlsp_status_and_rlps_in_cdw10)
+{
+	struct nvme_sqe sqe;
+
+	sdlp_sqe(&sqe, 0x71, 0x1, SDLP_VALID, 0, 2048);
+	ck_assert_uint_eq(sqe.opcode, 0x39);
+	ck_assert_uint_eq(sqe.cdw[10], 0x171);
+	ck_assert_uint_eq(sqe.cdw[11], 512);
+	sdlp_sqe(&sqe, 0x70, 0, SDLP_FAILED, nvme_status(NVME_SCT_GENERIC, 0x04, false), 0);
+	ck_assert_uint_eq(sqe.cdw[10], 0x70u | 0x04u << 17 | 3u << 30);
+	ck_assert_uint_eq(sqe.cdw[11], 0);
+}
+END_TEST
+
 static Suite *nvmf_tcp_suite(void)
 {
 	Suite *s = suite_create("nvmf_tcp");
@@ -1063,6 +1120,12 @@ static Suite *nvmf_tcp_suite(void)
 	tcase_add_test(tc, kdreq_records_that_cannot_be_used_are_skipped);
 	tcase_add_test(tc, kdreq_numkr_must_match_plen);
 	tcase_add_test(tc, kdresp_carries_status_reason_and_the_nqn_at_10);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ddc_request");
+	tcase_add_test(tc, ddc_request_log_round_trips_and_every_truncation_is_refused);
+	tcase_add_test(tc, ddc_request_zonegroup_fields_are_bounded_strings);
+	tcase_add_test(tc, sdlp_puts_tlid_tlsp_status_and_rlps_in_cdw10);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("termreq");
