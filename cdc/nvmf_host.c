@@ -654,6 +654,7 @@ int nvmf_host_connect(struct nvmf_host *h, const struct sockaddr *sa, socklen_t 
 struct disc_read {
 	nvmf_host_log_cb cb;
 	void *arg;
+	uint8_t lsp;
 	uint64_t genctr, numrec;
 	uint8_t *log;
 	size_t len, off;
@@ -672,8 +673,8 @@ static void disc_header_cb(struct nvmf_host *h, int err, const struct nvme_cqe *
 
 static int disc_read_header(struct nvmf_host *h, struct disc_read *r, bool rae)
 {
-	return nvmf_host_get_log(h, NVME_LOG_LID_DISCOVER, 0, rae, 0, DISC_HDR_READ, disc_header_cb,
-				 r);
+	return nvmf_host_get_log(h, NVME_LOG_LID_DISCOVER, r->lsp, rae, 0, DISC_HDR_READ,
+				 disc_header_cb, r);
 }
 
 static void disc_chunk_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
@@ -685,7 +686,7 @@ static int disc_read_next(struct nvmf_host *h, struct disc_read *r)
 	if (r->off >= r->len)
 		return disc_read_header(h, r, false);
 	size_t n = r->len - r->off < DISC_CHUNK ? r->len - r->off : DISC_CHUNK;
-	return nvmf_host_get_log(h, NVME_LOG_LID_DISCOVER, 0, true, r->off, (uint32_t)n,
+	return nvmf_host_get_log(h, NVME_LOG_LID_DISCOVER, r->lsp, true, r->off, (uint32_t)n,
 				 disc_chunk_cb, r);
 }
 
@@ -755,12 +756,18 @@ static void disc_header_cb(struct nvmf_host *h, int err, const struct nvme_cqe *
 
 int nvmf_host_disc_log(struct nvmf_host *h, nvmf_host_log_cb cb, void *arg)
 {
+	return nvmf_host_disc_log_lsp(h, 0, cb, arg);
+}
+
+int nvmf_host_disc_log_lsp(struct nvmf_host *h, uint8_t lsp, nvmf_host_log_cb cb, void *arg)
+{
 	struct disc_read *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return -ENOMEM;
 	r->cb = cb;
 	r->arg = arg;
+	r->lsp = lsp;
 	int e = disc_read_header(h, r, true);
 	if (e < 0)
 		free(r);

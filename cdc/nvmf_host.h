@@ -77,6 +77,8 @@ int nvmf_host_prop_set(struct nvmf_host *h, uint32_t ofst, uint32_t value, nvmf_
 typedef void (*nvmf_host_log_cb)(struct nvmf_host *h, int err, uint16_t status, const uint8_t *log,
 				 size_t len, void *arg);
 int nvmf_host_disc_log(struct nvmf_host *h, nvmf_host_log_cb cb, void *arg);
+/* The same with log specific parameters (NVMF_LOG_DISC_LSP_*) in every command. */
+int nvmf_host_disc_log_lsp(struct nvmf_host *h, uint8_t lsp, nvmf_host_log_cb cb, void *arg);
 
 uint16_t nvmf_host_cntlid(const struct nvmf_host *h);
 bool nvmf_host_ready(const struct nvmf_host *h);

@@ -44,6 +44,7 @@ struct ddc {
 	bool no_pmddc;	    /* the DDC refused AEC bit 28 (its requests): ask for changes only */
 	/* The log the DDC asked to be sent whenever it changes (SDLP's LPUR), 0 for none. */
 	uint8_t lpur_lid, lpur_lsp;
+	uint8_t lsp;	      /* log 70h's LSP: ALLSUBE where the DDC supports it */
 	uint64_t lpur_genctr; /* the GENCTR of what was last sent */
 	bool sending, resend; /* an SDLP is in flight; the log changed meanwhile */
 	bool sent_log;	      /* the SDLP in flight carries the log (not a refusal) */
@@ -250,7 +251,7 @@ static void start_read(struct ddc *d)
 		d->reread = true;
 		return;
 	}
-	if (nvmf_host_disc_log(d->h, log_cb, d) == 0)
+	if (nvmf_host_disc_log_lsp(d->h, d->lsp, log_cb, d) == 0)
 		d->reading = true;
 }
 
@@ -439,6 +440,26 @@ static void aer_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, con
 
 /* ---- connecting ---- */
 
+/* What the DDC supports of log 70h (log 00h): ALLSUBE asks for every NVM subsystem entry, not
+ * only those this CDC's NQN may access, which the CDC then filters by its own rules. PLEO is
+ * not asked for: the CDC wants every port of a subsystem (multipath), and one DDC's log is
+ * replaced as a whole, so port-local logs read through several addresses would split a
+ * subsystem between owners. A DDC without log 00h is read without LSP. */
+static void supported_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
+			 const uint8_t *data, uint32_t len, void *arg)
+{
+	struct ddc *d = arg;
+
+	(void)h;
+	if (err || d->state != DDC_UP)
+		return;
+	d->lsp = 0;
+	if (!cqe->status && len >= 4 * (NVME_LOG_LID_DISCOVER + 1) &&
+	    get_le32(data + 4 * NVME_LOG_LID_DISCOVER) & (uint32_t)NVMF_LOG_DISC_LID_ALLSUBES << 16)
+		d->lsp = NVMF_LOG_DISC_LSP_ALLSUBE;
+	start_read(d);
+}
+
 /* A DDC that does not raise Pull Model DDC Requests (nvmet, or a CDC) refuses AEC bit 28:
  * the change notices alone are asked for again, and from then on. */
 static void aec_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
@@ -483,7 +504,9 @@ static void connected(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, 
 	nvmf_host_set_features(h, FID_ASYNC_EVENT, AEN_CFG_DLPCN | (d->no_pmddc ? 0 : DDC_REQ_AEC),
 			       aec_cb, d);
 	nvmf_host_aer(h, aer_cb, d);
-	start_read(d);
+	if (nvmf_host_get_log(h, NVME_LOG_LID_SUPPORTED_LOG_PAGES, 0, true, 0,
+			      DISC_SUPPORTED_LOGS_LEN, supported_cb, d) < 0)
+		start_read(d);
 }
 
 static int resolve(const struct ddc *d, struct sockaddr_storage *ss, socklen_t *len)

@@ -2,7 +2,7 @@
 """test-pull-model.py - a pull-model DDC (TP8010, protocol.md 7.4 and 7.6) against a real
 cdcd. No public target raises Pull Model DDC Requests, so the DDC here is a small NVMe/TCP
 discovery controller written for the test: it serves one subsystem in log 70h, accepts AEC
-bit 28, and once cdcd has read its log it raises AEN F3h with a Discovery Log Page Request
+bit 28 and offers ALLSUBE in log 00h, and once cdcd has read its log it raises AEN F3h with a Discovery Log Page Request
 in log 73h. cdcd must answer with Send Discovery Log Page (39h) carrying the log asked for,
 send it again on every change while the DDC keeps LPUR set, and refuse a log it does not
 send with RLPS 01b."""
@@ -53,6 +53,7 @@ class PullModelDdc:
         self.lock = threading.Lock()
         self.sdlps = []  # (tlid, rlps, ndws, data)
         self.aec = []
+        self.lsp70 = set()  # the LSPs of the reads of log 70h
         self.requests_read = 0
         self.port = free_port()
         self.srv = socket.socket()
@@ -121,6 +122,14 @@ class PullModelDdc:
                 off = cdw[12] | cdw[13] << 32
                 if lid == 0x70:
                     page = disc_log_70h()
+                    with self.lock:
+                        self.lsp70.add(cdw[10] >> 8 & 0x7F)
+                elif lid == 0x00:  # LSUPP for 00h, 70h (with ALLSUBES), 73h
+                    page = bytearray(1024)
+                    struct.pack_into("<I", page, 0, 1)
+                    struct.pack_into("<I", page, 4 * 0x70, 1 | 1 << 18)
+                    struct.pack_into("<I", page, 4 * 0x73, 1)
+                    page = bytes(page)
                 elif lid == 0x73:
                     page = bytes([4, 0, 0, 0]) + struct.pack("<I", 12) + bytes(
                         [self.ask_lid, 0, 0, 0])
@@ -172,6 +181,8 @@ def run(c):
             "/v1/hosts/nqn.2014-08.org.example:h1/log", unix=True)[1])
         c.check(any(a & (1 << 28) for a in ddc.aec), "cdcd asks for Pull Model DDC Request "
                 "events (AEC bit 28) of a DDC that takes them")
+        c.check(ddc.lsp70 == {4}, "log 70h is read with ALLSUBE from a DDC that supports it "
+                "(LSPs %s)" % sorted(ddc.lsp70))
         wait_until("an SDLP", lambda: ddc.sent())
         tlid, rlps, ndws, data = ddc.sent()[0]
         c.check(tlid == 0x71 and rlps == 0, "the DDC's request for log 71h is answered with "
