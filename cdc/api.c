@@ -620,8 +620,14 @@ static void get_metrics(struct api *api, struct evhttp_request *req)
 				     .hgenctr = api->f->hgenctr,
 				     .registry = registry_get_stats(api->reg)};
 
+	struct pull_stats pull;
+
 	server_get_stats(api->srv, &m.server);
 	disc_svc_get_stats(api->svc, &m.disc);
+	if (api->pull) {
+		pull_get_stats(api->pull, &pull);
+		m.pull = &pull;
+	}
 	reply_rendered(req, METRICS_CONTENT_TYPE, render_metrics, &m);
 }
 

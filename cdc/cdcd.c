@@ -126,8 +126,12 @@ static int config_read(const struct daemon *d, struct cdc_config *cfg)
 
 static struct pull_opts pull_opts_of(const struct cdc_config *cfg)
 {
-	return (struct pull_opts){cfg->nqn, cfg->pull_kato * 1000u, cfg->pull_reconnect_max * 1000u,
-				  cfg->pull_withdraw_after * 1000u, cfg->max_kickstart_ddcs};
+	return (struct pull_opts){cfg->nqn,
+				  cfg->pull_kato * 1000u,
+				  cfg->pull_reconnect_max * 1000u,
+				  cfg->pull_withdraw_after * 1000u,
+				  cfg->max_kickstart_ddcs,
+				  cfg->max_registrations_per_entity};
 }
 
 /* A DDC's Kickstart (the listener's KDReq), handed to pull registration. */
@@ -137,12 +141,10 @@ static int kickstart(void *arg, const char *peer, const struct kdreq *req)
 	struct cdc_port ports[KDREQ_MAX_RECORDS];
 
 	(void)peer;
-	/* NUMDIE: what the DDC will expose must fit what one registrant may register. */
-	if (req->numdie > d->cfg.max_registrations_per_entity)
-		return -ENOSPC;
 	for (size_t i = 0; i < req->nrec; i++)
 		ports[i] = req->rec[i].port;
-	return pull_kickstart(d->pull, ports, req->nrec);
+	/* NUMDIE: what the DDC will expose must fit what one registrant may register. */
+	return pull_kickstart(d->pull, ports, req->nrec, req->numdie);
 }
 
 /* The configuration's DDCs; a failure leaves the others as they were. */

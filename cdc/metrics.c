@@ -128,6 +128,30 @@ static void registrations(FILE *out, const struct registry_stats *r)
 		  "One commit of the store (SQLite, WAL, synchronous).", &r->commit_latency);
 }
 
+static void pull(FILE *out, const struct pull_stats *p)
+{
+	const struct {
+		const char *name;
+		size_t n;
+	} states[] = {{"connected", p->connected},
+		      {"connecting", p->connecting},
+		      {"unreachable", p->unreachable},
+		      {"withdrawn", p->withdrawn},
+		      {"unlisted", p->unlisted}};
+
+	family(out, "cdcd_pull_ddcs", "gauge", "DDCs pulled from, by the state of the connection.");
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		fprintf(out, "cdcd_pull_ddcs{state=\"%s\"} %zu\n", states[i].name, states[i].n);
+	counter(out, "cdcd_pull_logs_read_total", "Discovery logs read from DDCs.", p->pulls);
+	counter(out, "cdcd_pull_logs_sent_total",
+		"Logs sent to DDCs that asked for them (Send Discovery Log Page).", p->logs_sent);
+	family(out, "cdcd_kickstarts_total", "counter",
+	       "Kickstart requests from DDCs, by outcome.");
+	fprintf(out, "cdcd_kickstarts_total{outcome=\"accepted\"} %" PRIu64 "\n", p->kickstarts);
+	fprintf(out, "cdcd_kickstarts_total{outcome=\"refused\"} %" PRIu64 "\n",
+		p->kickstarts_refused);
+}
+
 int metrics_render(const struct metrics_snapshot *m, FILE *out)
 {
 	family(out, "cdcd_build_info", "gauge", "The version of cdcd running; always 1.");
@@ -142,5 +166,7 @@ int metrics_render(const struct metrics_snapshot *m, FILE *out)
 	aens_and_logs(out, m->disc.counters);
 	errors(out, m->server.counters);
 	registrations(out, m->registry);
+	if (m->pull)
+		pull(out, m->pull);
 	return ferror(out) ? -EIO : 0;
 }

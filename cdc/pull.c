@@ -76,6 +76,7 @@ struct pull {
 	struct ddc_tree ddcs;
 	size_t nkickstart; /* DDCs with kickstart set */
 	struct fabric *fabric;
+	uint64_t kickstarts, kickstarts_refused;
 	LIST_HEAD(, ddc) lpur; /* DDCs with lpur_lid set: those told of every change */
 	uint64_t rand;	       /* xorshift state for the jitter */
 	struct ratelimit rl;
@@ -721,19 +722,24 @@ static void ddc_kickstarted(struct ddc *d)
 	}
 }
 
-int pull_kickstart(struct pull *p, const struct cdc_port *ports, size_t n)
+int pull_kickstart(struct pull *p, const struct cdc_port *ports, size_t n, unsigned int numdie)
 {
 	size_t needed = 0;
 
-	if (!p->o.max_kickstart)
-		return -EPERM;
+	if (!p->o.max_kickstart || !n || numdie > p->o.max_entries) {
+		p->kickstarts_refused++;
+		return !p->o.max_kickstart ? -EPERM : !n ? -EINVAL : -ENOSPC;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct ddc *d = ddc_find(p, &ports[i]);
 
 		needed += !d || !d->kickstart;
 	}
-	if (p->nkickstart + needed > p->o.max_kickstart)
+	if (p->nkickstart + needed > p->o.max_kickstart) {
+		p->kickstarts_refused++;
 		return -ENOSPC;
+	}
+	p->kickstarts++;
 	for (size_t i = 0; i < n; i++) {
 		struct cdc_referral ddc = {.port = ports[i]};
 		struct ddc *d = ddc_find(p, &ports[i]);
@@ -747,7 +753,7 @@ int pull_kickstart(struct pull *p, const struct cdc_port *ports, size_t n)
 		}
 		ddc_kickstarted(d);
 	}
-	return n ? 0 : -EINVAL;
+	return 0;
 }
 
 static const char *state_name(const struct ddc *d)
@@ -821,6 +827,26 @@ int pull_adopt(struct pull *p, const struct fabric *f)
 			 "their entries go in %u s unless they are asked for again",
 			 n, p->o.withdraw_after_ms / 1000);
 	return 0;
+}
+
+void pull_get_stats(const struct pull *p, struct pull_stats *out)
+{
+	struct ddc *d;
+
+	*out = (struct pull_stats){.kickstarts = p->kickstarts,
+				   .kickstarts_refused = p->kickstarts_refused};
+	RB_FOREACH(d, ddc_tree, (struct ddc_tree *)&p->ddcs)
+	{
+		const char *s = state_name(d);
+
+		out->connected += !strcmp(s, "connected");
+		out->connecting += !strcmp(s, "connecting");
+		out->unreachable += !strcmp(s, "unreachable");
+		out->withdrawn += !strcmp(s, "withdrawn");
+		out->unlisted += !strcmp(s, "unlisted");
+		out->pulls += d->pulls;
+		out->logs_sent += d->sdlps;
+	}
 }
 
 void pull_set_opts(struct pull *p, const struct pull_opts *o)

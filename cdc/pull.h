@@ -25,6 +25,7 @@ struct pull_opts {
 	unsigned int reconnect_max_ms;	/* the longest wait between reconnects */
 	unsigned int withdraw_after_ms; /* unreachable this long: the DDC's entries go */
 	unsigned int max_kickstart;	/* DDCs pulled from because they kickstarted; 0: none */
+	unsigned int max_entries;	/* a Kickstart's NUMDIE may not exceed this */
 };
 
 /* f: the fabric r changes, for the logs a pull-model DDC asks to be sent (Send Discovery
@@ -54,8 +55,9 @@ int pull_ddc_announced(struct pull *p, const struct cdc_referral *ddc, int ifind
 /* A DDC's Kickstart (TP8010): pull from each port (at the well-known discovery NQN) now, even
  * if it is pulled from already. A DDC pulled from only because it kickstarted is forgotten
  * once it was unreachable long enough for its entries to be withdrawn: it kickstarts again when
- * it is back. -EPERM when max_kickstart is 0, -ENOSPC past it, -EINVAL for no port, -ENOMEM. */
-int pull_kickstart(struct pull *p, const struct cdc_port *ports, size_t n);
+ * it is back. -EPERM when max_kickstart is 0, -ENOSPC past it or with numdie (the entries the
+ * DDC will expose) over max_entries, -EINVAL for no port, -ENOMEM. */
+int pull_kickstart(struct pull *p, const struct cdc_port *ports, size_t n, unsigned int numdie);
 
 /* At start, after pull_config(): the DDCs whose pulled entries the store still holds but that
  * nobody lists any more (the administrator's, kickstarted or announced ones, before the
@@ -77,6 +79,16 @@ struct pull_ddc_info {
 };
 void pull_foreach(const struct pull *p, void (*fn)(void *arg, const struct pull_ddc_info *i),
 		  void *arg);
+
+/* For the metrics: DDCs by state (a walk over them: for a scrape, not the data path) and
+ * counters since the daemon started. */
+struct pull_stats {
+	size_t connected, connecting, unreachable, withdrawn, unlisted;
+	uint64_t pulls;	    /* logs read from DDCs */
+	uint64_t logs_sent; /* logs sent to DDCs that asked (SDLP) */
+	uint64_t kickstarts, kickstarts_refused;
+};
+void pull_get_stats(const struct pull *p, struct pull_stats *out);
 
 /* The owner name of the DDC at port: "ddc:ADDR:PORT" ("ddc:[ADDR]:PORT" for IPv6). Not an
  * NQN, so that no DIM can claim it. */

@@ -14,7 +14,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cdcd_http import DIMTOOL, Cdcd, Checks, free_port, wait_until  # noqa: E402
+from cdcd_http import DIMTOOL, Cdcd, Checks, free_port, value, wait_until  # noqa: E402
 
 SUB = "nqn.2014-08.org.example:pmddc-sub"
 AEN_LOG_CHANGE = 0x0070F002
@@ -203,6 +203,13 @@ def run(c):
         c.check("asks for log 71h" in logtext, "the log says what the DDC asked for")
         st, text, _ = cdc.get("/v1/ddcs", unix=True)
         c.check(st == 200 and '"logs_sent"' in text, "the API counts the logs sent")
+        m = cdc.metrics()
+        c.check(value(m, "cdcd_pull_ddcs", state="connected") == 1 and
+                value(m, "cdcd_pull_ddcs", state="unreachable") == 0,
+                "/metrics: one DDC connected")
+        c.check(value(m, "cdcd_pull_logs_sent_total") == len(ddc.sent()) and
+                value(m, "cdcd_pull_logs_read_total") >= 1,
+                "/metrics counts the logs read and sent (%d sent)" % len(ddc.sent()))
     finally:
         cdc.stop()
 

@@ -194,6 +194,10 @@ out=$(kick 100000 127.0.0.1:$KS_PORT)
 	bad "NUMDIE too large: $out"
 out=$(kick 192.0.2.1:notaport)
 [ "${out%% nqn *}" = "kdresp ksstat 1 failrsn 2" ] && ok "no usable record: refused" || bad "bad record: $out"
+curl -s --unix-socket "$WORK/cdc.sock" http://localhost/metrics >"$WORK/metrics"
+grep -q '^cdcd_kickstarts_total{outcome="accepted"} 2$' "$WORK/metrics" &&
+	grep -q '^cdcd_kickstarts_total{outcome="refused"} 2$' "$WORK/metrics" &&
+	ok "/metrics counts Kickstarts: 2 accepted, 2 refused" || { bad "Kickstart metrics"; grep kickstart "$WORK/metrics"; }
 
 # What the store holds of a DDC nobody lists after a restart goes after pull-withdraw-after.
 kill "$CDC_PID" && wait "$CDC_PID" 2>/dev/null
