@@ -25,16 +25,6 @@ struct pull_change {
 	void *arg;
 };
 
-/* The log's fixed-size strings are space or NUL padded. */
-static void field_copy(char *dst, size_t size, const char *src, size_t len)
-{
-	while (len && (src[len - 1] == ' ' || src[len - 1] == '\0'))
-		len--;
-	if (memchr(src, '\0', len))
-		len = strlen(src);
-	snprintf(dst, size, "%.*s", (int)(len < size ? len : size - 1), src);
-}
-
 /* The record entry e becomes, or false for an entry not re-exported. */
 static bool rec_of(const struct nvmf_disc_log_entry *e, const char *owner, const char *self_nqn,
 		   struct log_rec *out)
@@ -43,9 +33,11 @@ static bool rec_of(const struct nvmf_disc_log_entry *e, const char *owner, const
 	if (e->subtype != NVME_NQN_NVME || e->trtype != NVMF_TRTYPE_TCP ||
 	    (e->adrfam != NVMF_ADDR_FAMILY_IP4 && e->adrfam != NVMF_ADDR_FAMILY_IP6))
 		return false;
-	field_copy(out->subnqn, sizeof(out->subnqn), e->subnqn, sizeof(e->subnqn));
-	field_copy(out->port.traddr, sizeof(out->port.traddr), e->traddr, sizeof(e->traddr));
-	field_copy(out->port.trsvcid, sizeof(out->port.trsvcid), e->trsvcid, sizeof(e->trsvcid));
+	(void)wire_text_get(out->subnqn, sizeof(out->subnqn), e->subnqn, sizeof(e->subnqn));
+	(void)wire_text_get(out->port.traddr, sizeof(out->port.traddr), e->traddr,
+			    sizeof(e->traddr));
+	(void)wire_text_get(out->port.trsvcid, sizeof(out->port.trsvcid), e->trsvcid,
+			    sizeof(e->trsvcid));
 	if (!nqn_is_valid(out->subnqn) || !out->port.traddr[0] || !out->port.trsvcid[0] ||
 	    !strcmp(out->subnqn, self_nqn) || !strcmp(out->subnqn, NVME_DISC_SUBSYS_NAME))
 		return false;

@@ -531,3 +531,23 @@ const char *addr_sectype_str(uint8_t sectype)
 	}
 	return "unrecognized";
 }
+
+static size_t trim_spaces(const uint8_t *p, size_t n)
+{
+	while (n && p[n - 1] == ' ')
+		n--;
+	return n;
+}
+
+bool wire_text_get(char *dst, size_t size, const void *src, size_t width)
+{
+	const uint8_t *p = src, *nul = memchr(p, '\0', width);
+	size_t n = trim_spaces(p, nul ? (size_t)(nul - p) : width);
+	bool fits = n < size;
+
+	if (!fits)
+		n = trim_spaces(p, size - 1);
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+	return fits;
+}

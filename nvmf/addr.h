@@ -55,6 +55,11 @@ int addr_parse_port(const char *text, const char *default_svc, struct cdc_port *
 int addr_parse_entry(const char *text, const char *default_svc, struct cdc_port *out,
 		     bool *portid_set, char *nqn, char *err, size_t errlen);
 
+/* A fixed-size text field as the wire carries it (NUL or space padded): up to its first NUL,
+ * without trailing spaces, into dst (size bytes with the NUL). false: it did not fit, and dst
+ * holds what did. */
+bool wire_text_get(char *dst, size_t size, const void *src, size_t width);
+
 /* Checks a numeric TRADDR and rewrites it in inet_ntop's form, so that two spellings of one
  * address are one port. *adrfam 0 is set from the address. -EINVAL: not a numeric IPv4 or
  * IPv6 address; -EAFNOSUPPORT: one of the other family than *adrfam; -EADDRNOTAVAIL: the

@@ -4,23 +4,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include "addr.h"
+
 enum { RQ_ORI = 0, RQ_TPDRPL = 4, RQ_OSP = 8 };
 enum { OSP_LPRLID = 0, OSP_LPRLSP = 1, OSP_LOG_LEN = 4 };
 enum { OSP_TID = 0, OSP_ZGORIG = 4, OSP_ZGNAME = 228, OSP_ZG_LEN = 258 };
-
-static void text_get(char *dst, size_t size, const uint8_t *src, size_t len)
-{
-	const uint8_t *nul = memchr(src, '\0', len);
-
-	if (nul)
-		len = (size_t)(nul - src);
-	while (len && src[len - 1] == ' ')
-		len--;
-	if (len >= size)
-		len = size - 1;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
 
 int ddc_req_decode(const uint8_t *buf, size_t len, struct ddc_req *out)
 {
@@ -46,10 +34,10 @@ int ddc_req_decode(const uint8_t *buf, size_t len, struct ddc_req *out)
 		if (len < RQ_OSP + OSP_ZG_LEN)
 			return -EPROTO;
 		out->tid = get_le32(osp + OSP_TID);
-		text_get(out->zgorig, sizeof(out->zgorig), osp + OSP_ZGORIG,
-			 OSP_ZGNAME - OSP_ZGORIG);
-		text_get(out->zgname, sizeof(out->zgname), osp + OSP_ZGNAME,
-			 OSP_ZG_LEN - OSP_ZGNAME);
+		(void)wire_text_get(out->zgorig, sizeof(out->zgorig), osp + OSP_ZGORIG,
+				    OSP_ZGNAME - OSP_ZGORIG);
+		(void)wire_text_get(out->zgname, sizeof(out->zgname), osp + OSP_ZGNAME,
+				    OSP_ZG_LEN - OSP_ZGNAME);
 		return 0;
 	}
 	return -EPROTO;

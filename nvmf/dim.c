@@ -97,21 +97,6 @@ static void copy_field(char *dst, const uint8_t *p, size_t n)
 	dst[n] = '\0';
 }
 
-/* Copies text of at most width bytes up to its first NUL, truncated to fit dst, without the
- * trailing spaces (and NULs, for attribute values) that senders pad with. */
-static void copy_text(char *dst, size_t dstsize, const uint8_t *p, size_t width)
-{
-	const uint8_t *nul = memchr(p, 0, width);
-	size_t n = nul ? (size_t)(nul - p) : width;
-
-	if (n > dstsize - 1)
-		n = dstsize - 1;
-	while (n && p[n - 1] == ' ')
-		n--;
-	memcpy(dst, p, n);
-	dst[n] = '\0';
-}
-
 /* The NUL-terminated NQN, TRADDR and TRSVCID fields of the entry at off, copied out. */
 struct entry_text {
 	char nqn[CDC_NQN_MAX + 1];
@@ -173,7 +158,7 @@ static uint16_t entry_exat(const uint8_t *data, uint32_t off, uint32_t tel, stru
 
 			while (n && (exatval[n - 1] == ' ' || exatval[n - 1] == '\0'))
 				n--;
-			copy_text(h->symname, sizeof(h->symname), exatval, n);
+			(void)wire_text_get(h->symname, sizeof(h->symname), exatval, n);
 			break;
 		}
 		default: /* unknown attributes, and any of a subsystem entry, are skipped */
@@ -342,8 +327,10 @@ static uint16_t parse_header(uint32_t cdw10, const uint8_t *data, uint32_t len, 
 	if (!nqn_is_valid(req->entity.nqn))
 		return invalid_field(err_off, H_EID);
 	req->entity.etype = (uint8_t)req->etype;
-	copy_text(req->entity.ename, sizeof(req->entity.ename), data + H_ENAME, NVMF_ENAME_LEN);
-	copy_text(req->entity.ever, sizeof(req->entity.ever), data + H_EVER, NVMF_EVER_LEN);
+	(void)wire_text_get(req->entity.ename, sizeof(req->entity.ename), data + H_ENAME,
+			    NVMF_ENAME_LEN);
+	(void)wire_text_get(req->entity.ever, sizeof(req->entity.ever), data + H_EVER,
+			    NVMF_EVER_LEN);
 
 	/* Every entry takes at least this much: refuse a NUMENT the data cannot hold before
 	 * allocating for it. */

@@ -38,21 +38,6 @@ int kdreq_check_header(const uint8_t *ch, uint32_t *fei)
 	return 0;
 }
 
-/* A fixed-size string field: up to its first NUL, without trailing blanks. */
-static void field_get(char *dst, size_t size, const uint8_t *src, size_t len)
-{
-	const uint8_t *nul = memchr(src, '\0', len);
-
-	if (nul)
-		len = (size_t)(nul - src);
-	while (len && src[len - 1] == ' ')
-		len--;
-	if (len >= size)
-		len = 0; /* too long to be an address or a port: rejected below as empty */
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
-
 static int record_decode(const uint8_t *r, const char *peer, struct cdc_port *out)
 {
 	char traddr[KR_TRADDR_LEN], trsvcid[KR_TRSVCID_LEN];
@@ -60,8 +45,10 @@ static int record_decode(const uint8_t *r, const char *peer, struct cdc_port *ou
 	memset(out, 0, sizeof(*out));
 	if (r[KR_TRTYPE] != NVMF_TRTYPE_TCP)
 		return -EINVAL;
-	field_get(traddr, sizeof(traddr), r + KR_TRADDR, KR_TRADDR_LEN);
-	field_get(trsvcid, sizeof(trsvcid), r + KR_TRSVCID, KR_TRSVCID_LEN);
+	/* Too long to be an address or a port: not one. */
+	if (!wire_text_get(traddr, sizeof(traddr), r + KR_TRADDR, KR_TRADDR_LEN) ||
+	    !wire_text_get(trsvcid, sizeof(trsvcid), r + KR_TRSVCID, KR_TRSVCID_LEN))
+		return -EINVAL;
 	snprintf(out->traddr, sizeof(out->traddr), "%s", traddr[0] ? traddr : peer);
 	if (addr_trsvcid_canon(trsvcid[0] ? trsvcid : "8009", out->trsvcid, sizeof(out->trsvcid)) <
 	    0)
@@ -141,6 +128,6 @@ int kdresp_decode(const uint8_t *buf, size_t len, uint8_t *ksstat, uint8_t *fail
 		return -EPROTO;
 	*ksstat = buf[8];
 	*failrsn = buf[9];
-	field_get(nqn, CDC_NQN_MAX + 1, buf + KD_NQN_OFF, KD_NQN_LEN);
+	(void)wire_text_get(nqn, CDC_NQN_MAX + 1, buf + KD_NQN_OFF, KD_NQN_LEN);
 	return 0;
 }

@@ -5,9 +5,6 @@
 # CDC must connect to it, and a block read from its namespace must return the marker.
 . /usr/lib/kh/kh.sh
 A=10.0.2.2; P=$CDC_PORT
-fail=0
-ok()  { echo "CHECK ok: $*"; }
-bad() { echo "CHECK FAIL: $*"; fail=1; }
 
 kh_wait_tcp $A $P 20 || { echo "CHECK FAIL: cdcd not reachable at $A:$P"; exit 2; }
 
@@ -41,18 +38,6 @@ fi
   || bad "discovery controller $(kh_disc_ctrl) left behind"
 
 echo "==== a block read from the namespace"
-dev=
-i=0
-while [ $i -lt 100 ] && [ -z "$dev" ]; do
-  for b in /sys/block/nvme*n*; do [ -e "$b" ] && [ -b "/dev/${b##*/}" ] && dev=/dev/${b##*/}; done
-  [ -n "$dev" ] || { sleep 0.1; i=$((i + 1)); }
-done
-if [ -z "$dev" ]; then
-  bad "no namespace block device appeared"
-else
-  got=$(dd if="$dev" bs=4096 count=1 2>/dev/null | head -c ${#CDC_MARK})
-  [ "$got" = "$CDC_MARK" ] && ok "read block 0 of $dev ($(cat /sys/block/${dev#/dev/}/size) sectors): the marker" \
-    || bad "block 0 of $dev is not the marker: '$got'"
-fi
+read_marker "$CDC_MARK"
 nvme disconnect -n "$CDC_IO_SUB" > /dev/null 2>&1 && ok "disconnected" || bad "disconnect $CDC_IO_SUB"
 exit $fail

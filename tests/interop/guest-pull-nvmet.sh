@@ -8,9 +8,6 @@
 # the namespace. The host side answers the CDC_* markers through files on the 9p share.
 . /usr/lib/kh/kh.sh
 A=10.0.2.2; P=$CDC_PORT
-fail=0
-ok()  { echo "CHECK ok: $*"; }
-bad() { echo "CHECK FAIL: $*"; fail=1; }
 # read_reply NAME SECONDS: wait for the host side's verdict on the share and print it.
 read_reply() {
   _i=0; while [ $_i -lt $(($2 * 10)) ]; do
@@ -89,19 +86,7 @@ else
   bad "no live controller of $CDC_SUB1 after connect-all"
 fi
 [ -z "$(kh_disc_ctrl)" ] || bad "discovery controller $(kh_disc_ctrl) left behind"
-dev=
-i=0
-while [ $i -lt 100 ] && [ -z "$dev" ]; do
-  for b in /sys/block/nvme*n*; do [ -e "$b" ] && [ -b "/dev/${b##*/}" ] && dev=/dev/${b##*/}; done
-  [ -n "$dev" ] || { sleep 0.1; i=$((i + 1)); }
-done
-if [ -z "$dev" ]; then
-  bad "no namespace block device appeared"
-else
-  got=$(dd if="$dev" bs=4096 count=1 2>/dev/null | head -c ${#CDC_MARK})
-  [ "$got" = "$CDC_MARK" ] && ok "read block 0 of $dev: the marker" \
-    || bad "block 0 of $dev is not the marker: '$got'"
-fi
+read_marker "$CDC_MARK"
 nvme disconnect-all > /dev/null 2>&1
 echo "---- uevents:"; grep -E 'NVME_' /run/kh/uevents.log
 exit $fail

@@ -27,6 +27,12 @@ free_port() {
 }
 
 # kh_prepare [VARIANT]: build the guest once (cached; installs qemu and friends as root).
+# guest_script NAME: the guest script NAME with guest-lib.sh in front, as a file in $WORK.
+guest_script() {
+	cat "$here/guest-lib.sh" "$here/$1" >"$WORK/$1" && chmod +x "$WORK/$1"
+	echo "$WORK/$1"
+}
+
 kh_prepare() {
 	"$KERNEL_HOST_DIR/kh-build" -q ${1:+--variant "$1"} >"$WORK/kh-build.log" 2>&1 || {
 		cat "$WORK/kh-build.log"

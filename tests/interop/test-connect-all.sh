@@ -25,7 +25,7 @@ $CDCCTL subsys add $IO_SUB &&
 
 rc=0
 "$KERNEL_HOST_DIR/kh-run" --variant "$VARIANT" -t 240 -e CDC_PORT="$PORT" \
-	-e CDC_IO_SUB="$IO_SUB" -e CDC_MARK="$MARK" "$here/guest-connect-all.sh" \
+	-e CDC_IO_SUB="$IO_SUB" -e CDC_MARK="$MARK" "$(guest_script guest-connect-all.sh)" \
 	>"$WORK/guest.log" 2>&1 || rc=1
 cat "$WORK/guest.log"
 grep -q "CHECK ok: read block 0" "$WORK/guest.log" ||

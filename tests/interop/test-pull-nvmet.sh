@@ -41,7 +41,7 @@ mkdir -p "$WORK/share"
 
 "$KERNEL_HOST_DIR/kh-run" --variant "$VARIANT" -t 240 --share "$WORK/share" \
 	--hostfwd "$DDC_PORT:4420" -e CDC_PORT="$PORT" -e CDC_SUB1="$SUB1" -e CDC_SUB2="$SUB2" \
-	-e CDC_MARK="$MARK" "$here/guest-pull-nvmet.sh" >"$WORK/guest.log" 2>&1 &
+	-e CDC_MARK="$MARK" "$(guest_script guest-pull-nvmet.sh)" >"$WORK/guest.log" 2>&1 &
 KH=$!
 # A failing host side must not leave the guest running until its time limit.
 trap '[ -n "$KH" ] && kill "$KH" 2>/dev/null; cleanup' EXIT
