@@ -1,6 +1,7 @@
 /* cdc-bench.c - benchmarks for an NVMe/TCP discovery controller: discovery log reads, whole
- * sessions, persistent controllers, AEN fan-out, DIM registrations and restart time, and the
- * ideal responder every figure is compared with (tests/bench/README.md).
+ * sessions, persistent controllers, AEN fan-out, DIM registrations, restart time and pull
+ * registration from simulated DDCs, and the ideal responder every figure is compared with
+ * (tests/bench/README.md).
  * One process, one libevent loop, many connections of the userspace host (cdc/nvmf_host). It
  * speaks only standard NVMe/TCP discovery and DIM, so it measures any discovery controller.
  *   cdc-bench WORKLOAD --target ADDR:PORT [--conns N] [--duration SECONDS] [--json] [...] */
@@ -40,6 +41,7 @@
 #include "nvmf_tcp.h"
 
 #define BENCH_NQN	   "nqn.2014-08.org.example:bench-"
+#define PULL_NQN	   "nqn.2014-08.org.example:pull-ddc" /* pull: DDC K's entries */
 #define DISC_LOG_HDR	   1024 /* the discovery log header; entries follow, 1024 bytes each */
 #define DISC_LOG_ENTRY	   1024
 #define DISC_CHUNK	   4096	       /* what libnvme reads at a time (nvmf_host_disc_log) */
@@ -1688,7 +1690,8 @@ static int cdcd_prepare(struct cdcd_run *c)
 	fprintf(f,
 		"[global]\nlisten = 127.0.0.1:%u\nstate-dir = %s/state\ncontrol-socket =\n"
 		"max-registrations-per-entity = 65536\nmax-registrations = 10000000\n"
-		"max-connections = 0\nmax-connections-per-source = 0\nmax-implicit-hosts = 10000000\n",
+		"max-connections = 0\nmax-connections-per-source = 0\nmax-implicit-hosts = "
+		"10000000\n",
 		ntohs(c->sa.sin_port), c->dir);
 	return fclose(f) ? -errno : 0;
 }
@@ -1821,7 +1824,12 @@ struct ideal {
 	struct evconnlistener *lis;
 	struct event *resume;
 	uint8_t *log;
-	size_t log_len;
+	size_t log_len, log_cap; /* log_cap: room for the entries pull changes add */
+	unsigned long nentries;
+	long ddc; /* pull: this DDC's number in its NQNs; -1: the ideal responder's own */
+	/* pull: the last AER held, so that a change can complete it */
+	struct ideal_conn *aer_conn;
+	uint16_t aer_cid;
 	uint64_t conns, cmds;
 	uint8_t icresp[NVME_TCP_IC_LEN];
 	uint8_t ident_hdr[NVME_TCP_DATA_HLEN];
@@ -1851,26 +1859,39 @@ static void rsp_template(uint8_t *out, uint32_t dw0, uint32_t dw1, uint16_t stat
 	nvme_tcp_rsp_encode(&cqe, false, out);
 }
 
-static void ideal_log_fill(struct ideal *id, unsigned long entries)
+/* The subsystem NQN of entry i; a simulated DDC's are distinct across DDCs (pull). */
+static void ideal_subnqn(long ddc, unsigned long i, char *buf, size_t size)
+{
+	if (ddc < 0)
+		snprintf(buf, size, "nqn.2014-08.org.example:ideal-sub%lu", i);
+	else
+		snprintf(buf, size, PULL_NQN "%ld-sub%lu", ddc, i);
+}
+
+static void ideal_entry_fill(struct ideal *id, unsigned long i)
 {
 	struct nvmf_disc_log_entry e;
-	uint8_t *hdr = id->log;
 
-	put_le64(hdr, IDEAL_GENCTR);
-	put_le64(hdr + 8, entries);
-	for (unsigned long i = 0; i < entries; i++) {
-		memset(&e, 0, sizeof(e));
-		e.trtype = NVMF_TRTYPE_TCP;
-		e.adrfam = NVMF_ADDR_FAMILY_IP4;
-		e.subtype = NVME_NQN_NVME;
-		e.portid = htole16((uint16_t)(i % 65535 + 1));
-		e.cntlid = htole16(0xffff);
-		e.asqsz = htole16(32);
-		snprintf(e.trsvcid, sizeof(e.trsvcid), "4420");
-		snprintf(e.subnqn, sizeof(e.subnqn), "nqn.2014-08.org.example:ideal-sub%lu", i);
-		snprintf(e.traddr, sizeof(e.traddr), "203.0.113.%lu", i % 250 + 1);
-		memcpy(id->log + DISC_LOG_HDR + i * DISC_LOG_ENTRY, &e, sizeof(e));
-	}
+	memset(&e, 0, sizeof(e));
+	e.trtype = NVMF_TRTYPE_TCP;
+	e.adrfam = NVMF_ADDR_FAMILY_IP4;
+	e.subtype = NVME_NQN_NVME;
+	e.portid = htole16((uint16_t)(i % 65535 + 1));
+	e.cntlid = htole16(0xffff);
+	e.asqsz = htole16(32);
+	snprintf(e.trsvcid, sizeof(e.trsvcid), "4420");
+	ideal_subnqn(id->ddc, i, e.subnqn, sizeof(e.subnqn));
+	snprintf(e.traddr, sizeof(e.traddr), "203.0.113.%lu", i % 250 + 1);
+	memcpy(id->log + DISC_LOG_HDR + i * DISC_LOG_ENTRY, &e, sizeof(e));
+}
+
+static void ideal_log_fill(struct ideal *id, unsigned long entries)
+{
+	put_le64(id->log, IDEAL_GENCTR);
+	put_le64(id->log + 8, entries);
+	for (unsigned long i = 0; i < entries; i++)
+		ideal_entry_fill(id, i);
+	id->nentries = entries;
 }
 
 static uint8_t ideal_c2h_flags(const struct ideal *id)
@@ -1903,16 +1924,20 @@ static void ideal_identify_fill(struct ideal *id)
 				 false, false, id->ident_hdr);
 }
 
+/* ddc: -1 for the ideal responder, or a simulated DDC's number (pull), whose log has room
+ * for spare more entries. */
 static int ideal_init(struct ideal *id, struct event_base *base, unsigned long entries,
-		      bool success)
+		      bool success, long ddc, unsigned long spare)
 {
 	struct nvme_tcp_ic ic = {.maxr2t_or_maxh2cdata = IDEAL_MAXH2CDATA};
 
 	memset(id, 0, sizeof(*id));
 	id->base = base;
 	id->success = success;
+	id->ddc = ddc;
 	id->log_len = DISC_LOG_HDR + (size_t)entries * DISC_LOG_ENTRY;
-	id->log = calloc(1, id->log_len);
+	id->log_cap = id->log_len + (size_t)spare * DISC_LOG_ENTRY;
+	id->log = calloc(1, id->log_cap);
 	if (!id->log)
 		return -ENOMEM;
 	ideal_log_fill(id, entries);
@@ -2016,7 +2041,10 @@ static void ideal_cmd(struct ideal_conn *c, const uint8_t *sqe)
 		ideal_log(c, sqe, cid);
 		return;
 	case nvme_admin_async_event:
-		return; /* held forever */
+		/* Held until a pull change completes it; otherwise for ever. */
+		id->aer_conn = c;
+		id->aer_cid = cid;
+		return;
 	}
 	ideal_rsp(c, id->rsp_ok, cid);
 }
@@ -2041,6 +2069,8 @@ static bool ideal_pdu(struct ideal_conn *c, const uint8_t *pdu, uint32_t plen)
 
 static void ideal_conn_free(struct ideal_conn *c)
 {
+	if (c->id->aer_conn == c)
+		c->id->aer_conn = NULL;
 	event_free(c->rev);
 	event_free(c->wev);
 	evbuffer_free(c->out);
@@ -2174,7 +2204,7 @@ static int ideal_serve(struct ideal *id, struct event_base *base, int fd, unsign
 	struct event *sigs[2] = {NULL, NULL}, *stop = NULL;
 	int rc = -1;
 
-	if (ideal_init(id, base, entries, success) < 0)
+	if (ideal_init(id, base, entries, success, -1, 0) < 0)
 		return -1;
 	id->lis = evconnlistener_new(base, ideal_accept_cb, id, LEV_OPT_CLOSE_ON_FREE, 0, fd);
 	if (!id->lis)
@@ -2266,6 +2296,646 @@ static pid_t ideal_fork(unsigned long entries, bool success, double bound, struc
 	return pid;
 }
 
+/* ---- pull: a cdcd pulling from N simulated DDCs ---- */
+
+#define PULL_CHANGES	     5 /* changes timed, each on another DDC */
+#define PULL_SPARE	     8 /* entries a simulated DDC can add */
+#define PULL_POLL_MS	     5
+#define PULL_ARM_TIMEOUT     30.0
+#define PULL_CHANGE_TIMEOUT  10.0
+#define PULL_DEFAULT_ENTRIES 4
+#define PULL_SUBNQN_LEN	     256 /* SUBNQN of a log entry */
+
+/* What the DDCs' process answers to a change request: when it wrote the AEN (CLOCK_MONOTONIC,
+ * which both processes share), or ok = 0 when that DDC held no AER. */
+struct pull_reply {
+	uint32_t ddc;
+	uint32_t ok;
+	uint64_t t_sent;
+};
+
+struct ddcs {
+	struct ideal *id;
+	unsigned long n;
+	int cmd, rep;
+};
+
+/* A change on a simulated DDC: one more entry, GENCTR + 1, and the AER it holds completed with
+ * the log change notice. The time just before the AEN is written, or 0 without a held AER (or
+ * room). The log changes in place: a read of it in flight sees GENCTR move and starts over, as
+ * with a real DDC. */
+static uint64_t ideal_change(struct ideal *id)
+{
+	struct ideal_conn *c = id->aer_conn;
+	uint8_t r[NVME_TCP_RSP_HLEN];
+
+	if (!c || id->log_len + DISC_LOG_ENTRY > id->log_cap)
+		return 0;
+	ideal_entry_fill(id, id->nentries++);
+	id->log_len += DISC_LOG_ENTRY;
+	put_le64(id->log, get_le64(id->log) + 1);
+	put_le64(id->log + 8, id->nentries);
+	rsp_template(r, AEN_LOG70, 0, 0);
+	put_le16(r + NVME_TCP_CH_LEN + 12, id->aer_cid);
+	id->aer_conn = NULL;
+	uint64_t t = now_ns();
+	evbuffer_add(c->out, r, sizeof(r));
+	if (!ideal_flush(c))
+		ideal_conn_free(c);
+	return t;
+}
+
+static void ddcs_cmd_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ddcs *d = arg;
+	struct pull_reply rp = {0};
+	uint32_t k;
+
+	(void)what;
+	ssize_t n = read(fd, &k, sizeof(k));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n != (ssize_t)sizeof(k)) {
+		/* The bench closed its end: it is done with us. */
+		event_base_loopexit(d->id[0].base, NULL);
+		return;
+	}
+	rp.ddc = k;
+	rp.t_sent = k < d->n ? ideal_change(&d->id[k]) : 0;
+	rp.ok = rp.t_sent != 0;
+	if (write(d->rep, &rp, sizeof(rp)) != (ssize_t)sizeof(rp))
+		event_base_loopexit(d->id[0].base, NULL);
+}
+
+/* The DDCs' process: one ideal responder per listening socket, all on one loop, until the
+ * bench closes the command pipe, SIGTERM or bound seconds. It exits afterwards, so what it
+ * allocated is left to the exit. */
+static int ddcs_serve(struct ddcs *d, const int *fds, unsigned long entries, double bound)
+{
+	struct event_base *base = event_base_new();
+	struct timeval tv = tv_of(bound);
+
+	d->id = calloc(d->n, sizeof(*d->id));
+	if (!base || !d->id)
+		return -1;
+	for (unsigned long i = 0; i < d->n; i++) {
+		struct ideal *id = &d->id[i];
+		if (ideal_init(id, base, entries, false, (long)i, PULL_SPARE) < 0)
+			return -1;
+		id->lis = evconnlistener_new(base, ideal_accept_cb, id, LEV_OPT_CLOSE_ON_FREE, 0,
+					     fds[i]);
+		id->resume = id->lis ? evtimer_new(base, ideal_resume_cb, id->lis) : NULL;
+		if (!id->resume)
+			return -1;
+		evconnlistener_set_error_cb(id->lis, ideal_accept_error_cb);
+	}
+	struct event *cmd = event_new(base, d->cmd, EV_READ | EV_PERSIST, ddcs_cmd_cb, d);
+	struct event *term = evsignal_new(base, SIGTERM, ideal_stop_cb, base);
+	struct event *stop = evtimer_new(base, ideal_stop_cb, base);
+	if (!cmd || !term || !stop || event_add(cmd, NULL) < 0 || evsignal_add(term, NULL) < 0 ||
+	    evtimer_add(stop, &tv) < 0)
+		return -1;
+	return event_base_dispatch(base) < 0 ? -1 : 0;
+}
+
+/* n DDCs with entries each, listening on 127.0.0.1 at ports[i], in a child process of their
+ * own so that answering 1000 connections never delays the bench's timestamps. *cmd: write a
+ * DDC's number to change it; *rep: its struct pull_reply. Bound by time and by our life. */
+static pid_t ddcs_fork(unsigned long n, unsigned long entries, double bound, uint16_t *ports,
+		       int *cmd, int *rep)
+{
+	int *fds = calloc(n, sizeof(*fds)), cp[2] = {-1, -1}, rp[2] = {-1, -1};
+	unsigned long i = 0;
+	pid_t pid = -1;
+
+	if (!fds)
+		return -1;
+	for (; i < n; i++) {
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+					 .sin_addr.s_addr = htonl(0x7f000001)};
+		socklen_t len = sizeof(sa);
+		/* Port 0: the kernel picks, so no two DDCs (nor another run) race for one. */
+		fds[i] = listen_socket((struct sockaddr *)&sa, sizeof(sa));
+		if (fds[i] >= 0 && getsockname(fds[i], (struct sockaddr *)&sa, &len) < 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+		if (fds[i] < 0)
+			goto out;
+		ports[i] = ntohs(sa.sin_port);
+	}
+	if (pipe2(cp, O_CLOEXEC) < 0 || pipe2(rp, O_CLOEXEC) < 0)
+		goto out;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		struct ddcs d = {.n = n, .cmd = cp[0], .rep = rp[1]};
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		close(cp[1]);
+		close(rp[0]);
+		_exit(ddcs_serve(&d, fds, entries, bound) == 0 ? 0 : 1);
+	}
+	if (pid > 0) {
+		*cmd = cp[1];
+		*rep = rp[0];
+		cp[1] = rp[0] = -1;
+	}
+out:
+	while (i-- > 0)
+		close(fds[i]);
+	for (int k = 0; k < 2; k++) {
+		if (cp[k] >= 0)
+			close(cp[k]);
+		if (rp[k] >= 0)
+			close(rp[k]);
+	}
+	free(fds);
+	return pid;
+}
+
+struct pull_wl {
+	struct bench *b;
+	unsigned long ddcs, per_ddc;
+	size_t expected;
+	pid_t cdcd;
+	int cmd, rep;
+	/* until every entry is there: a host polls the header, and reads all when NUMREC is */
+	struct event *timer;
+	struct nvmf_host *h;
+	bool busy, all, dead;
+	uint64_t t_all, t_first; /* t_first: the first header read, i.e. the daemon serving */
+	size_t seen, first_numrec;
+	unsigned long polls, full_reads, poll_conns;
+	/* the persistent host */
+	struct nvmf_host *ph;
+	bool armed, arm_failed, lost, reading, reread;
+	unsigned long aens_unexpected, aens_other, aer_failed;
+	/* the change under way */
+	struct event *rep_ev;
+	bool in_flight, replied, refused, child_gone;
+	char nqn[PULL_SUBNQN_LEN];
+	uint64_t t_sent, t_aen, t_visible;
+	uint64_t t_read0, t_read; /* the start of the read that showed the entry, and its end */
+	unsigned long rereads;
+};
+
+/* Entries pulled from the simulated DDCs in a log; *found: whether nqn is one of them. */
+static size_t pull_count(const uint8_t *log, size_t len, const char *nqn, bool *found)
+{
+	size_t n = 0, plen = strlen(PULL_NQN);
+
+	for (size_t off = DISC_LOG_HDR; off + DISC_LOG_ENTRY <= len; off += DISC_LOG_ENTRY) {
+		const char *sub =
+			(const char *)log + off + offsetof(struct nvmf_disc_log_entry, subnqn);
+		if (strncmp(sub, PULL_NQN, plen))
+			continue;
+		n++;
+		if (nqn && !strncmp(sub, nqn, PULL_SUBNQN_LEN))
+			*found = true;
+	}
+	return n;
+}
+
+static void pull_poll_later(struct pull_wl *w)
+{
+	struct timeval tv = {0, PULL_POLL_MS * 1000};
+
+	w->busy = false;
+	evtimer_add(w->timer, &tv);
+}
+
+static void pull_poll_drop(struct pull_wl *w)
+{
+	host_release(w->b->base, w->h);
+	w->h = NULL;
+	pull_poll_later(w);
+}
+
+static void pull_full_cb(struct nvmf_host *h, int err, uint16_t status, const uint8_t *log,
+			 size_t len, void *arg)
+{
+	struct pull_wl *w = arg;
+
+	(void)h;
+	if (err || status) {
+		pull_poll_drop(w);
+		return;
+	}
+	w->full_reads++;
+	w->seen = pull_count(log, len, NULL, NULL);
+	if (w->seen < w->expected) {
+		pull_poll_later(w);
+		return;
+	}
+	w->t_all = now_ns();
+	w->all = true;
+	w->busy = false;
+}
+
+static void pull_hdr_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
+			const uint8_t *data, uint32_t len, void *arg)
+{
+	struct pull_wl *w = arg;
+
+	if (err || cqe->status || len < 16) {
+		pull_poll_drop(w);
+		return;
+	}
+	if (!w->polls++) {
+		w->t_first = now_ns();
+		w->first_numrec = get_le64(data + 8);
+	}
+	/* The whole log only once NUMREC says it can be complete: reading megabytes every few
+	 * ms would slow down the daemon being measured. */
+	if (get_le64(data + 8) >= w->expected && nvmf_host_disc_log(h, pull_full_cb, w) == 0)
+		return;
+	pull_poll_later(w);
+}
+
+static void pull_poll_connected(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
+				const uint8_t *data, uint32_t len, void *arg)
+{
+	struct pull_wl *w = arg;
+
+	(void)data;
+	(void)len;
+	if (err || cqe->status ||
+	    nvmf_host_get_log(h, NVME_LOG_LID_DISCOVER, 0, true, 0, 20, pull_hdr_cb, w) < 0)
+		pull_poll_drop(w);
+	else
+		w->poll_conns++;
+}
+
+static void pull_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pull_wl *w = arg;
+	char nqn[224];
+	int err;
+
+	(void)fd;
+	(void)what;
+	if (waitpid(w->cdcd, NULL, WNOHANG) == w->cdcd) {
+		w->dead = true;
+		return;
+	}
+	if (w->all || w->busy)
+		return;
+	w->busy = true;
+	if (w->h) {
+		if (nvmf_host_get_log(w->h, NVME_LOG_LID_DISCOVER, 0, true, 0, 20, pull_hdr_cb, w) <
+		    0)
+			pull_poll_drop(w);
+		return;
+	}
+	snprintf(nqn, sizeof(nqn), BENCH_NQN "%s-probe", w->b->runid);
+	w->h = host_start(w->b, nqn, 0, 0, pull_poll_connected, w, &err);
+	if (!w->h)
+		pull_poll_later(w);
+}
+
+static bool pull_all_over(void *arg)
+{
+	struct pull_wl *w = arg;
+
+	return w->all || w->dead;
+}
+
+/* ---- the persistent host that times the changes ---- */
+
+static void pull_read_change(struct pull_wl *w);
+
+static void pull_change_log_cb(struct nvmf_host *h, int err, uint16_t status, const uint8_t *log,
+			       size_t len, void *arg)
+{
+	struct pull_wl *w = arg;
+	bool found = false;
+
+	(void)h;
+	w->reading = false;
+	if (err || status)
+		return;
+	pull_count(log, len, w->nqn, &found);
+	if (w->in_flight && w->t_aen && !w->t_visible) {
+		if (found)
+			w->t_visible = w->t_read = now_ns();
+		else
+			w->reread =
+				true; /* notified before it can be read: a bug, but keep timing */
+	}
+	if (w->reread) {
+		w->reread = false;
+		w->rereads++;
+		pull_read_change(w);
+	}
+}
+
+/* The read after an AEN, which (RAE = 0) also re-arms the event on the daemon. */
+static void pull_read_change(struct pull_wl *w)
+{
+	if (w->reading) {
+		w->reread = true;
+		return;
+	}
+	if (nvmf_host_disc_log(w->ph, pull_change_log_cb, w) == 0) {
+		w->reading = true;
+		w->t_read0 = now_ns();
+	}
+}
+
+static void pull_aen_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
+			const uint8_t *data, uint32_t len, void *arg)
+{
+	struct pull_wl *w = arg;
+	uint64_t t = now_ns();
+
+	(void)data;
+	(void)len;
+	if (err)
+		return;
+	if (cqe->status) {
+		w->aer_failed++;
+		return;
+	}
+	nvmf_host_aer(h, pull_aen_cb, w); /* as the Linux host does */
+	if (cqe->dw0 != AEN_LOG70) {
+		w->aens_other++;
+		return;
+	}
+	if (w->in_flight && !w->t_aen)
+		w->t_aen = t;
+	else
+		w->aens_unexpected++;
+	pull_read_change(w);
+}
+
+static void pull_armed_cb(struct nvmf_host *h, int err, uint16_t status, const uint8_t *log,
+			  size_t len, void *arg)
+{
+	struct pull_wl *w = arg;
+
+	(void)log;
+	(void)len;
+	if (err || status || nvmf_host_aer(h, pull_aen_cb, w) < 0)
+		w->arm_failed = true;
+	else
+		w->armed = true;
+}
+
+static void pull_ph_closed(struct nvmf_host *h, int err, void *arg)
+{
+	(void)h;
+	(void)err;
+	((struct pull_wl *)arg)->lost = true;
+}
+
+/* Connected: the change notices enabled, the log read (RAE = 0 at its end), then the AER. */
+static void pull_ph_connected(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
+			      const uint8_t *data, uint32_t len, void *arg)
+{
+	struct pull_wl *w = arg;
+
+	(void)data;
+	(void)len;
+	if (err || cqe->status) {
+		w->arm_failed = true;
+		return;
+	}
+	nvmf_host_on_close(h, pull_ph_closed, w);
+	if (nvmf_host_set_features(h, 0x0b, 1u << 31, NULL, NULL) < 0 ||
+	    nvmf_host_disc_log(h, pull_armed_cb, w) < 0)
+		w->arm_failed = true;
+}
+
+static bool pull_arm_over(void *arg)
+{
+	struct pull_wl *w = arg;
+
+	return w->armed || w->arm_failed;
+}
+
+static void pull_reply_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pull_wl *w = arg;
+	struct pull_reply rp;
+
+	(void)what;
+	ssize_t n = read(fd, &rp, sizeof(rp));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n != (ssize_t)sizeof(rp)) {
+		w->child_gone = true;
+		event_del(w->rep_ev);
+		return;
+	}
+	w->replied = true;
+	w->refused = !rp.ok;
+	w->t_sent = rp.t_sent;
+}
+
+static bool pull_change_over(void *arg)
+{
+	struct pull_wl *w = arg;
+
+	return w->child_gone || w->lost || w->refused || (w->replied && w->t_visible);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median (upper of two) and worst of n values; sorts them. */
+static void report_p50_max(struct report *r, const char *name, double *v, size_t n)
+{
+	char key[48];
+
+	if (!n)
+		return;
+	qsort(v, n, sizeof(*v), cmp_double);
+	snprintf(key, sizeof(key), "%s_p50", name);
+	report_add(r, key, v[n / 2], "ms");
+	snprintf(key, sizeof(key), "%s_max", name);
+	report_add(r, key, v[n - 1], "ms");
+}
+
+/* PULL_CHANGES changes, each on another DDC spread over the range, one after the other. */
+static int pull_changes(struct pull_wl *w, struct report *r)
+{
+	struct bench *b = w->b;
+	double aen[PULL_CHANGES], vis[PULL_CHANGES], rd[PULL_CHANGES];
+	size_t naen = 0, nvis = 0, refused = 0;
+	unsigned long done[PULL_CHANGES];
+	char nqn[224];
+	int err;
+
+	snprintf(nqn, sizeof(nqn), BENCH_NQN "%s-persistent", b->runid);
+	w->ph = host_start(b, nqn, 1, 30000, pull_ph_connected, w, &err);
+	if (!w->ph || !loop_until(b->base, pull_arm_over, w, PULL_ARM_TIMEOUT) || !w->armed) {
+		report_note(r, "the persistent controller could not be armed");
+		return -1;
+	}
+	w->rep_ev = event_new(b->base, w->rep, EV_READ | EV_PERSIST, pull_reply_cb, w);
+	if (!w->rep_ev || event_add(w->rep_ev, NULL) < 0)
+		return -1;
+	for (size_t i = 0; i < PULL_CHANGES && !w->child_gone && !w->lost; i++) {
+		uint32_t k = (uint32_t)((2 * i + 1) * w->ddcs / (2 * PULL_CHANGES));
+		unsigned long sub = w->per_ddc;
+
+		done[i] = k;
+		for (size_t j = 0; j < i; j++)
+			sub += done[j] == k; /* fewer DDCs than changes: the same one again */
+		ideal_subnqn((long)k, sub, w->nqn, sizeof(w->nqn));
+		w->in_flight = true;
+		w->replied = w->refused = false;
+		w->t_sent = w->t_aen = w->t_visible = 0;
+		if (write(w->cmd, &k, sizeof(k)) != (ssize_t)sizeof(k))
+			break;
+		loop_until(b->base, pull_change_over, w, PULL_CHANGE_TIMEOUT);
+		w->in_flight = false;
+		refused += w->refused;
+		if (w->replied && w->t_sent && w->t_aen)
+			aen[naen++] = ms_from(w->t_aen, w->t_sent);
+		if (w->replied && w->t_sent && w->t_visible) {
+			rd[nvis] = ms_from(w->t_read, w->t_read0);
+			vis[nvis++] = ms_from(w->t_visible, w->t_sent);
+		}
+	}
+	report_add(r, "changes", PULL_CHANGES, "");
+	report_add(r, "changes_visible", (double)nvis, "");
+	report_add(r, "changes_missed", (double)(PULL_CHANGES - nvis), "");
+	report_p50_max(r, "change_aen", aen, naen);
+	report_p50_max(r, "change_visible", vis, nvis);
+	report_p50_max(r, "change_read", rd, nvis);
+	report_add(r, "aens_unexpected", (double)w->aens_unexpected, "");
+	report_add(r, "aens_other_type", (double)w->aens_other, "");
+	if (refused)
+		report_note(r, "%zu changes found no AER held by their DDC", refused);
+	if (w->lost)
+		report_note(r, "the persistent controller was lost");
+	return nvis == PULL_CHANGES ? 0 : -1;
+}
+
+static int pull_config_write(const struct cdcd_run *c, const uint16_t *ports, unsigned long n)
+{
+	FILE *f = fopen(c->conf, "ae");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "\n[ddc]\n");
+	for (unsigned long i = 0; i < n; i++)
+		fprintf(f, "entry = traddr=127.0.0.1;trsvcid=%u\n", ports[i]);
+	return fclose(f) ? -errno : 0;
+}
+
+static int pull_measure(struct pull_wl *w, struct cdcd_run *c, pid_t child, struct report *r)
+{
+	struct bench *b = w->b;
+	const struct opts *o = b->o;
+
+	w->timer = evtimer_new(b->base, pull_poll_cb, w);
+	if (!w->timer)
+		return -1;
+	uint64_t t0 = now_ns();
+	c->pid = w->cdcd = cdcd_spawn(o->cdcd, c);
+	if (c->pid < 0)
+		return -1;
+	pull_poll_cb(-1, 0, w);
+	loop_until(b->base, pull_all_over, w, o->duration);
+	double cpu = cpu_of(c->pid), ddcs_cpu = cpu_of(child);
+	long rss = rss_kib(c->pid);
+	evtimer_del(w->timer);
+	host_release(b->base, w->h);
+	w->h = NULL;
+	report_add(r, "ddcs", (double)w->ddcs, "");
+	report_add(r, "entries_per_ddc", (double)w->per_ddc, "");
+	report_add(r, "entries_expected", (double)w->expected, "");
+	report_add(r, "entries_seen", (double)w->seen, "");
+	report_add(r, "header_polls", (double)w->polls, "");
+	if (!w->all) {
+		report_note(r, w->dead ? "cdcd exited" : "not all entries within --duration");
+		return -1;
+	}
+	double all_ms = ms_from(w->t_all, t0);
+	report_add(r, "first_answer_ms", ms_from(w->t_first, t0), "ms");
+	report_add(r, "entries_at_first_answer", (double)w->first_numrec, "");
+	report_add(r, "all_entries_ms", all_ms, "ms");
+	if (cpu >= 0) {
+		report_add(r, "server_cpu_to_all", cpu * 1000, "ms");
+		report_add(r, "server_cpu", all_ms > 0 ? 100.0 * cpu * 1000 / all_ms : 0, "%");
+	}
+	if (ddcs_cpu >= 0)
+		report_add(r, "ddcs_cpu_to_all", ddcs_cpu * 1000, "ms");
+	report_add(r, "server_rss_all", (double)rss, "KiB");
+	int rc = pull_changes(w, r);
+	report_add(r, "server_rss_end", (double)rss_kib(c->pid), "KiB");
+	return rc;
+}
+
+static int wl_pull(struct bench *b, struct report *r)
+{
+	const struct opts *o = b->o;
+	struct pull_wl w = {.b = b,
+			    .ddcs = o->count,
+			    .per_ddc = o->entries,
+			    .expected = o->count * o->entries,
+			    .cmd = -1,
+			    .rep = -1};
+	struct cdcd_run c = {0};
+	uint16_t *ports = calloc(o->count, sizeof(*ports));
+	pid_t child = -1;
+	int rc = -1;
+
+	if (!ports)
+		return -1;
+	child = ddcs_fork(o->count, o->entries, o->duration + 120, ports, &w.cmd, &w.rep);
+	if (child < 0) {
+		report_note(r, "cannot start %lu simulated DDCs: %s (ulimit -n?)", o->count,
+			    strerror(errno));
+		goto out;
+	}
+	if (cdcd_prepare(&c) < 0 || pull_config_write(&c, ports, o->count) < 0) {
+		report_note(r, "cannot prepare a state directory");
+		goto out;
+	}
+	memcpy(&b->target, &c.sa, sizeof(c.sa));
+	b->target_len = sizeof(c.sa);
+	rc = pull_measure(&w, &c, child, r);
+	report_note(r,
+		    "all_entries = exec of cdcd to the end of the first whole log read holding "
+		    "every entry (header polled every %d ms); change = the DDC writing its AEN to "
+		    "the persistent host's AEN (aen) and to the end of its whole log read that "
+		    "shows the new entry (visible; read: that read alone, 4 KiB per command as "
+		    "libnvme reads)",
+		    PULL_POLL_MS);
+	if (rc)
+		report_note(r, "see %s (kept)", c.log);
+out:
+	if (w.ph)
+		nvmf_host_free(w.ph);
+	if (w.h)
+		nvmf_host_free(w.h);
+	if (w.timer)
+		event_free(w.timer);
+	if (w.rep_ev)
+		event_free(w.rep_ev);
+	flush_deferred(b->base);
+	if (c.pid > 0)
+		child_stop(c.pid);
+	if (w.cmd >= 0)
+		close(w.cmd); /* the DDCs' process exits on this */
+	if (child > 0)
+		child_stop(child);
+	if (w.rep >= 0)
+		close(w.rep);
+	if (rc == 0 && c.dir[0])
+		rm_tree(c.dir);
+	free(ports);
+	return rc;
+}
+
 /* ---- --vs-ideal: the same workload against the ideal responder, in the same run ---- */
 
 static void report_merge(struct report *r, const struct report *t, const struct report *i)
@@ -2341,6 +3011,7 @@ static const struct workload workloads[] = {
 	{"aen", wl_aen, 0, 5, 200, true},
 	{"dim", wl_dim, 4, 60, 2000, true},
 	{"restart", wl_restart, 4, 60, 2000, false},
+	{"pull", wl_pull, 0, 60, 1000, false},
 	{"ideal", wl_ideal, 0, 0, 0, false},
 };
 
@@ -2358,6 +3029,8 @@ static void usage(FILE *out)
 		"  dim         DDCs register --count subsystem ports [--conns 4, 2000, <= 60 s]\n"
 		"  restart     --cdcd PATH: register --count ports, restart, time to discovery "
 		"[2000]\n"
+		"  pull        --cdcd PATH: pull from --count simulated DDCs of --entries each,\n"
+		"              time to all entries and of a DDC's change [1000, 4, <= 60 s]\n"
 		"  ideal       --listen ADDR:PORT --entries N: the ideal responder\n"
 		"  free-port   print a free TCP port on 127.0.0.1 (for scripts)\n\n"
 		"Options:\n"
@@ -2372,9 +3045,10 @@ static void usage(FILE *out)
 		"  --depth N            DIM commands outstanding per connection (4)\n"
 		"  --per-eid N          registrations per DDC entity before the next (200; 0: "
 		"one)\n"
-		"  --cdcd PATH          the daemon to start (restart)\n"
+		"  --cdcd PATH          the daemon to start (restart, pull)\n"
 		"  --listen ADDR:PORT   where the ideal responder listens\n"
-		"  --entries N          log entries of the ideal responder (8)\n"
+		"  --entries N          log entries of the ideal responder (8) or of each DDC\n"
+		"                       (pull: 4)\n"
 		"  --vs-ideal           reads, sessions: run the same against an ideal responder\n"
 		"                       with as many entries and report the ratio\n"
 		"  --json               one JSON object instead of the table\n"
@@ -2571,7 +3245,7 @@ static void defaults_apply(struct opts *o, const struct workload *wl)
 	if (o->count == ULONG_MAX)
 		o->count = wl->count;
 	if (o->entries == ULONG_MAX)
-		o->entries = 8;
+		o->entries = !strcmp(wl->name, "pull") ? PULL_DEFAULT_ENTRIES : 8;
 	if (o->depth == UINT32_MAX)
 		o->depth = 4;
 	if (o->per_eid == UINT32_MAX)
@@ -2584,6 +3258,8 @@ static const char *opts_check(const struct opts *o, const struct workload *wl)
 		return "--target ADDR:PORT is needed";
 	if (!strcmp(wl->name, "restart") && !o->cdcd)
 		return "restart needs --cdcd PATH";
+	if (!strcmp(wl->name, "pull") && (!o->cdcd || !o->count || !o->entries))
+		return "pull needs --cdcd PATH, --count and --entries of at least 1";
 	if (!strcmp(wl->name, "ideal") && !o->listen_text)
 		return "ideal needs --listen ADDR:PORT";
 	if (o->vs_ideal && strcmp(wl->name, "reads") && strcmp(wl->name, "sessions"))
@@ -2603,6 +3279,8 @@ static void nofile_raise(const struct opts *o)
 
 	if (held)
 		need += o->count;
+	else if (!strcmp(o->workload, "pull"))
+		need += 2 * o->count; /* the DDCs' process: a listener and a connection each */
 	else if (ddcs && o->per_eid)
 		need += o->count / o->per_eid;
 

@@ -98,7 +98,7 @@ broken=
 # Counters that are 0 when a workload fully worked, and which of them each workload must
 # report (a workload that ended before reporting them did not work either).
 ZERO_METRICS='read_errors session_errors connect_failed lost_while_held arm_failed
-aens_missed aens_other_type verify_failed dim_failed dim_transport_errors'
+aens_missed aens_other_type verify_failed dim_failed dim_transport_errors changes_missed'
 required() {
 	case $1 in
 	reads) echo read_errors ;;
@@ -106,6 +106,7 @@ required() {
 	persistent) echo connect_failed lost_while_held ;;
 	aen) echo arm_failed aens_missed ;;
 	dim | restart) echo dim_failed dim_transport_errors ;;
+	pull) echo changes_missed aens_other_type ;;
 	esac
 }
 
@@ -156,6 +157,7 @@ run persistent --target "$target" --pid "$pid" --count 1000 --sources 4
 run aen --target "$target" --count 200
 run dim --target "$target" --pid "$pid" --count 2000
 run restart --cdcd "$cdcd" --count 2000
+run pull --cdcd "$cdcd" --count 100
 echo "# quick run: $(($(date +%s) - start)) s against cdcd $target"
 
 if ! kill -0 "$pid" 2>/dev/null; then
