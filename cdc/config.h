@@ -74,6 +74,12 @@ struct cdc_config {
 	unsigned int pull_withdraw_after; /* seconds a DDC may be unreachable before its
 					   * pulled entries are withdrawn */
 	enum cdc_log_level log_level;
+	/* Path health (health.h): off unless asked for. */
+	bool health_check;
+	unsigned int health_interval;	 /* seconds between probes of a port */
+	unsigned int health_timeout;	 /* seconds a probe's connect may take */
+	unsigned int health_failures;	 /* failed probes in a row that mark a port down */
+	unsigned int health_concurrency; /* probes in flight at once */
 	struct cdc_mdns_config mdns;
 	struct cdc_subsys *subsys;
 	size_t nsubsys;

@@ -128,6 +128,16 @@ static void registrations(FILE *out, const struct registry_stats *r)
 		  "One commit of the store (SQLite, WAL, synchronous).", &r->commit_latency);
 }
 
+static void health(FILE *out, const struct health_stats *h)
+{
+	counter(out, "cdcd_health_probes_total", "Path health probes completed.", h->probes);
+	counter(out, "cdcd_health_probe_failures_total",
+		"Path health probes that failed (refused, unreachable, timed out).", h->failures);
+	gauge(out, "cdcd_health_ports", "Subsystem ports probed.", (double)h->ports);
+	gauge(out, "cdcd_health_ports_down",
+	      "Subsystem ports marked down: withheld from the discovery log.", (double)h->down);
+}
+
 int metrics_render(const struct metrics_snapshot *m, FILE *out)
 {
 	family(out, "cdcd_build_info", "gauge", "The version of cdcd running; always 1.");
@@ -142,5 +152,6 @@ int metrics_render(const struct metrics_snapshot *m, FILE *out)
 	aens_and_logs(out, m->disc.counters);
 	errors(out, m->server.counters);
 	registrations(out, m->registry);
+	health(out, &m->health);
 	return ferror(out) ? -EIO : 0;
 }

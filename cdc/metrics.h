@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "disc_ctrl.h"
+#include "health.h"
 #include "queue.h"
 #include "registry.h"
 #include "status.h"
@@ -21,6 +22,7 @@ struct metrics_snapshot {
 	struct server_stats server;
 	struct disc_stats disc;
 	const struct registry_stats *registry;
+	struct health_stats health; /* zeros while health-check is off */
 };
 
 /* Write every family to out. 0, or -EIO when out failed (a full memory stream). */

@@ -1,0 +1,531 @@
+/* health.c - probing the registered paths on the loop. Each port has one libevent event:
+ * a timer until its probe is due (libevent keeps timers in a heap, so the schedule is a
+ * timer queue and nothing walks every port), then the non-blocking connect's write event
+ * with the probe's timeout. Due ports over the concurrency limit wait in a FIFO.
+ *
+ * The down mark is runtime state and is not stored: it says what a probe saw a moment
+ * ago, not what anyone registered. After a restart every path is served again until it
+ * fails the threshold anew (a few intervals), which errs towards showing a path rather
+ * than hiding a live one on the word of an old measurement; and a flapping target costs
+ * no store write beyond its journal line. */
+#include "health.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fabric.h"
+#include "log.h"
+#include "reg_health.h"
+#include "registry.h"
+#include "tree.h"
+
+/* ---- the pure part ---- */
+
+bool health_observe(struct health_track *t, bool ok, unsigned int threshold)
+{
+	enum health_state before = t->state;
+
+	if (ok) {
+		t->fails = 0;
+		t->state = HEALTH_UP;
+	} else {
+		if (t->fails < UINT_MAX)
+			t->fails++;
+		if (t->fails >= (threshold ? threshold : 1))
+			t->state = HEALTH_DOWN;
+	}
+	return t->state != before;
+}
+
+static uint64_t jitter(uint64_t ms, uint32_t rnd)
+{
+	uint64_t span = ms * HEALTH_JITTER_PCT / 100;
+
+	return ms - span + rnd % (2 * span + 1);
+}
+
+uint64_t health_delay_ms(const struct health_opts *o, const struct health_track *t, uint32_t rnd)
+{
+	uint64_t ms = o->interval_ms;
+	unsigned int past =
+		t->state == HEALTH_DOWN && t->fails > o->failures ? t->fails - o->failures : 0;
+
+	for (unsigned int m = 1; past-- && m < HEALTH_BACKOFF_MAX; m *= 2)
+		ms *= 2;
+	return jitter(ms, rnd);
+}
+
+uint64_t health_first_delay_ms(const struct health_opts *o, uint32_t rnd)
+{
+	return o->interval_ms ? rnd % o->interval_ms : 0;
+}
+
+const char *health_state_name(enum health_state s)
+{
+	return s == HEALTH_UP ? "up" : s == HEALTH_DOWN ? "down" : "unknown";
+}
+
+/* ---- ports ---- */
+
+struct hport {
+	RB_ENTRY(hport) link;
+	TAILQ_ENTRY(hport) wait; /* in h->waiting while due over the concurrency limit */
+	struct health *h;
+	struct cdc_port addr; /* the key: trtype, adrfam, traddr, trsvcid */
+	struct sockaddr_storage sa;
+	socklen_t salen; /* 0: not a numeric address, never probed */
+	struct event *ev;
+	evutil_socket_t fd; /* -1 unless a connect is in flight */
+	bool waiting;
+	bool marking; /* a change to mark it is with the registry */
+	struct health_track t;
+	int64_t last_probe;
+};
+
+/* An address whose path appeared or went while the registry staged. */
+struct touched {
+	RB_ENTRY(touched) link;
+	struct cdc_port addr;
+};
+
+static int addr_cmp(const struct cdc_port *a, const struct cdc_port *b)
+{
+	int c = (int)a->trtype - (int)b->trtype;
+
+	if (!c)
+		c = (int)a->adrfam - (int)b->adrfam;
+	if (!c)
+		c = strcmp(a->traddr, b->traddr);
+	return c ? c : strcmp(a->trsvcid, b->trsvcid);
+}
+
+static int hport_cmp(const struct hport *a, const struct hport *b)
+{
+	return addr_cmp(&a->addr, &b->addr);
+}
+
+static int touched_cmp(const struct touched *a, const struct touched *b)
+{
+	return addr_cmp(&a->addr, &b->addr);
+}
+
+RB_HEAD(hport_tree, hport);
+RB_GENERATE_STATIC(hport_tree, hport, link, hport_cmp)
+RB_HEAD(touched_tree, touched);
+RB_GENERATE_STATIC(touched_tree, touched, link, touched_cmp)
+
+struct health {
+	struct event_base *base;
+	struct registry *reg;
+	struct fabric *f;
+	struct health_opts o;
+	struct hport_tree ports;
+	size_t nports;
+	TAILQ_HEAD(, hport) waiting;
+	unsigned int inflight;
+	struct touched_tree touched;
+	struct event *sync_ev; /* looks at the touched addresses after the batch */
+	uint64_t rng;
+	uint64_t probes, failures;
+	struct ratelimit rl;
+};
+
+static struct cdc_port addr_key(const struct cdc_port *p)
+{
+	struct cdc_port k = {.trtype = p->trtype, .adrfam = p->adrfam};
+
+	snprintf(k.traddr, sizeof(k.traddr), "%s", p->traddr);
+	snprintf(k.trsvcid, sizeof(k.trsvcid), "%s", p->trsvcid);
+	return k;
+}
+
+/* xorshift64*: jitter needs spread, not secrecy. */
+static uint32_t rnd(struct health *h)
+{
+	h->rng ^= h->rng >> 12;
+	h->rng ^= h->rng << 25;
+	h->rng ^= h->rng >> 27;
+	return (uint32_t)((h->rng * 2685821657736338717ull) >> 32);
+}
+
+static struct hport *port_find(const struct health *h, const struct cdc_port *addr)
+{
+	struct hport key = {.addr = addr_key(addr)};
+
+	return RB_FIND(hport_tree, (struct hport_tree *)&h->ports, &key);
+}
+
+static void due_cb(evutil_socket_t fd, short what, void *arg);
+
+static void schedule(struct hport *p, uint64_t ms)
+{
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+
+	event_assign(p->ev, p->h->base, -1, 0, due_cb, p);
+	event_add(p->ev, &tv);
+}
+
+/* The registry took the mark: if the verdict moved on meanwhile, the next mark follows. */
+static void sync_mark(struct hport *p);
+
+static void mark_done(void *arg, const struct cdc_port *addr, bool down, int err)
+{
+	struct health *h = arg;
+	struct hport *p = port_find(h, addr);
+
+	if (err)
+		log_ratelimited(&h->rl, LOG_ERR, "health: cannot mark %s:%s %s: %s", addr->traddr,
+				addr->trsvcid, down ? "down" : "up", strerror(-err));
+	else
+		log_info("health: path %s:%s marked %s", addr->traddr, addr->trsvcid,
+			 down ? "down; its entries are withheld" : "up; its entries are served");
+	if (!p)
+		return;
+	p->marking = false;
+	if (!err)
+		sync_mark(p);
+}
+
+static void sync_mark(struct hport *p)
+{
+	struct health *h = p->h;
+	bool down = p->t.state == HEALTH_DOWN;
+
+	if (p->marking || down == fabric_path_down(h->f, &p->addr))
+		return;
+	if (reg_health_mark(h->reg, &p->addr, down, mark_done, h))
+		log_ratelimited(&h->rl, LOG_ERR, "health: %s:%s: %s", p->addr.traddr,
+				p->addr.trsvcid, strerror(ENOMEM));
+	else
+		p->marking = true;
+}
+
+static void probe_done(struct hport *p, bool ok)
+{
+	struct health *h = p->h;
+
+	h->probes++;
+	h->failures += !ok;
+	p->last_probe = time(NULL);
+	if (health_observe(&p->t, ok, h->o.failures))
+		log_debug("health: %s:%s is %s", p->addr.traddr, p->addr.trsvcid,
+			  health_state_name(p->t.state));
+	sync_mark(p);
+	schedule(p, health_delay_ms(&h->o, &p->t, rnd(h)));
+}
+
+static void probe_start(struct hport *p);
+
+/* Probes that waited for a free place take the ones that became free. */
+static void start_waiting(struct health *h)
+{
+	struct hport *p;
+
+	while (h->inflight < h->o.concurrency && (p = TAILQ_FIRST(&h->waiting))) {
+		TAILQ_REMOVE(&h->waiting, p, wait);
+		p->waiting = false;
+		probe_start(p);
+	}
+}
+
+static void connect_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hport *p = arg;
+	struct health *h = p->h;
+	int soerr = ETIMEDOUT;
+	socklen_t len = sizeof(soerr);
+
+	if ((what & EV_WRITE) && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
+		soerr = errno;
+	close(fd);
+	p->fd = -1;
+	h->inflight--;
+	probe_done(p, !soerr);
+	start_waiting(h);
+}
+
+/* A probe is a connect and nothing more: the port accepts NVMe/TCP connections. Closed
+ * with a reset (SO_LINGER 0), so thousands of probes leave no TIME_WAIT behind to use up
+ * this host's ephemeral ports. */
+static void probe_start(struct hport *p)
+{
+	struct health *h = p->h;
+	struct linger lg = {1, 0};
+	int fd = socket(p->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+
+	if (fd < 0) {
+		/* Our shortage (descriptors), not the port's failure: try again later. */
+		log_ratelimited(&h->rl, LOG_WARNING, "health: no socket to probe %s:%s: %s",
+				p->addr.traddr, p->addr.trsvcid, strerror(errno));
+		schedule(p, health_delay_ms(&h->o, &p->t, rnd(h)));
+		return;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	int rc = connect(fd, (struct sockaddr *)&p->sa, p->salen);
+	if (!rc || errno != EINPROGRESS) {
+		close(fd);
+		probe_done(p, !rc);
+		return;
+	}
+	struct timeval tv = {(time_t)(h->o.timeout_ms / 1000),
+			     (suseconds_t)(h->o.timeout_ms % 1000) * 1000};
+	p->fd = fd;
+	h->inflight++;
+	event_assign(p->ev, h->base, fd, EV_WRITE, connect_cb, p);
+	event_add(p->ev, &tv);
+}
+
+static void due_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hport *p = arg;
+	struct health *h = p->h;
+
+	(void)fd;
+	(void)what;
+	if (h->inflight >= h->o.concurrency) {
+		TAILQ_INSERT_TAIL(&h->waiting, p, wait);
+		p->waiting = true;
+		return;
+	}
+	probe_start(p);
+}
+
+/* TRADDR is numeric (addr.c canonicalises it), so this never asks a resolver. */
+static void port_resolve(struct hport *p)
+{
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+				 .ai_family = p->addr.adrfam == NVMF_ADDR_FAMILY_IP6 ? AF_INET6
+										     : AF_INET,
+				 .ai_socktype = SOCK_STREAM};
+	struct addrinfo *ai = NULL;
+
+	if (getaddrinfo(p->addr.traddr, p->addr.trsvcid, &hints, &ai) || !ai ||
+	    ai->ai_addrlen > sizeof(p->sa)) {
+		log_ratelimited(&p->h->rl, LOG_WARNING,
+				"health: %s:%s is not a numeric address and port; not probed",
+				p->addr.traddr, p->addr.trsvcid);
+	} else {
+		memcpy(&p->sa, ai->ai_addr, ai->ai_addrlen);
+		p->salen = ai->ai_addrlen;
+	}
+	if (ai)
+		freeaddrinfo(ai);
+}
+
+static int port_add(struct health *h, const struct cdc_port *addr)
+{
+	struct hport *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->h = h;
+	p->addr = addr_key(addr);
+	p->fd = -1;
+	p->ev = event_new(h->base, -1, 0, due_cb, p);
+	if (!p->ev) {
+		free(p);
+		return -ENOMEM;
+	}
+	/* Marked down before (health switched off and on, or re-registered): it stays down
+	 * until it answers, its backoff going on from the threshold. */
+	if (fabric_path_down(h->f, addr))
+		p->t = (struct health_track){HEALTH_DOWN, h->o.failures};
+	RB_INSERT(hport_tree, &h->ports, p);
+	h->nports++;
+	port_resolve(p);
+	if (p->salen)
+		schedule(p, health_first_delay_ms(&h->o, rnd(h)));
+	return 0;
+}
+
+static void port_del(struct health *h, struct hport *p)
+{
+	if (p->fd >= 0) {
+		close(p->fd);
+		h->inflight--;
+	}
+	if (p->waiting)
+		TAILQ_REMOVE(&h->waiting, p, wait);
+	event_free(p->ev);
+	RB_REMOVE(hport_tree, &h->ports, p);
+	h->nports--;
+	free(p);
+}
+
+/* ---- following the fabric's paths ---- */
+
+static void path_cb(void *arg, const struct cdc_port *addr)
+{
+	struct health *h = arg;
+	struct touched key = {.addr = addr_key(addr)}, *t;
+
+	if (RB_FIND(touched_tree, &h->touched, &key))
+		return;
+	if (!(t = malloc(sizeof(*t)))) {
+		log_ratelimited(&h->rl, LOG_ERR, "health: %s:%s not followed: %s", addr->traddr,
+				addr->trsvcid, strerror(ENOMEM));
+		return;
+	}
+	*t = key;
+	RB_INSERT(touched_tree, &h->touched, t);
+	event_active(h->sync_ev, EV_TIMEOUT, 0);
+}
+
+static void unmark(struct health *h, const struct cdc_port *addr)
+{
+	if (reg_health_mark(h->reg, addr, false, mark_done, h))
+		log_ratelimited(&h->rl, LOG_ERR, "health: cannot serve %s:%s again: %s",
+				addr->traddr, addr->trsvcid, strerror(ENOMEM));
+}
+
+/* A path that appeared and went in one batch (a DDC's log replaced) is no change at all:
+ * what counts is whether it is there once the batch is done. A path gone while marked down
+ * leaves no mark behind. */
+static void sync_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct health *h = arg;
+	struct touched *t;
+
+	(void)fd;
+	(void)what;
+	while ((t = RB_MIN(touched_tree, &h->touched))) {
+		RB_REMOVE(touched_tree, &h->touched, t);
+		struct hport *p = port_find(h, &t->addr);
+		bool present = fabric_path_present(h->f, &t->addr);
+		if (present && !p && port_add(h, &t->addr))
+			log_ratelimited(&h->rl, LOG_ERR, "health: %s:%s not probed: %s",
+					t->addr.traddr, t->addr.trsvcid, strerror(ENOMEM));
+		if (!present && p)
+			port_del(h, p);
+		if (!present && (fabric_path_down(h->f, &t->addr) || (p && p->marking)))
+			unmark(h, &t->addr);
+		free(t);
+	}
+	start_waiting(h);
+}
+
+static void touched_clear(struct health *h)
+{
+	struct touched *t;
+
+	while ((t = RB_MIN(touched_tree, &h->touched))) {
+		RB_REMOVE(touched_tree, &h->touched, t);
+		free(t);
+	}
+}
+
+static void ports_clear(struct health *h)
+{
+	struct hport *p;
+
+	while ((p = RB_MIN(hport_tree, &h->ports)))
+		port_del(h, p);
+	touched_clear(h);
+}
+
+static void enable(struct health *h)
+{
+	fabric_path_watch(h->f, path_cb, h);
+	for (const struct log_rec *r = fabric_path_next(h->f, NULL); r;
+	     r = fabric_path_next(h->f, r))
+		if (port_add(h, &r->port)) {
+			log_err("health: %s", strerror(ENOMEM));
+			break;
+		}
+	log_info("health: probing %zu paths every %u s", h->nports, h->o.interval_ms / 1000);
+}
+
+/* Switched off: every path is served again, marks in flight included. */
+static void disable(struct health *h)
+{
+	struct hport *p;
+	const struct cdc_port *d;
+
+	fabric_path_watch(h->f, NULL, NULL);
+	RB_FOREACH(p, hport_tree, &h->ports)
+	{
+		if (p->marking && !fabric_path_down(h->f, &p->addr))
+			unmark(h, &p->addr);
+	}
+	for (d = fabric_down_next(h->f, NULL); d; d = fabric_down_next(h->f, d))
+		unmark(h, d);
+	ports_clear(h);
+	log_info("health: probing off");
+}
+
+/* ---- life cycle ---- */
+
+struct health *health_new(struct event_base *base, struct registry *r, struct fabric *f,
+			  const struct health_opts *o)
+{
+	struct health *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->base = base;
+	h->reg = r;
+	h->f = f;
+	RB_INIT(&h->ports);
+	RB_INIT(&h->touched);
+	TAILQ_INIT(&h->waiting);
+	h->rl = (struct ratelimit)RATELIMIT_INIT(5, 10);
+	h->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)h;
+	if (!h->rng)
+		h->rng = 1;
+	h->sync_ev = event_new(base, -1, 0, sync_cb, h);
+	if (!h->sync_ev) {
+		free(h);
+		return NULL;
+	}
+	health_set_opts(h, o);
+	return h;
+}
+
+void health_set_opts(struct health *h, const struct health_opts *o)
+{
+	bool was = h->o.enable;
+
+	h->o = *o;
+	if (!h->o.concurrency)
+		h->o.concurrency = 1;
+	if (o->enable && !was)
+		enable(h);
+	else if (!o->enable && was)
+		disable(h);
+	else
+		start_waiting(h);
+}
+
+/* After the registry: nothing is submitted any more, the marks die with the daemon. */
+void health_free(struct health *h)
+{
+	if (!h)
+		return;
+	fabric_path_watch(h->f, NULL, NULL);
+	ports_clear(h);
+	event_free(h->sync_ev);
+	free(h);
+}
+
+bool health_port_info(const struct health *h, const struct cdc_port *addr, struct health_info *out)
+{
+	const struct hport *p = h ? port_find(h, addr) : NULL;
+
+	if (!p)
+		return false;
+	*out = (struct health_info){p->t.state, p->last_probe, p->t.fails};
+	return true;
+}
+
+void health_get_stats(const struct health *h, struct health_stats *out)
+{
+	*out = (struct health_stats){h->probes, h->failures, h->nports, h->f->ndown};
+}
