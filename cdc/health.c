@@ -210,11 +210,11 @@ static void mark_done(void *arg, const struct cdc_port *addr, bool down, int err
 	if (err)
 		log_ratelimited(&h->rl, LOG_ERR, "health: cannot mark %s:%s %s: %s", addr->traddr,
 				addr->trsvcid, down ? "down" : "up", strerror(-err));
-	else
-		log_info("health: path %s:%s marked %s", addr->traddr, addr->trsvcid,
-			 down ? "down; its entries are withheld" : "up; its entries are served");
 	if (!p)
 		return;
+	if (!err)
+		log_info("health: path %s:%s %s", addr->traddr, addr->trsvcid,
+			 down ? "down: its entries are withheld" : "up: its entries are served");
 	p->marking = false;
 	if (!err)
 		sync_mark(p);
@@ -227,7 +227,7 @@ static void sync_mark(struct hport *p)
 
 	if (p->marking || down == fabric_path_down(h->f, &p->addr))
 		return;
-	if (reg_health_mark(h->reg, &p->addr, down, mark_done, h))
+	if (reg_health_mark(h->reg, &p->addr, down, down ? "path down" : "path up", mark_done, h))
 		log_ratelimited(&h->rl, LOG_ERR, "health: %s:%s: %s", p->addr.traddr,
 				p->addr.trsvcid, strerror(ENOMEM));
 	else
@@ -422,9 +422,10 @@ static void path_cb(void *arg, const struct cdc_port *addr)
 	event_active(h->sync_ev, EV_TIMEOUT, 0);
 }
 
-static void unmark(struct health *h, const struct cdc_port *addr)
+/* what: the journal's word for it. */
+static void unmark(struct health *h, const struct cdc_port *addr, const char *what)
 {
-	if (reg_health_mark(h->reg, addr, false, mark_done, h))
+	if (reg_health_mark(h->reg, addr, false, what, mark_done, h))
 		log_ratelimited(&h->rl, LOG_ERR, "health: cannot serve %s:%s again: %s",
 				addr->traddr, addr->trsvcid, strerror(ENOMEM));
 }
@@ -446,10 +447,11 @@ static void sync_cb(evutil_socket_t fd, short what, void *arg)
 		if (present && !p && port_add(h, &t->addr))
 			log_ratelimited(&h->rl, LOG_ERR, "health: %s:%s not probed: %s",
 					t->addr.traddr, t->addr.trsvcid, strerror(ENOMEM));
+		bool marking = p && p->marking;
 		if (!present && p)
 			port_del(h, p);
-		if (!present && (fabric_path_down(h->f, &t->addr) || (p && p->marking)))
-			unmark(h, &t->addr);
+		if (!present && (marking || fabric_path_down(h->f, &t->addr)))
+			unmark(h, &t->addr, "path forgotten");
 		free(t);
 	}
 	start_waiting(h);
@@ -499,10 +501,10 @@ static void disable(struct health *h)
 	RB_FOREACH(p, hport_tree, &h->ports)
 	{
 		if (p->marking && !fabric_path_down(h->f, &p->addr))
-			unmark(h, &p->addr);
+			unmark(h, &p->addr, "path unprobed");
 	}
 	for (d = fabric_down_next(h->f, NULL); d; d = fabric_down_next(h->f, d))
-		unmark(h, d);
+		unmark(h, d, "path unprobed");
 	ports_clear(h);
 	event_del(h->tick_ev);
 	log_info("health: probing off");

@@ -25,8 +25,8 @@ static void done_health(struct change *c, int err)
 	free(q);
 }
 
-int reg_health_mark(struct registry *r, const struct cdc_port *addr, bool down, reg_health_cb cb,
-		    void *arg)
+int reg_health_mark(struct registry *r, const struct cdc_port *addr, bool down, const char *what,
+		    reg_health_cb cb, void *arg)
 {
 	struct health_change *q = calloc(1, sizeof(*q));
 	char where[CDC_TRADDR_MAX + CDC_TRSVCID_MAX + 8];
@@ -40,7 +40,7 @@ int reg_health_mark(struct registry *r, const struct cdc_port *addr, bool down, 
 	q->cb = cb;
 	q->arg = arg;
 	struct change_op ops[2] = {{.kind = CHG_PATH, .u.path = {*addr, down}}};
-	ops[1] = change_journal_op("health", where, down ? "path down" : "path up", where);
+	ops[1] = change_journal_op("health", where, what, where);
 	for (size_t i = 0; i < 2; i++)
 		if (change_add(&q->c, &ops[i])) {
 			change_release(&q->c);

@@ -13,8 +13,9 @@ struct registry;
 /* The outcome, once committed: 0 or the store's error. */
 typedef void (*reg_health_cb)(void *arg, const struct cdc_port *addr, bool down, int err);
 
-/* Marks addr (trtype, adrfam, traddr, trsvcid) down or up; -ENOMEM. */
-int reg_health_mark(struct registry *r, const struct cdc_port *addr, bool down, reg_health_cb cb,
-		    void *arg);
+/* Marks addr (trtype, adrfam, traddr, trsvcid) down or up, what saying why in the journal
+ * ("path down", "path up", "path forgotten"); -ENOMEM. */
+int reg_health_mark(struct registry *r, const struct cdc_port *addr, bool down, const char *what,
+		    reg_health_cb cb, void *arg);
 
 #endif
