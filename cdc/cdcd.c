@@ -148,9 +148,9 @@ static void pull_update(struct daemon *d)
 
 static struct health_opts health_opts_of(const struct cdc_config *cfg)
 {
-	return (struct health_opts){cfg->health_check, cfg->health_interval * 1000u,
+	return (struct health_opts){cfg->health_check,		 cfg->health_interval * 1000u,
 				    cfg->health_timeout * 1000u, cfg->health_failures,
-				    cfg->health_concurrency};
+				    cfg->health_concurrency,	 cfg->health_icreq};
 }
 
 static void daemon_limits(struct daemon *d)

@@ -80,6 +80,7 @@ struct cdc_config {
 	unsigned int health_timeout;	 /* seconds a probe's connect may take */
 	unsigned int health_failures;	 /* failed probes in a row that mark a port down */
 	unsigned int health_concurrency; /* probes in flight at once */
+	bool health_icreq;		 /* a probe sends an ICReq and wants the ICResp */
 	struct cdc_mdns_config mdns;
 	struct cdc_subsys *subsys;
 	size_t nsubsys;

@@ -320,6 +320,8 @@ const struct config_key config_keys[] = {
 	       "failed probes in a row that mark a port down"),
 	NUMBER(KEY_GLOBAL, "health-concurrency", health_concurrency, 1, 100000, "", "64", "N",
 	       "probes in flight at once"),
+	{KEY_GLOBAL, "health-icreq", "yes|no", "a probe also wants an ICResp to its ICReq", "no",
+	 parse_bool, dump_bool, AT(health_icreq), 0, 0, 0, NULL, false},
 	{KEY_GLOBAL, "log-level", "LEVEL", "err, warning, info or debug", "info", parse_log_level,
 	 dump_log_level, 0, 0, 0, 0, NULL, false},
 	{KEY_MDNS, "enable", "yes|no", "announce the CDC (and browse) with mDNS (DNS-SD)", "yes",

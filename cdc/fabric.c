@@ -442,9 +442,11 @@ const struct log_rec *fabric_path_next(const struct fabric *f, const struct log_
 	return next ? &next->r : NULL;
 }
 
-bool fabric_path_present(const struct fabric *f, const struct cdc_port *addr)
+const struct log_rec *fabric_path_find(const struct fabric *f, const struct cdc_port *addr)
 {
-	return addr_first(f, addr) != NULL;
+	const struct fabric_rec *n = addr_first(f, addr);
+
+	return n ? &n->r : NULL;
 }
 
 static struct fabric_down *down_find(const struct fabric *f, const struct cdc_port *addr)

@@ -165,7 +165,8 @@ bool fabric_connected(const struct fabric *f, const char *nqn);
 bool fabric_path_probed(const struct log_rec *r);
 /* A record at each path, in address order (NULL starts, NULL ends). */
 const struct log_rec *fabric_path_next(const struct fabric *f, const struct log_rec *prev);
-bool fabric_path_present(const struct fabric *f, const struct cdc_port *addr);
+/* A record at addr (NULL: no path there). */
+const struct log_rec *fabric_path_find(const struct fabric *f, const struct cdc_port *addr);
 /* Marks the address down (its records are withheld from log 70h) or up. Returns 1 when
  * records at addr changed visibility (log 70h to rebuild), 0 when none did, -ENOMEM. */
 int fabric_path_set_down(struct fabric *f, const struct cdc_port *addr, bool down);

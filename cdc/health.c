@@ -25,6 +25,7 @@
 
 #include "fabric.h"
 #include "log.h"
+#include "nvmf_tcp.h"
 #include "reg_health.h"
 #include "registry.h"
 #include "tree.h"
@@ -93,9 +94,13 @@ struct hport {
 	struct cdc_port addr; /* the key: trtype, adrfam, traddr, trsvcid */
 	struct sockaddr_storage sa;
 	socklen_t salen;    /* 0: not a numeric address, never probed */
-	struct event *ev;   /* the connect's write event */
-	evutil_socket_t fd; /* -1 unless a connect is in flight */
-	bool marking;	    /* a change to mark it is with the registry */
+	struct event *ev;   /* the connect's write event, then the ICResp's read event */
+	evutil_socket_t fd; /* -1 unless a probe is in flight */
+	bool plain;	    /* no TLS asked for: an ICReq may be sent in the clear */
+	uint8_t *icresp;    /* what arrived of the ICResp, while waiting for it */
+	size_t icresp_len;
+	struct timespec started;
+	bool marking; /* a change to mark it is with the registry */
 	struct health_track t;
 	int64_t last_probe;
 };
@@ -261,25 +266,95 @@ static void start_waiting(struct health *h)
 	}
 }
 
+static void probe_finish(struct hport *p, bool ok)
+{
+	struct health *h = p->h;
+
+	close(p->fd);
+	p->fd = -1;
+	free(p->icresp);
+	p->icresp = NULL;
+	h->inflight--;
+	probe_done(p, ok);
+	start_waiting(h);
+}
+
+/* What is left of the probe's timeout, or false when nothing is. */
+static bool time_left(const struct hport *p, struct timeval *tv)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ms = (int64_t)p->h->o.timeout_ms - (now.tv_sec - p->started.tv_sec) * 1000 -
+		     (now.tv_nsec - p->started.tv_nsec) / 1000000;
+	if (ms <= 0)
+		return false;
+	*tv = (struct timeval){(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	return true;
+}
+
+/* An ICResp is a 128-byte PDU of type 01h (protocol.md 1): a listener that is not an
+ * NVMe/TCP target, or a target that hangs, does not send it. */
+static void icresp_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hport *p = arg;
+	struct timeval tv;
+
+	if (!(what & EV_READ)) {
+		probe_finish(p, false);
+		return;
+	}
+	ssize_t n = recv(fd, p->icresp + p->icresp_len, NVME_TCP_IC_LEN - p->icresp_len, 0);
+	if (n > 0)
+		p->icresp_len += (size_t)n;
+	if (p->icresp_len == NVME_TCP_IC_LEN) {
+		probe_finish(p, p->icresp[0] == NVME_TCP_ICRESP &&
+					p->icresp[2] == NVME_TCP_IC_LEN &&
+					get_le32(p->icresp + 4) == NVME_TCP_IC_LEN);
+		return;
+	}
+	bool more = n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR));
+	if (more && time_left(p, &tv))
+		event_add(p->ev, &tv);
+	else
+		probe_finish(p, false);
+}
+
+static void icreq_send(struct hport *p)
+{
+	uint8_t ic[NVME_TCP_IC_LEN];
+	struct nvme_tcp_ic req = {0};
+	struct timeval tv;
+
+	nvme_tcp_ic_encode(NVME_TCP_ICREQ, &req, ic);
+	/* 128 bytes into a fresh socket's empty send buffer: all or an error. */
+	if (send(p->fd, ic, sizeof(ic), MSG_NOSIGNAL) != (ssize_t)sizeof(ic) ||
+	    !(p->icresp = malloc(NVME_TCP_IC_LEN)) || !time_left(p, &tv)) {
+		probe_finish(p, false);
+		return;
+	}
+	p->icresp_len = 0;
+	event_assign(p->ev, p->h->base, p->fd, EV_READ, icresp_cb, p);
+	event_add(p->ev, &tv);
+}
+
 static void connect_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct hport *p = arg;
-	struct health *h = p->h;
 	int soerr = ETIMEDOUT;
 	socklen_t len = sizeof(soerr);
 
 	if ((what & EV_WRITE) && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
 		soerr = errno;
-	close(fd);
-	p->fd = -1;
-	h->inflight--;
-	probe_done(p, !soerr);
-	start_waiting(h);
+	if (!soerr && p->h->o.icreq && p->plain)
+		icreq_send(p);
+	else
+		probe_finish(p, !soerr);
 }
 
-/* A probe is a connect and nothing more: the port accepts NVMe/TCP connections. Closed
- * with a reset (SO_LINGER 0), so thousands of probes leave no TIME_WAIT behind to use up
- * this host's ephemeral ports. */
+/* A probe is a connect, and with health-icreq an ICReq answered by an ICResp (a port
+ * that asks for TLS gets the connect only). Closed with a reset (SO_LINGER 0), so
+ * thousands of probes leave no TIME_WAIT behind to use up this host's ephemeral ports. */
 static void probe_start(struct hport *p)
 {
 	struct health *h = p->h;
@@ -304,6 +379,7 @@ static void probe_start(struct hport *p)
 			     (suseconds_t)(h->o.timeout_ms % 1000) * 1000};
 	p->fd = fd;
 	h->inflight++;
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
 	event_assign(p->ev, h->base, fd, EV_WRITE, connect_cb, p);
 	event_add(p->ev, &tv);
 }
@@ -364,14 +440,18 @@ static void port_resolve(struct hport *p)
 		freeaddrinfo(ai);
 }
 
-static int port_add(struct health *h, const struct cdc_port *addr)
+/* r: a record of the path, whose security settings say whether an ICReq may go in the
+ * clear (one address is one port: its records agree on them). */
+static int port_add(struct health *h, const struct log_rec *r)
 {
+	const struct cdc_port *addr = &r->port;
 	struct hport *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;
 	p->h = h;
 	p->addr = addr_key(addr);
+	p->plain = addr->sectype == NVMF_TCP_SECTYPE_NONE && (addr->treq & 3) != NVMF_TREQ_REQUIRED;
 	p->fd = -1;
 	p->ev = event_new(h->base, -1, 0, connect_cb, p);
 	if (!p->ev) {
@@ -396,6 +476,7 @@ static void port_del(struct health *h, struct hport *p)
 		close(p->fd);
 		h->inflight--;
 	}
+	free(p->icresp);
 	unqueue(h, p);
 	event_free(p->ev);
 	RB_REMOVE(hport_tree, &h->ports, p);
@@ -443,8 +524,9 @@ static void sync_cb(evutil_socket_t fd, short what, void *arg)
 	while ((t = RB_MIN(touched_tree, &h->touched))) {
 		RB_REMOVE(touched_tree, &h->touched, t);
 		struct hport *p = port_find(h, &t->addr);
-		bool present = fabric_path_present(h->f, &t->addr);
-		if (present && !p && port_add(h, &t->addr))
+		const struct log_rec *r = fabric_path_find(h->f, &t->addr);
+		bool present = r != NULL;
+		if (present && !p && port_add(h, r))
 			log_ratelimited(&h->rl, LOG_ERR, "health: %s:%s not probed: %s",
 					t->addr.traddr, t->addr.trsvcid, strerror(ENOMEM));
 		bool marking = p && p->marking;
@@ -484,7 +566,7 @@ static void enable(struct health *h)
 	fabric_path_watch(h->f, path_cb, h);
 	for (const struct log_rec *r = fabric_path_next(h->f, NULL); r;
 	     r = fabric_path_next(h->f, r))
-		if (port_add(h, &r->port)) {
+		if (port_add(h, r)) {
 			log_err("health: %s", strerror(ENOMEM));
 			break;
 		}

@@ -21,6 +21,7 @@ struct health_opts {
 	unsigned int timeout_ms;  /* a connect that takes longer failed */
 	unsigned int failures;	  /* probes failed in a row that mark a port down */
 	unsigned int concurrency; /* probes in flight at once */
+	bool icreq;		  /* after the connect, an ICReq must get its ICResp */
 };
 
 enum health_state { HEALTH_UNKNOWN, HEALTH_UP, HEALTH_DOWN };

@@ -3,17 +3,18 @@
 # a port where cdc-bench's ideal responder listens. It is probed up; when the responder stops
 # the port fails health-failures probes and its entry leaves the host log, a persistent
 # controller holding an AER is told (the daemon's AEN counter moves); when the responder
-# listens again the entry comes back. Probes only ever go to 127.0.0.1. Every wait is bounded.
+# listens again the entry comes back; with health-icreq a listener that sends no ICResp is
+# withdrawn too. Probes only ever go to 127.0.0.1. Every wait is bounded.
 set -u
 : "${top_builddir:=.}"
 CDCD=${CDCD:-$top_builddir/cdcd}
 CDCCTL_BIN=${CDCCTL:-$top_builddir/cdcctl}
 BENCH=${CDC_BENCH:-$top_builddir/tests/bench/cdc-bench}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/health-test.XXXXXX")
-CDC_PID= IDEAL_PID= HOST_PID=
+CDC_PID= IDEAL_PID= HOST_PID= SILENT_PID=
 fail=0
 cleanup() {
-	for p in $HOST_PID $IDEAL_PID $CDC_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	for p in $HOST_PID $IDEAL_PID $SILENT_PID $CDC_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	[ $fail = 0 ] && rm -rf "$WORK" || echo "logs kept in $WORK"
 }
 trap cleanup EXIT
@@ -119,6 +120,25 @@ wait_for 30 "the port is back in the host log when it listens again" has $S 1
 health_is $S "up probed" && ok "the API says up" || bad "health after return: $(health $S)"
 metric_ge cdcd_health_ports_down 0 && [ "$(metric cdcd_health_ports_down)" = 0 ] &&
 	ok "no port counted down" || bad "cdcd_health_ports_down after return"
+
+# A listener that accepts connections but speaks no NVMe/TCP: up to a connect, down once
+# health-icreq asks it for an ICResp; the ideal responder answers one and stays up.
+SILENT_PORT=$("$BENCH" free-port)
+S2=nqn.2014-08.org.example:health-silent
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1024); time.sleep(300)' "$SILENT_PORT" &
+SILENT_PID=$!
+$C subsys add $S2 >/dev/null && $C port add $S2 --traddr 127.0.0.1 --trsvcid "$SILENT_PORT" >/dev/null ||
+	bad "subsys add / port add of the silent listener"
+wait_for 10 "a silent listener is up to a connect" health_is $S2 "up probed"
+sed -i 's/^health-failures = 2/health-failures = 2\nhealth-icreq = yes/' "$WORK/cdc.conf"
+kill -HUP "$CDC_PID"
+wait_for 20 "with health-icreq it is withdrawn: no ICResp" has $S2 0
+has $S 1 && health_is $S "up probed" && ok "the ideal responder answers the ICReq and stays" ||
+	bad "ideal responder with health-icreq: $(health $S)"
+kill "$SILENT_PID" && wait "$SILENT_PID" 2>/dev/null
+SILENT_PID=
 
 # Switched off by a reload: nothing is probed, the port shows unknown and stays served.
 sed -i 's/^health-check = yes/health-check = no/' "$WORK/cdc.conf"

@@ -19,7 +19,8 @@
 #define SUBSYS1 "nqn.2024-01.com.example:subsys1"
 #define SUBSYS2 "nqn.2024-01.com.example:subsys2"
 
-static const struct health_opts opts = {true, 10000, 1000, 3, 8};
+static const struct health_opts opts = {
+	.enable = true, .interval_ms = 10000, .timeout_ms = 1000, .failures = 3, .concurrency = 8};
 
 /* ---- verdicts ---- */
 
@@ -295,13 +296,13 @@ START_TEST(health_hears_of_a_path_when_its_first_record_comes_and_its_last_goes)
 	ck_assert_int_eq(fabric_rec_put(&f, &c1), 0);
 	ck_assert_int_eq(w.n, 1);
 	ck_assert_str_eq(w.seen[0], "127.0.0.5:4421");
-	ck_assert(fabric_path_present(&f, &c1.port));
+	ck_assert_ptr_nonnull(fabric_path_find(&f, &c1.port));
 	fabric_rec_del(&f, &a1); /* 127.0.0.1:4420 still has subsys2 */
 	ck_assert_int_eq(w.n, 1);
 	fabric_rec_del(&f, &a2);
 	ck_assert_int_eq(w.n, 2);
 	ck_assert_str_eq(w.seen[1], "127.0.0.1:4420");
-	ck_assert(!fabric_path_present(&f, &a1.port));
+	ck_assert_ptr_null(fabric_path_find(&f, &a1.port));
 	/* A put of an existing record is no news. */
 	ck_assert_int_eq(fabric_rec_put(&f, &c1), 0);
 	ck_assert_int_eq(w.n, 2);
