@@ -370,13 +370,18 @@ struct host_rec *fabric_host_next_of(const struct fabric *f, const char *hostnqn
 
 /* ---- paths ---- */
 
-static struct cdc_port addr_key(const struct cdc_port *p)
+struct cdc_port fabric_path_key(const struct cdc_port *p)
 {
 	struct cdc_port k = {.trtype = p->trtype, .adrfam = p->adrfam};
 
 	snprintf(k.traddr, sizeof(k.traddr), "%s", p->traddr);
 	snprintf(k.trsvcid, sizeof(k.trsvcid), "%s", p->trsvcid);
 	return k;
+}
+
+int fabric_path_cmp(const struct cdc_port *a, const struct cdc_port *b)
+{
+	return port_addr_cmp(a, b);
 }
 
 bool fabric_path_probed(const struct log_rec *r)
@@ -389,7 +394,7 @@ bool fabric_path_probed(const struct log_rec *r)
 static struct fabric_rec *addr_first(const struct fabric *f, const struct cdc_port *addr)
 {
 	/* Owner and subsystem empty: the smallest key at that address. */
-	struct fabric_rec key = {.r.port = addr_key(addr)}, *n;
+	struct fabric_rec key = {.r.port = fabric_path_key(addr)}, *n;
 
 	n = RB_NFIND(fabric_addr_tree, (struct fabric_addr_tree *)&f->rec_by_addr, &key);
 	return n && !port_addr_cmp(&n->r.port, addr) ? n : NULL;
@@ -451,7 +456,7 @@ const struct log_rec *fabric_path_find(const struct fabric *f, const struct cdc_
 
 static struct fabric_down *down_find(const struct fabric *f, const struct cdc_port *addr)
 {
-	struct fabric_down key = {.addr = addr_key(addr)};
+	struct fabric_down key = {.addr = fabric_path_key(addr)};
 
 	return RB_FIND(fabric_down_tree, (struct fabric_down_tree *)&f->down_tree, &key);
 }
@@ -471,7 +476,7 @@ int fabric_path_set_down(struct fabric *f, const struct cdc_port *addr, bool dow
 	if (down) {
 		if (!(d = malloc(sizeof(*d))))
 			return -ENOMEM;
-		d->addr = addr_key(addr);
+		d->addr = fabric_path_key(addr);
 		RB_INSERT(fabric_down_tree, &f->down_tree, d);
 		f->ndown++;
 	} else {

@@ -163,6 +163,9 @@ bool fabric_connected(const struct fabric *f, const char *nqn);
 /* Whether r is a path: an NVM subsystem port on TCP over IPv4 or IPv6. The configuration's
  * entries are not paths: the file is the administrator's word and is served as written. */
 bool fabric_path_probed(const struct log_rec *r);
+/* A path's key (trtype, adrfam, traddr, trsvcid of port; the rest zero) and its order. */
+struct cdc_port fabric_path_key(const struct cdc_port *port);
+int fabric_path_cmp(const struct cdc_port *a, const struct cdc_port *b);
 /* A record at each path, in address order (NULL starts, NULL ends). */
 const struct log_rec *fabric_path_next(const struct fabric *f, const struct log_rec *prev);
 /* A record at addr (NULL: no path there). */

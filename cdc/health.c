@@ -1,9 +1,10 @@
 /* health.c - probing the registered paths on the loop. The schedule is a timer queue: a
  * hashed timing wheel of HEALTH_TICK_MS slots, whose tick takes only the ports of its slot
  * (nothing walks every port). Ports due in one tick are probed together, so the loop wakes
- * once for a batch rather than once per port: on loopback that halves what a probe costs.
- * A probe is a non-blocking connect whose write event carries the probe's timeout; due
- * ports over the concurrency limit wait in a FIFO.
+ * once for a batch rather than once per port (on loopback the wake-up cost more than the
+ * probe). A probe is a non-blocking connect, and with health-icreq an ICReq that wants its
+ * ICResp, all within the probe's timeout; due ports over the concurrency limit wait in a
+ * FIFO.
  *
  * The down mark is runtime state and is not stored: it says what a probe saw a moment
  * ago, not what anyone registered. After a restart every path is served again until it
@@ -111,25 +112,14 @@ struct touched {
 	struct cdc_port addr;
 };
 
-static int addr_cmp(const struct cdc_port *a, const struct cdc_port *b)
-{
-	int c = (int)a->trtype - (int)b->trtype;
-
-	if (!c)
-		c = (int)a->adrfam - (int)b->adrfam;
-	if (!c)
-		c = strcmp(a->traddr, b->traddr);
-	return c ? c : strcmp(a->trsvcid, b->trsvcid);
-}
-
 static int hport_cmp(const struct hport *a, const struct hport *b)
 {
-	return addr_cmp(&a->addr, &b->addr);
+	return fabric_path_cmp(&a->addr, &b->addr);
 }
 
 static int touched_cmp(const struct touched *a, const struct touched *b)
 {
-	return addr_cmp(&a->addr, &b->addr);
+	return fabric_path_cmp(&a->addr, &b->addr);
 }
 
 RB_HEAD(hport_tree, hport);
@@ -156,15 +146,6 @@ struct health {
 	struct ratelimit rl;
 };
 
-static struct cdc_port addr_key(const struct cdc_port *p)
-{
-	struct cdc_port k = {.trtype = p->trtype, .adrfam = p->adrfam};
-
-	snprintf(k.traddr, sizeof(k.traddr), "%s", p->traddr);
-	snprintf(k.trsvcid, sizeof(k.trsvcid), "%s", p->trsvcid);
-	return k;
-}
-
 /* xorshift64*: jitter needs spread, not secrecy. */
 static uint32_t rnd(struct health *h)
 {
@@ -176,7 +157,7 @@ static uint32_t rnd(struct health *h)
 
 static struct hport *port_find(const struct health *h, const struct cdc_port *addr)
 {
-	struct hport key = {.addr = addr_key(addr)};
+	struct hport key = {.addr = fabric_path_key(addr)};
 
 	return RB_FIND(hport_tree, (struct hport_tree *)&h->ports, &key);
 }
@@ -370,9 +351,9 @@ static void probe_start(struct hport *p)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	int rc = connect(fd, (struct sockaddr *)&p->sa, p->salen);
-	if (!rc || errno != EINPROGRESS) {
+	if (rc && errno != EINPROGRESS) {
 		close(fd);
-		probe_done(p, !rc);
+		probe_done(p, false);
 		return;
 	}
 	struct timeval tv = {(time_t)(h->o.timeout_ms / 1000),
@@ -380,6 +361,10 @@ static void probe_start(struct hport *p)
 	p->fd = fd;
 	h->inflight++;
 	clock_gettime(CLOCK_MONOTONIC, &p->started);
+	if (!rc) {
+		connect_cb(fd, EV_WRITE, p); /* connected at once: the same as told so */
+		return;
+	}
 	event_assign(p->ev, h->base, fd, EV_WRITE, connect_cb, p);
 	event_add(p->ev, &tv);
 }
@@ -450,7 +435,7 @@ static int port_add(struct health *h, const struct log_rec *r)
 	if (!p)
 		return -ENOMEM;
 	p->h = h;
-	p->addr = addr_key(addr);
+	p->addr = fabric_path_key(addr);
 	p->plain = addr->sectype == NVMF_TCP_SECTYPE_NONE && (addr->treq & 3) != NVMF_TREQ_REQUIRED;
 	p->fd = -1;
 	p->ev = event_new(h->base, -1, 0, connect_cb, p);
@@ -489,7 +474,7 @@ static void port_del(struct health *h, struct hport *p)
 static void path_cb(void *arg, const struct cdc_port *addr)
 {
 	struct health *h = arg;
-	struct touched key = {.addr = addr_key(addr)}, *t;
+	struct touched key = {.addr = fabric_path_key(addr)}, *t;
 
 	if (RB_FIND(touched_tree, &h->touched, &key))
 		return;
