@@ -772,14 +772,16 @@ static int print_log(struct json_object *o)
 	return 0;
 }
 
-/* The settings of a port that differ from the defaults, as one cell: "treq required ncc". */
+/* The settings of a port that differ from the defaults, as one cell: "treq required ncc";
+ * "down" when path health withholds it. */
 static const char *port_extras(char *buf, size_t len, struct json_object *p)
 {
 	const char *treq = jstr(p, "treq"), *sectype = jstr(p, "sectype");
 	bool t = *treq && strcmp(treq, "not specified"), s = *sectype && strcmp(sectype, "none");
 
-	snprintf(buf, len, "%s%s%s%s%s", t ? " treq " : "", t ? treq : "", s ? " sectype " : "",
-		 s ? sectype : "", json_object_get_boolean(jget(p, "ncc")) ? " ncc" : "");
+	snprintf(buf, len, "%s%s%s%s%s%s", t ? " treq " : "", t ? treq : "", s ? " sectype " : "",
+		 s ? sectype : "", json_object_get_boolean(jget(p, "ncc")) ? " ncc" : "",
+		 strcmp(jstr(p, "health"), "down") ? "" : " down");
 	return buf[0] ? buf + 1 : buf;
 }
 
