@@ -505,6 +505,7 @@ static struct json_object *status_json(struct api *api)
 	add_int(c, "ports", (int64_t)ports);
 	add_int(c, "referrals", (int64_t)referrals);
 	add_int(c, "connections", (int64_t)conns);
+	add_int(c, "paths_down", (int64_t)api->f->ndown); /* withheld by path health */
 	json_object_object_add(o, "counts", c);
 	if (api->mdns) {
 		struct json_object *m = mdns_pub_json(api->mdns);

@@ -112,6 +112,8 @@ wait_for 10 "the persistent controller got the AEN" \
 	metric_ge 'cdcd_aens_sent_total{type="discovery_log_change"}' $((${aens%.*} + 1))
 has $CFG 1 && ok "the configuration's entry at the same port stays" || bad "configured entry withdrawn"
 metric_ge cdcd_health_ports_down 1 && ok "metrics count the port down" || bad "cdcd_health_ports_down"
+$C -o json status | python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)["counts"]["paths_down"] != 1)' &&
+	ok "status counts one path down" || bad "status paths_down"
 $C subsys list >"$WORK/out" 2>&1 && grep "127.0.0.1:$TARGET_PORT" "$WORK/out" | grep "admin" | grep -q " down" &&
 	ok "subsys list marks the port down" || { bad "subsys list"; cat "$WORK/out"; }
 $C changes >"$WORK/out" 2>&1 && grep -q "path down" "$WORK/out" && ok "the journal says path down" ||
