@@ -143,7 +143,7 @@ struct health {
 	struct event *sync_ev; /* looks at the touched addresses after the batch */
 	uint64_t rng;
 	uint64_t probes, failures;
-	struct ratelimit rl;
+	struct ratelimit rl, flips_rl;
 };
 
 /* xorshift64*: jitter needs spread, not secrecy. */
@@ -198,9 +198,12 @@ static void mark_done(void *arg, const struct cdc_port *addr, bool down, int err
 				addr->trsvcid, down ? "down" : "up", strerror(-err));
 	if (!p)
 		return;
+	/* Targets decide how often they flap: the log does not follow all of it. */
 	if (!err)
-		log_info("health: path %s:%s %s", addr->traddr, addr->trsvcid,
-			 down ? "down: its entries are withheld" : "up: its entries are served");
+		log_ratelimited(&h->flips_rl, LOG_INFO, "health: path %s:%s %s", addr->traddr,
+				addr->trsvcid,
+				down ? "down: its entries are withheld"
+				     : "up: its entries are served");
 	p->marking = false;
 	if (!err)
 		sync_mark(p);
@@ -595,6 +598,7 @@ struct health *health_new(struct event_base *base, struct registry *r, struct fa
 	for (size_t i = 0; i < HEALTH_WHEEL_SLOTS; i++)
 		TAILQ_INIT(&h->wheel[i]);
 	h->rl = (struct ratelimit)RATELIMIT_INIT(5, 10);
+	h->flips_rl = (struct ratelimit)RATELIMIT_INIT(10, 50);
 	h->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)h;
 	if (!h->rng)
 		h->rng = 1;
