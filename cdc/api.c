@@ -28,8 +28,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "publish.h"
-#include "pull.h"
 #include "status_page.h"
+#include "pull.h"
 #include "store.h"
 
 #define MAX_SEGMENTS 8

@@ -77,7 +77,7 @@ struct cdc_config {
 	/* Path health (health.h): off unless asked for. */
 	bool health_check;
 	unsigned int health_interval;	 /* seconds between probes of a port */
-	unsigned int health_timeout;	 /* seconds a probe's connect may take */
+	unsigned int health_timeout;	 /* seconds a probe may take */
 	unsigned int health_failures;	 /* failed probes in a row that mark a port down */
 	unsigned int health_concurrency; /* probes in flight at once */
 	bool health_icreq;		 /* a probe sends an ICReq and wants the ICResp */

@@ -315,7 +315,7 @@ const struct config_key config_keys[] = {
 	NUMBER(KEY_GLOBAL, "health-interval", health_interval, 1, 86400, " seconds", "30",
 	       "SECONDS", "between two probes of a port"),
 	NUMBER(KEY_GLOBAL, "health-timeout", health_timeout, 1, 600, " seconds", "3", "SECONDS",
-	       "a probe's connect must succeed within this"),
+	       "a probe must succeed within this"),
 	NUMBER(KEY_GLOBAL, "health-failures", health_failures, 1, 100, "", "3", "N",
 	       "failed probes in a row that mark a port down"),
 	NUMBER(KEY_GLOBAL, "health-concurrency", health_concurrency, 1, 100000, "", "64", "N",
