@@ -28,8 +28,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "publish.h"
-#include "status_page.h"
 #include "pull.h"
+#include "status_page.h"
 #include "store.h"
 
 #define MAX_SEGMENTS 8
@@ -881,14 +881,27 @@ static void del_named(struct api *api, struct evhttp_request *req, enum admin_op
 static void ddc_json(void *arg, const struct pull_ddc_info *i)
 {
 	struct json_object *o = disc_port_json(&i->ddc->port);
+	char source[40];
+
+	/* Who asks for it, in a fixed order: "config", "admin,mdns", ...; "" for nobody. */
+	const char *names[] = {i->config ? "config" : NULL, i->admin ? "admin" : NULL,
+			       i->mdns ? "mdns" : NULL, i->kickstart ? "kickstart" : NULL};
+	size_t len = 0;
+
+	source[0] = '\0';
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (names[k])
+			len += (size_t)snprintf(source + len, sizeof(source) - len, "%s%s",
+						len ? "," : "", names[k]);
 
 	add_str(o, "nqn", i->ddc->nqn);
 	add_str(o, "owner", i->owner);
 	add_str(o, "state", i->state);
-	add_str(o, "source", !i->admin ? "config" : i->config ? "config,admin" : "admin");
+	add_str(o, "source", source);
 	add_int(o, "pulls", (int64_t)i->pulls);
 	add_int(o, "entries", (int64_t)i->entries);
 	add_int(o, "skipped", (int64_t)i->skipped);
+	add_int(o, "logs_sent", (int64_t)i->sent);
 	json_object_array_add(arg, o);
 }
 
@@ -948,6 +961,9 @@ static void del_ddc(struct api *api, struct evhttp_request *req, const char *tra
 	else if (e == -EPERM)
 		reply_error(req, 409, "defined in the configuration file",
 			    "change it there and reload cdcd");
+	else if (e == -EBUSY)
+		reply_error(req, 409, "announced with mDNS",
+			    "it is pulled from while announced; browse = ask in [mdns] stops that");
 	else
 		send_reply(req, 204, "No Content", NULL);
 }

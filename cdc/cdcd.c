@@ -126,14 +126,25 @@ static int config_read(const struct daemon *d, struct cdc_config *cfg)
 	return r;
 }
 
-/* KATO of the CDC's connections to DDCs: long enough not to load them, short enough that a
- * DDC notices a vanished CDC. */
-#define PULL_KATO_MS 30000
-
 static struct pull_opts pull_opts_of(const struct cdc_config *cfg)
 {
-	return (struct pull_opts){cfg->nqn, PULL_KATO_MS, cfg->pull_reconnect_max * 1000u,
-				  cfg->pull_withdraw_after * 1000u};
+	return (struct pull_opts){cfg->nqn, cfg->pull_kato * 1000u, cfg->pull_reconnect_max * 1000u,
+				  cfg->pull_withdraw_after * 1000u, cfg->max_kickstart_ddcs};
+}
+
+/* A DDC's Kickstart (the listener's KDReq), handed to pull registration. */
+static int kickstart(void *arg, const char *peer, const struct kdreq *req)
+{
+	struct daemon *d = arg;
+	struct cdc_port ports[KDREQ_MAX_RECORDS];
+
+	(void)peer;
+	/* NUMDIE: what the DDC will expose must fit what one registrant may register. */
+	if (req->numdie > d->cfg.max_registrations_per_entity)
+		return -ENOSPC;
+	for (size_t i = 0; i < req->nrec; i++)
+		ports[i] = req->rec[i].port;
+	return pull_kickstart(d->pull, ports, req->nrec);
 }
 
 /* The configuration's DDCs; a failure leaves the others as they were. */
@@ -178,16 +189,25 @@ static void mdns_update(struct daemon *d)
 		mdns_browse_configure(d->browse, &d->cfg.mdns);
 }
 
-/* Where a DDC found with mDNS goes when browse = automatic: pull registration will take it
- * from here; until then it is only said. */
+/* A DDC found with mDNS while browse = automatic: pulled from while it is announced. Its TXT
+ * nqn= names the discovery subsystem to connect to (the well-known one without it). */
 static void mdns_candidate(void *arg, const struct mdns_candidate *c, bool up)
 {
-	(void)arg;
-	if (up)
-		log_info("mdns: DDC candidate '%s' at %s:%u (nqn %s); pull registration will take "
-			 "it when browse = automatic",
-			 c->name, c->address, c->port, c->nqn[0] ? c->nqn : "none");
-	else
+	struct daemon *d = arg;
+	struct cdc_referral ddc = {.port = {.trtype = NVMF_TRTYPE_TCP}};
+	int err;
+
+	snprintf(ddc.port.traddr, sizeof(ddc.port.traddr), "%s", c->address);
+	snprintf(ddc.port.trsvcid, sizeof(ddc.port.trsvcid), "%u", c->port);
+	snprintf(ddc.nqn, sizeof(ddc.nqn), "%s",
+		 c->nqn[0] && nqn_is_valid(c->nqn) ? c->nqn : NVME_DISC_SUBSYS_NAME);
+	err = addr_traddr_canon(&ddc.port.adrfam, ddc.port.traddr, sizeof(ddc.port.traddr));
+	if (!err && c->port)
+		err = pull_ddc_announced(d->pull, &ddc, c->ifindex, up);
+	if (err || !c->port)
+		log_warn("mdns: DDC candidate '%s' at %s:%u not pulled: %s", c->name, c->address,
+			 c->port, err ? strerror(-err) : "port 0");
+	else if (!up)
 		log_info("mdns: DDC candidate '%s' at %s:%u withdrawn", c->name, c->address,
 			 c->port);
 }
@@ -395,15 +415,19 @@ static int daemon_start(struct daemon *d)
 	}
 	registry_config_changed(d->reg, &d->cfg);
 	struct pull_opts po = pull_opts_of(&d->cfg);
-	d->pull = pull_new(d->base, d->reg, &po);
+	d->pull = pull_new(d->base, d->reg, &d->fabric, &po);
 	if (!d->pull)
 		return -ENOMEM;
 	pull_update(d);
+	if (pull_adopt(d->pull, &d->fabric) < 0)
+		return -ENOMEM;
 	struct health_opts ho = health_opts_of(&d->cfg);
 	d->health = health_new(d->base, d->reg, &d->fabric, &ho);
 	if (!d->health)
 		return -ENOMEM;
 	server_init(&d->srv, d->base, &d->svc, &d->cfg);
+	d->srv.kickstart = kickstart;
+	d->srv.kickstart_arg = d;
 	/* Discovery does not depend on the control API: without it, cdcd still serves. */
 	if ((d->cfg.control_socket[0] || d->cfg.has_http_listen) &&
 	    api_open(d->base, &d->cfg, d->reg, &d->fabric, &d->svc, &d->srv, &d->api) < 0)

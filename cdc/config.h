@@ -70,9 +70,11 @@ struct cdc_config {
 	unsigned int api_request_timeout;  /* seconds a control API request may take to arrive */
 	unsigned int max_registrations_per_entity; /* records one host or DDC may register */
 	unsigned int max_registrations;		   /* records of all entities together */
+	unsigned int pull_kato;			   /* seconds: KATO of the connections to DDCs */
 	unsigned int pull_reconnect_max;  /* seconds: the longest wait between DDC reconnects */
 	unsigned int pull_withdraw_after; /* seconds a DDC may be unreachable before its
 					   * pulled entries are withdrawn */
+	unsigned int max_kickstart_ddcs;  /* DDCs pulled from after a Kickstart; 0 = refused */
 	enum cdc_log_level log_level;
 	/* Path health (health.h): off unless asked for. */
 	bool health_check;

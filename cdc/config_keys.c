@@ -305,10 +305,17 @@ const struct config_key config_keys[] = {
 	       "", "256", "N", "records one host or DDC may register"),
 	NUMBER(KEY_GLOBAL, "max-registrations", max_registrations, 1, 10000000, "", "100000", "N",
 	       "records of all entities together"),
+	/* 30 s as nvme-stas: long enough not to load a DDC, short enough that it notices a
+	 * vanished CDC, and that the CDC notices a DDC that stopped answering. */
+	NUMBER(KEY_GLOBAL, "pull-kato", pull_kato, 1, 3600, " seconds", "30", "SECONDS",
+	       "keep-alive timeout of the connections to DDCs"),
 	NUMBER(KEY_GLOBAL, "pull-reconnect-max", pull_reconnect_max, 1, 3600, " seconds", "60",
 	       "SECONDS", "longest wait between reconnects to a DDC"),
 	NUMBER(KEY_GLOBAL, "pull-withdraw-after", pull_withdraw_after, 1, 604800, " seconds", "300",
 	       "SECONDS", "withdraw a DDC's entries after it was unreachable this long"),
+	NUMBER(KEY_GLOBAL, "max-kickstart-ddcs", max_kickstart_ddcs, 0, 100000,
+	       ", 0 to refuse Kickstart", "256", "N",
+	       "DDCs pulled from because they sent a Kickstart request"),
 	{KEY_GLOBAL, "health-check", "yes|no",
 	 "probe registered subsystem ports, withhold dead ones", "no", parse_bool, dump_bool,
 	 AT(health_check), 0, 0, 0, NULL, false},

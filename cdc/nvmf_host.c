@@ -40,6 +40,8 @@ struct nvmf_host {
 	uint8_t hostid[16];
 	struct bufferevent *bev;
 	struct event *ka_timer;
+	struct event *deadline; /* opts.timeout_ms: the connect sequence, unanswered Keep Alives */
+	unsigned int ka_outstanding;
 	enum host_state state;
 	struct nvmf_tcp_limits lim;
 	uint32_t maxh2cdata;
@@ -94,6 +96,8 @@ static void host_fail(struct nvmf_host *h, int err)
 	h->state = H_DEAD;
 	if (h->ka_timer)
 		evtimer_del(h->ka_timer);
+	if (h->deadline)
+		evtimer_del(h->deadline);
 	if (h->bev)
 		bufferevent_disable(h->bev, EV_READ | EV_WRITE);
 	for (int i = 0; i < NVMF_HOST_MAX_CMDS; i++) {
@@ -127,6 +131,8 @@ void nvmf_host_free(struct nvmf_host *h)
 	}
 	if (h->ka_timer)
 		event_free(h->ka_timer);
+	if (h->deadline)
+		event_free(h->deadline);
 	if (h->bev)
 		bufferevent_free(h->bev);
 	free(h);
@@ -335,10 +341,39 @@ static void connect_done(struct nvmf_host *h, int err, const struct nvme_cqe *cq
 	nvmf_host_cmd_cb cb = h->connect_cb;
 
 	h->connect_cb = NULL;
+	if (h->deadline)
+		evtimer_del(h->deadline);
 	if (!err && !cqe->status)
 		h->state = H_READY;
 	if (cb)
 		cb(h, err, cqe, NULL, 0, h->connect_arg);
+}
+
+static void deadline_arm(struct nvmf_host *h)
+{
+	struct timeval tv = {h->opts.timeout_ms / 1000, (h->opts.timeout_ms % 1000) * 1000};
+
+	if (h->deadline && !evtimer_pending(h->deadline, NULL))
+		evtimer_add(h->deadline, &tv);
+}
+
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	host_fail(arg, -ETIMEDOUT);
+}
+
+static void ka_done(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
+		    uint32_t len, void *arg)
+{
+	(void)err;
+	(void)cqe;
+	(void)data;
+	(void)len;
+	(void)arg;
+	if (h->ka_outstanding && !--h->ka_outstanding && h->deadline)
+		evtimer_del(h->deadline);
 }
 
 static void ka_cb(evutil_socket_t fd, short what, void *arg)
@@ -350,7 +385,10 @@ static void ka_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (h->state != H_READY)
 		return;
-	nvmf_host_keep_alive(h, NULL, NULL);
+	if (nvmf_host_keep_alive(h, ka_done, NULL) == 0) {
+		h->ka_outstanding++;
+		deadline_arm(h);
+	}
 	evtimer_add(h->ka_timer, &tv);
 }
 
@@ -592,9 +630,15 @@ int nvmf_host_connect(struct nvmf_host *h, const struct sockaddr *sa, socklen_t 
 		close(fd);
 		return -ENOMEM;
 	}
+	if (h->opts.timeout_ms && !(h->deadline = evtimer_new(h->base, deadline_cb, h))) {
+		bufferevent_free(h->bev);
+		h->bev = NULL;
+		return -ENOMEM;
+	}
 	h->connect_cb = cb;
 	h->connect_arg = arg;
 	h->state = H_TCP;
+	deadline_arm(h);
 	bufferevent_setcb(h->bev, read_cb, NULL, event_cb, h);
 	bufferevent_enable(h->bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(h->bev, sa, (int)salen) < 0) {
@@ -610,6 +654,7 @@ int nvmf_host_connect(struct nvmf_host *h, const struct sockaddr *sa, socklen_t 
 struct disc_read {
 	nvmf_host_log_cb cb;
 	void *arg;
+	uint8_t lsp;
 	uint64_t genctr, numrec;
 	uint8_t *log;
 	size_t len, off;
@@ -628,8 +673,8 @@ static void disc_header_cb(struct nvmf_host *h, int err, const struct nvme_cqe *
 
 static int disc_read_header(struct nvmf_host *h, struct disc_read *r, bool rae)
 {
-	return nvmf_host_get_log(h, NVME_LOG_LID_DISCOVER, 0, rae, 0, DISC_HDR_READ, disc_header_cb,
-				 r);
+	return nvmf_host_get_log(h, NVME_LOG_LID_DISCOVER, r->lsp, rae, 0, DISC_HDR_READ,
+				 disc_header_cb, r);
 }
 
 static void disc_chunk_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
@@ -641,7 +686,7 @@ static int disc_read_next(struct nvmf_host *h, struct disc_read *r)
 	if (r->off >= r->len)
 		return disc_read_header(h, r, false);
 	size_t n = r->len - r->off < DISC_CHUNK ? r->len - r->off : DISC_CHUNK;
-	return nvmf_host_get_log(h, NVME_LOG_LID_DISCOVER, 0, true, r->off, (uint32_t)n,
+	return nvmf_host_get_log(h, NVME_LOG_LID_DISCOVER, r->lsp, true, r->off, (uint32_t)n,
 				 disc_chunk_cb, r);
 }
 
@@ -711,12 +756,18 @@ static void disc_header_cb(struct nvmf_host *h, int err, const struct nvme_cqe *
 
 int nvmf_host_disc_log(struct nvmf_host *h, nvmf_host_log_cb cb, void *arg)
 {
+	return nvmf_host_disc_log_lsp(h, 0, cb, arg);
+}
+
+int nvmf_host_disc_log_lsp(struct nvmf_host *h, uint8_t lsp, nvmf_host_log_cb cb, void *arg)
+{
 	struct disc_read *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return -ENOMEM;
 	r->cb = cb;
 	r->arg = arg;
+	r->lsp = lsp;
 	int e = disc_read_header(h, r, true);
 	if (e < 0)
 		free(r);

@@ -25,6 +25,10 @@ struct nvmf_host_opts {
 	const char *subnqn;    /* NULL: the well-known discovery NQN */
 	uint32_t kato_ms;      /* 0: no keep-alive; otherwise Keep Alive every kato/2 */
 	bool no_keep_alive;    /* announce kato_ms but never send Keep Alive (tests) */
+	/* 0: wait for ever. Otherwise the connect sequence, and every Keep Alive, must complete
+	 * within this: a peer that keeps the TCP connection but stops answering is dropped
+	 * (-ETIMEDOUT) rather than waited for. */
+	uint32_t timeout_ms;
 	bool hdgst, ddgst;
 	uint16_t sqsize; /* 0's based; 0 means 31 like Linux */
 	/* Connect CATTR: NVMF_HOST_CATTR_CONNENT when a CDC pulls from a DDC. */
@@ -73,6 +77,8 @@ int nvmf_host_prop_set(struct nvmf_host *h, uint32_t ofst, uint32_t value, nvmf_
 typedef void (*nvmf_host_log_cb)(struct nvmf_host *h, int err, uint16_t status, const uint8_t *log,
 				 size_t len, void *arg);
 int nvmf_host_disc_log(struct nvmf_host *h, nvmf_host_log_cb cb, void *arg);
+/* The same with log specific parameters (NVMF_LOG_DISC_LSP_*) in every command. */
+int nvmf_host_disc_log_lsp(struct nvmf_host *h, uint8_t lsp, nvmf_host_log_cb cb, void *arg);
 
 uint16_t nvmf_host_cntlid(const struct nvmf_host *h);
 bool nvmf_host_ready(const struct nvmf_host *h);

@@ -2,25 +2,33 @@
  * this CDC, CATTR.CONNENT until the DDC refuses it, KATO), enable the discovery log change
  * AEN, keep an AER outstanding, read log 70h and hand it to reg_pull; on loss, NCC at once,
  * reconnect with backoff and jitter, withdraw after a while. DDCs are indexed by their
- * owner name, which is made of their address. */
+ * owner name, which is made of their address; one DDC may be asked for by the configuration,
+ * the administrator and mDNS at once, and goes when the last of them lets it go. */
 #include "pull.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <nvme/types.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ddc_request.h"
+#include "disc_log.h"
+#include "fabric.h"
 #include "log.h"
 #include "nvmf_host.h"
 #include "reg_pull.h"
+#include "registry.h"
 #include "tree.h"
+#include "view.h"
 
 #define BACKOFF_MIN_MS	250
 #define FID_ASYNC_EVENT 0x0b
 #define AEN_CFG_DLPCN	(1u << 31) /* Discovery Log Page Change notices (protocol.md 7.7) */
+#define SDLP_MAX	(1u << 20) /* the largest log sent to a DDC in one SDLP */
 
 enum ddc_state { DDC_CONNECTING, DDC_UP, DDC_DOWN };
 
@@ -30,8 +38,18 @@ struct ddc {
 	struct cdc_referral addr;
 	char owner[CDC_NQN_MAX + 1];
 	char peer[CDC_TRADDR_MAX + CDC_TRSVCID_MAX + 4];
-	bool config, admin, mark;
-	bool no_connent; /* the DDC refused a Connect with CONNENT: leave it out */
+	bool config, admin, mdns, kickstart, mark;
+	unsigned int scope; /* an IPv6 link-local address's interface (mDNS) */
+	bool no_connent;    /* the DDC refused a Connect with CONNENT: leave it out */
+	bool no_pmddc;	    /* the DDC refused AEC bit 28 (its requests): ask for changes only */
+	/* The log the DDC asked to be sent whenever it changes (SDLP's LPUR), 0 for none. */
+	uint8_t lpur_lid, lpur_lsp;
+	uint8_t lsp;	      /* log 70h's LSP: ALLSUBE where the DDC supports it */
+	uint64_t lpur_genctr; /* the GENCTR of what was last sent */
+	bool sending, resend; /* an SDLP is in flight; the log changed meanwhile */
+	bool sent_log;	      /* the SDLP in flight carries the log (not a refusal) */
+	LIST_ENTRY(ddc) lpur_link;
+	uint64_t sdlps; /* logs sent to it since the daemon started */
 	enum ddc_state state;
 	struct nvmf_host *h;
 	struct nvmf_host *dead; /* freed from the next timer, not inside its own callbacks */
@@ -56,7 +74,10 @@ struct pull {
 	char hostnqn[CDC_NQN_MAX + 1];
 	struct pull_opts o;
 	struct ddc_tree ddcs;
-	uint64_t rand; /* xorshift state for the jitter */
+	size_t nkickstart; /* DDCs with kickstart set */
+	struct fabric *fabric;
+	LIST_HEAD(, ddc) lpur; /* DDCs with lpur_lid set: those told of every change */
+	uint64_t rand;	       /* xorshift state for the jitter */
 	struct ratelimit rl;
 };
 
@@ -85,6 +106,15 @@ static void timer_in(struct event *ev, unsigned int ms)
 	evtimer_add(ev, &tv);
 }
 
+/* Whether anybody still asks for it: the configuration, the administrator, mDNS or the DDC's
+ * own Kickstart. */
+static bool ddc_wanted(const struct ddc *d)
+{
+	return d->config || d->admin || d->mdns || d->kickstart;
+}
+
+static void ddc_free(struct ddc *d);
+
 /* ---- losing and retrying ---- */
 
 static void retry_later(struct ddc *d)
@@ -100,9 +130,18 @@ static void retry_later(struct ddc *d)
 		timer_in(d->withdraw, p->o.withdraw_after_ms);
 }
 
+static void lpur_stop(struct ddc *d)
+{
+	if (d->lpur_lid)
+		LIST_REMOVE(d, lpur_link);
+	d->lpur_lid = 0;
+	d->sending = d->resend = false;
+}
+
 /* The host's connection is over: it is freed later, outside its callbacks. */
 static void host_retire(struct ddc *d)
 {
+	lpur_stop(d);
 	if (!d->h)
 		return;
 	nvmf_host_free(d->dead);
@@ -133,11 +172,21 @@ static void withdraw_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (d->state == DDC_UP)
 		return;
-	log_warn("pull: DDC %s unreachable for %u s: withdrawing its entries", d->peer,
-		 d->p->o.withdraw_after_ms / 1000);
+	if (d->pulls || d->entries)
+		log_warn("pull: DDC %s unreachable for %u s: withdrawing its entries", d->peer,
+			 d->p->o.withdraw_after_ms / 1000);
+	else
+		log_info("pull: DDC %s still unreachable after %u s", d->peer,
+			 d->p->o.withdraw_after_ms / 1000);
 	d->withdrawn = true;
 	if (reg_pull_withdraw(d->p->reg, d->owner, d->peer) < 0)
 		log_err("pull: %s: %s", d->peer, strerror(ENOMEM));
+	/* Kickstarted only (or left from before a restart): the DDC kickstarts again when it is
+	 * back, and until then it costs nothing here. */
+	if (!d->config && !d->admin && !d->mdns) {
+		log_info("pull: forgetting DDC %s", d->peer);
+		ddc_free(d);
+	}
 }
 
 /* ---- reading ---- */
@@ -202,8 +251,169 @@ static void start_read(struct ddc *d)
 		d->reread = true;
 		return;
 	}
-	if (nvmf_host_disc_log(d->h, log_cb, d) == 0)
+	if (nvmf_host_disc_log_lsp(d->h, d->lsp, log_cb, d) == 0)
 		d->reading = true;
+}
+
+/* ---- what a pull-model DDC asks for (log 73h, SDLP) ---- */
+
+/* Log lid as the DDC would read it from this CDC, whole, in a new buffer. -ENOENT for a log
+ * not sent this way, -E2BIG past SDLP_MAX, -ENOMEM. */
+static int log_for_ddc(struct pull *p, const struct ddc *d, uint8_t lid, uint8_t **out, size_t *len,
+		       uint64_t *genctr)
+{
+	const struct view *v;
+
+	if (lid == DISC_LID_HOST_DISCOVERY) {
+		if (fabric_hostlog_refresh(p->fabric) < 0)
+			return -ENOMEM;
+		v = fabric_hostlog_view(p->fabric);
+	} else if (lid == NVME_LOG_LID_DISCOVER) {
+		/* No self entries: the DDC reached this CDC through no listener of ours. */
+		v = fabric_host_view(p->fabric, d->addr.nqn);
+	} else {
+		return -ENOENT;
+	}
+	if (!v)
+		return -ENOMEM;
+	*len = DISC_LOG_HDR_LEN + v->len;
+	if (*len > SDLP_MAX)
+		return -E2BIG;
+	if (!(*out = malloc(*len)))
+		return -ENOMEM;
+	if (lid == DISC_LID_HOST_DISCOVERY) {
+		disc_hostlog_read(v->genctr, NULL, v->len, v->nentries, 0, *out, DISC_LOG_HDR_LEN);
+	} else {
+		struct disc_log_view h = {.genctr = v->genctr, .nbody = v->nentries};
+		disc_log_read(&h, 0, *out, DISC_LOG_HDR_LEN);
+	}
+	view_copy(v, 0, *out + DISC_LOG_HDR_LEN, v->len);
+	*genctr = v->genctr;
+	return 0;
+}
+
+static void send_log(struct ddc *d, uint8_t lid, uint8_t lsp, bool changed_only);
+
+static void sdlp_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
+		    uint32_t len, void *arg)
+{
+	struct ddc *d = arg;
+
+	(void)h;
+	(void)data;
+	(void)len;
+	if (err || d->state != DDC_UP)
+		return; /* host_retire() stopped the updates */
+	d->sending = false;
+	if (cqe->status) {
+		log_ratelimited(&d->p->rl, LOG_WARNING,
+				"pull: %s: Send Discovery Log Page refused (status %#x)", d->peer,
+				cqe->status);
+		lpur_stop(d);
+		return;
+	}
+	d->sdlps++;
+	/* Updates of a log not sent are refusals again: LPUR holds only for a log sent. */
+	if (!(cqe->dw0 & SDLP_LPUR) || !d->sent_log) {
+		lpur_stop(d);
+		return;
+	}
+	if (d->resend) {
+		d->resend = false;
+		send_log(d, d->lpur_lid, d->lpur_lsp, false);
+	}
+}
+
+/* SDLP of log lid to the DDC: the log, or why not (RLPS); with changed_only, nothing if its
+ * GENCTR is the one last sent. Until the DDC says otherwise (LPUR clear in the completion),
+ * the log is sent again whenever it changes. */
+static void send_log(struct ddc *d, uint8_t lid, uint8_t lsp, bool changed_only)
+{
+	struct nvme_sqe sqe;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	uint64_t genctr = 0;
+	int err = log_for_ddc(d->p, d, lid, &buf, &len, &genctr);
+
+	if (err == -ENOENT || err == -E2BIG)
+		sdlp_sqe(&sqe, lid, lsp, err == -ENOENT ? SDLP_UNSUPPORTED : SDLP_FAILED,
+			 nvme_status(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR, false), 0);
+	else if (err)
+		return;
+	else if (changed_only && genctr == d->lpur_genctr) {
+		free(buf);
+		return;
+	} else
+		sdlp_sqe(&sqe, lid, lsp, SDLP_VALID, 0, (uint32_t)len);
+	if (!d->lpur_lid)
+		LIST_INSERT_HEAD(&d->p->lpur, d, lpur_link);
+	d->lpur_lid = lid;
+	d->lpur_lsp = lsp;
+	d->lpur_genctr = genctr;
+	d->sent_log = !err;
+	d->sending = nvmf_host_submit(d->h, &sqe, buf, (uint32_t)len, 0, sdlp_cb, d) == 0;
+	if (!d->sending)
+		lpur_stop(d);
+	free(buf); /* nvmf_host keeps its own copy of what waits for an R2T */
+}
+
+static void request_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
+		       const uint8_t *data, uint32_t len, void *arg)
+{
+	struct ddc *d = arg;
+	struct ddc_req req;
+
+	(void)h;
+	if (err || d->state != DDC_UP)
+		return;
+	if (cqe->status || ddc_req_decode(data, len, &req) < 0) {
+		log_ratelimited(&d->p->rl, LOG_WARNING,
+				"pull: %s: Pull Model DDC Request log not read (status %#x)",
+				d->peer, cqe->status);
+		return;
+	}
+	if (req.ori == DDC_REQ_LOG) {
+		log_info("pull: %s asks for log %02xh", d->peer, req.lid);
+		if (!d->sending) {
+			send_log(d, req.lid, req.lsp, false);
+			return;
+		}
+		/* One SDLP at a time: the newest request goes once the one in flight is done. */
+		d->lpur_lid = req.lid;
+		d->lpur_lsp = req.lsp;
+		d->resend = true;
+	} else {
+		log_ratelimited(&d->p->rl, LOG_WARNING,
+				"pull: %s: ZoneGroup request %u for '%s' of %s not served: fabric "
+				"zoning is not enforced",
+				d->peer, req.ori, req.zgname, req.zgorig);
+	}
+}
+
+/* Read with RAE clear, so that the DDC may raise its next request. */
+static void read_request(struct ddc *d)
+{
+	nvmf_host_get_log(d->h, DDC_REQ_LID, 0, false, 0, DDC_REQ_READ, request_cb, d);
+}
+
+/* After every commit: the DDCs that asked for a log that may have changed get it again. */
+static void observe(void *arg, int logs)
+{
+	struct pull *p = arg;
+	struct ddc *d, *next;
+
+	/* send_log() may take d off the list. */
+	for (d = LIST_FIRST(&p->lpur); d; d = next) {
+		next = LIST_NEXT(d, lpur_link);
+		int log = d->lpur_lid == DISC_LID_HOST_DISCOVERY ? FABRIC_LOG71 : FABRIC_LOG70;
+
+		if (!(logs & log))
+			continue;
+		if (d->sending)
+			d->resend = true;
+		else
+			send_log(d, d->lpur_lid, d->lpur_lsp, true);
+	}
 }
 
 static void aer_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
@@ -223,10 +433,47 @@ static void aer_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, con
 	}
 	if ((cqe->dw0 & 0xffff07) == 0x70f002)
 		start_read(d);
+	else if ((cqe->dw0 & 0xffff07) == (DDC_REQ_AEN & 0xffff07))
+		read_request(d);
 	nvmf_host_aer(h, aer_cb, d);
 }
 
 /* ---- connecting ---- */
+
+/* What the DDC supports of log 70h (log 00h): ALLSUBE asks for every NVM subsystem entry, not
+ * only those this CDC's NQN may access, which the CDC then filters by its own rules. PLEO is
+ * not asked for: the CDC wants every port of a subsystem (multipath), and one DDC's log is
+ * replaced as a whole, so port-local logs read through several addresses would split a
+ * subsystem between owners. A DDC without log 00h is read without LSP. */
+static void supported_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
+			 const uint8_t *data, uint32_t len, void *arg)
+{
+	struct ddc *d = arg;
+
+	(void)h;
+	if (err || d->state != DDC_UP)
+		return;
+	d->lsp = 0;
+	if (!cqe->status && len >= 4 * (NVME_LOG_LID_DISCOVER + 1) &&
+	    get_le32(data + 4 * NVME_LOG_LID_DISCOVER) & (uint32_t)NVMF_LOG_DISC_LID_ALLSUBES << 16)
+		d->lsp = NVMF_LOG_DISC_LSP_ALLSUBE;
+	start_read(d);
+}
+
+/* A DDC that does not raise Pull Model DDC Requests (nvmet, or a CDC) refuses AEC bit 28:
+ * the change notices alone are asked for again, and from then on. */
+static void aec_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
+		   uint32_t len, void *arg)
+{
+	struct ddc *d = arg;
+
+	(void)data;
+	(void)len;
+	if (err || !cqe->status || d->no_pmddc)
+		return;
+	d->no_pmddc = true;
+	nvmf_host_set_features(h, FID_ASYNC_EVENT, AEN_CFG_DLPCN, NULL, NULL);
+}
 
 static void connected(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
 		      uint32_t len, void *arg)
@@ -254,13 +501,17 @@ static void connected(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, 
 	d->warned = d->withdrawn = false;
 	evtimer_del(d->withdraw);
 	nvmf_host_on_close(h, on_close, d);
-	nvmf_host_set_features(h, FID_ASYNC_EVENT, AEN_CFG_DLPCN, NULL, NULL);
+	nvmf_host_set_features(h, FID_ASYNC_EVENT, AEN_CFG_DLPCN | (d->no_pmddc ? 0 : DDC_REQ_AEC),
+			       aec_cb, d);
 	nvmf_host_aer(h, aer_cb, d);
-	start_read(d);
+	if (nvmf_host_get_log(h, NVME_LOG_LID_SUPPORTED_LOG_PAGES, 0, true, 0,
+			      DISC_SUPPORTED_LOGS_LEN, supported_cb, d) < 0)
+		start_read(d);
 }
 
-static int resolve(const struct cdc_port *port, struct sockaddr_storage *ss, socklen_t *len)
+static int resolve(const struct ddc *d, struct sockaddr_storage *ss, socklen_t *len)
 {
+	const struct cdc_port *port = &d->addr.port;
 	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
 				 .ai_socktype = SOCK_STREAM},
 			*ai;
@@ -270,6 +521,12 @@ static int resolve(const struct cdc_port *port, struct sockaddr_storage *ss, soc
 	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
 	*len = ai->ai_addrlen;
 	freeaddrinfo(ai);
+	if (ss->ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		if (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr))
+			s6->sin6_scope_id = d->scope;
+	}
 	return 0;
 }
 
@@ -279,6 +536,7 @@ static void ddc_connect(struct ddc *d)
 	struct nvmf_host_opts opts = {.hostnqn = p->hostnqn,
 				      .subnqn = d->addr.nqn,
 				      .kato_ms = p->o.kato_ms,
+				      .timeout_ms = p->o.kato_ms,
 				      .cattr = d->no_connent ? 0 : NVMF_HOST_CATTR_CONNENT};
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -286,7 +544,7 @@ static void ddc_connect(struct ddc *d)
 	nvmf_host_free(d->dead);
 	d->dead = NULL;
 	d->state = DDC_CONNECTING;
-	int err = resolve(&d->addr.port, &ss, &sl);
+	int err = resolve(d, &ss, &sl);
 	if (!err) {
 		d->h = nvmf_host_new(p->base, &opts);
 		err = d->h ? nvmf_host_connect(d->h, (struct sockaddr *)&ss, sl, connected, d)
@@ -318,6 +576,14 @@ static struct ddc *ddc_find(const struct pull *p, const struct cdc_port *port)
 	return RB_FIND(ddc_tree, (struct ddc_tree *)&p->ddcs, &key);
 }
 
+/* Connects from the loop, so that asking never calls back, unless a connection or an attempt
+ * is under way already. */
+static void ddc_claim(struct ddc *d)
+{
+	if (!d->h && !evtimer_pending(d->retry, NULL))
+		timer_in(d->retry, 0);
+}
+
 static struct ddc *ddc_new(struct pull *p, const struct cdc_referral *addr)
 {
 	struct ddc *d = calloc(1, sizeof(*d));
@@ -338,13 +604,15 @@ static struct ddc *ddc_new(struct pull *p, const struct cdc_referral *addr)
 		free(d);
 		return NULL;
 	}
+	d->state = DDC_DOWN;
 	RB_INSERT(ddc_tree, &p->ddcs, d);
-	timer_in(d->retry, 0); /* from the loop, so that adding never calls back */
 	return d;
 }
 
 static void ddc_free(struct ddc *d)
 {
+	lpur_stop(d);
+	d->p->nkickstart -= d->kickstart;
 	RB_REMOVE(ddc_tree, &d->p->ddcs, d);
 	nvmf_host_free(d->h);
 	nvmf_host_free(d->dead);
@@ -375,13 +643,14 @@ int pull_config(struct pull *p, const struct cdc_referral *ddcs, size_t n)
 		if (!d && !(d = ddc_new(p, &ddcs[i])))
 			return -ENOMEM;
 		d->config = d->mark = true;
+		ddc_claim(d);
 	}
 	RB_FOREACH_SAFE(d, ddc_tree, &p->ddcs, next)
 	{
 		if (d->mark || !d->config)
 			continue;
 		d->config = false;
-		if (!d->admin)
+		if (!ddc_wanted(d))
 			ddc_remove(d);
 	}
 	return 0;
@@ -396,6 +665,7 @@ int pull_ddc_add(struct pull *p, const struct cdc_referral *ddc)
 	if (!d && !(d = ddc_new(p, ddc)))
 		return -ENOMEM;
 	d->admin = true;
+	ddc_claim(d);
 	return 0;
 }
 
@@ -403,18 +673,89 @@ int pull_ddc_del(struct pull *p, const struct cdc_port *port)
 {
 	struct ddc *d = ddc_find(p, port);
 
-	if (!d || !d->admin)
-		return d ? -EPERM : -ENOENT;
-	d->admin = false;
-	if (!d->config)
+	if (!d)
+		return -ENOENT;
+	if (!d->admin && !d->kickstart && ddc_wanted(d))
+		return d->config ? -EPERM : -EBUSY;
+	/* A Kickstart is the DDC's request, not a promise: the administrator may refuse it. */
+	p->nkickstart -= d->kickstart;
+	d->admin = d->kickstart = false;
+	if (!ddc_wanted(d))
 		ddc_remove(d);
 	return 0;
+}
+
+int pull_ddc_announced(struct pull *p, const struct cdc_referral *ddc, int ifindex, bool up)
+{
+	struct ddc *d = ddc_find(p, &ddc->port);
+
+	if (!up) {
+		if (d && d->mdns) {
+			d->mdns = false;
+			if (!ddc_wanted(d))
+				ddc_remove(d);
+		}
+		return 0;
+	}
+	if (!d && !(d = ddc_new(p, ddc)))
+		return -ENOMEM;
+	if (!ddc_wanted(d))
+		log_info("pull: DDC %s (%s) announced with mDNS: pulling from it", d->peer,
+			 d->addr.nqn);
+	d->mdns = true;
+	if (ifindex > 0)
+		d->scope = (unsigned int)ifindex;
+	ddc_claim(d);
+	return 0;
+}
+
+/* A Kickstart means the DDC's log changed, or that it wants to be known: read it now. */
+static void ddc_kickstarted(struct ddc *d)
+{
+	if (d->state == DDC_UP) {
+		start_read(d);
+	} else if (!d->h) {
+		evtimer_del(d->retry);
+		d->backoff_ms = 0;
+		timer_in(d->retry, 0);
+	}
+}
+
+int pull_kickstart(struct pull *p, const struct cdc_port *ports, size_t n)
+{
+	size_t needed = 0;
+
+	if (!p->o.max_kickstart)
+		return -EPERM;
+	for (size_t i = 0; i < n; i++) {
+		const struct ddc *d = ddc_find(p, &ports[i]);
+
+		needed += !d || !d->kickstart;
+	}
+	if (p->nkickstart + needed > p->o.max_kickstart)
+		return -ENOSPC;
+	for (size_t i = 0; i < n; i++) {
+		struct cdc_referral ddc = {.port = ports[i]};
+		struct ddc *d = ddc_find(p, &ports[i]);
+
+		snprintf(ddc.nqn, sizeof(ddc.nqn), "%s", NVME_DISC_SUBSYS_NAME);
+		if (!d && !(d = ddc_new(p, &ddc)))
+			return -ENOMEM;
+		if (!d->kickstart) {
+			d->kickstart = true;
+			p->nkickstart++;
+		}
+		ddc_kickstarted(d);
+	}
+	return n ? 0 : -EINVAL;
 }
 
 static const char *state_name(const struct ddc *d)
 {
 	if (d->state == DDC_UP)
 		return "connected";
+	if (!ddc_wanted(d))
+		return "unlisted";
 	if (d->withdrawn)
 		return "withdrawn";
 	return d->state == DDC_CONNECTING && !d->warned ? "connecting" : "unreachable";
@@ -427,10 +768,59 @@ void pull_foreach(const struct pull *p, void (*fn)(void *arg, const struct pull_
 
 	RB_FOREACH(d, ddc_tree, (struct ddc_tree *)&p->ddcs)
 	{
-		struct pull_ddc_info i = {&d->addr, d->owner, state_name(d), d->config,
-					  d->admin, d->pulls, d->entries,    d->skipped};
+		struct pull_ddc_info i = {&d->addr,   d->owner,	  state_name(d), d->config,
+					  d->admin,   d->mdns,	  d->kickstart,	 d->pulls,
+					  d->entries, d->skipped, d->sdlps};
 		fn(arg, &i);
 	}
+}
+
+/* "ddc:ADDR:PORT" or "ddc:[ADDR]:PORT" back into a port; -EINVAL for any other name. */
+static int owner_port(const char *owner, struct cdc_port *port)
+{
+	const char *a = owner + 4, *colon = strrchr(owner, ':');
+	size_t n;
+
+	memset(port, 0, sizeof(*port));
+	if (strncmp(owner, "ddc:", 4) || !colon || colon < a)
+		return -EINVAL;
+	n = (size_t)(colon - a);
+	if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
+		a++;
+		n -= 2;
+	}
+	if (n >= sizeof(port->traddr) ||
+	    addr_trsvcid_canon(colon + 1, port->trsvcid, sizeof(port->trsvcid)) < 0)
+		return -EINVAL;
+	memcpy(port->traddr, a, n);
+	port->traddr[n] = '\0';
+	port->trtype = NVMF_TRTYPE_TCP;
+	return addr_traddr_canon(&port->adrfam, port->traddr, sizeof(port->traddr));
+}
+
+int pull_adopt(struct pull *p, const struct fabric *f)
+{
+	size_t n = 0;
+
+	for (const struct entity *e = fabric_entity_next(f, NULL); e;
+	     e = fabric_entity_next(f, e)) {
+		struct cdc_referral ddc = {0};
+		struct ddc *d;
+
+		if ((e->source != REG_PULL && e->source != REG_KICKSTART) ||
+		    owner_port(e->nqn, &ddc.port) < 0 || ddc_find(p, &ddc.port))
+			continue;
+		snprintf(ddc.nqn, sizeof(ddc.nqn), "%s", NVME_DISC_SUBSYS_NAME);
+		if (!(d = ddc_new(p, &ddc)))
+			return -ENOMEM;
+		timer_in(d->withdraw, p->o.withdraw_after_ms);
+		n++;
+	}
+	if (n)
+		log_info("pull: %zu DDCs pulled from before the restart are not listed any more: "
+			 "their entries go in %u s unless they are asked for again",
+			 n, p->o.withdraw_after_ms / 1000);
+	return 0;
 }
 
 void pull_set_opts(struct pull *p, const struct pull_opts *o)
@@ -442,7 +832,8 @@ void pull_set_opts(struct pull *p, const struct pull_opts *o)
 		p->o.reconnect_max_ms = BACKOFF_MIN_MS;
 }
 
-struct pull *pull_new(struct event_base *base, struct registry *r, const struct pull_opts *o)
+struct pull *pull_new(struct event_base *base, struct registry *r, struct fabric *f,
+		      const struct pull_opts *o)
 {
 	struct pull *p = calloc(1, sizeof(*p));
 	struct timespec ts;
@@ -451,7 +842,10 @@ struct pull *pull_new(struct event_base *base, struct registry *r, const struct 
 		return NULL;
 	p->base = base;
 	p->reg = r;
+	p->fabric = f;
 	RB_INIT(&p->ddcs);
+	LIST_INIT(&p->lpur);
+	registry_set_observer(r, observe, p);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	p->rand = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ull;
 	p->rl = (struct ratelimit)RATELIMIT_INIT(5, 10);

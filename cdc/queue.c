@@ -428,6 +428,7 @@ static void handle_cmd(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 	struct nvme_sqe sqe;
 
 	nvme_sqe_decode(pdu->hdr + NVME_TCP_CH_LEN, &sqe);
+	q->lim.kickstart = false; /* a host, not a DDC's Kickstart */
 	/* A host may not have more commands outstanding than its queue holds (SQSIZE): past
 	 * that it is not a host we can serve, whatever it wants. */
 	if (++q->outstanding > disc_ctrl_queue_depth(q->ctrl)) {
@@ -536,8 +537,53 @@ static void handle_icreq(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 	evbuffer_add(q->out, out, sizeof(out));
 	q->lim.hdgst = rsp.dgst & 1;
 	q->lim.ddgst = rsp.dgst & 2;
+	/* The KDCONN flag's bit is not known for sure: any ICReq may be a DDC's Kickstart. */
+	q->lim.kickstart = q->srv->kickstart != NULL;
 	q->state = Q_READY;
 	conn_state_update(q);
+}
+
+/* The numeric address of the peer, without its port or brackets. */
+static void peer_address(const struct queue *q, char *out, size_t size)
+{
+	const char *colon = strrchr(q->peer, ':');
+	size_t n = colon ? (size_t)(colon - q->peer) : strlen(q->peer);
+	const char *a = q->peer;
+
+	if (n >= 2 && a[0] == '[') {
+		a++;
+		n -= 2;
+	}
+	snprintf(out, size, "%.*s", (int)n, a);
+}
+
+/* A DDC asks to be pulled from (TP8010 Kickstart): answer KDResp and close, as the DDC does
+ * not use this connection for anything else; the pull is the registry's to report on. */
+static void handle_kdreq(struct queue *q, const struct nvmf_tcp_pdu *pdu)
+{
+	uint8_t out[KDRESP_LEN];
+	char addr[INET6_ADDRSTRLEN];
+	struct kdreq req;
+	int err;
+
+	peer_address(q, addr, sizeof(addr));
+	if (kdreq_decode(pdu->hdr, pdu->plen, addr, &req) < 0) {
+		queue_fatal(q, NVME_TCP_FES_INVALID_PDU_HDR, 8, pdu->hdr, pdu->hlen,
+			    "KDReq: NUMKR does not match its length");
+		return;
+	}
+	err = q->srv->kickstart(q->srv->kickstart_arg, addr, &req);
+	log_peer_ratelimited(&q->srv->rl_peers, q->peer, err ? LOG_WARNING : LOG_INFO,
+			     "%s: Kickstart with %zu usable of %zu addresses, %u entries: %s",
+			     q->peer, req.nrec, req.nrec + req.skipped, req.numdie,
+			     err ? strerror(-err) : "pulling from it");
+	kdresp_encode(err ? KDRESP_FAILURE : KDRESP_SUCCESS,
+		      err == -ENOSPC ? KDRESP_RSN_RESOURCES
+		      : err	     ? KDRESP_RSN_NOT_ACCEPT
+				     : 0,
+		      q->srv->cfg->nqn, out);
+	evbuffer_add(q->out, out, sizeof(out));
+	queue_close(q);
 }
 
 static void handle_pdu(struct queue *q, const struct nvmf_tcp_pdu *pdu)
@@ -560,6 +606,9 @@ static void handle_pdu(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 		break;
 	case NVME_TCP_H2C_DATA:
 		handle_h2c_data(q, pdu);
+		break;
+	case NVME_TCP_KDREQ:
+		handle_kdreq(q, pdu);
 		break;
 	case NVME_TCP_H2C_TERM:
 		log_peer_ratelimited(&q->srv->rl_peers, q->peer, LOG_WARNING,

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "disc_ctrl.h"
+#include "kickstart.h"
 #include "log.h"
 #include "tree.h"
 
@@ -62,6 +63,11 @@ struct cdc_server {
 	size_t nlisteners;
 	struct server_counters counters;
 	size_t conns[QUEUE_CONN_NSTATES]; /* open connections by state, kept as they move */
+	/* A DDC's Kickstart request (its KDReq, peer its numeric address): 0 answers SUCCESS,
+	 * -ENOSPC FAILURE with Insufficient Discovery Resources, another error FAILURE. NULL: a
+	 * KDReq is not a PDU this server knows. */
+	int (*kickstart)(void *arg, const char *peer, const struct kdreq *req);
+	void *kickstart_arg;
 };
 
 void server_init(struct cdc_server *srv, struct event_base *base, struct disc_svc *svc,

@@ -80,6 +80,8 @@ struct registry {
 	struct ratelimit rl;
 	struct ratelimit_peers rl_peers; /* refusals, by the sender's address */
 	struct registry_stats stats;
+	void (*observer)(void *arg, int logs);
+	void *observer_arg;
 };
 
 /* ---- undo ---- */
@@ -540,10 +542,12 @@ static int commit_batch(struct registry *r, struct change *first, int64_t now)
 /* Rebuilds what may have changed and says what did: the change set. Without a record or
  * an owner's association changing, log 70h stayed the same; without a host record or a
  * host's association, log 71h. */
-static int rebuild(struct registry *r, bool failed)
+static int rebuild(struct registry *r, bool failed, int *maybe)
 {
 	int which = (r->dirty70 || failed ? FABRIC_LOG70 : 0) |
 		    (r->hosts_changed || failed ? FABRIC_LOG71 : 0);
+
+	*maybe = which;
 	uint64_t floor = r->dirty70 && !failed ? r->genctr_stored - 1 : r->genctr_stored;
 
 	/* Every host that connects changes log 71h; building it at once only pays when some
@@ -566,6 +570,12 @@ static void notify_changed(struct registry *r, int changed)
 	notify_send(r->notify, &cs);
 }
 
+void registry_set_observer(struct registry *r, void (*fn)(void *arg, int logs), void *arg)
+{
+	r->observer = fn;
+	r->observer_arg = arg;
+}
+
 void registry_flush(struct registry *r)
 {
 	TAILQ_HEAD(, change) batch = TAILQ_HEAD_INITIALIZER(batch);
@@ -575,7 +585,8 @@ void registry_flush(struct registry *r)
 		return;
 	TAILQ_CONCAT(&batch, &r->pending, link);
 	int err = commit_batch(r, TAILQ_FIRST(&batch), time(NULL));
-	int changed = rebuild(r, err != 0);
+	int maybe;
+	int changed = rebuild(r, err != 0, &maybe);
 	if (changed < 0)
 		log_ratelimited(&r->rl, LOG_ERR, "cannot build the discovery logs: %s",
 				strerror(-changed));
@@ -584,6 +595,8 @@ void registry_flush(struct registry *r)
 	 * the log has been told of what it reads. */
 	if (changed > 0)
 		notify_changed(r, changed);
+	if (maybe && r->observer)
+		r->observer(r->observer_arg, maybe);
 	while ((c = TAILQ_FIRST(&batch))) {
 		int outcome = c->verdict ? c->verdict : err;
 		TAILQ_REMOVE(&batch, c, link);

@@ -80,6 +80,11 @@ int registry_admin(struct registry *r, const struct admin_req *a, registry_admin
 
 const struct registry_stats *registry_get_stats(const struct registry *r);
 
+/* Called after every commit that may have changed log 70h or 71h (FABRIC_LOG* bits), once
+ * the hosts were told: for what must follow the logs outside the discovery controllers (a
+ * DDC that asked to be sent log 71h whenever it changes). One observer; NULL removes it. */
+void registry_set_observer(struct registry *r, void (*fn)(void *arg, int logs), void *arg);
+
 /* The change journal, for the control API. */
 struct store *registry_store(struct registry *r);
 

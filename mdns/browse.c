@@ -183,7 +183,7 @@ const char *mdns_kind_name(enum mdns_kind kind)
 
 static void announce(struct mdns_browse *b, struct mdns_found *f, bool up)
 {
-	if (f->announced == up || b->cfg.browse != CDC_BROWSE_AUTO)
+	if (f->announced == up || b->cfg.browse != CDC_BROWSE_AUTO || (up && !f->settled))
 		return;
 	f->announced = up;
 	b->candidate(b->arg, &f->c, up);
@@ -197,6 +197,32 @@ static void withdraw(struct mdns_browse *b, struct mdns_found *f)
 	}
 }
 
+static void settle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mdns_found *f = arg;
+
+	(void)fd;
+	(void)what;
+	f->settled = true;
+	if (f->c.kind == MDNS_DDC)
+		announce(f->owner, f, true);
+}
+
+/* The hook hears of a DDC once its kind had time to settle (MDNS_SETTLE_MS). */
+static void settle_later(struct mdns_browse *b, struct mdns_found *f)
+{
+	struct timeval tv = {MDNS_SETTLE_MS / 1000, (MDNS_SETTLE_MS % 1000) * 1000};
+
+	if (!f->settle)
+		f->settle = evtimer_new(b->base, settle_cb, f);
+	if (!f->settle) {
+		log_err("mdns: out of memory for the service '%s'", f->name);
+		return;
+	}
+	if (!evtimer_pending(f->settle, NULL))
+		evtimer_add(f->settle, &tv);
+}
+
 /* Logs once per instance what it is, and hands a DDC candidate to the hook. */
 static void act(struct mdns_browse *b, struct mdns_found *f)
 {
@@ -208,7 +234,10 @@ static void act(struct mdns_browse *b, struct mdns_found *f)
 			log_info("mdns: DDC candidate '%s' at %s:%u (nqn %s); browse = ask: not "
 				 "pulled",
 				 c->name, c->address, c->port, c->nqn[0] ? c->nqn : "none");
-		announce(b, f, true);
+		if (f->settled)
+			announce(b, f, true);
+		else
+			settle_later(b, f);
 		break;
 	case MDNS_CDC:
 		withdraw(b, f); /* the subtype was seen after the service itself */
@@ -277,6 +306,8 @@ static void forget(struct mdns_browse *b, struct mdns_found *f)
 	withdraw(b, f);
 	if (f->resolver)
 		avahi_service_resolver_free(f->resolver);
+	if (f->settle)
+		event_free(f->settle);
 	if (f->c.kind == MDNS_DDC || f->c.kind == MDNS_CDC)
 		log_ratelimited(&b->rl, LOG_INFO, "mdns: '%s' is gone", f->name);
 	mdns_index_remove(&b->index, f);

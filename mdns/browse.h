@@ -21,6 +21,10 @@
  * tracked by its first ones only: the rest neither add nor remove it. */
 #define MDNS_MAX_SIGHTINGS 32
 #define MDNS_TYPE_MAX	   64
+/* A DDC candidate waits this long before the hook hears of it: another CDC's `_cdc` subtype
+ * record may reach the subtype browser after its service record reached the other one, and
+ * a CDC must never be pulled from, not even for a moment. */
+#define MDNS_SETTLE_MS 2000
 
 enum mdns_kind {
 	MDNS_PENDING, /* browsed, not resolved yet */
@@ -40,7 +44,8 @@ struct mdns_candidate {
 	char nqn[CDC_NQN_MAX + 1]; /* "" when the TXT record has none */
 };
 
-/* Called with up = true when a DDC candidate is resolved (or browse becomes automatic), and
+/* Called with up = true MDNS_SETTLE_MS after a DDC candidate is resolved (or when browse
+ * becomes automatic), and
  * with up = false when it goes (goodbye packet, avahi-daemon gone, browse no longer
  * automatic). Only with browse = automatic. */
 typedef void mdns_candidate_fn(void *arg, const struct mdns_candidate *c, bool up);
@@ -96,6 +101,8 @@ struct mdns_found {
 	struct mdns_txt txt;
 	AvahiLookupResultFlags flags;
 	bool announced; /* the hook was called with up = true */
+	bool settled;	/* MDNS_SETTLE_MS passed since it was resolved as a DDC */
+	struct event *settle;
 	bool warned;	/* "another CDC" or "no p=tcp" said */
 	void *resolver; /* an AvahiServiceResolver while resolving */
 	void *owner;	/* the struct mdns_browse */

@@ -7,15 +7,20 @@
 #include <string.h>
 
 #include "crc32c.h"
+#include "kickstart.h"
 
 uint32_t nvme_tcp_digest(const void *buf, size_t len)
 {
 	return ~crc32c(~0u, buf, len);
 }
 
-static bool type_accepted(uint8_t type, bool controller)
+static bool type_accepted(uint8_t type, const struct nvmf_tcp_limits *lim)
 {
+	bool controller = lim->controller;
+
 	switch (type) {
+	case NVME_TCP_KDREQ:
+		return controller && lim->kickstart;
 	case NVME_TCP_ICREQ:
 	case NVME_TCP_H2C_TERM:
 	case NVME_TCP_CMD:
@@ -39,6 +44,8 @@ static uint8_t expected_hlen(uint8_t type)
 		return NVME_TCP_IC_LEN;
 	case NVME_TCP_CMD:
 		return NVME_TCP_CMD_HLEN;
+	case NVME_TCP_KDREQ:
+		return KDREQ_HLEN;
 	default:
 		return 24;
 	}
@@ -46,7 +53,7 @@ static uint8_t expected_hlen(uint8_t type)
 
 static bool type_has_hdgst(uint8_t type)
 {
-	return type >= NVME_TCP_CMD;
+	return type >= NVME_TCP_CMD && type <= NVME_TCP_R2T;
 }
 
 static bool type_may_carry_data(uint8_t type)
@@ -93,7 +100,7 @@ ssize_t nvmf_tcp_pdu_check(const uint8_t *buf, size_t len, const struct nvmf_tcp
 	uint8_t type = buf[0], flags = buf[1], hlen = buf[2], pdo = buf[3];
 	uint32_t plen = get_le32(buf + 4);
 
-	if (!type_accepted(type, lim->controller))
+	if (!type_accepted(type, lim))
 		return reject(fes, fei, NVME_TCP_FES_INVALID_PDU_HDR, CH_TYPE);
 	if (hlen != expected_hlen(type))
 		return reject(fes, fei, NVME_TCP_FES_INVALID_PDU_HDR, CH_HLEN);
@@ -101,6 +108,14 @@ ssize_t nvmf_tcp_pdu_check(const uint8_t *buf, size_t len, const struct nvmf_tcp
 	if (type == NVME_TCP_H2C_TERM || type == NVME_TCP_C2H_TERM) {
 		if (check_term(plen, fes, fei) < 0)
 			return -EPROTO;
+		return len >= plen ? (ssize_t)plen : 0;
+	}
+	if (type == NVME_TCP_KDREQ) {
+		/* Like the ICReq it follows: no digests, whatever FLAGS says. */
+		if (kdreq_check_header(buf, fei) < 0) {
+			*fes = NVME_TCP_FES_INVALID_PDU_HDR;
+			return -EPROTO;
+		}
 		return len >= plen ? (ssize_t)plen : 0;
 	}
 	if (type == NVME_TCP_ICREQ || type == NVME_TCP_ICRESP) {

@@ -83,6 +83,7 @@ struct nvmf_tcp_limits {
 	bool hdgst;
 	bool ddgst;
 	bool controller;      /* true on the controller side: accept host-to-controller PDUs */
+	bool kickstart;	      /* controller: a KDReq may come (after the ICReq, before commands) */
 	uint32_t max_icd;     /* in-capsule data accepted (controller) */
 	uint32_t max_h2cdata; /* bytes in one H2CData PDU (controller) */
 	uint32_t max_c2hdata; /* bytes in one C2HData PDU (host) */

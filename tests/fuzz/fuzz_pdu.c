@@ -1,10 +1,11 @@
 /* fuzz_pdu.c - libFuzzer target for the controller's receive path: the input is a byte stream
  * arriving on an admin queue (the first byte picks the negotiated digests: bit 0 header, bit 1
- * data). PDUs are cut out with nvmf_tcp_pdu_check and nvmf_tcp_pdu_parse as the queue does, and
- * every CapsuleCmd is decoded and run on one discovery controller over a small fabric. Each
- * PDU is copied to a buffer of exactly its length, so a read past PLEN is caught. Invariants
- * that do not hold abort: the common header alone decides acceptance, a TermReq built from a
- * refusal is one the host accepts, data lies inside its PDU, AENs carry 0x0070F002. */
+ * data; bit 2 lets a Kickstart KDReq through). PDUs are cut out with nvmf_tcp_pdu_check and
+ * nvmf_tcp_pdu_parse as the queue does, and every CapsuleCmd is decoded and run on one discovery
+ * controller over a small fabric. Each PDU is copied to a buffer of exactly its length, so a read
+ * past PLEN is caught. Invariants that do not hold abort: the common header alone decides
+ * acceptance, a TermReq built from a refusal is one the host accepts, data lies inside its PDU,
+ * AENs carry 0x0070F002. */
 
 #include <errno.h>
 #include <stdbool.h>
@@ -15,9 +16,10 @@
 #include <sys/socket.h>
 
 #include "config.h"
-#include "fuzz_fabric.h"
 #include "disc_ctrl.h"
 #include "fabric.h"
+#include "fuzz_fabric.h"
+#include "kickstart.h"
 #include "log.h"
 #include "nvmf_tcp.h"
 
@@ -155,12 +157,38 @@ static void capsule(struct session *s, const struct nvmf_tcp_pdu *pdu)
 	exec(s, &sqe, NULL, 0);
 }
 
+/* A KDReq decodes to usable ports only, which encode back to the same request. */
+static void kickstart(const struct nvmf_tcp_pdu *pdu)
+{
+	static uint8_t again[KDREQ_MAX_LEN];
+	struct cdc_port ports[KDREQ_MAX_RECORDS];
+	struct kdreq req, back;
+
+	if (kdreq_decode(pdu->hdr, pdu->plen, "192.0.2.200", &req) < 0)
+		return;
+	if (req.nrec + req.skipped > KDREQ_MAX_RECORDS)
+		fail("more KDReq records than allowed");
+	for (size_t i = 0; i < req.nrec; i++) {
+		ports[i] = req.rec[i].port;
+		if (!ports[i].traddr[0] || !ports[i].trsvcid[0])
+			fail("a KDReq record without address or port");
+	}
+	size_t n = kdreq_encode(ports, req.nrec, req.numdie, again);
+	if (kdreq_decode(again, n, "192.0.2.200", &back) < 0 || back.nrec != req.nrec ||
+	    back.skipped || memcmp(back.rec, req.rec, req.nrec * sizeof(req.rec[0])))
+		fail("KDReq records do not round trip");
+}
+
 static void dispatch(struct session *s, const struct nvmf_tcp_pdu *pdu)
 {
 	struct nvme_tcp_data_hdr d;
 	struct nvme_cqe cqe;
 
-	/* Every accepted PDU has at least the 24-byte header these decoders read. */
+	if (pdu->type == NVME_TCP_KDREQ) {
+		kickstart(pdu); /* its header is 12 bytes: not for the decoders below */
+		return;
+	}
+	/* Every other accepted PDU has at least the 24-byte header these decoders read. */
 	nvme_tcp_data_hdr_decode(pdu->hdr, &d);
 	nvme_cqe_decode(pdu->hdr + NVME_TCP_CH_LEN, &cqe);
 	switch (pdu->type) {
@@ -201,6 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&s, 0, sizeof(s));
 	s.lim = (struct nvmf_tcp_limits){.hdgst = data[0] & 1,
 					 .ddgst = data[0] & 2,
+					 .kickstart = data[0] & 4,
 					 .controller = true,
 					 .max_icd = FUZZ_MAX_ICD,
 					 .max_h2cdata = FUZZ_MAXH2C};

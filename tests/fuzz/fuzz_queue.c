@@ -19,9 +19,9 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "fuzz_fabric.h"
 #include "disc_ctrl.h"
 #include "fabric.h"
+#include "fuzz_fabric.h"
 #include "log.h"
 #include "nvmf_tcp.h"
 #include "queue.h"
@@ -101,6 +101,19 @@ struct daemon {
 	struct cdc_server srv;
 };
 
+/* Where the daemon hands a KDReq to pull registration: every usable record must be a numeric
+ * address and port; NUMDIE's parity picks the answer, so that both KDResp forms are sent. */
+static int kickstart(void *arg, const char *peer, const struct kdreq *req)
+{
+	(void)arg;
+	if (!peer[0])
+		fail("a Kickstart without the requester's address");
+	for (size_t i = 0; i < req->nrec; i++)
+		if (!req->rec[i].port.traddr[0] || !req->rec[i].port.trsvcid[0])
+			fail("a Kickstart record without address or port");
+	return req->numdie % 2 ? -ENOSPC : 0;
+}
+
 static void daemon_up(struct daemon *d)
 {
 	struct registry_limits lim = {cfg.max_registrations_per_entity, cfg.max_registrations,
@@ -121,6 +134,7 @@ static void daemon_up(struct daemon *d)
 		fail("cannot load the store");
 	registry_config_changed(d->reg, &cfg);
 	server_init(&d->srv, base, &d->svc, &cfg);
+	d->srv.kickstart = kickstart;
 }
 
 static void daemon_down(struct daemon *d)
@@ -157,6 +171,14 @@ static void check_replies(struct replies *r)
 			r->icresp_seen = true;
 			r->hdgst = r->buf[11] & 1;
 			r->ddgst = r->buf[11] & 2;
+		} else if (type == NVME_TCP_KDRESP) {
+			uint8_t ksstat, failrsn;
+			char nqn[CDC_NQN_MAX + 1];
+
+			if (!r->icresp_seen ||
+			    kdresp_decode(r->buf, plen, &ksstat, &failrsn, nqn) < 0 ||
+			    strcmp(nqn, cfg.nqn))
+				fail("a KDResp out of place, malformed, or without our NQN");
 		} else {
 			struct nvmf_tcp_limits lim = {.hdgst = r->hdgst,
 						      .ddgst = r->ddgst,

@@ -14,7 +14,7 @@ NQN=nqn.2014-08.org.example:cdc:mdns
 NAME="cdc mdns test"
 BROWSE_NAME='cdc\\032mdns\\032test' # as avahi-browse -p writes it, as a regex
 fail=0
-PID= DBUS_PID= AVAHI_PID= PUB_PID= PUB2_PID= NS_MADE=
+PID= DDC_PID= DBUS_PID= AVAHI_PID= PUB_PID= PUB2_PID= NS_MADE=
 
 skip() {
 	echo "SKIP: $*"
@@ -40,6 +40,7 @@ cleanup() {
 	stop_pid "$PUB_PID"
 	stop_pid "$PUB2_PID"
 	stop_pid "$PID"
+	stop_pid "$DDC_PID"
 	stop_pid "$AVAHI_PID"
 	stop_pid "$DBUS_PID"
 	if [ -n "$NS_MADE" ]; then
@@ -274,7 +275,48 @@ import json, sys
 sys.exit(any(x["instance"] == sys.argv[1] for x in json.load(sys.stdin)["mdns"]["found"]))
 ' "$1"
 }
+# The DDC behind the announcement: another cdcd in the namespace, with one subsystem of two
+# ports and no mDNS of its own, listening on every address the announcement may resolve to.
 DDC_NQN=nqn.2014-08.org.example:ddc1
+DDC_SUBSYS=nqn.2014-08.org.example:behind-ddc1
+cat >"$WORK/ddc.conf" <<CONF
+[global]
+listen = 0.0.0.0:4420
+listen = [::]:4420
+nqn = $DDC_NQN
+state-dir = $WORK/ddc-state
+control-socket = $WORK/ddc.sock
+[mdns]
+enable = no
+[subsystem $DDC_SUBSYS]
+port = trtype=tcp;traddr=192.0.2.11;trsvcid=4420
+port = trtype=tcp;traddr=192.0.2.12;trsvcid=4420
+CONF
+ip netns exec "$NS" "$CDCD" -f -c "$WORK/ddc.conf" >"$WORK/ddc.log" 2>&1 &
+DDC_PID=$!
+wait_for 10 test -S "$WORK/ddc.sock" || bad "the DDC did not start"
+# pulled N: the CDC's log holds N entries of the DDC's subsystem
+pulled() {
+	"$CDCCTL_BIN" --socket "$WORK/cdcd.sock" -o json host log nqn.2014-08.org.example:h1 | python3 -c '
+import json, sys
+n = sum(r["subnqn"] == sys.argv[1] for r in json.load(sys.stdin)["records"])
+sys.exit(n != int(sys.argv[2]))
+' "$DDC_SUBSYS" "$1"
+}
+# ddc_source SOURCE: the CDC pulls from one DDC, port 4420, asked for by SOURCE, connected
+ddc_source() {
+	"$CDCCTL_BIN" --socket "$WORK/cdcd.sock" -o json ddc list | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["ddcs"]
+assert len(d) == 1 and d[0]["trsvcid"] == "4420" and d[0]["nqn"] == sys.argv[2], d
+assert d[0]["source"] == sys.argv[1] and d[0]["state"] == "connected", d
+' "$1" "$DDC_NQN"
+}
+no_ddcs() {
+	"$CDCCTL_BIN" --socket "$WORK/cdcd.sock" -o json ddc list | python3 -c '
+import json, sys
+sys.exit(len(json.load(sys.stdin)["ddcs"]) != 0)'
+}
 DBUS_SYSTEM_BUS_ADDRESS=$BUS ip netns exec "$NS" avahi-publish -s ddc1 _nvme-disc._tcp 4420 p=tcp "nqn=$DDC_NQN" >"$WORK/pub.log" 2>&1 &
 PUB_PID=$!
 if wait_for 20 found ddc1 ddc 4420 "$DDC_NQN"; then ok "an announced DDC is one candidate in the status JSON"; else
@@ -282,16 +324,48 @@ if wait_for 20 found ddc1 ddc 4420 "$DDC_NQN"; then ok "an announced DDC is one 
 	found ddc1 ddc 4420 "$DDC_NQN"
 	cat "$WORK/cdcd.log"
 fi
-wait_for 5 grep -q "mdns: DDC candidate 'ddc1' at .*:4420 (nqn $DDC_NQN); pull registration" "$WORK/cdcd.log" &&
-	ok "browse = automatic hands it to the hook" || bad "the hook did not log the candidate"
 status_has "mdns found: *1 DDC candidate, 0 other CDCs" && ok "cdcctl status counts it" ||
 	{ bad "cdcctl status does not count it"; "$CDCCTL_BIN" --socket "$WORK/cdcd.sock" status; }
 not_found "$NAME" && ok "our own announcement is not a candidate" || bad "our own announcement is listed"
+if wait_for 20 pulled 2 && ddc_source mdns; then
+	ok "browse = automatic pulls from it: both ports of its subsystem are in the log"
+else
+	bad "the announced DDC was not pulled"
+	"$CDCCTL_BIN" --socket "$WORK/cdcd.sock" ddc list
+	cat "$WORK/cdcd.log"
+fi
+grep -q "pull: DDC .*:4420 ($DDC_NQN) announced with mDNS: pulling from it" "$WORK/cdcd.log" &&
+	ok "the log says why it is pulled" || bad "no log line for the mDNS DDC"
+# The administrator adds it too: the goodbye then leaves it pulled, now as the admin's.
+addr=$("$CDCCTL_BIN" --socket "$WORK/cdcd.sock" -o json ddc list | python3 -c '
+import json, sys; print(json.load(sys.stdin)["ddcs"][0]["traddr"])')
+"$CDCCTL_BIN" --socket "$WORK/cdcd.sock" ddc add "$addr" --trsvcid 4420 --nqn "$DDC_NQN" >/dev/null &&
+	ddc_source admin,mdns && ok "the administrator's and mDNS's at once (DDC at $addr)" || bad "ddc add of an mDNS DDC"
 stop_pid "$PUB_PID"
 PUB_PID=
 if wait_for 15 not_found ddc1; then ok "its goodbye removes the candidate"; else bad "the candidate outlived its goodbye"; fi
 grep -q "DDC candidate 'ddc1' at .* withdrawn" "$WORK/cdcd.log" && ok "the hook is told it went" ||
 	bad "the hook was not told the candidate went"
+ddc_source admin && pulled 2 && ok "after the goodbye the administrator's DDC is still pulled" ||
+	bad "the goodbye took the administrator's DDC"
+# Announced again, then gone for good: its entries go with the goodbye.
+"$CDCCTL_BIN" --socket "$WORK/cdcd.sock" ddc del "$addr" --trsvcid 4420 >/dev/null || bad "ddc del"
+wait_for 10 pulled 0 || bad "ddc del left the entries"
+DBUS_SYSTEM_BUS_ADDRESS=$BUS ip netns exec "$NS" avahi-publish -s ddc1 _nvme-disc._tcp 4420 p=tcp "nqn=$DDC_NQN" >"$WORK/pub.log" 2>&1 &
+PUB_PID=$!
+wait_for 20 pulled 2 && ok "announced again: pulled again" || bad "not pulled after the second announcement"
+if "$CDCCTL_BIN" --socket "$WORK/cdcd.sock" ddc del "$addr" --trsvcid 4420 >"$WORK/out" 2>&1; then
+	bad "ddc del took a DDC that only mDNS announces"
+else
+	grep -q "announced with mDNS" "$WORK/out" && ok "ddc del of an announced DDC says why not" ||
+		{ bad "ddc del error is unclear"; cat "$WORK/out"; }
+fi
+stop_pid "$PUB_PID"
+PUB_PID=
+if wait_for 15 pulled 0 && no_ddcs; then ok "the goodbye withdraws what was pulled from it"; else
+	bad "entries outlived the goodbye"
+	"$CDCCTL_BIN" --socket "$WORK/cdcd.sock" ddc list
+fi
 
 DBUS_SYSTEM_BUS_ADDRESS=$BUS ip netns exec "$NS" avahi-publish -s --sub _cdc._sub._nvme-disc._tcp cdc2 _nvme-disc._tcp 8009 p=tcp nqn=nqn.2014-08.org.example:cdc2 >"$WORK/pub.log" 2>&1 &
 PUB_PID=$!
@@ -303,10 +377,13 @@ if wait_for 20 found cdc2 cdc 8009 nqn.2014-08.org.example:cdc2; then ok "a serv
 fi
 n=$(grep -c "mdns: another CDC announced: 'cdc2' at .*:8009 nqn nqn.2014-08.org.example:cdc2" "$WORK/cdcd.log")
 [ "$n" = 1 ] && ok "another CDC is a warning, once" || bad "'another CDC' logged $n times"
-grep -q "DDC candidate 'cdc2'" "$WORK/cdcd.log" && bad "the other CDC went to the hook" || ok "the other CDC is no candidate"
+sleep 3 # past the 2 s a DDC candidate waits for a _cdc subtype before it is pulled
+grep -q "DDC candidate 'cdc2'\|pull: DDC .*:8009 .*announced" "$WORK/cdcd.log" &&
+	bad "the other CDC went to pull registration" || ok "the other CDC is no candidate and is not pulled"
 wait_for 15 grep -q "mdns: ignoring 'ddc3' .*no p=tcp" "$WORK/cdcd.log" && ok "a record without p=tcp is ignored, with a log line" ||
 	bad "no log line for the record without p=tcp"
 not_found ddc3 && ok "the record without p=tcp is not listed" || bad "the record without p=tcp is listed"
+no_ddcs && ok "neither is pulled from" || bad "a CDC or a record without p=tcp is pulled from"
 stop_cdcd
 
 [ $fail = 0 ] && echo "PASS: test-mdns.sh" || echo "FAIL: test-mdns.sh"

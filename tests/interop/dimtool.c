@@ -3,15 +3,21 @@
  * wait as a persistent host for one discovery log change AEN.
  *   dimtool register ADDR PORT EID SUBNQN TRADDR TRSVCID
  *   dimtool hostlog ADDR PORT
- *   dimtool aer ADDR PORT   (reads 4 KiB of log 70h, arms, prints "armed", then the AEN) */
+ *   dimtool aer ADDR PORT   (reads 4 KiB of log 70h, arms, prints "armed", then the AEN)
+ *   dimtool kickstart ADDR PORT [NUMDIE] TRADDR:TRSVCID...  (a DDC's Kickstart: ICReq, KDReq
+ *                           naming where to pull from, prints the KDResp) */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <event2/event.h>
 #include <nvme/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "dim.h"
+#include "kickstart.h"
 #include "nvmf_host.h"
 
 struct wait {
@@ -108,13 +114,82 @@ static int wait_aen(struct event_base *base, struct nvmf_host *h)
 	return 0;
 }
 
+static int read_full(int fd, uint8_t *buf, size_t len)
+{
+	for (size_t got = 0; got < len;) {
+		ssize_t n = read(fd, buf + got, len - got);
+		if (n <= 0)
+			return n < 0 ? -errno : -ECONNRESET;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* "ADDR:SVC" or "[ADDR]:SVC" (or "" for the address the request comes from) into a port. */
+static int kick_port(const char *text, struct cdc_port *p)
+{
+	const char *colon = strrchr(text, ':');
+	size_t n = colon ? (size_t)(colon - text) : 0;
+
+	memset(p, 0, sizeof(*p));
+	if (!colon || n >= sizeof(p->traddr) || strlen(colon + 1) >= sizeof(p->trsvcid))
+		return -EINVAL;
+	if (n >= 2 && text[0] == '[') {
+		text++;
+		n -= 2;
+	}
+	memcpy(p->traddr, text, n);
+	snprintf(p->trsvcid, sizeof(p->trsvcid), "%s", colon + 1);
+	p->adrfam = strchr(p->traddr, ':') ? NVMF_ADDR_FAMILY_IP6 : NVMF_ADDR_FAMILY_IP4;
+	return 0;
+}
+
+/* The Kickstart exchange, with plain blocking I/O: it is two PDUs each way. The ICReq sets no
+ * flag, as the KDCONN bit's position is not known for sure and cdcd does not need it. */
+static int kickstart(const struct sockaddr_in *sa, int argc, char **argv)
+{
+	struct cdc_port ports[KDREQ_MAX_RECORDS];
+	struct nvme_tcp_ic ic = {0};
+	uint8_t icreq[NVME_TCP_IC_LEN], icresp[NVME_TCP_IC_LEN], req[KDREQ_MAX_LEN],
+		rsp[KDRESP_LEN];
+	uint8_t ksstat, failrsn;
+	char nqn[CDC_NQN_MAX + 1];
+	unsigned long numdie = 1;
+	int first = 0, n = 0, fd, rc = 1;
+
+	if (argc > 0 && !strchr(argv[0], ':')) {
+		numdie = strtoul(argv[0], NULL, 10);
+		first = 1;
+	}
+	for (int i = first; i < argc && n < KDREQ_MAX_RECORDS; i++)
+		if (kick_port(argv[i], &ports[n++]) < 0)
+			return 2;
+	size_t len = kdreq_encode(ports, (size_t)n, (uint16_t)numdie, req);
+	nvme_tcp_ic_encode(NVME_TCP_ICREQ, &ic, icreq);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ||
+	    write(fd, icreq, sizeof(icreq)) != sizeof(icreq) ||
+	    read_full(fd, icresp, sizeof(icresp)) < 0 || icresp[0] != NVME_TCP_ICRESP ||
+	    write(fd, req, len) != (ssize_t)len || read_full(fd, rsp, sizeof(rsp)) < 0 ||
+	    kdresp_decode(rsp, sizeof(rsp), &ksstat, &failrsn, nqn) < 0)
+		fprintf(stderr, "dimtool: kickstart exchange failed\n");
+	else {
+		printf("kdresp ksstat %u failrsn %u nqn %s\n", ksstat, failrsn, nqn);
+		rc = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 4 ||
-	    (strcmp(argv[1], "register") && strcmp(argv[1], "hostlog") && strcmp(argv[1], "aer"))) {
+	if (argc < 4 || (strcmp(argv[1], "register") && strcmp(argv[1], "hostlog") &&
+			 strcmp(argv[1], "aer") && strcmp(argv[1], "kickstart"))) {
 		fprintf(stderr, "usage: dimtool register ADDR PORT EID SUBNQN TRADDR TRSVCID\n"
 				"       dimtool hostlog ADDR PORT\n"
-				"       dimtool aer ADDR PORT\n");
+				"       dimtool aer ADDR PORT\n"
+				"       dimtool kickstart ADDR PORT [NUMDIE] TRADDR:TRSVCID...\n");
 		return 2;
 	}
 	bool reg = !strcmp(argv[1], "register");
@@ -124,6 +199,8 @@ int main(int argc, char **argv)
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[3]))};
 	if (inet_pton(AF_INET, argv[2], &sa.sin_addr) != 1)
 		return 2;
+	if (!strcmp(argv[1], "kickstart"))
+		return kickstart(&sa, argc - 4, argv + 4);
 	struct event_base *base = event_base_new();
 	struct nvmf_host_opts opts = {.hostnqn = reg ? argv[4] : "nqn.2014-08.org.example:dimtool",
 				      .kato_ms = 10000};

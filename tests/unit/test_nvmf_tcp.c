@@ -4,11 +4,15 @@
 
 #include <check.h>
 #include <errno.h>
+#include <nvme/types.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddc_request.h"
+#include "kickstart.h"
 #include "nvmf_tcp.h"
 
 /* Common header field offsets, as reported in FEI. */
@@ -885,6 +889,181 @@ START_TEST(termreq_copies_at_most_128_header_bytes)
 }
 END_TEST
 
+/* ---- Kickstart: KDReq / KDResp (protocol.md 1.11) ---- */
+
+static struct cdc_port kport(const char *traddr, const char *trsvcid, uint8_t adrfam)
+{
+	struct cdc_port p = {.trtype = 3, .adrfam = adrfam};
+
+	snprintf(p.traddr, sizeof(p.traddr), "%s", traddr);
+	snprintf(p.trsvcid, sizeof(p.trsvcid), "%s", trsvcid);
+	return p;
+}
+
+START_TEST(kdreq_is_accepted_only_where_kickstart_is_allowed)
+{
+	struct nvmf_tcp_limits lim = ctrl_limits(true, true);
+	struct cdc_port p = kport("192.0.2.7", "8009", 1);
+	uint8_t buf[KDREQ_MAX_LEN];
+	size_t n = kdreq_encode(&p, 1, 3, buf);
+
+	ck_assert_uint_eq(n, KDREQ_HLEN + KDREQ_RECORD_LEN);
+	assert_rejected(buf, n, &lim, NVME_TCP_FES_INVALID_PDU_HDR, FEI_TYPE);
+	lim.kickstart = true;
+	/* No digests on it, whatever was negotiated: it is part of the connection's set-up. */
+	ck_assert_int_eq(nvmf_tcp_pdu_check(buf, n, &lim, &(uint16_t){0}, &(uint32_t){0}),
+			 (ssize_t)n);
+	struct nvmf_tcp_limits hlim = host_limits(false, false);
+	assert_rejected(buf, n, &hlim, NVME_TCP_FES_INVALID_PDU_HDR, FEI_TYPE);
+}
+END_TEST
+
+START_TEST(kdreq_header_checks_hlen_pdo_and_whole_records)
+{
+	struct nvmf_tcp_limits lim = ctrl_limits(false, false);
+	uint8_t buf[KDREQ_MAX_LEN + KDREQ_RECORD_LEN] = {0};
+
+	lim.kickstart = true;
+	ch_put(buf, NVME_TCP_KDREQ, 0, 24, 12, 12);
+	assert_rejected(buf, sizeof(buf), &lim, NVME_TCP_FES_INVALID_PDU_HDR, FEI_HLEN);
+	ch_put(buf, NVME_TCP_KDREQ, 0, 12, 16, 12);
+	assert_rejected(buf, sizeof(buf), &lim, NVME_TCP_FES_INVALID_PDU_HDR, FEI_PDO);
+	ch_put(buf, NVME_TCP_KDREQ, 0, 12, 12, 12 + KDREQ_RECORD_LEN - 1);
+	assert_rejected(buf, sizeof(buf), &lim, NVME_TCP_FES_INVALID_PDU_HDR, FEI_PLEN);
+	ch_put(buf, NVME_TCP_KDREQ, 0, 12, 12, KDREQ_MAX_LEN + KDREQ_RECORD_LEN);
+	assert_rejected(buf, sizeof(buf), &lim, NVME_TCP_FES_INVALID_PDU_HDR, FEI_PLEN);
+	ch_put(buf, NVME_TCP_KDREQ, 0, 12, 0, 12); /* no records, PDO 0: accepted */
+	ck_assert_int_eq(nvmf_tcp_pdu_check(buf, 12, &lim, &(uint16_t){0}, &(uint32_t){0}), 12);
+}
+END_TEST
+
+START_TEST(kdreq_records_decode_to_canonical_ports)
+{
+	struct cdc_port in[4] = {kport("192.0.2.7", "08009", 1), kport("2001:db8:0::1", "4420", 2),
+				 kport("", "", 0), kport("192.0.2.8", "", 1)};
+	struct kdreq req;
+	uint8_t buf[KDREQ_MAX_LEN];
+	size_t n = kdreq_encode(in, 4, 12, buf);
+
+	ck_assert_int_eq(kdreq_decode(buf, n, "198.51.100.9", &req), 0);
+	ck_assert_uint_eq(req.numdie, 12);
+	ck_assert_uint_eq(req.nrec, 4);
+	ck_assert_uint_eq(req.skipped, 0);
+	ck_assert_str_eq(req.rec[0].port.trsvcid, "8009");
+	ck_assert_str_eq(req.rec[1].port.traddr, "2001:db8::1");
+	ck_assert_uint_eq(req.rec[1].port.adrfam, 2);
+	/* An empty TRADDR is where the request came from; an empty TRSVCID the discovery port. */
+	ck_assert_str_eq(req.rec[2].port.traddr, "198.51.100.9");
+	ck_assert_str_eq(req.rec[2].port.trsvcid, "8009");
+	ck_assert_uint_eq(req.rec[2].port.adrfam, 1);
+	ck_assert_str_eq(req.rec[3].port.trsvcid, "8009");
+}
+END_TEST
+
+START_TEST(kdreq_records_that_cannot_be_used_are_skipped)
+{
+	struct cdc_port in[5] = {kport("storage.example", "8009", 1), kport("192.0.2.7", "x", 1),
+				 kport("2001:db8::1", "8009", 1), kport("0.0.0.0", "8009", 1),
+				 kport("192.0.2.9", "8009", 1)};
+	struct kdreq req;
+	uint8_t buf[KDREQ_MAX_LEN];
+	size_t n = kdreq_encode(in, 5, 1, buf);
+
+	buf[KDREQ_HLEN + 4 * KDREQ_RECORD_LEN] = 1; /* the last one is RDMA */
+	ck_assert_int_eq(kdreq_decode(buf, n, "198.51.100.9", &req), 0);
+	ck_assert_uint_eq(req.nrec, 0);
+	ck_assert_uint_eq(req.skipped, 5);
+}
+END_TEST
+
+START_TEST(kdreq_numkr_must_match_plen)
+{
+	struct cdc_port in = kport("192.0.2.7", "8009", 1);
+	struct kdreq req;
+	uint8_t buf[KDREQ_MAX_LEN];
+	size_t n = kdreq_encode(&in, 1, 1, buf);
+
+	buf[8] = 2;
+	ck_assert_int_eq(kdreq_decode(buf, n, "198.51.100.9", &req), -EPROTO);
+	buf[8] = 1;
+	ck_assert_int_eq(kdreq_decode(buf, n - 1, "198.51.100.9", &req), -EPROTO);
+	ck_assert_uint_eq(kdreq_encode(&in, KDREQ_MAX_RECORDS + 1, 1, buf), 0);
+}
+END_TEST
+
+START_TEST(kdresp_carries_status_reason_and_the_nqn_at_10)
+{
+	uint8_t buf[KDRESP_LEN], ksstat, failrsn;
+	char nqn[CDC_NQN_MAX + 1];
+
+	kdresp_encode(KDRESP_FAILURE, KDRESP_RSN_RESOURCES, "nqn.2014-08.org.example:cdc", buf);
+	ck_assert_uint_eq(buf[0], NVME_TCP_KDRESP);
+	ck_assert_uint_eq(buf[2], 10);
+	ck_assert_uint_eq(get_le32(buf + 4), 274);
+	ck_assert_str_eq((const char *)buf + 10, "nqn.2014-08.org.example:cdc");
+	ck_assert_int_eq(kdresp_decode(buf, sizeof(buf), &ksstat, &failrsn, nqn), 0);
+	ck_assert_uint_eq(ksstat, KDRESP_FAILURE);
+	ck_assert_uint_eq(failrsn, KDRESP_RSN_RESOURCES);
+	ck_assert_str_eq(nqn, "nqn.2014-08.org.example:cdc");
+	ck_assert_int_eq(kdresp_decode(buf, sizeof(buf) - 1, &ksstat, &failrsn, nqn), -EPROTO);
+}
+END_TEST
+
+/* ---- Pull Model DDC Request (log 73h) and SDLP (protocol.md 7.4, 7.6) ---- */
+
+START_TEST(ddc_request_log_round_trips_and_every_truncation_is_refused)
+{
+	struct ddc_req in = {.ori = DDC_REQ_LOG, .lid = 0x71, .lsp = 1}, out;
+	uint8_t buf[DDC_REQ_READ];
+	size_t n = ddc_req_encode(&in, buf, sizeof(buf));
+
+	ck_assert_uint_eq(n, 12);
+	ck_assert_int_eq(ddc_req_decode(buf, n, &out), 0);
+	ck_assert_uint_eq(out.ori, DDC_REQ_LOG);
+	ck_assert_uint_eq(out.lid, 0x71);
+	ck_assert_uint_eq(out.lsp, 1);
+	ck_assert_uint_eq(out.tpdrpl, 12);
+	for (size_t len = 0; len < n; len++)
+		ck_assert_int_eq(ddc_req_decode(buf, len, &out), -EPROTO);
+}
+END_TEST
+
+START_TEST(ddc_request_zonegroup_fields_are_bounded_strings)
+{
+	struct ddc_req in = {.ori = DDC_REQ_AAZ, .tid = 7}, out;
+	uint8_t buf[DDC_REQ_READ];
+
+	memset(in.zgorig, 'o', DDC_REQ_ZGORIG_MAX);
+	snprintf(in.zgname, sizeof(in.zgname), "zg1");
+	size_t n = ddc_req_encode(&in, buf, sizeof(buf));
+	ck_assert_uint_eq(n, 8 + 258);
+	memset(buf + 8 + 4 + DDC_REQ_ZGORIG_MAX, 'x', 1); /* ZGORIG without its NUL */
+	ck_assert_int_eq(ddc_req_decode(buf, n, &out), 0);
+	ck_assert_uint_eq(out.tid, 7);
+	ck_assert_uint_eq(strlen(out.zgorig), DDC_REQ_ZGORIG_MAX);
+	ck_assert_str_eq(out.zgname, "zg1");
+	ck_assert_int_eq(ddc_req_decode(buf, n - 1, &out), -EPROTO);
+	buf[0] = 0;
+	ck_assert_int_eq(ddc_req_decode(buf, n, &out), -ENOENT);
+	buf[0] = 5;
+	ck_assert_int_eq(ddc_req_decode(buf, n, &out), -EPROTO);
+}
+END_TEST
+
+START_TEST(sdlp_puts_tlid_tlsp_status_and_rlps_in_cdw10)
+{
+	struct nvme_sqe sqe;
+
+	sdlp_sqe(&sqe, 0x71, 0x1, SDLP_VALID, 0, 2048);
+	ck_assert_uint_eq(sqe.opcode, 0x39);
+	ck_assert_uint_eq(sqe.cdw[10], 0x171);
+	ck_assert_uint_eq(sqe.cdw[11], 512);
+	sdlp_sqe(&sqe, 0x70, 0, SDLP_FAILED, nvme_status(NVME_SCT_GENERIC, 0x04, false), 0);
+	ck_assert_uint_eq(sqe.cdw[10], 0x70u | 0x04u << 17 | 3u << 30);
+	ck_assert_uint_eq(sqe.cdw[11], 0);
+}
+END_TEST
+
 static Suite *nvmf_tcp_suite(void)
 {
 	Suite *s = suite_create("nvmf_tcp");
@@ -932,6 +1111,21 @@ static Suite *nvmf_tcp_suite(void)
 	tcase_add_test(tc, good_digests_are_accepted);
 	tcase_add_test(tc, icreq_with_flags_is_parsed_within_its_128_bytes);
 	tcase_add_test(tc, termreq_pdo_and_flags_never_point_parse_outside_the_pdu);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("kickstart");
+	tcase_add_test(tc, kdreq_is_accepted_only_where_kickstart_is_allowed);
+	tcase_add_test(tc, kdreq_header_checks_hlen_pdo_and_whole_records);
+	tcase_add_test(tc, kdreq_records_decode_to_canonical_ports);
+	tcase_add_test(tc, kdreq_records_that_cannot_be_used_are_skipped);
+	tcase_add_test(tc, kdreq_numkr_must_match_plen);
+	tcase_add_test(tc, kdresp_carries_status_reason_and_the_nqn_at_10);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ddc_request");
+	tcase_add_test(tc, ddc_request_log_round_trips_and_every_truncation_is_refused);
+	tcase_add_test(tc, ddc_request_zonegroup_fields_are_bounded_strings);
+	tcase_add_test(tc, sdlp_puts_tlid_tlsp_status_and_rlps_in_cdw10);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("termreq");
