@@ -1,16 +1,6 @@
-/* health.c - probing the registered paths on the loop. The schedule is a timer queue: a
- * hashed timing wheel of HEALTH_TICK_MS slots, whose tick takes only the ports of its slot
- * (nothing walks every port). Ports due in one tick are probed together, so the loop wakes
- * once for a batch rather than once per port (on loopback the wake-up cost more than the
- * probe). A probe is a non-blocking connect, and with health-icreq an ICReq that wants its
- * ICResp, all within the probe's timeout; due ports over the concurrency limit wait in a
- * FIFO.
- *
- * The down mark is runtime state and is not stored: it says what a probe saw a moment
- * ago, not what anyone registered. After a restart every path is served again until it
- * fails the threshold anew (a few intervals), which errs towards showing a path rather
- * than hiding a live one on the word of an old measurement; and a flapping target costs
- * no store write beyond its journal line. */
+/* health.c - probing the registered paths on the loop: a timing wheel of due ports, probes
+ * (a non-blocking connect, optionally ICReq/ICResp) under a concurrency limit, and the
+ * verdicts handed to the registry as changes. */
 #include "health.h"
 
 #include <errno.h>
@@ -30,6 +20,12 @@
 #include "reg_health.h"
 #include "registry.h"
 #include "tree.h"
+
+/* The down mark is runtime state and is not stored: it says what a probe saw a moment ago,
+ * not what anyone registered. After a restart every path is served again until it fails
+ * the threshold anew (a few intervals), which errs towards showing a path rather than
+ * hiding a live one on the word of an old measurement; and a flapping target costs no
+ * store write beyond its journal line. */
 
 /* ---- the pure part ---- */
 
@@ -79,8 +75,12 @@ const char *health_state_name(enum health_state s)
 
 /* ---- ports ---- */
 
-/* The wheel: HEALTH_WHEEL_SLOTS slots of HEALTH_TICK_MS, one revolution ~100 s; a port due
- * later waits whole revolutions (rounds) in its slot. */
+/* The schedule is a timer queue: a hashed timing wheel of HEALTH_WHEEL_SLOTS slots of
+ * HEALTH_TICK_MS (one revolution ~100 s; a port due later waits whole revolutions, rounds,
+ * in its slot), whose tick takes only its slot's ports: nothing walks every port. Ports due
+ * in one tick are probed together, so the loop wakes once per batch rather than once per
+ * port: on loopback the wake-up cost more than the probe (docs/performance.md). Due ports
+ * over the concurrency limit wait in a FIFO. */
 #define HEALTH_TICK_MS	   100
 #define HEALTH_WHEEL_SLOTS 1024
 

@@ -1,7 +1,6 @@
-/* health.h - path health: every registered subsystem port (a path, fabric.h) is probed with
- * a non-blocking TCP connect on the loop; a path that fails a number of probes in a row is
- * marked down through the registry (withheld from log 70h, AEN) and up again when it answers.
- * The schedule and the verdicts are pure functions, tested on their own. */
+/* health.h - path health: every registered subsystem port (a path, fabric.h) is probed on
+ * the loop; one that fails a number of probes in a row is marked down through the registry
+ * (withheld from log 70h, AEN) and up when it answers. Verdicts and schedule are pure. */
 #ifndef CDC_HEALTH_H
 #define CDC_HEALTH_H
 
