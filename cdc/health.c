@@ -193,7 +193,8 @@ static void mark_done(void *arg, const struct cdc_port *addr, bool down, int err
 	struct health *h = arg;
 	struct hport *p = port_find(h, addr);
 
-	if (err)
+	/* -ECANCELED: the daemon stops, and the mark with it. */
+	if (err && err != -ECANCELED)
 		log_ratelimited(&h->rl, LOG_ERR, "health: cannot mark %s:%s %s: %s", addr->traddr,
 				addr->trsvcid, down ? "down" : "up", strerror(-err));
 	if (!p)
