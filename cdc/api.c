@@ -24,6 +24,7 @@
 #include "browse.h"
 #include "disc_json.h"
 #include "disc_log.h"
+#include "health.h"
 #include "log.h"
 #include "metrics.h"
 #include "publish.h"
@@ -60,6 +61,7 @@ struct api {
 	const struct cdc_server *srv;
 	const struct mdns_pub *mdns;
 	struct pull *pull;
+	const struct health *health;
 	const struct mdns_browse *found;
 	time_t started;
 	double started_real; /* with its fraction, for cdcd_start_time_seconds */
@@ -308,14 +310,22 @@ static void get_host_log(struct api *api, struct evhttp_request *req, const char
 	reply_json(req, HTTP_OK, o);
 }
 
-/* The port of a record as shown under its subsystem. */
-static struct json_object *rec_port_json(const struct fabric *f, const struct log_rec *r)
+/* The port of a record as shown under its subsystem, with what health probing says of its
+ * address (the configuration's entries are not probed). */
+static struct json_object *rec_port_json(const struct api *api, const struct log_rec *r)
 {
 	struct json_object *o = disc_port_json(&r->port);
+	struct health_info hi = {HEALTH_UNKNOWN, 0, 0};
 
 	json_object_object_add(
-		o, "ncc", json_object_new_boolean(r->owner[0] && !fabric_connected(f, r->owner)));
+		o, "ncc",
+		json_object_new_boolean(r->owner[0] && !fabric_connected(api->f, r->owner)));
 	add_str(o, "source", source_str(r->source));
+	if (r->source != REG_CONFIG)
+		health_port_info(api->health, &r->port, &hi);
+	add_str(o, "health", health_state_name(hi.state));
+	json_object_object_add(o, "last_probe",
+			       hi.last_probe ? json_object_new_int64(hi.last_probe) : NULL);
 	return o;
 }
 
@@ -335,34 +345,35 @@ static struct json_object *subsys_get(struct json_object *by, const char *nqn, u
 	return s;
 }
 
-static void subsys_add_rec(struct json_object *by, const struct fabric *f, const struct log_rec *r)
+static void subsys_add_rec(struct json_object *by, const struct api *api, const struct log_rec *r)
 {
 	struct json_object *s = subsys_get(by, r->subnqn, r->source, r->owner), *ports;
 
 	json_object_object_get_ex(s, "ports", &ports);
-	json_object_array_add(ports, rec_port_json(f, r));
+	json_object_array_add(ports, rec_port_json(api, r));
 }
 
 /* Every subsystem, keyed by NQN: configured, declared by the admin, registered. */
-static struct json_object *subsystems_by_nqn(const struct fabric *f)
+static struct json_object *subsystems_by_nqn(const struct api *api)
 {
+	const struct fabric *f = api->f;
 	struct json_object *by = json_object_new_object();
 
 	for (size_t i = 0; i < f->ncfg; i++)
 		if (f->cfg_recs[i].subtype == NVME_NQN_NVME)
-			subsys_add_rec(by, f, &f->cfg_recs[i]);
+			subsys_add_rec(by, api, &f->cfg_recs[i]);
 	for (const struct entity *e = fabric_entity_next(f, NULL); e; e = fabric_entity_next(f, e))
 		if (e->etype == ENTITY_SUBSYSTEM)
 			subsys_get(by, e->nqn, REG_ADMIN, "");
 	for (const struct log_rec *r = fabric_rec_next(f, NULL); r; r = fabric_rec_next(f, r))
 		if (r->subtype == NVME_NQN_NVME)
-			subsys_add_rec(by, f, r);
+			subsys_add_rec(by, api, r);
 	return by;
 }
 
 static struct json_object *subsystems_json(struct api *api)
 {
-	struct json_object *by = subsystems_by_nqn(api->f), *a = json_object_new_array();
+	struct json_object *by = subsystems_by_nqn(api), *a = json_object_new_array();
 
 	json_object_object_foreach(by, key, val)
 	{
@@ -387,7 +398,7 @@ static void get_subsystem(struct api *api, struct evhttp_request *req, const cha
 
 	if (!path_nqn_ok(req, nqn))
 		return;
-	by = subsystems_by_nqn(api->f);
+	by = subsystems_by_nqn(api);
 	if (!json_object_object_get_ex(by, nqn, &s)) {
 		json_object_put(by);
 		reply_error(req, HTTP_NOTFOUND, "no such subsystem", nqn);
@@ -463,7 +474,7 @@ static void get_connections(struct api *api, struct evhttp_request *req)
 static struct json_object *status_json(struct api *api)
 {
 	struct json_object *o = json_object_new_object(), *l = json_object_new_array();
-	struct json_object *c = json_object_new_object(), *by = subsystems_by_nqn(api->f);
+	struct json_object *c = json_object_new_object(), *by = subsystems_by_nqn(api);
 	size_t ports = 0, referrals = 0, conns = 0;
 
 	for (size_t i = 0; i < api->f->ncfg; i++) {
@@ -494,6 +505,7 @@ static struct json_object *status_json(struct api *api)
 	add_int(c, "ports", (int64_t)ports);
 	add_int(c, "referrals", (int64_t)referrals);
 	add_int(c, "connections", (int64_t)conns);
+	add_int(c, "paths_down", (int64_t)api->f->ndown); /* withheld by path health */
 	json_object_object_add(o, "counts", c);
 	if (api->mdns) {
 		struct json_object *m = mdns_pub_json(api->mdns);
@@ -628,6 +640,8 @@ static void get_metrics(struct api *api, struct evhttp_request *req)
 		pull_get_stats(api->pull, &pull);
 		m.pull = &pull;
 	}
+	if (api->health)
+		health_get_stats(api->health, &m.health);
 	reply_rendered(req, METRICS_CONTENT_TYPE, render_metrics, &m);
 }
 
@@ -1449,6 +1463,11 @@ void api_close(struct api *api)
 void api_set_pull(struct api *api, struct pull *pull)
 {
 	api->pull = pull;
+}
+
+void api_set_health(struct api *api, struct health *health)
+{
+	api->health = health;
 }
 
 void api_set_mdns(struct api *api, const struct mdns_pub *mdns, const struct mdns_browse *found)

@@ -42,5 +42,8 @@ void api_set_mdns(struct api *api, const struct mdns_pub *mdns, const struct mdn
 /* Serve /v1/ddcs: the DDCs pulled from, and the administrator's additions (NULL: none). */
 struct pull;
 void api_set_pull(struct api *api, struct pull *pull);
+/* Path health, for the subsystems' ports and the metrics. */
+struct health;
+void api_set_health(struct api *api, struct health *health);
 
 #endif

@@ -469,7 +469,7 @@ static void print_json(struct json_object *o)
 
 /* ---- Tables for people -------------------------------------------------------------------- */
 
-#define TABLE_COLS 10
+#define TABLE_COLS 12
 
 struct table_row {
 	int level; /* 0: a row under the header; 1: a detail line of the row before */
@@ -772,14 +772,16 @@ static int print_log(struct json_object *o)
 	return 0;
 }
 
-/* The settings of a port that differ from the defaults, as one cell: "treq required ncc". */
+/* The settings of a port that differ from the defaults, as one cell: "treq required ncc";
+ * "down" when path health withholds it. */
 static const char *port_extras(char *buf, size_t len, struct json_object *p)
 {
 	const char *treq = jstr(p, "treq"), *sectype = jstr(p, "sectype");
 	bool t = *treq && strcmp(treq, "not specified"), s = *sectype && strcmp(sectype, "none");
 
-	snprintf(buf, len, "%s%s%s%s%s", t ? " treq " : "", t ? treq : "", s ? " sectype " : "",
-		 s ? sectype : "", json_object_get_boolean(jget(p, "ncc")) ? " ncc" : "");
+	snprintf(buf, len, "%s%s%s%s%s%s", t ? " treq " : "", t ? treq : "", s ? " sectype " : "",
+		 s ? sectype : "", json_object_get_boolean(jget(p, "ncc")) ? " ncc" : "",
+		 strcmp(jstr(p, "health"), "down") ? "" : " down");
 	return buf[0] ? buf + 1 : buf;
 }
 
@@ -815,13 +817,15 @@ static int print_subsystems(struct json_object *o)
 	return table_print(&t);
 }
 
-static const char *const port_head[] = {"PORTID", "TRTYPE",  "ADRFAM", "TRADDR", "TRSVCID",
-					"TREQ",	  "SECTYPE", "NCC",    "SOURCE"};
+static const char *const port_head[] = {"PORTID",  "TRTYPE", "ADRFAM",	  "TRADDR",
+					"TRSVCID", "TREQ",   "SECTYPE",	  "NCC",
+					"SOURCE",  "HEALTH", "LAST PROBE"};
 
 static int print_subsystem(struct json_object *o)
 {
 	struct json_object *ports = jarray(o, "ports"), *p;
-	struct table kv = {0}, t = {.head = port_head, .nhead = 9};
+	struct table kv = {0}, t = {.head = port_head, .nhead = 11};
+	char probed[32];
 	size_t i;
 
 	table_row(&kv, 0, 2, "nqn:", jstr(o, "nqn"));
@@ -829,9 +833,11 @@ static int print_subsystem(struct json_object *o)
 	table_row(&kv, 0, 2, "owner:", jstr(o, "owner"));
 	for (i = 0; i < jlen(ports); i++) {
 		p = json_object_array_get_idx(ports, i);
-		table_row(&t, 0, 9, jstr(p, "portid"), jstr(p, "trtype"), jstr(p, "adrfam"),
+		table_row(&t, 0, 11, jstr(p, "portid"), jstr(p, "trtype"), jstr(p, "adrfam"),
 			  jstr(p, "traddr"), jstr(p, "trsvcid"), jstr(p, "treq"),
-			  jstr(p, "sectype"), jyesno(p, "ncc"), jstr(p, "source"));
+			  jstr(p, "sectype"), jyesno(p, "ncc"), jstr(p, "source"),
+			  jstr(p, "health"),
+			  fmt_time(probed, sizeof(probed), jint(p, "last_probe")));
 	}
 	return print_kv_then(&kv, &t);
 }

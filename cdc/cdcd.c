@@ -15,6 +15,7 @@
 #include "config_keys.h"
 #include "disc_ctrl.h"
 #include "fabric.h"
+#include "health.h"
 #include "log.h"
 #include "publish.h"
 #include "pull.h"
@@ -51,6 +52,7 @@ struct daemon {
 	struct api *api;
 	struct mdns_pub *mdns;
 	struct pull *pull;
+	struct health *health;
 	struct mdns_browse *browse;
 	struct sdnotify *notify; /* NULL unless started by systemd */
 };
@@ -157,6 +159,13 @@ static void pull_update(struct daemon *d)
 		log_err("pull: cannot add the configured DDCs: %s", strerror(ENOMEM));
 }
 
+static struct health_opts health_opts_of(const struct cdc_config *cfg)
+{
+	return (struct health_opts){cfg->health_check,		 cfg->health_interval * 1000u,
+				    cfg->health_timeout * 1000u, cfg->health_failures,
+				    cfg->health_concurrency,	 cfg->health_icreq};
+}
+
 static void daemon_limits(struct daemon *d)
 {
 	struct registry_limits lim = {d->cfg.max_registrations_per_entity, d->cfg.max_registrations,
@@ -231,6 +240,8 @@ static void reload(struct daemon *d)
 	daemon_limits(d);
 	registry_config_changed(d->reg, &d->cfg);
 	pull_update(d);
+	struct health_opts ho = health_opts_of(&d->cfg);
+	health_set_opts(d->health, &ho);
 	log_info("configuration reloaded");
 }
 
@@ -412,6 +423,10 @@ static int daemon_start(struct daemon *d)
 	pull_update(d);
 	if (pull_adopt(d->pull, &d->fabric) < 0)
 		return -ENOMEM;
+	struct health_opts ho = health_opts_of(&d->cfg);
+	d->health = health_new(d->base, d->reg, &d->fabric, &ho);
+	if (!d->health)
+		return -ENOMEM;
 	server_init(&d->srv, d->base, &d->svc, &d->cfg);
 	d->srv.kickstart = kickstart;
 	d->srv.kickstart_arg = d;
@@ -433,6 +448,7 @@ static int daemon_start(struct daemon *d)
 	if (d->api) {
 		api_set_mdns(d->api, d->mdns, d->browse);
 		api_set_pull(d->api, d->pull);
+		api_set_health(d->api, d->health);
 	}
 	log_info("cdcd %s serving %s, GENCTR %llu, %zu log entries", PACKAGE_VERSION, d->cfg.nqn,
 		 (unsigned long long)d->fabric.genctr, d->fabric.nentries);
@@ -506,6 +522,8 @@ out:
 	server_shutdown(&d.srv);
 	registry_free(d.reg); /* completes what the last connections left */
 	pull_free(d.pull);    /* after the registry: its last completions report to it */
+	/* After the registry too: the last health marks report to it. */
+	health_free(d.health);
 	api_close(d.api);
 	mdns_browse_free(d.browse);
 	mdns_pub_free(d.mdns); /* withdraws what was announced */

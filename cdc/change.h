@@ -33,6 +33,12 @@ enum change_op_kind {
 	CHG_GONE,    /* every association through u.assoc ended */
 	CHG_CONFIG,  /* the configuration's share of log 70h is replaced (owned by the op) */
 	CHG_JOURNAL, /* a line of the change journal */
+	CHG_PATH,    /* an address's records are withheld (down) or served (up); not stored */
+};
+
+struct change_path {
+	struct cdc_port addr; /* trtype, adrfam, traddr, trsvcid */
+	bool down;
 };
 
 struct change_journal {
@@ -52,6 +58,7 @@ struct change_op {
 		const void *assoc; /* a discovery controller, or a pull connection */
 		struct fabric_cfg *cfg;
 		struct change_journal journal;
+		struct change_path path;
 	} u;
 };
 

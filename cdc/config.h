@@ -76,6 +76,13 @@ struct cdc_config {
 					   * pulled entries are withdrawn */
 	unsigned int max_kickstart_ddcs;  /* DDCs pulled from after a Kickstart; 0 = refused */
 	enum cdc_log_level log_level;
+	/* Path health (health.h): off unless asked for. */
+	bool health_check;
+	unsigned int health_interval;	 /* seconds between probes of a port */
+	unsigned int health_timeout;	 /* seconds a probe may take */
+	unsigned int health_failures;	 /* failed probes in a row that mark a port down */
+	unsigned int health_concurrency; /* probes in flight at once */
+	bool health_icreq;		 /* a probe sends an ICReq and wants the ICResp */
 	struct cdc_mdns_config mdns;
 	struct cdc_subsys *subsys;
 	size_t nsubsys;

@@ -33,6 +33,14 @@ struct fabric_rec {
 	RB_ENTRY(fabric_rec) by_subsys;
 	TAILQ_ENTRY(fabric_rec) order;
 	struct log_slot slot; /* in log 70h */
+	RB_ENTRY(fabric_rec) by_addr; /* in rec_by_addr while in_addr: a path's record */
+	bool in_addr;
+};
+
+/* An address marked down. */
+struct fabric_down {
+	struct cdc_port addr; /* trtype, adrfam, traddr, trsvcid; the rest zero */
+	RB_ENTRY(fabric_down) link;
 };
 
 #define NODE_OF_SLOT(type, s) ((type *)(void *)((char *)(s)-offsetof(type, slot)))
@@ -95,6 +103,19 @@ static int subsys_cmp(const struct fabric_rec *a, const struct fabric_rec *b)
 	return c ? c : rec_cmp(a, b);
 }
 
+/* Paths: records by address first, so one address's records are neighbours. */
+static int addr_rec_cmp(const struct fabric_rec *a, const struct fabric_rec *b)
+{
+	int c = port_addr_cmp(&a->r.port, &b->r.port);
+
+	return c ? c : rec_cmp(a, b);
+}
+
+static int down_cmp(const struct fabric_down *a, const struct fabric_down *b)
+{
+	return port_addr_cmp(&a->addr, &b->addr);
+}
+
 static int idle_cmp(const struct fabric_ent *a, const struct fabric_ent *b)
 {
 	if (a->e.last_seen != b->e.last_seen)
@@ -107,6 +128,8 @@ RB_GENERATE_STATIC(fabric_idle_tree, fabric_ent, by_idle, idle_cmp)
 RB_GENERATE_STATIC(fabric_host_tree, fabric_host, by_key, host_cmp)
 RB_GENERATE_STATIC(fabric_rec_tree, fabric_rec, by_key, rec_cmp)
 RB_GENERATE_STATIC(fabric_subsys_tree, fabric_rec, by_subsys, subsys_cmp)
+RB_GENERATE_STATIC(fabric_addr_tree, fabric_rec, by_addr, addr_rec_cmp)
+RB_GENERATE_STATIC(fabric_down_tree, fabric_down, link, down_cmp)
 
 void fabric_init(struct fabric *f)
 {
@@ -119,6 +142,8 @@ void fabric_init(struct fabric *f)
 	RB_INIT(&f->rec_tree);
 	RB_INIT(&f->rec_by_subsys);
 	TAILQ_INIT(&f->rec_list);
+	RB_INIT(&f->rec_by_addr);
+	RB_INIT(&f->down_tree);
 	log_body_init(&f->cfg70);
 	log_body_init(&f->log70);
 	log_body_init(&f->log71);
@@ -129,7 +154,12 @@ void fabric_free(struct fabric *f)
 	struct fabric_ent *e;
 	struct fabric_host *h;
 	struct fabric_rec *r;
+	struct fabric_down *d;
 
+	while ((d = RB_MIN(fabric_down_tree, &f->down_tree))) {
+		RB_REMOVE(fabric_down_tree, &f->down_tree, d);
+		free(d);
+	}
 	log_body_free(&f->cfg70);
 	log_body_free(&f->log70);
 	log_body_free(&f->log71);
@@ -338,6 +368,145 @@ struct host_rec *fabric_host_next_of(const struct fabric *f, const char *hostnqn
 	return n && !strcmp(n->h.hostnqn, hostnqn) ? &n->h : NULL;
 }
 
+/* ---- paths ---- */
+
+struct cdc_port fabric_path_key(const struct cdc_port *p)
+{
+	struct cdc_port k = {.trtype = p->trtype, .adrfam = p->adrfam};
+
+	snprintf(k.traddr, sizeof(k.traddr), "%s", p->traddr);
+	snprintf(k.trsvcid, sizeof(k.trsvcid), "%s", p->trsvcid);
+	return k;
+}
+
+int fabric_path_cmp(const struct cdc_port *a, const struct cdc_port *b)
+{
+	return port_addr_cmp(a, b);
+}
+
+bool fabric_path_probed(const struct log_rec *r)
+{
+	return r->subtype == NVME_NQN_NVME && r->port.trtype == NVMF_TRTYPE_TCP &&
+	       (r->port.adrfam == NVMF_ADDR_FAMILY_IP4 || r->port.adrfam == NVMF_ADDR_FAMILY_IP6);
+}
+
+/* The first record at addr, in the address index. */
+static struct fabric_rec *addr_first(const struct fabric *f, const struct cdc_port *addr)
+{
+	/* Owner and subsystem empty: the smallest key at that address. */
+	struct fabric_rec key = {.r.port = fabric_path_key(addr)}, *n;
+
+	n = RB_NFIND(fabric_addr_tree, (struct fabric_addr_tree *)&f->rec_by_addr, &key);
+	return n && !port_addr_cmp(&n->r.port, addr) ? n : NULL;
+}
+
+static bool same_addr(const struct fabric_rec *a, const struct fabric_rec *b)
+{
+	return a && b && !port_addr_cmp(&a->r.port, &b->r.port);
+}
+
+/* Whether n is the only record of its path. */
+static bool path_alone(struct fabric *f, struct fabric_rec *n)
+{
+	(void)f; /* RB_PREV and RB_NEXT need no head here, on another tree.h they may */
+	return !same_addr(RB_PREV(fabric_addr_tree, &f->rec_by_addr, n), n) &&
+	       !same_addr(RB_NEXT(fabric_addr_tree, &f->rec_by_addr, n), n);
+}
+
+static void path_join(struct fabric *f, struct fabric_rec *n)
+{
+	if (n->in_addr || !fabric_path_probed(&n->r))
+		return;
+	RB_INSERT(fabric_addr_tree, &f->rec_by_addr, n);
+	n->in_addr = true;
+	if (f->path_watch && path_alone(f, n))
+		f->path_watch(f->path_arg, &n->r.port);
+}
+
+static void path_leave(struct fabric *f, struct fabric_rec *n)
+{
+	if (!n->in_addr)
+		return;
+	bool alone = path_alone(f, n);
+	RB_REMOVE(fabric_addr_tree, &f->rec_by_addr, n);
+	n->in_addr = false;
+	if (f->path_watch && alone)
+		f->path_watch(f->path_arg, &n->r.port);
+}
+
+const struct log_rec *fabric_path_next(const struct fabric *f, const struct log_rec *prev)
+{
+	struct fabric_addr_tree *t = (struct fabric_addr_tree *)&f->rec_by_addr;
+	struct fabric_rec *n = prev ? (struct fabric_rec *)prev : NULL;
+
+	if (!n)
+		return (const struct log_rec *)RB_MIN(fabric_addr_tree, t);
+	struct fabric_rec *next = RB_NEXT(fabric_addr_tree, t, n);
+	while (same_addr(next, n))
+		next = RB_NEXT(fabric_addr_tree, t, next);
+	return next ? &next->r : NULL;
+}
+
+const struct log_rec *fabric_path_find(const struct fabric *f, const struct cdc_port *addr)
+{
+	const struct fabric_rec *n = addr_first(f, addr);
+
+	return n ? &n->r : NULL;
+}
+
+static struct fabric_down *down_find(const struct fabric *f, const struct cdc_port *addr)
+{
+	struct fabric_down key = {.addr = fabric_path_key(addr)};
+
+	return RB_FIND(fabric_down_tree, (struct fabric_down_tree *)&f->down_tree, &key);
+}
+
+bool fabric_path_down(const struct fabric *f, const struct cdc_port *addr)
+{
+	return f->ndown && down_find(f, addr);
+}
+
+int fabric_path_set_down(struct fabric *f, const struct cdc_port *addr, bool down)
+{
+	struct fabric_down *d = down_find(f, addr);
+	int touched = 0;
+
+	if (!!d == down)
+		return 0;
+	if (down) {
+		if (!(d = malloc(sizeof(*d))))
+			return -ENOMEM;
+		d->addr = fabric_path_key(addr);
+		RB_INSERT(fabric_down_tree, &f->down_tree, d);
+		f->ndown++;
+	} else {
+		RB_REMOVE(fabric_down_tree, &f->down_tree, d);
+		free(d);
+		f->ndown--;
+	}
+	for (struct fabric_rec *n = addr_first(f, addr); n && !port_addr_cmp(&n->r.port, addr);
+	     n = RB_NEXT(fabric_addr_tree, &f->rec_by_addr, n)) {
+		log_body_touch(&f->log70, &n->slot);
+		touched = 1;
+	}
+	return touched;
+}
+
+const struct cdc_port *fabric_down_next(const struct fabric *f, const struct cdc_port *prev)
+{
+	struct fabric_down_tree *t = (struct fabric_down_tree *)&f->down_tree;
+	struct fabric_down *d = prev ? RB_NEXT(fabric_down_tree, t, (struct fabric_down *)prev)
+				     : RB_MIN(fabric_down_tree, t);
+
+	return d ? &d->addr : NULL;
+}
+
+void fabric_path_watch(struct fabric *f, fabric_path_fn fn, void *arg)
+{
+	f->path_watch = fn;
+	f->path_arg = arg;
+}
+
 /* ---- log records ---- */
 
 struct log_rec *fabric_rec_find(const struct fabric *f, const struct log_rec *key)
@@ -364,6 +533,8 @@ int fabric_rec_append(struct fabric *f, const struct log_rec *r)
 	RB_INSERT(fabric_subsys_tree, &f->rec_by_subsys, n);
 	TAILQ_INSERT_TAIL(&f->rec_list, n, order);
 	f->nrecs++;
+	n->in_addr = false;
+	path_join(f, n);
 	return 0;
 }
 
@@ -373,10 +544,14 @@ int fabric_rec_put(struct fabric *f, const struct log_rec *r)
 
 	if (!old)
 		return fabric_rec_append(f, r);
-	/* The subtype is not part of the key but orders the subsystem index. */
+	/* The subtype is not part of the key but orders the subsystem index, and makes a
+	 * record a path or not. */
 	RB_REMOVE(fabric_subsys_tree, &f->rec_by_subsys, old);
+	if (!fabric_path_probed(r))
+		path_leave(f, old);
 	old->r = *r;
 	RB_INSERT(fabric_subsys_tree, &f->rec_by_subsys, old);
+	path_join(f, old);
 	log_body_touch(&f->log70, &old->slot);
 	return 0;
 }
@@ -387,6 +562,7 @@ bool fabric_rec_del(struct fabric *f, const struct log_rec *key)
 
 	if (!n)
 		return false;
+	path_leave(f, n);
 	RB_REMOVE(fabric_rec_tree, &f->rec_tree, n);
 	RB_REMOVE(fabric_subsys_tree, &f->rec_by_subsys, n);
 	TAILQ_REMOVE(&f->rec_list, n, order);
@@ -597,7 +773,15 @@ static void rec_fill(void *ctx, const struct log_slot *slot, uint8_t *out, size_
 	rec_entry_fill(ctx, &NODE_OF_SLOT(const struct fabric_rec, slot)->r, (void *)out, &c);
 }
 
-static const struct log_body_ops rec_ops = {rec_size, rec_fill};
+/* A registered record at an address marked down is withheld. */
+static size_t reg_rec_size(void *ctx, const struct log_slot *slot)
+{
+	const struct fabric_rec *n = NODE_OF_SLOT(const struct fabric_rec, slot);
+
+	return n->in_addr && fabric_path_down(ctx, &n->r.port) ? 0 : DISC_LOG_ENTRY_LEN;
+}
+
+static const struct log_body_ops rec_ops = {reg_rec_size, rec_fill};
 
 static size_t host_size(void *ctx, const struct log_slot *slot)
 {

@@ -30,6 +30,10 @@ struct conn_count {
 	unsigned int n; /* 0: a free slot */
 };
 
+/* A path appeared (its first record) or went (its last): addr's trtype, adrfam, traddr and
+ * trsvcid name it. Called while the registry stages, so it only takes note. */
+typedef void (*fabric_path_fn)(void *arg, const struct cdc_port *addr);
+
 struct fabric {
 	uint64_t genctr;  /* log 70h as served */
 	uint64_t hgenctr; /* log 71h */
@@ -69,6 +73,14 @@ struct fabric {
 	bool cfg_changed;   /* the configuration's share changed since log 70h was built */
 
 	char listen_key[CDC_MAX_LISTEN * 64]; /* the listeners the self entries describe */
+
+	/* Paths (fabric_path_probed() records by address) and the addresses marked down,
+	 * whose records log 70h withholds. Runtime state: see health.c. */
+	RB_HEAD(fabric_addr_tree, fabric_rec) rec_by_addr;
+	RB_HEAD(fabric_down_tree, fabric_down) down_tree;
+	size_t ndown;
+	fabric_path_fn path_watch; /* told when a path appears or goes; NULL: nobody */
+	void *path_arg;
 };
 
 void fabric_init(struct fabric *f);
@@ -145,6 +157,26 @@ size_t fabric_rec_count(const struct fabric *f, const char *owner);
  * connected or stopped being connected (its NCC flips), 0 when not, -ENOMEM. */
 int fabric_conn(struct fabric *f, const char *nqn, int delta);
 bool fabric_connected(const struct fabric *f, const char *nqn);
+
+/* ---- paths: the registered subsystem ports health probes ---- */
+
+/* Whether r is a path: an NVM subsystem port on TCP over IPv4 or IPv6. The configuration's
+ * entries are not paths: the file is the administrator's word and is served as written. */
+bool fabric_path_probed(const struct log_rec *r);
+/* A path's key (trtype, adrfam, traddr, trsvcid of port; the rest zero) and its order. */
+struct cdc_port fabric_path_key(const struct cdc_port *port);
+int fabric_path_cmp(const struct cdc_port *a, const struct cdc_port *b);
+/* A record at each path, in address order (NULL starts, NULL ends). */
+const struct log_rec *fabric_path_next(const struct fabric *f, const struct log_rec *prev);
+/* A record at addr (NULL: no path there). */
+const struct log_rec *fabric_path_find(const struct fabric *f, const struct cdc_port *addr);
+/* Marks the address down (its records are withheld from log 70h) or up. Returns 1 when
+ * records at addr changed visibility (log 70h to rebuild), 0 when none did, -ENOMEM. */
+int fabric_path_set_down(struct fabric *f, const struct cdc_port *addr, bool down);
+bool fabric_path_down(const struct fabric *f, const struct cdc_port *addr);
+/* The addresses marked down, in order (NULL starts, NULL ends). */
+const struct cdc_port *fabric_down_next(const struct fabric *f, const struct cdc_port *prev);
+void fabric_path_watch(struct fabric *f, fabric_path_fn fn, void *arg);
 
 /* Rebuild what hosts read; bump the counter of every log whose bytes changed, to at least
  * floor + 1 for log 70h (the persisted GENCTR never goes backwards). Returns FABRIC_LOG*

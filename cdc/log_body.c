@@ -104,16 +104,21 @@ static int page_build(struct log_page *pg, const struct log_body_ops *ops, void 
 {
 	struct disc_blob *blob = NULL;
 	struct log_slot *s;
-	size_t len = 0, off = 0;
+	size_t len = 0, off = 0, nentries = 0;
 
 	TAILQ_FOREACH (s, &pg->members, link)
 		len += ops->size(ctx, s);
 	if (disc_blob_reserve(&blob, len))
 		return -ENOMEM;
+	/* A member whose entry has no bytes is withheld (a path marked down): it keeps its
+	 * place in the page, and comes back when touched again. */
 	TAILQ_FOREACH (s, &pg->members, link) {
 		size_t n = ops->size(ctx, s);
+		if (!n)
+			continue;
 		ops->fill(ctx, s, blob->data + off, n);
 		off += n;
+		nentries++;
 	}
 	if (pg->blob && pg->len == len && (!len || !memcmp(pg->blob->data, blob->data, len))) {
 		disc_blob_unref(blob);
@@ -123,7 +128,7 @@ static int page_build(struct log_page *pg, const struct log_body_ops *ops, void 
 		pg->blob = blob;
 		pg->len = len;
 	}
-	pg->nentries = pg->n;
+	pg->nentries = nentries;
 	pg->dirty = false;
 	return 0;
 }

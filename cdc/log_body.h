@@ -23,7 +23,7 @@ struct log_slot {
 	TAILQ_ENTRY(log_slot) link;
 };
 
-/* How the body gets the bytes of a member's entry. */
+/* How the body gets the bytes of a member's entry; a size of 0 withholds the member. */
 struct log_body_ops {
 	size_t (*size)(void *ctx, const struct log_slot *slot);
 	void (*fill)(void *ctx, const struct log_slot *slot, uint8_t *out, size_t len);

@@ -152,6 +152,16 @@ static void pull(FILE *out, const struct pull_stats *p)
 		p->kickstarts_refused);
 }
 
+static void health(FILE *out, const struct health_stats *h)
+{
+	counter(out, "cdcd_health_probes_total", "Path health probes completed.", h->probes);
+	counter(out, "cdcd_health_probe_failures_total",
+		"Path health probes that failed (refused, unreachable, timed out).", h->failures);
+	gauge(out, "cdcd_health_ports", "Subsystem ports probed.", (double)h->ports);
+	gauge(out, "cdcd_health_ports_down",
+	      "Subsystem ports marked down: withheld from the discovery log.", (double)h->down);
+}
+
 int metrics_render(const struct metrics_snapshot *m, FILE *out)
 {
 	family(out, "cdcd_build_info", "gauge", "The version of cdcd running; always 1.");
@@ -168,5 +178,6 @@ int metrics_render(const struct metrics_snapshot *m, FILE *out)
 	registrations(out, m->registry);
 	if (m->pull)
 		pull(out, m->pull);
+	health(out, &m->health);
 	return ferror(out) ? -EIO : 0;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "disc_ctrl.h"
+#include "health.h"
 #include "pull.h"
 #include "queue.h"
 #include "registry.h"
@@ -23,6 +24,7 @@ struct metrics_snapshot {
 	struct disc_stats disc;
 	const struct registry_stats *registry;
 	const struct pull_stats *pull; /* NULL: no pull registration */
+	struct health_stats health;    /* zeros while health-check is off */
 };
 
 /* Write every family to out. 0, or -EIO when out failed (a full memory stream). */

@@ -37,7 +37,16 @@ static int live_cmp(const struct live *a, const struct live *b)
 RB_HEAD(live_tree, live);
 RB_GENERATE_STATIC(live_tree, live, link, live_cmp)
 
-enum undo_kind { U_ENT_PUT, U_ENT_DEL, U_HOST_PUT, U_HOST_DEL, U_REC_PUT, U_REC_DEL, U_CONFIG };
+enum undo_kind {
+	U_ENT_PUT,
+	U_ENT_DEL,
+	U_HOST_PUT,
+	U_HOST_DEL,
+	U_REC_PUT,
+	U_REC_DEL,
+	U_CONFIG,
+	U_PATH,
+};
 
 struct undo {
 	enum undo_kind kind;
@@ -46,6 +55,7 @@ struct undo {
 		struct host_rec host;
 		struct log_rec rec;
 		struct fabric_cfg *cfg; /* the configuration replaced, owned here */
+		struct change_path path; /* the mark before */
 	} u;
 };
 
@@ -112,6 +122,11 @@ static void undo_all(struct registry *r)
 			break;
 		case U_REC_DEL:
 			fabric_rec_del(r->fabric, &u->u.rec);
+			break;
+		case U_PATH:
+			/* Without memory to mark it down again the address stays served:
+			 * hosts may see a dead path, nothing registered is lost. */
+			fabric_path_set_down(r->fabric, &u->u.path.addr, u->u.path.down);
 			break;
 		case U_CONFIG:
 			/* Out of memory, the new configuration stays: the file says so anyway. */
@@ -284,6 +299,26 @@ static int stage_config(struct registry *r, struct fabric_cfg **cfg)
 	return 0;
 }
 
+/* A path's mark is runtime state (health.c says why): moved with its undo, never stored,
+ * but a change of what hosts see moves GENCTR like any other. */
+static int stage_path(struct registry *r, const struct change_path *p)
+{
+	struct change_path old = {p->addr, fabric_path_down(r->fabric, &p->addr)};
+
+	if (old.down == p->down)
+		return 0;
+	int err = undo_push(r, U_PATH, &old, sizeof(old));
+	if (err)
+		return err;
+	int touched = fabric_path_set_down(r->fabric, &p->addr, p->down);
+	if (touched < 0) {
+		r->nundo--;
+		return touched;
+	}
+	r->dirty70 |= touched > 0;
+	return 0;
+}
+
 /* ---- live associations (NCC) ---- */
 
 /* nqn's NCC flipped: its records in log 70h and its addresses in log 71h change. */
@@ -375,6 +410,8 @@ int stager_apply(struct stager *s, struct change *c, struct change_op *op)
 		return stage_config(r, &op->u.cfg);
 	case CHG_JOURNAL:
 		return journal(r, s->now, &op->u.journal);
+	case CHG_PATH:
+		return stage_path(r, &op->u.path);
 	}
 	return -EINVAL;
 }

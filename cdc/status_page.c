@@ -116,7 +116,7 @@ static void table_end(FILE *out, size_t n)
 		fputs("</tbody></table></section>\n", out);
 }
 
-/* "trtype traddr:trsvcid (portid n)" */
+/* "trtype traddr:trsvcid (portid n)", and "down" while path health withholds it. */
 static void port_text(FILE *out, struct json_object *p)
 {
 	esc(out, str(p, "trtype"));
@@ -125,6 +125,8 @@ static void port_text(FILE *out, struct json_object *p)
 	fputc(':', out);
 	esc(out, str(p, "trsvcid"));
 	fprintf(out, " (portid %" PRId64 ")", num(p, "portid"));
+	if (!strcmp(str(p, "health"), "down"))
+		fputs(" down", out);
 }
 
 static void subsystems(FILE *out, struct json_object *a)

@@ -16,6 +16,7 @@ enum reg_source {
 	REG_PULL = 3,	   /* read from a DDC's discovery controller */
 	REG_KICKSTART = 4, /* pull registration started by a DDC's kickstart */
 	REG_ADMIN = 5,	   /* the control API */
+	REG_HEALTH = 6,	   /* path health marks addresses down or up; registers nothing */
 };
 
 #define ENTITY_NAME_MAX	   255 /* ENAME */

@@ -22,6 +22,7 @@
 #include "fabric.h"
 #include "log.h"
 #include "notify.h"
+#include "reg_health.h"
 #include "registry.h"
 #include "store.h"
 
@@ -748,6 +749,62 @@ START_TEST(a_ddc_that_disconnects_changes_every_view)
 }
 END_TEST
 
+static int health_err;
+
+static void health_cb(void *arg, const struct cdc_port *addr, bool down, int err)
+{
+	(void)arg;
+	(void)addr;
+	(void)down;
+	health_err = err;
+}
+
+static void mark(const struct cdc_port *port, bool down)
+{
+	health_err = 1;
+	ck_assert_int_eq(
+		reg_health_mark(h.r, port, down, down ? "path down" : "path up", health_cb, NULL),
+		0);
+	settle();
+	ck_assert_int_eq(health_err, 0);
+}
+
+/* Host 1 has read the log and holds AERs again. */
+static void host1_rearmed(void)
+{
+	read_log(&h.ctl[1], NVME_LOG_LID_DISCOVER);
+	while (h.ctl[1].armed < 2)
+		aer(&h.ctl[1]);
+	h.ctl[1].aens = 0;
+}
+
+START_TEST(a_path_marked_down_is_withheld_and_told_but_its_record_stays_stored)
+{
+	struct log_rec rec = port_rec("nqn.2024-01.com.example:ddc0:sub0", 1, 1);
+
+	ddc0_registered(1, rec.subnqn);
+	host1_rearmed();
+	size_t n = h.f.nentries, nrecs = h.f.nrecs;
+	uint64_t genctr = h.f.genctr;
+	mark(&rec.port, true);
+	ck_assert_uint_eq(h.f.genctr, genctr + 1);
+	ck_assert_uint_eq(h.f.nentries, n - 1);
+	ck_assert_uint_eq(h.f.nrecs, nrecs);
+	ck_assert_uint_eq(h.ctl[1].aens, 1);
+	ck_assert_str_eq(journal_newest().action, "path down");
+	assert_store_matches(); /* the record still stored, the new GENCTR persisted */
+
+	host1_rearmed();
+	mark(&rec.port, true); /* again: nothing changes, nobody is told */
+	ck_assert_uint_eq(h.f.genctr, genctr + 1);
+	ck_assert_uint_eq(h.ctl[1].aens, 0);
+	mark(&rec.port, false);
+	ck_assert_uint_eq(h.f.genctr, genctr + 2);
+	ck_assert_uint_eq(h.f.nentries, n);
+	ck_assert_uint_eq(h.ctl[1].aens, 1);
+}
+END_TEST
+
 /* notify alone, on controllers the registry also knows: a second index of its own. */
 START_TEST(notify_tells_only_the_hosts_named)
 {
@@ -820,6 +877,7 @@ int main(void)
 	tcase_add_test(tc, admin_adds_no_port_to_a_ddc_subsystem_so_its_dim_still_succeeds);
 	tcase_add_test(tc, reload_of_the_same_file_tells_nobody);
 	tcase_add_test(tc, a_ddc_that_disconnects_changes_every_view);
+	tcase_add_test(tc, a_path_marked_down_is_withheld_and_told_but_its_record_stays_stored);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("notify");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -36,7 +36,7 @@ static const char full[] =
 	" \"subsystems\": [{\"nqn\": \"nqn.2014-08.org.example:storage1\", \"source\": \"dim\","
 	"   \"ports\": [{\"trtype\": \"tcp\", \"traddr\": \"192.0.2.10\", \"trsvcid\": \"4420\","
 	"   \"portid\": 1}, {\"trtype\": \"tcp\", \"traddr\": \"2001:db8::1\", \"trsvcid\":"
-	"   \"4420\", \"portid\": 2}]}],"
+	"   \"4420\", \"portid\": 2, \"health\": \"down\"}]}],"
 	" \"hosts\": [{\"hostnqn\": \"nqn.2014-08.org.example:h1\", \"traddr\": \"192.0.2.7\","
 	"   \"source\": \"implicit\", \"connected\": true},"
 	"  {\"hostnqn\": \"nqn.2014-08.org.example:h2\", \"traddr\": \"192.0.2.8\","
@@ -53,8 +53,8 @@ START_TEST(subsystems_ports_referrals_genctr_and_uptime_are_shown)
 {
 	render(full);
 	ck_assert(strstr(html, "nqn.2014-08.org.example:storage1"));
-	ck_assert(
-		strstr(html, "tcp 192.0.2.10:4420 (portid 1)<br>tcp 2001:db8::1:4420 (portid 2)"));
+	ck_assert(strstr(html,
+			 "tcp 192.0.2.10:4420 (portid 1)<br>tcp 2001:db8::1:4420 (portid 2) down"));
 	ck_assert(strstr(html, "tcp 192.0.2.50:8009 (portid 0)"));
 	ck_assert(strstr(html, "<b id=\"genctr\">17</b>"));
 	ck_assert(strstr(html, "<b id=\"uptime\">1d 02:03:04</b>")); /* 93784 s */
