@@ -27,8 +27,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "publish.h"
-#include "status_page.h"
 #include "pull.h"
+#include "status_page.h"
 #include "store.h"
 
 #define MAX_SEGMENTS 8
@@ -283,8 +283,9 @@ static void get_host(struct api *api, struct evhttp_request *req, const char *nq
 	reply_json(req, HTTP_OK, o);
 }
 
-/* The log a host is served (no zoning yet: every host sees the same entries); the self
- * entries are those of the listeners with a concrete address. */
+/* The log a host is served, through the view the wire serves it (with zoning, the entries
+ * its zones grant; ?traddr= names the address it connects from, for address members); the
+ * self entries are those of the listeners with a concrete address. */
 static void get_host_log(struct api *api, struct evhttp_request *req, const char *nqn)
 {
 	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
@@ -296,7 +297,7 @@ static void get_host_log(struct api *api, struct evhttp_request *req, const char
 		return;
 	}
 	/* The host's own view, the one the discovery controller serves it. */
-	const struct view *view = fabric_host_view(api->f, nqn);
+	const struct view *view = fabric_host_view(api->f, nqn, NULL);
 	size_t n = disc_log_self_entries(api->cfg->listen, api->cfg->nlisten, NULL, api->svc->nqn,
 					 self, DISC_MAX_SELF);
 	add_int(o, "genctr", (int64_t)(view ? view->genctr : api->f->genctr));

@@ -193,6 +193,14 @@ const uint8_t *disc_ctrl_hostid(const struct disc_ctrl *ctrl)
 	return ctrl->hostid;
 }
 
+const struct view *disc_ctrl_view(struct disc_ctrl *ctrl)
+{
+	struct cdc_port addr = ctrl->peer;
+
+	addr.trtype = NVMF_TRTYPE_TCP; /* the transport it connected over */
+	return fabric_host_view(ctrl->svc->fabric, ctrl->hostnqn, &addr);
+}
+
 const char *disc_ctrl_peer(const struct disc_ctrl *ctrl, uint8_t *adrfam)
 {
 	*adrfam = ctrl->peer.adrfam;
@@ -589,7 +597,7 @@ static uint16_t identify(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 static const struct view *log_view_of(struct disc_ctrl *ctrl, struct disc_log_view *v,
 				      struct nvmf_disc_log_entry self[DISC_MAX_SELF])
 {
-	const struct view *view = fabric_host_view(ctrl->svc->fabric, ctrl->hostnqn);
+	const struct view *view = disc_ctrl_view(ctrl);
 
 	v->genctr = view ? view->genctr : ctrl->svc->fabric->genctr;
 	v->self = self;
@@ -666,15 +674,19 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		struct fabric *f = ctrl->svc->fabric;
 		if (fabric_hostlog_refresh(f) < 0)
 			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
-		const struct view *view = fabric_hostlog_view(f);
+		/* With zoning a DDC reads the hosts zoned with its subsystems: its own copy. */
+		struct view *view = fabric_hostlog_view_for(f, ctrl->hostnqn);
 		if (!view)
 			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
-		if (off > DISC_LOG_HDR_LEN + view->len)
+		if (off > DISC_LOG_HDR_LEN + view->len) {
+			view_unref(view);
 			return bad_field(cmd, SQE_CDW12);
+		}
 		uint16_t st = reply_log(cmd, off, (uint32_t)len, DISC_LOG_HDR_LEN, view);
 		if (!st)
 			disc_hostlog_read(view->genctr, NULL, view->len, view->nentries, off,
 					  cmd->rdata, cmd->rlen);
+		view_unref(view);
 		if (!st) {
 			log_read_done(ctrl, EV_LOG71, rae);
 			log_read_count(ctrl, DISC_STAT_LOG71, len);

@@ -166,6 +166,9 @@ const char *disc_ctrl_hostnqn(const struct disc_ctrl *ctrl);
 const uint8_t *disc_ctrl_hostid(const struct disc_ctrl *ctrl);
 /* The host's address as a TRADDR (IPv4-mapped shown as IPv4), and its ADRFAM. */
 const char *disc_ctrl_peer(const struct disc_ctrl *ctrl, uint8_t *adrfam);
+/* The view of log 70h this controller's host is served (fabric_host_view() for its NQN
+ * and address): what a read returns now, and what notify compares. */
+const struct view *disc_ctrl_view(struct disc_ctrl *ctrl);
 
 /* Whether data moves host-to-controller for this command (opcode or fctype bit 0). */
 bool nvme_cmd_is_write(const struct nvme_sqe *sqe);

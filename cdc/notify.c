@@ -21,6 +21,7 @@ struct notify_node {
 	bool wants_hostlog;
 	const char *hostnqn; /* the controller's own, which outlives the node */
 	struct disc_ctrl *ctrl;
+	struct view *seen; /* with zoning: the view it was served at the last change */
 };
 
 static int node_cmp(const struct notify_node *a, const struct notify_node *b)
@@ -66,9 +67,23 @@ void notify_free(struct notify *n)
 		return;
 	while ((x = RB_MIN(notify_tree, &n->ctrls))) {
 		RB_REMOVE(notify_tree, &n->ctrls, x);
+		view_unref(x->seen);
 		free(x);
 	}
 	free(n);
+}
+
+/* Remembers the view x's host is served now; whether that differs from the one before. */
+static bool see(struct notify_node *x)
+{
+	struct view *now = (struct view *)disc_ctrl_view(x->ctrl);
+	bool changed = !fabric_views_equal(x->seen, now);
+
+	if (now != x->seen) {
+		view_unref(x->seen);
+		x->seen = now ? view_ref(now) : NULL;
+	}
+	return changed;
 }
 
 int notify_ctrl_add(struct notify *n, struct disc_ctrl *ctrl)
@@ -80,12 +95,14 @@ int notify_ctrl_add(struct notify *n, struct disc_ctrl *ctrl)
 	x->hostnqn = disc_ctrl_hostnqn(ctrl);
 	x->ctrl = ctrl;
 	x->wants_hostlog = false;
+	x->seen = NULL;
 	if (RB_INSERT(notify_tree, &n->ctrls, x)) {
 		free(x); /* already there */
 		return 0;
 	}
 	TAILQ_INSERT_TAIL(&n->all, x, order);
 	notify_ctrl_events(n, ctrl);
+	see(x);
 	return 0;
 }
 
@@ -124,6 +141,7 @@ void notify_ctrl_del(struct notify *n, struct disc_ctrl *ctrl)
 		TAILQ_REMOVE(&n->all, x, order);
 		if (x->wants_hostlog)
 			TAILQ_REMOVE(&n->hostlog, x, hostlog);
+		view_unref(x->seen);
 		free(x);
 	}
 }
@@ -157,6 +175,13 @@ size_t notify_send(struct notify *n, const struct change_set *cs)
 	struct notify_node *x;
 	size_t told = 0;
 
+	/* With zoning, each controller whose view moved: its view is built (or found, for
+	 * every host of its visibility) and compared with the one it saw at the last change. */
+	if (log70 && cs->zoned) {
+		TAILQ_FOREACH (x, &n->all, order)
+			told += tell(x->ctrl, see(x), log71 && x->wants_hostlog);
+		return told;
+	}
 	/* Log 70h changed for every host (one view for all): every controller, and the log
 	 * 71h listeners among them in the same pass. */
 	if (log70 && cs->all) {

@@ -17,6 +17,7 @@
 #include "notify.h"
 #include "reg_dim.h"
 #include "reg_hosts.h"
+#include "reg_zoning.h"
 
 /* An NQN that has a live association through ctrl (its host NQN or an EID it registered),
  * or through a pull connection to a DDC, indexed by association then NQN: a disconnect
@@ -37,7 +38,16 @@ static int live_cmp(const struct live *a, const struct live *b)
 RB_HEAD(live_tree, live);
 RB_GENERATE_STATIC(live_tree, live, link, live_cmp)
 
-enum undo_kind { U_ENT_PUT, U_ENT_DEL, U_HOST_PUT, U_HOST_DEL, U_REC_PUT, U_REC_DEL, U_CONFIG };
+enum undo_kind {
+	U_ENT_PUT,
+	U_ENT_DEL,
+	U_HOST_PUT,
+	U_HOST_DEL,
+	U_REC_PUT,
+	U_REC_DEL,
+	U_CONFIG,
+	U_ZONING
+};
 
 struct undo {
 	enum undo_kind kind;
@@ -46,6 +56,7 @@ struct undo {
 		struct host_rec host;
 		struct log_rec rec;
 		struct fabric_cfg *cfg; /* the configuration replaced, owned here */
+		struct zoning *zoning;	/* the zoning databases replaced, owned here */
 	} u;
 };
 
@@ -116,6 +127,11 @@ static void undo_all(struct registry *r)
 			fabric_cfg_swap(r->fabric, &u->u.cfg);
 			fabric_cfg_free(u->u.cfg);
 			break;
+		case U_ZONING:
+			fabric_zoning_swap(r->fabric, u->u.zoning);
+			zoning_free(u->u.zoning);
+			free(u->u.zoning);
+			break;
 		}
 	}
 }
@@ -123,9 +139,14 @@ static void undo_all(struct registry *r)
 /* The batch committed: the undo records only let go of what they own. */
 static void undo_forget(struct registry *r)
 {
-	for (size_t i = 0; i < r->nundo; i++)
+	for (size_t i = 0; i < r->nundo; i++) {
 		if (r->undo[i].kind == U_CONFIG)
 			fabric_cfg_free(r->undo[i].u.cfg);
+		if (r->undo[i].kind == U_ZONING) {
+			zoning_free(r->undo[i].u.zoning);
+			free(r->undo[i].u.zoning);
+		}
+	}
 	r->nundo = 0;
 }
 
@@ -278,8 +299,23 @@ static int stage_config(struct registry *r, struct fabric_cfg **cfg)
 	}
 	r->undo[r->nundo - 1].u.cfg = *cfg; /* now the replaced one */
 	*cfg = NULL;
-	r->dirty70 |= r->fabric->cfg_changed; /* the same file again changes nothing */
+	/* the same file again changes nothing */
+	r->dirty70 |= r->fabric->cfg_changed | r->fabric->zoning_changed;
 	return 0;
+}
+
+/* The zoning databases are replaced whole by the change's copy (reg_zoning.c); the ones
+ * replaced are the undo. Log 70h may change for any host: GENCTR to persist. */
+static int stage_zoning(struct registry *r, struct change_zoning *cz)
+{
+	int err = undo_push(r, U_ZONING, &cz->z, sizeof(cz->z));
+
+	if (err)
+		return err;
+	fabric_zoning_swap(r->fabric, cz->z); /* cz->z now holds the old ones */
+	cz->z = NULL;
+	r->dirty70 = true;
+	return reg_zoning_persist(r->store, &r->fabric->zoning, cz);
 }
 
 /* ---- live associations (NCC) ---- */
@@ -373,6 +409,8 @@ int stager_apply(struct stager *s, struct change *c, struct change_op *op)
 		return stage_config(r, &op->u.cfg);
 	case CHG_JOURNAL:
 		return journal(r, s->now, &op->u.journal);
+	case CHG_ZONING:
+		return stage_zoning(r, &op->u.zoning);
 	}
 	return -EINVAL;
 }
@@ -521,7 +559,7 @@ static int rebuild(struct registry *r, bool failed)
 
 static void notify_changed(struct registry *r, int changed)
 {
-	struct change_set cs = {.logs = changed, .all = true};
+	struct change_set cs = {.logs = changed, .all = true, .zoned = r->fabric->zoning_on};
 
 	if (changed & FABRIC_LOG70)
 		log_info("discovery log changed: GENCTR %llu, %zu entries",
@@ -721,6 +759,8 @@ int registry_load(struct registry *r)
 	uint64_t genctr = 0;
 	int err = store_load(r->store, &ld, &genctr);
 
+	if (!err)
+		err = reg_zoning_load(r->store, &r->fabric->zoning);
 	if (err)
 		return err;
 	r->genctr_stored = genctr;
@@ -733,8 +773,10 @@ int registry_load(struct registry *r)
 	r->fabric->hgenctr = r->hgenctr_reserved;
 	fabric_rebuild(r->fabric, genctr);
 	persist_genctr(r);
-	log_info("loaded %zu entities, %zu hosts, %zu records; GENCTR %llu", r->fabric->nents,
-		 r->fabric->nhosts, r->fabric->nrecs, (unsigned long long)r->fabric->genctr);
+	log_info("loaded %zu entities, %zu hosts, %zu records, %zu zone groups (%zu active); "
+		 "GENCTR %llu",
+		 r->fabric->nents, r->fabric->nhosts, r->fabric->nrecs, r->fabric->zoning.ngroups,
+		 r->fabric->zoning.nactive, (unsigned long long)r->fabric->genctr);
 	return 0;
 }
 

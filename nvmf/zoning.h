@@ -230,6 +230,16 @@ void zoning_change_release(struct zoning_change *chg);
 const struct zone_group *zoning_active_find(const struct zoning *z, const char *orig,
 					    const char *name);
 
+/* Restoring what was stored, and undoing: put a configured group back as it was (its key
+ * and generation included; one of the same {orig, name} is replaced), or an active copy
+ * (aliases already resolved: -EINVAL if it names one). next_key moves past every key
+ * restored. -EINVAL, -ENOMEM; on error nothing changed. */
+int zoning_group_restore(struct zoning *z, const struct zone_group *g);
+int zoning_active_restore(struct zoning *z, const struct zone_group *resolved);
+/* dst becomes a copy of src (dst need not be initialised): both databases, the key counter
+ * and the policy. Zone ids in dst are new. -ENOMEM leaves dst empty and freed. */
+int zoning_clone(struct zoning *dst, const struct zoning *src);
+
 /* The decision (see the top of this file). */
 bool zoning_allows(const struct zoning *z, const struct zone_host *h, const struct zone_port *p);
 

@@ -61,7 +61,8 @@ static const uint8_t *log70_flat(const struct fabric *f)
 	free(flat);
 	flat = malloc(len + 1);
 	ck_assert_ptr_nonnull(flat);
-	ck_assert_uint_eq(view_copy(fabric_host_view(f, ""), 0, flat, len), len);
+	ck_assert_uint_eq(view_copy(fabric_host_view((struct fabric *)f, "", NULL), 0, flat, len),
+			  len);
 	return flat;
 }
 

@@ -328,7 +328,7 @@ static uint8_t *view_bytes(const struct view *v, size_t *len)
 /* What host hostnqn is served of log 70h. */
 static uint8_t *log70_bytes(const struct fabric *f, const char *hostnqn, size_t *len)
 {
-	const struct view *v = fabric_host_view(f, hostnqn);
+	const struct view *v = fabric_host_view((struct fabric *)f, hostnqn, NULL);
 
 	CHECK(v->genctr == f->genctr, "the view is at %" PRIu64 ", the log at %" PRIu64, v->genctr,
 	      f->genctr);

@@ -1,0 +1,263 @@
+/* fabric_zone.c - zoning in the fabric model: what each host is told once zoning is on.
+ * A host's log 70h is the full log's entries its active zones grant (referrals and the
+ * CDC's own entries always), one view per distinct visibility (zoning_host_view()), built
+ * when first read after a change and shared by every host of that visibility. A view whose
+ * bytes a change left alone is kept, counter and all: nobody is told of a change they
+ * cannot see. Pure: no sockets, no SQL. */
+#include "fabric.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One visibility's view, and the fabric serial it was last checked at. */
+struct zview {
+	RB_ENTRY(zview) link;
+	struct zone_view key;
+	struct view *v;
+	uint64_t serial;
+};
+
+static int zview_cmp(const struct zview *a, const struct zview *b)
+{
+	if (a->key.hash != b->key.hash)
+		return a->key.hash < b->key.hash ? -1 : 1;
+	if (a->key.n != b->key.n)
+		return a->key.n < b->key.n ? -1 : 1;
+	for (size_t i = 0; i < a->key.n; i++)
+		if (a->key.zones[i] != b->key.zones[i])
+			return a->key.zones[i] < b->key.zones[i] ? -1 : 1;
+	return 0;
+}
+
+RB_GENERATE_STATIC(fabric_zview_tree, zview, link, zview_cmp)
+
+static void zview_free(struct zview *z)
+{
+	zone_view_free(&z->key);
+	view_unref(z->v);
+	free(z);
+}
+
+void fabric_zone_init(struct fabric *f)
+{
+	zoning_init(&f->zoning, ZONE_POLICY_DENY);
+	RB_INIT(&f->zviews);
+}
+
+void fabric_zone_free(struct fabric *f)
+{
+	struct zview *z;
+
+	while ((z = RB_MIN(fabric_zview_tree, &f->zviews))) {
+		RB_REMOVE(fabric_zview_tree, &f->zviews, z);
+		zview_free(z);
+	}
+	zoning_free(&f->zoning);
+}
+
+/* Views only this cache holds serve nobody: a visibility that comes back is built anew. */
+void fabric_zone_prune(struct fabric *f)
+{
+	struct zview *z, *next;
+
+	for (z = RB_MIN(fabric_zview_tree, &f->zviews); z; z = next) {
+		next = RB_NEXT(fabric_zview_tree, &f->zviews, z);
+		if (z->v->refs == 1) {
+			RB_REMOVE(fabric_zview_tree, &f->zviews, z);
+			zview_free(z);
+		}
+	}
+}
+
+void fabric_zoning_set(struct fabric *f, bool on, enum zone_policy policy)
+{
+	if (on != f->zoning_on || (on && policy != f->zoning.policy))
+		f->zoning_changed = true;
+	f->zoning_on = on;
+	f->zoning.policy = policy;
+}
+
+void fabric_zoning_swap(struct fabric *f, struct zoning *z)
+{
+	struct zoning t = f->zoning;
+
+	f->zoning = *z;
+	*z = t;
+	/* The policy is the configuration's, not the edit's. */
+	f->zoning.policy = z->policy;
+	f->zoning_changed |= f->zoning_on;
+}
+
+/* A field of an entry, NUL or space padded, as a string. */
+static void field_text(char *dst, size_t size, const char *src, size_t len)
+{
+	size_t n = strnlen(src, len < size - 1 ? len : size - 1);
+
+	while (n && src[n - 1] == ' ')
+		n--;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+static bool entry_allowed(const struct zoning *z, const struct zone_host *h,
+			  const struct nvmf_disc_log_entry *e)
+{
+	struct cdc_port port = {.trtype = e->trtype, .adrfam = e->adrfam};
+	char subnqn[CDC_NQN_MAX + 1];
+	struct zone_port p;
+
+	/* Referrals and the CDC's own entries name discovery controllers, which zoning does not
+	 * hide: a host needs them to find the subsystems it is granted. */
+	if (e->subtype != NVME_NQN_NVME)
+		return true;
+	port.portid = le16toh(e->portid);
+	field_text(port.traddr, sizeof(port.traddr), e->traddr, sizeof(e->traddr));
+	field_text(port.trsvcid, sizeof(port.trsvcid), e->trsvcid, sizeof(e->trsvcid));
+	field_text(subnqn, sizeof(subnqn), e->subnqn, sizeof(e->subnqn));
+	if (zone_endpoint_set(&p.ep, subnqn, &port, false) < 0)
+		return false; /* a port zoning cannot name is in no zone; it is only listed
+			       * under the allow policy, like every port in no zone */
+	return zoning_allows(z, h, &p);
+}
+
+static bool views_equal(const struct view *a, const struct view *b)
+{
+	uint8_t p[4096], q[4096];
+
+	if (a->len != b->len || a->nentries != b->nentries)
+		return false;
+	for (uint64_t off = 0; off < a->len; off += sizeof(p)) {
+		size_t n = view_copy(a, off, p, sizeof(p));
+		if (view_copy(b, off, q, sizeof(q)) != n || memcmp(p, q, n))
+			return false;
+	}
+	return true;
+}
+
+bool fabric_views_equal(const struct view *a, const struct view *b)
+{
+	return a == b || (a && b && views_equal(a, b));
+}
+
+/* The full log's entries host h may see, in their order, as one page. */
+static struct view *zview_build(const struct fabric *f, const struct zone_host *h)
+{
+	const struct view *all = f->view70;
+	struct disc_blob *blob = NULL;
+	size_t n = 0;
+
+	if (disc_blob_reserve(&blob, (all->nentries ? all->nentries : 1) * DISC_LOG_ENTRY_LEN))
+		return NULL;
+	for (size_t i = 0; i < all->nentries; i++) {
+		const struct nvmf_disc_log_entry *e = view_entry(all, i);
+		if (e && entry_allowed(&f->zoning, h, e))
+			memcpy(blob->data + n++ * DISC_LOG_ENTRY_LEN, e, DISC_LOG_ENTRY_LEN);
+	}
+	struct view *v = view_new_blob(blob, n * DISC_LOG_ENTRY_LEN, n, f->genctr);
+	disc_blob_unref(blob);
+	return v;
+}
+
+int fabric_zone_host(const char *hostnqn, const struct cdc_port *addr, struct zone_host *h)
+{
+	/* A host known only by its NQN (the control API asks so) is matched by its NQN: the
+	 * address members of its zones do not name it. */
+	if (addr && addr->traddr[0] && zone_endpoint_set(&h->ep, hostnqn, addr, true) == 0)
+		return 0;
+	return zone_endpoint_set(&h->ep, hostnqn, NULL, true);
+}
+
+const struct view *fabric_host_view(struct fabric *f, const char *hostnqn,
+				    const struct cdc_port *addr)
+{
+	struct zone_host h;
+	struct zview key, *z;
+
+	if (!f->zoning_on || !f->view70)
+		return f->view70;
+	if (fabric_zone_host(hostnqn, addr, &h) < 0 ||
+	    zoning_host_view(&f->zoning, &h, &key.key) < 0)
+		return NULL;
+	z = RB_FIND(fabric_zview_tree, &f->zviews, &key);
+	if (z) {
+		zone_view_free(&key.key);
+		if (z->serial == f->view_serial)
+			return z->v;
+	}
+	struct view *v = zview_build(f, &h);
+	if (!v) {
+		if (!z)
+			zone_view_free(&key.key);
+		return NULL;
+	}
+	if (!z) {
+		z = calloc(1, sizeof(*z));
+		if (!z) {
+			view_unref(v);
+			zone_view_free(&key.key);
+			return NULL;
+		}
+		z->key = key.key;
+		RB_INSERT(fabric_zview_tree, &f->zviews, z);
+	}
+	if (z->v && views_equal(z->v, v)) {
+		view_unref(v); /* unchanged for this visibility: same view, same GENCTR */
+	} else {
+		view_unref(z->v);
+		z->v = v;
+	}
+	z->serial = f->view_serial;
+	return z->v;
+}
+
+/* Whether host record h is zoned with some subsystem port reader registered. */
+static bool host_zoned_with(const struct fabric *f, const struct host_rec *h, const char *reader)
+{
+	struct cdc_port addr = {.trtype = h->trtype, .adrfam = h->adrfam};
+	struct zone_host zh;
+
+	snprintf(addr.traddr, sizeof(addr.traddr), "%s", h->traddr);
+	snprintf(addr.trsvcid, sizeof(addr.trsvcid), "%s", h->trsvcid);
+	if (fabric_zone_host(h->hostnqn, &addr, &zh) < 0)
+		return false;
+	for (const struct log_rec *r = fabric_rec_next_of(f, reader, NULL); r;
+	     r = fabric_rec_next_of(f, reader, r)) {
+		struct zone_port p;
+		if (r->subtype == NVME_NQN_NVME &&
+		    zone_endpoint_set(&p.ep, r->subnqn, &r->port, false) == 0 &&
+		    zoning_allows(&f->zoning, &zh, &p))
+			return true;
+	}
+	return false;
+}
+
+struct view *fabric_hostlog_view_for(struct fabric *f, const char *reader)
+{
+	if (!f->view71)
+		return NULL;
+	if (!f->zoning_on)
+		return view_ref(f->view71);
+	/* Read rarely (by DDCs): built for each read, from the records in log 71h's order. */
+	size_t len = 0, n = 0;
+	for (const struct host_rec *h = fabric_host_next(f, NULL); h; h = fabric_host_next(f, h))
+		if (host_zoned_with(f, h, reader))
+			len += disc_hostlog_entry_len(h);
+	struct disc_blob *blob = NULL;
+	if (disc_blob_reserve(&blob, len ? len : 1))
+		return NULL;
+	size_t off = 0;
+	for (const struct host_rec *h = fabric_host_next(f, NULL); h; h = fabric_host_next(f, h)) {
+		if (!host_zoned_with(f, h, reader))
+			continue;
+		size_t l = disc_hostlog_entry_len(h);
+		disc_hostlog_entry_fill(blob->data + off, l, h,
+					fabric_connected(f, h->hostnqn) ? 0 : NVMF_DISC_EFLAGS_NCC);
+		off += l;
+		n++;
+	}
+	struct view *v = view_new_blob(blob, len, n, f->hgenctr);
+	disc_blob_unref(blob);
+	return v;
+}
