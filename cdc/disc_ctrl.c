@@ -201,6 +201,11 @@ const struct view *disc_ctrl_view(struct disc_ctrl *ctrl)
 	return fabric_host_view(ctrl->svc->fabric, ctrl->hostnqn, &addr);
 }
 
+struct view *disc_ctrl_hostlog_view(struct disc_ctrl *ctrl)
+{
+	return fabric_hostlog_view_for(ctrl->svc->fabric, ctrl->hostnqn);
+}
+
 const char *disc_ctrl_peer(const struct disc_ctrl *ctrl, uint8_t *adrfam)
 {
 	*adrfam = ctrl->peer.adrfam;
@@ -675,7 +680,7 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		if (fabric_hostlog_refresh(f) < 0)
 			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 		/* With zoning a DDC reads the hosts zoned with its subsystems: its own copy. */
-		struct view *view = fabric_hostlog_view_for(f, ctrl->hostnqn);
+		struct view *view = disc_ctrl_hostlog_view(ctrl);
 		if (!view)
 			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 		if (off > DISC_LOG_HDR_LEN + view->len) {

@@ -169,6 +169,9 @@ const char *disc_ctrl_peer(const struct disc_ctrl *ctrl, uint8_t *adrfam);
 /* The view of log 70h this controller's host is served (fabric_host_view() for its NQN
  * and address): what a read returns now, and what notify compares. */
 const struct view *disc_ctrl_view(struct disc_ctrl *ctrl);
+/* The log 71h this controller reads (fabric_hostlog_view_for() of its host NQN): a
+ * reference the caller drops. */
+struct view *disc_ctrl_hostlog_view(struct disc_ctrl *ctrl);
 
 /* Whether data moves host-to-controller for this command (opcode or fctype bit 0). */
 bool nvme_cmd_is_write(const struct nvme_sqe *sqe);

@@ -691,6 +691,12 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 			f->view_serial++;
 			fabric_zone_prune(f);
 		}
+		/* With zoning, what a DDC reads of log 71h follows its records and the zones: its
+		 * counter moves with them, as the bytes it reads may have. */
+		if (c && f->zoning_on) {
+			f->hgenctr++;
+			changed |= FABRIC_LOG71;
+		}
 		f->cfg_changed = f->zoning_changed = false;
 	}
 	if (which & FABRIC_LOG71) {

@@ -21,7 +21,8 @@ struct notify_node {
 	bool wants_hostlog;
 	const char *hostnqn; /* the controller's own, which outlives the node */
 	struct disc_ctrl *ctrl;
-	struct view *seen; /* with zoning: the view it was served at the last change */
+	struct view *seen;   /* with zoning: the view it was served at the last change */
+	struct view *seen71; /* with zoning, while wants_hostlog: the same for log 71h */
 };
 
 static int node_cmp(const struct notify_node *a, const struct notify_node *b)
@@ -68,6 +69,7 @@ void notify_free(struct notify *n)
 	while ((x = RB_MIN(notify_tree, &n->ctrls))) {
 		RB_REMOVE(notify_tree, &n->ctrls, x);
 		view_unref(x->seen);
+		view_unref(x->seen71);
 		free(x);
 	}
 	free(n);
@@ -86,6 +88,17 @@ static bool see(struct notify_node *x)
 	return changed;
 }
 
+/* The same for log 71h, which with zoning each DDC reads filtered by its own subsystems. */
+static bool see71(struct notify_node *x)
+{
+	struct view *now = disc_ctrl_hostlog_view(x->ctrl);
+	bool changed = !fabric_views_equal(x->seen71, now);
+
+	view_unref(x->seen71);
+	x->seen71 = now;
+	return changed;
+}
+
 int notify_ctrl_add(struct notify *n, struct disc_ctrl *ctrl)
 {
 	struct notify_node *x = malloc(sizeof(*x));
@@ -95,7 +108,7 @@ int notify_ctrl_add(struct notify *n, struct disc_ctrl *ctrl)
 	x->hostnqn = disc_ctrl_hostnqn(ctrl);
 	x->ctrl = ctrl;
 	x->wants_hostlog = false;
-	x->seen = NULL;
+	x->seen = x->seen71 = NULL;
 	if (RB_INSERT(notify_tree, &n->ctrls, x)) {
 		free(x); /* already there */
 		return 0;
@@ -121,10 +134,14 @@ void notify_ctrl_events(struct notify *n, struct disc_ctrl *ctrl)
 	if (!x || wants == x->wants_hostlog)
 		return;
 	x->wants_hostlog = wants;
-	if (wants)
+	if (wants) {
 		TAILQ_INSERT_TAIL(&n->hostlog, x, hostlog);
-	else
+		see71(x);
+	} else {
 		TAILQ_REMOVE(&n->hostlog, x, hostlog);
+		view_unref(x->seen71);
+		x->seen71 = NULL;
+	}
 }
 
 bool notify_hostlog_wanted(const struct notify *n)
@@ -142,6 +159,7 @@ void notify_ctrl_del(struct notify *n, struct disc_ctrl *ctrl)
 		if (x->wants_hostlog)
 			TAILQ_REMOVE(&n->hostlog, x, hostlog);
 		view_unref(x->seen);
+		view_unref(x->seen71);
 		free(x);
 	}
 }
@@ -176,10 +194,16 @@ size_t notify_send(struct notify *n, const struct change_set *cs)
 	size_t told = 0;
 
 	/* With zoning, each controller whose view moved: its view is built (or found, for
-	 * every host of its visibility) and compared with the one it saw at the last change. */
-	if (log70 && cs->zoned) {
-		TAILQ_FOREACH (x, &n->all, order)
-			told += tell(x->ctrl, see(x), log71 && x->wants_hostlog);
+	 * every host of its visibility) and compared with the one it saw at the last change.
+	 * A DDC's log 71h moves with zoning and with its own subsystems too, so its listeners
+	 * compare at every change. */
+	if (cs->zoned) {
+		if (log70)
+			TAILQ_FOREACH (x, &n->all, order)
+				told += tell(x->ctrl, see(x), false);
+		if (log70 || log71)
+			TAILQ_FOREACH (x, &n->hostlog, hostlog)
+				told += tell(x->ctrl, false, see71(x));
 		return told;
 	}
 	/* Log 70h changed for every host (one view for all): every controller, and the log

@@ -290,6 +290,79 @@ START_TEST(policy_allow_lets_unzoned_hosts_see_unzoned_ports)
 }
 END_TEST
 
+#define DDC  "nqn.2014-08.org.example:ddc-z"
+#define SUB3 "nqn.2014-08.org.example:storage3"
+
+static uint8_t buf[16384];
+
+static struct log_result read_hostlog(struct nvmf_host *h)
+{
+	struct result r = {0};
+	struct log_result l = {0};
+
+	ck_assert_int_eq(nvmf_host_get_log(h, 0x71, 0, false, 0, 8192, result_cb, &r), 0);
+	ck_assert(run_until(&r.done, 5000));
+	ck_assert_uint_eq(r.cqe.status, 0);
+	l.log = malloc(r.len);
+	memcpy(l.log, r.data, r.len);
+	l.len = r.len;
+	return l;
+}
+
+/* Whether log 71h lists hostnqn (entries are variable: walk by TEL). */
+static bool hostlog_has(const char *hostnqn, struct nvmf_host *ddc)
+{
+	struct log_result l = read_hostlog(ddc);
+	size_t off = 1024;
+	bool found = false;
+
+	for (uint64_t i = 0; i < get_le64(l.log + 8) && off + 1032 <= l.len; i++) {
+		found |= !strcmp((const char *)l.log + off + 256, hostnqn);
+		off += get_le32(l.log + off + 1024);
+	}
+	free(l.log);
+	return found;
+}
+
+/* Log 71h read by a DDC lists the hosts zoned with the subsystems it registered, and a
+ * zoning change that adds one tells the DDC (and no host). */
+START_TEST(a_ddc_reads_only_the_hosts_zoned_with_its_subsystems)
+{
+	struct result ad, aa;
+
+	api_ok("POST", "/v1/zonegroups", "{\"name\":\"g1\"}", 201);
+	api_ok("POST", GROUP "/zones", "{\"name\":\"za\"}", 201);
+	member_add("za", "host", HOST_A);
+	member_add("za", "subsystem", SUB3);
+	api_ok("POST", GROUP "/activate", NULL, 204);
+	struct nvmf_host *ddc = connect_as(DDC, 5000);
+	size_t len = dim_build_ddc(buf, sizeof(buf), DDC, SUB3, 2, 1);
+	ck_assert_uint_eq(dim_send(ddc, NVMF_DIM_TAS_REGISTER, buf, len).cqe.status, 0);
+	nvmf_host_free(connect_as(HOST_C, 0));
+	struct nvmf_host *a = persistent(HOST_A, &aa);
+
+	ck_assert(hostlog_has(HOST_A, ddc));
+	ck_assert(!hostlog_has(HOST_C, ddc));
+
+	struct result f = {0};
+	ck_assert_int_eq(
+		nvmf_host_set_features(ddc, NVME_FEAT_FID_ASYNC_EVENT, 1u << 30, result_cb, &f), 0);
+	ck_assert(run_until(&f.done, 5000));
+	ck_assert_uint_eq(f.cqe.status, 0);
+	free(read_hostlog(ddc).log);
+	aer_submit(ddc, &ad);
+	member_add("za", "host", HOST_C);
+	api_ok("POST", GROUP "/activate", NULL, 204);
+	ck_assert(run_until(&ad.done, 5000));
+	ck_assert_uint_eq(ad.cqe.dw0, 0x0071f102);
+	ck_assert(hostlog_has(HOST_C, ddc));
+	barrier(a);
+	ck_assert(!aa.done); /* HOST_A's log 70h did not change */
+	nvmf_host_free(a);
+	nvmf_host_free(ddc);
+}
+END_TEST
+
 /* Zoning off (the default): zones may be defined, and every host still sees everything. */
 START_TEST(with_zoning_off_every_host_sees_everything)
 {
@@ -325,6 +398,7 @@ int main(void)
 	tcase_add_test(tc, an_active_group_is_not_deleted);
 	tcase_add_test(tc, policy_allow_lets_unzoned_hosts_see_unzoned_ports);
 	tcase_add_test(tc, with_zoning_off_every_host_sees_everything);
+	tcase_add_test(tc, a_ddc_reads_only_the_hosts_zoned_with_its_subsystems);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	signal(SIGPIPE, SIG_IGN);
