@@ -141,19 +141,23 @@ bool fabric_views_equal(const struct view *a, const struct view *b)
 	return a == b || (a && b && views_equal(a, b));
 }
 
-/* The full log's entries host h may see, in their order, as one page. */
+/* The full log's entries host h may see, in their order, as one page. The page grows as
+ * entries are granted: a host that sees little of a large fabric costs little. */
 static struct view *zview_build(const struct fabric *f, const struct zone_host *h)
 {
 	const struct view *all = f->view70;
 	struct disc_blob *blob = NULL;
 	size_t n = 0;
 
-	if (disc_blob_reserve(&blob, (all->nentries ? all->nentries : 1) * DISC_LOG_ENTRY_LEN))
-		return NULL;
 	for (size_t i = 0; i < all->nentries; i++) {
 		const struct nvmf_disc_log_entry *e = view_entry(all, i);
-		if (e && entry_allowed(&f->zoning, h, e))
-			memcpy(blob->data + n++ * DISC_LOG_ENTRY_LEN, e, DISC_LOG_ENTRY_LEN);
+		if (!e || !entry_allowed(&f->zoning, h, e))
+			continue;
+		if (disc_blob_reserve(&blob, (n + 1) * DISC_LOG_ENTRY_LEN)) {
+			disc_blob_unref(blob);
+			return NULL;
+		}
+		memcpy(blob->data + n++ * DISC_LOG_ENTRY_LEN, e, DISC_LOG_ENTRY_LEN);
 	}
 	struct view *v = view_new_blob(blob, n * DISC_LOG_ENTRY_LEN, n, f->genctr);
 	disc_blob_unref(blob);
@@ -239,22 +243,21 @@ struct view *fabric_hostlog_view_for(struct fabric *f, const char *reader)
 		return NULL;
 	if (!f->zoning_on)
 		return view_ref(f->view71);
-	/* Read rarely (by DDCs): built for each read, from the records in log 71h's order. */
-	size_t len = 0, n = 0;
-	for (const struct host_rec *h = fabric_host_next(f, NULL); h; h = fabric_host_next(f, h))
-		if (host_zoned_with(f, h, reader))
-			len += disc_hostlog_entry_len(h);
+	/* Built for each read, and at each change while the DDC listens (DDCs are few), from
+	 * the records in log 71h's order. */
 	struct disc_blob *blob = NULL;
-	if (disc_blob_reserve(&blob, len ? len : 1))
-		return NULL;
-	size_t off = 0;
+	size_t len = 0, n = 0;
 	for (const struct host_rec *h = fabric_host_next(f, NULL); h; h = fabric_host_next(f, h)) {
 		if (!host_zoned_with(f, h, reader))
 			continue;
 		size_t l = disc_hostlog_entry_len(h);
-		disc_hostlog_entry_fill(blob->data + off, l, h,
+		if (disc_blob_reserve(&blob, len + l)) {
+			disc_blob_unref(blob);
+			return NULL;
+		}
+		disc_hostlog_entry_fill(blob->data + len, l, h,
 					fabric_connected(f, h->hostnqn) ? 0 : NVMF_DISC_EFLAGS_NCC);
-		off += l;
+		len += l;
 		n++;
 	}
 	struct view *v = view_new_blob(blob, len, n, f->hgenctr);
