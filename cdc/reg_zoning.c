@@ -182,6 +182,20 @@ static const char *op_name(enum zoning_op op)
 	return (size_t)op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
 }
 
+/* The journal's detail: the group (or alias), the zone, and the member as JSON. */
+static void describe(const struct zoning_req *q, char *buf, size_t size)
+{
+	bool member = q->op == ZONING_MEMBER_ADD || q->op == ZONING_MEMBER_DEL;
+	bool zone =
+		!q->alias[0] && (member || q->op == ZONING_ZONE_CREATE || q->op == ZONING_ZONE_DEL);
+	struct json_object *m = member ? zone_member_json(&q->member) : NULL;
+
+	snprintf(buf, size, "%s%s%s%s%s", q->alias[0] ? q->alias : q->group, zone ? "/" : "",
+		 zone ? q->zone : "", m ? " " : "",
+		 m ? json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN) : "");
+	json_object_put(m);
+}
+
 static int plan_zoning(struct change *c, struct stager *s)
 {
 	const struct zoning_req *q = &((struct zoning_change_req *)c)->z;
@@ -215,9 +229,7 @@ static int plan_zoning(struct change *c, struct stager *s)
 	}
 	if (err || c->verdict)
 		return err;
-	snprintf(detail, sizeof(detail), "%s%s%s%s%s", q->alias[0] ? q->alias : q->group,
-		 q->zone[0] && !q->alias[0] ? "/" : "", q->alias[0] ? "" : q->zone,
-		 q->member.type ? " " : "", q->member.type ? q->member.nqn : "");
+	describe(q, detail, sizeof(detail));
 	struct change_op j = change_journal_op("admin", c->peer, op_name(q->op), detail);
 	return stager_apply(s, c, &j);
 }

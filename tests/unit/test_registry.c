@@ -10,6 +10,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,8 @@ static struct {
 	uint64_t seed;
 	unsigned int step;
 	int admin_done;
-	bool zoning; /* the zoned variant: zoning on, zoning changes among the steps */
+	bool zoning;	    /* the zoned variant: zoning on, zoning changes among the steps */
+	bool random_policy; /* each reload picks allow or deny (else deny) */
 } h;
 
 static uint64_t rnd_state;
@@ -299,9 +301,10 @@ static void config_set(unsigned int nsub)
 	config_defaults(&h.cfg);
 	h.cfg.listen[0] = h.listen;
 	h.cfg.nlisten = 1;
+	bool allow = h.random_policy && rnd(2);
 	size_t off = (size_t)snprintf(text, sizeof(text), "[global]\n%s",
 				      !h.zoning ? ""
-				      : rnd(2)	? "zoning = yes\nzoning-policy = allow\n"
+				      : allow	? "zoning = yes\nzoning-policy = allow\n"
 						: "zoning = yes\nzoning-policy = deny\n");
 	for (unsigned int s = 0; s < nsub; s++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
@@ -766,7 +769,7 @@ END_TEST
  * over a rebuilt log), and hears an AEN exactly when that log changed. */
 START_TEST(random_zoned_changes_keep_logs_store_and_aens_exact)
 {
-	h.zoning = true;
+	h.zoning = h.random_policy = true;
 	reload();
 	random_steps();
 }
@@ -1002,6 +1005,87 @@ START_TEST(notify_sends_log71_events_only_where_asked_and_forgets_the_gone)
 }
 END_TEST
 
+static int zoning_err;
+
+static void zoning_err_cb(void *arg, int err)
+{
+	(void)arg;
+	zoning_err = err;
+	h.admin_done++;
+}
+
+static int zoning_do(enum zoning_op op, const char *zone, const struct zone_member *m)
+{
+	struct zoning_req z = {.op = op};
+	int before = h.admin_done;
+
+	snprintf(z.orig, sizeof(z.orig), "%s", CDC_NQN);
+	snprintf(z.group, sizeof(z.group), "g0");
+	if (zone)
+		snprintf(z.zone, sizeof(z.zone), "%s", zone);
+	if (m)
+		z.member = *m;
+	ck_assert_int_eq(registry_zoning(h.r, &z, zoning_err_cb, NULL), 0);
+	settle();
+	ck_assert_int_eq(h.admin_done, before + 1);
+	return zoning_err;
+}
+
+static void raw_sql(const char *sql)
+{
+	char path[128];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/cdcd.db", h.dir);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* A zoning change the store refuses is undone whole: the databases, what hosts are served,
+ * and nobody hears of it. */
+START_TEST(a_zoning_change_the_store_refuses_changes_nothing)
+{
+	struct zone_member host = {.type = ZMTYPE_NQN, .role = ZONE_ROLE_HOST};
+	struct zone_member sub = {.type = ZMTYPE_NQN, .role = ZONE_ROLE_SUBSYSTEM};
+	size_t len_before, len_after;
+
+	h.zoning = true;
+	config_set(1); /* conf0, two ports */
+	registry_config_changed(h.r, &h.cfg);
+	settle();
+	snprintf(host.nqn, sizeof(host.nqn), "%s", h.ctl[1].nqn);
+	snprintf(sub.nqn, sizeof(sub.nqn), "nqn.2024-01.com.example:conf0");
+	ck_assert_int_eq(zoning_do(ZONING_GROUP_CREATE, NULL, NULL), 0);
+	ck_assert_int_eq(zoning_do(ZONING_ZONE_CREATE, "z0", NULL), 0);
+	ck_assert_int_eq(zoning_do(ZONING_MEMBER_ADD, "z0", &host), 0);
+	ck_assert_int_eq(zoning_do(ZONING_MEMBER_ADD, "z0", &sub), 0);
+	ck_assert_int_eq(zoning_do(ZONING_ACTIVATE, NULL, NULL), 0);
+	ctl_connect(1);
+	read_log(&h.ctl[1], NVME_LOG_LID_DISCOVER);
+	uint8_t *before = log70_bytes(&h.f, 1, &len_before);
+	ck_assert_uint_eq(len_before, 2 * DISC_LOG_ENTRY_LEN); /* conf0's two ports */
+
+	raw_sql("CREATE TRIGGER refuse BEFORE INSERT ON zone_group"
+		" BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+	ck_assert_int_ne(zoning_do(ZONING_DEACTIVATE, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(zoning_active_find(&h.f.zoning, CDC_NQN, "g0"));
+	uint8_t *after = log70_bytes(&h.f, 1, &len_after);
+	ck_assert(len_after == len_before && !memcmp(before, after, len_before));
+	ck_assert_uint_eq(h.ctl[1].aens, 0);
+	free(after);
+
+	raw_sql("DROP TRIGGER refuse;");
+	ck_assert_int_eq(zoning_do(ZONING_DEACTIVATE, NULL, NULL), 0);
+	ck_assert_ptr_null(zoning_active_find(&h.f.zoning, CDC_NQN, "g0"));
+	after = log70_bytes(&h.f, 1, &len_after);
+	ck_assert_uint_eq(len_after, 0);
+	ck_assert_uint_eq(h.ctl[1].aens, 1);
+	free(before);
+	free(after);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("registry");
@@ -1021,6 +1105,7 @@ int main(void)
 	tcase_add_test(tc, admin_adds_no_port_to_a_ddc_subsystem_so_its_dim_still_succeeds);
 	tcase_add_test(tc, reload_of_the_same_file_tells_nobody);
 	tcase_add_test(tc, a_ddc_that_disconnects_changes_every_view);
+	tcase_add_test(tc, a_zoning_change_the_store_refuses_changes_nothing);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("notify");
 	tcase_add_checked_fixture(tc, setup, teardown);
