@@ -313,6 +313,12 @@ static void get_host_log(struct api *api, struct evhttp_request *req, struct rou
 		}
 	}
 	const struct view *view = fabric_host_view(api->f, nqn, traddr ? &addr : NULL);
+	if (!view && api->f->view70) {
+		json_object_put(o);
+		json_object_put(a);
+		reply_error(req, HTTP_INTERNAL, "out of memory", "the host's view");
+		return;
+	}
 	size_t n = disc_log_self_entries(api->cfg->listen, api->cfg->nlisten, NULL, api->svc->nqn,
 					 self, DISC_MAX_SELF);
 	add_int(o, "genctr", (int64_t)(view ? view->genctr : api->f->genctr));
@@ -729,7 +735,9 @@ static struct api_conn *conn_of(struct api *api, struct evhttp_request *req)
 	return NULL;
 }
 
-static void admin_submit(struct api *api, struct evhttp_request *req, const struct admin_req *a)
+/* The pending request of req's connection, answered by a registry callback; NULL (and the
+ * 500 sent) without memory. */
+static struct pending *pending_new(struct api *api, struct evhttp_request *req)
 {
 	struct pending *p = calloc(1, sizeof(*p));
 	struct api_conn *conn = conn_of(api, req);
@@ -737,15 +745,33 @@ static void admin_submit(struct api *api, struct evhttp_request *req, const stru
 	if (!p || !conn) {
 		free(p);
 		reply_error(req, HTTP_INTERNAL, "out of memory", NULL);
-		return;
+		return NULL;
 	}
-	*p = (struct pending){.req = req, .conn = conn, .a = *a};
+	p->req = req;
+	p->conn = conn;
 	conn->pending = p;
-	if (registry_admin(api->reg, a, admin_done, p) < 0) {
-		conn->pending = NULL;
-		free(p);
-		reply_error(req, HTTP_INTERNAL, "out of memory", NULL);
-	}
+	return p;
+}
+
+/* The registry did not take p: nothing will answer it but this. */
+static void pending_refused(struct pending *p)
+{
+	struct evhttp_request *req = p->req;
+
+	p->conn->pending = NULL;
+	free(p);
+	reply_error(req, HTTP_INTERNAL, "out of memory", NULL);
+}
+
+static void admin_submit(struct api *api, struct evhttp_request *req, const struct admin_req *a)
+{
+	struct pending *p = pending_new(api, req);
+
+	if (!p)
+		return;
+	p->a = *a;
+	if (registry_admin(api->reg, a, admin_done, p) < 0)
+		pending_refused(p);
 }
 
 /* Strings of a path or a body end at their first NUL in C: "admin1\0x" would name admin1.
@@ -920,21 +946,13 @@ static void zoning_done(void *arg, int err)
 
 static void zoning_submit(struct api *api, struct evhttp_request *req, const struct zoning_req *z)
 {
-	struct pending *p = calloc(1, sizeof(*p));
-	struct api_conn *conn = conn_of(api, req);
+	struct pending *p = pending_new(api, req);
 
-	if (!p || !conn) {
-		free(p);
-		reply_error(req, HTTP_INTERNAL, "out of memory", NULL);
+	if (!p)
 		return;
-	}
-	*p = (struct pending){.req = req, .conn = conn, .z = *z};
-	conn->pending = p;
-	if (registry_zoning(api->reg, z, zoning_done, p) < 0) {
-		conn->pending = NULL;
-		free(p);
-		reply_error(req, HTTP_INTERNAL, "out of memory", NULL);
-	}
+	p->z = *z;
+	if (registry_zoning(api->reg, z, zoning_done, p) < 0)
+		pending_refused(p);
 }
 
 /* A name from the path or a body into dst: false (and the 400 sent) when it does not fit. */
