@@ -79,6 +79,11 @@ struct fabric {
 	bool zoning_changed; /* what hosts may see changed since log 70h was built */
 	uint64_t view_serial;
 	RB_HEAD(fabric_zview_tree, zview) zviews;
+	/* Each subsystem entry's zones (zoning_port_view()), one per entry of log 70h, as of
+	 * port_views_serial: a visibility's view is then one intersection per entry. */
+	struct zone_view *port_views;
+	size_t nport_views;
+	uint64_t port_views_serial;
 };
 
 void fabric_init(struct fabric *f);

@@ -46,10 +46,20 @@ void fabric_zone_init(struct fabric *f)
 	RB_INIT(&f->zviews);
 }
 
+static void port_views_free(struct fabric *f)
+{
+	for (size_t i = 0; i < f->nport_views; i++)
+		zone_view_free(&f->port_views[i]);
+	free(f->port_views);
+	f->port_views = NULL;
+	f->nport_views = 0;
+}
+
 void fabric_zone_free(struct fabric *f)
 {
 	struct zview *z;
 
+	port_views_free(f);
 	while ((z = RB_MIN(fabric_zview_tree, &f->zviews))) {
 		RB_REMOVE(fabric_zview_tree, &f->zviews, z);
 		zview_free(z);
@@ -64,7 +74,7 @@ void fabric_zone_prune(struct fabric *f)
 
 	for (z = RB_MIN(fabric_zview_tree, &f->zviews); z; z = next) {
 		next = RB_NEXT(fabric_zview_tree, &f->zviews, z);
-		if (z->v->refs == 1) {
+		if (!z->v || z->v->refs == 1) {
 			RB_REMOVE(fabric_zview_tree, &f->zviews, z);
 			zview_free(z);
 		}
@@ -101,25 +111,57 @@ static void field_text(char *dst, size_t size, const char *src, size_t len)
 	dst[n] = 0;
 }
 
-static bool entry_allowed(const struct zoning *z, const struct zone_host *h,
-			  const struct nvmf_disc_log_entry *e)
+/* The port of a subsystem entry as zoning names it; -EINVAL for one it cannot name (an
+ * address that is not numeric), which is in no zone. */
+static int entry_port(const struct nvmf_disc_log_entry *e, struct zone_port *p)
 {
 	struct cdc_port port = {.trtype = e->trtype, .adrfam = e->adrfam};
 	char subnqn[CDC_NQN_MAX + 1];
-	struct zone_port p;
 
-	/* Referrals and the CDC's own entries name discovery controllers, which zoning does not
-	 * hide: a host needs them to find the subsystems it is granted. */
-	if (e->subtype != NVME_NQN_NVME)
-		return true;
 	port.portid = le16toh(e->portid);
 	field_text(port.traddr, sizeof(port.traddr), e->traddr, sizeof(e->traddr));
 	field_text(port.trsvcid, sizeof(port.trsvcid), e->trsvcid, sizeof(e->trsvcid));
 	field_text(subnqn, sizeof(subnqn), e->subnqn, sizeof(e->subnqn));
-	if (zone_endpoint_set(&p.ep, subnqn, &port, false) < 0)
-		return false; /* a port zoning cannot name is in no zone; it is only listed
-			       * under the allow policy, like every port in no zone */
-	return zoning_allows(z, h, &p);
+	return zone_endpoint_set(&p->ep, subnqn, &port, false);
+}
+
+/* Every subsystem entry's zones, once per change: what each visibility's view is cut by. */
+static int port_views_build(struct fabric *f)
+{
+	const struct view *all = f->view70;
+	static const uint64_t dflt = ZONE_ID_DEFAULT;
+
+	if (f->port_views && f->port_views_serial == f->view_serial)
+		return 0;
+	port_views_free(f);
+	f->port_views = calloc(all->nentries ? all->nentries : 1, sizeof(*f->port_views));
+	if (!f->port_views)
+		return -ENOMEM;
+	f->nport_views = all->nentries;
+	for (size_t i = 0; i < all->nentries; i++) {
+		const struct nvmf_disc_log_entry *e = view_entry(all, i);
+		struct zone_view *v = &f->port_views[i];
+		struct zone_port p;
+		int err = 0;
+		if (!e || e->subtype != NVME_NQN_NVME)
+			continue;
+		if (entry_port(e, &p) == 0) {
+			err = zoning_port_view(&f->zoning, &p, v);
+		} else if (f->zoning.policy == ZONE_POLICY_ALLOW) {
+			v->zones = malloc(sizeof(dflt));
+			err = v->zones ? 0 : -ENOMEM;
+			if (v->zones) {
+				v->zones[0] = dflt;
+				v->n = 1;
+			}
+		}
+		if (err) {
+			port_views_free(f);
+			return err;
+		}
+	}
+	f->port_views_serial = f->view_serial;
+	return 0;
 }
 
 static bool views_equal(const struct view *a, const struct view *b)
@@ -141,17 +183,22 @@ bool fabric_views_equal(const struct view *a, const struct view *b)
 	return a == b || (a && b && views_equal(a, b));
 }
 
-/* The full log's entries host h may see, in their order, as one page. The page grows as
- * entries are granted: a host that sees little of a large fabric costs little. */
-static struct view *zview_build(const struct fabric *f, const struct zone_host *h)
+/* The full log's entries a host of visibility key may see, in their order, as one page:
+ * referrals and the CDC's own entries, and the subsystem entries whose zones meet the key.
+ * The page grows as entries are granted: a host that sees little costs little. */
+static struct view *zview_build(struct fabric *f, const struct zone_view *key)
 {
 	const struct view *all = f->view70;
 	struct disc_blob *blob = NULL;
 	size_t n = 0;
 
+	if (port_views_build(f))
+		return NULL;
 	for (size_t i = 0; i < all->nentries; i++) {
 		const struct nvmf_disc_log_entry *e = view_entry(all, i);
-		if (!e || !entry_allowed(&f->zoning, h, e))
+		/* Referrals and the CDC's own entries name discovery controllers, which zoning
+		 * does not hide: a host needs them to find what it is granted. */
+		if (!e || (e->subtype == NVME_NQN_NVME && !zone_views_meet(key, &f->port_views[i])))
 			continue;
 		if (disc_blob_reserve(&blob, (n + 1) * DISC_LOG_ENTRY_LEN)) {
 			disc_blob_unref(blob);
@@ -185,26 +232,26 @@ const struct view *fabric_host_view(struct fabric *f, const char *hostnqn,
 	    zoning_host_view(&f->zoning, &h, &key.key) < 0)
 		return NULL;
 	z = RB_FIND(fabric_zview_tree, &f->zviews, &key);
-	if (z) {
+	if (z)
 		zone_view_free(&key.key);
-		if (z->serial == f->view_serial)
-			return z->v;
-	}
-	struct view *v = zview_build(f, &h);
-	if (!v) {
-		if (!z)
-			zone_view_free(&key.key);
-		return NULL;
-	}
+	if (z && z->serial == f->view_serial)
+		return z->v;
 	if (!z) {
 		z = calloc(1, sizeof(*z));
 		if (!z) {
-			view_unref(v);
 			zone_view_free(&key.key);
 			return NULL;
 		}
 		z->key = key.key;
 		RB_INSERT(fabric_zview_tree, &f->zviews, z);
+	}
+	struct view *v = zview_build(f, &z->key);
+	if (!v) {
+		if (!z->v) { /* nothing to keep serving */
+			RB_REMOVE(fabric_zview_tree, &f->zviews, z);
+			zview_free(z);
+		}
+		return NULL;
 	}
 	if (z->v && views_equal(z->v, v)) {
 		view_unref(v); /* unchanged for this visibility: same view, same GENCTR */

@@ -785,9 +785,11 @@ static void view_finish(struct zone_view *v)
 		}
 }
 
-int zoning_host_view(const struct zoning *z, const struct zone_host *h, struct zone_view *v)
+/* The active zones holding a member of this role that matches e; under ALLOW, an endpoint
+ * in none is in the default zone. */
+static int endpoint_view(const struct zoning *z, uint8_t role, const struct zone_endpoint *e,
+			 struct zone_view *v)
 {
-	const struct zone_endpoint *e = &h->ep;
 	struct zone_idx probe, *x;
 	size_t cap = 0;
 
@@ -795,8 +797,8 @@ int zoning_host_view(const struct zoning *z, const struct zone_host *h, struct z
 	for (int by_addr = 0; by_addr < 2; by_addr++) {
 		if (!has_key(e, by_addr))
 			continue;
-		for (x = idx_first(z, ZONE_ROLE_HOST, by_addr, e, 0, &probe);
-		     x && idx_same_key(x, &probe); x = RB_NEXT(zone_index, NULL, x))
+		for (x = idx_first(z, role, by_addr, e, 0, &probe); x && idx_same_key(x, &probe);
+		     x = RB_NEXT(zone_index, NULL, x))
 			if (zone_member_matches(x->m, e) && view_add(v, &cap, x->zone_id) < 0)
 				goto nomem;
 	}
@@ -807,6 +809,31 @@ int zoning_host_view(const struct zoning *z, const struct zone_host *h, struct z
 nomem:
 	zone_view_free(v);
 	return -ENOMEM;
+}
+
+int zoning_host_view(const struct zoning *z, const struct zone_host *h, struct zone_view *v)
+{
+	return endpoint_view(z, ZONE_ROLE_HOST, &h->ep, v);
+}
+
+int zoning_port_view(const struct zoning *z, const struct zone_port *p, struct zone_view *v)
+{
+	return endpoint_view(z, ZONE_ROLE_SUBSYSTEM, &p->ep, v);
+}
+
+bool zone_views_meet(const struct zone_view *a, const struct zone_view *b)
+{
+	size_t i = 0, k = 0;
+
+	while (i < a->n && k < b->n) {
+		if (a->zones[i] == b->zones[k])
+			return true;
+		if (a->zones[i] < b->zones[k])
+			i++;
+		else
+			k++;
+	}
+	return false;
 }
 
 bool zone_view_equal(const struct zone_view *a, const struct zone_view *b)

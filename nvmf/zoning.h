@@ -245,6 +245,12 @@ bool zoning_allows(const struct zoning *z, const struct zone_host *h, const stru
 
 /* Host h's visibility: -ENOMEM. Free with zone_view_free(). */
 int zoning_host_view(const struct zoning *z, const struct zone_host *h, struct zone_view *v);
+/* The same for port p: the active zones holding a subsystem member that matches it, or
+ * ZONE_ID_DEFAULT alone under ALLOW when there are none. zoning_allows(h, p) is exactly
+ * zone_views_meet(host view, port view): a log is filtered for a whole visibility with one
+ * port view per entry, computed once per change, instead of one decision per host. */
+int zoning_port_view(const struct zoning *z, const struct zone_port *p, struct zone_view *v);
+bool zone_views_meet(const struct zone_view *a, const struct zone_view *b);
 bool zone_view_equal(const struct zone_view *a, const struct zone_view *b);
 void zone_view_free(struct zone_view *v);
 

@@ -498,6 +498,11 @@ static uint8_t *log70_zoned(struct fabric *g, int i, size_t *len)
 	uint8_t *whole = view_bytes(g->view70, &all), *out = malloc(all + 1);
 
 	ck_assert_int_eq(zone_endpoint_set(&zh.ep, h.ctl[i].nqn, &addr, true), 0);
+	struct zone_view hv;
+	ck_assert_int_eq(zoning_host_view(&g->zoning, &zh, &hv), 0);
+	bool unzoned_may_see = g->zoning.policy == ZONE_POLICY_ALLOW && hv.n == 1 &&
+			       hv.zones[0] == ZONE_ID_DEFAULT;
+	zone_view_free(&hv);
 	*len = 0;
 	for (size_t off = 0; off < all; off += DISC_LOG_ENTRY_LEN) {
 		const struct nvmf_disc_log_entry *e = (const void *)(whole + off);
@@ -508,9 +513,11 @@ static uint8_t *log70_zoned(struct fabric *g, int i, size_t *len)
 		field(port.traddr, sizeof(port.traddr), e->traddr, sizeof(e->traddr));
 		field(port.trsvcid, sizeof(port.trsvcid), e->trsvcid, sizeof(e->trsvcid));
 		field(subnqn, sizeof(subnqn), e->subnqn, sizeof(e->subnqn));
+		/* A port zoning cannot name is in no zone. */
+		bool named = e->subtype == NVME_NQN_NVME &&
+			     zone_endpoint_set(&p.ep, subnqn, &port, false) == 0;
 		if (e->subtype == NVME_NQN_NVME &&
-		    (zone_endpoint_set(&p.ep, subnqn, &port, false) ||
-		     !zoning_allows(&g->zoning, &zh, &p)))
+		    !(named ? zoning_allows(&g->zoning, &zh, &p) : unzoned_may_see))
 			continue;
 		memcpy(out + *len, e, DISC_LOG_ENTRY_LEN);
 		*len += DISC_LOG_ENTRY_LEN;

@@ -1,6 +1,7 @@
 /* test_zoning.c - fabric zoning: member matching, aliases, generations, keys, ownership,
- * activation, policy, and a property test of zoning_allows() and zoning_host_view() against a
- * brute-force oracle over random fabrics (ZONING_SEED=n replays one run). */
+ * activation, policy, and a property test of zoning_allows(), zoning_host_view() and
+ * zoning_port_view() against a brute-force oracle over random fabrics (ZONING_SEED=n replays
+ * one run). */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -724,7 +725,7 @@ struct counts {
 static void compare(const struct zoning *z, const struct oracle *o, const struct fabric *f,
 		    uint64_t seed, struct counts *c)
 {
-	struct zone_view v[NHOST];
+	struct zone_view v[NHOST], hv, pv;
 	uint32_t seen[NHOST] = {0};
 
 	for (int i = 0; i < NHOST; i++) {
@@ -735,6 +736,14 @@ static void compare(const struct zoning *z, const struct oracle *o, const struct
 			ck_assert_msg(got == want,
 				      "seed %" PRIu64 ": host %d (%s) port %d (%s): %d, oracle %d",
 				      seed, i, f->h[i].ep.nqn, j, f->p[j].ep.nqn, got, want);
+			ck_assert_int_eq(zoning_port_view(z, &f->p[j], &pv), 0);
+			ck_assert_int_eq(zoning_host_view(z, &f->h[i], &hv), 0);
+			ck_assert_msg(zone_views_meet(&hv, &pv) == want,
+				      "seed %" PRIu64 ": host %d port %d: the views meet %d, "
+				      "oracle %d",
+				      seed, i, j, !want, want);
+			zone_view_free(&pv);
+			zone_view_free(&hv);
 			seen[i] |= (uint32_t)want << j;
 			c->checks++;
 			c->allowed += want;
