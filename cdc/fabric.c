@@ -679,6 +679,7 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 		int c = log_body_build(&f->log70, &rec_ops, f);
 		if (c < 0)
 			return c;
+		bool rezoned = f->zoning_changed;
 		c |= f->cfg_changed | f->zoning_changed;
 		if (c) {
 			changed |= FABRIC_LOG70;
@@ -691,6 +692,8 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 			f->view_serial++;
 			fabric_zone_prune(f);
 		}
+		if (rezoned)
+			f->zoning_serial = f->view_serial;
 		/* With zoning, what a DDC reads of log 71h follows its records and the zones: its
 		 * counter moves with them, as the bytes it reads may have. */
 		if (c && f->zoning_on) {

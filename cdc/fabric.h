@@ -78,6 +78,7 @@ struct fabric {
 	bool zoning_on;
 	bool zoning_changed; /* what hosts may see changed since log 70h was built */
 	uint64_t view_serial;
+	uint64_t zoning_serial; /* view_serial of the last zoning change */
 	RB_HEAD(fabric_zview_tree, zview) zviews;
 	/* Each subsystem entry's zones (zoning_port_view()), one per entry of log 70h, as of
 	 * port_views_serial: a visibility's view is then one intersection per entry. */

@@ -2,8 +2,8 @@
  * A host's log 70h is the full log's entries its active zones grant (referrals and the
  * CDC's own entries always), one view per distinct visibility (zoning_host_view()), built
  * when first read after a change and shared by every host of that visibility. A view whose
- * bytes a change left alone is kept, counter and all: nobody is told of a change they
- * cannot see. Pure: no sockets, no SQL. */
+ * bytes a change of the fabric left alone is kept, counter and all. Pure: no sockets, no
+ * SQL. */
 #include "fabric.h"
 
 #include <endian.h>
@@ -253,8 +253,11 @@ const struct view *fabric_host_view(struct fabric *f, const char *hostnqn,
 		}
 		return NULL;
 	}
-	if (z->v && views_equal(z->v, v)) {
-		view_unref(v); /* unchanged for this visibility: same view, same GENCTR */
+	/* Unchanged for this visibility: the same view, at the same GENCTR. Not across a zoning
+	 * change, which may move a host to another visibility: there every view takes the new
+	 * GENCTR, so a host never sees it go back, nor one value with two contents. */
+	if (z->v && z->serial >= f->zoning_serial && views_equal(z->v, v)) {
+		view_unref(v);
 	} else {
 		view_unref(z->v);
 		z->v = v;

@@ -290,6 +290,28 @@ START_TEST(policy_allow_lets_unzoned_hosts_see_unzoned_ports)
 }
 END_TEST
 
+/* A host member by address: the wire zones a host by the address it connects from, and the
+ * API's host log by the one it is asked about. */
+START_TEST(a_host_is_zoned_by_the_address_it_connects_from)
+{
+	int c1, c2;
+
+	make_zones(false);
+	api_ok("POST", GROUP "/zones/za/members",
+	       "{\"type\":\"ip\",\"role\":\"host\",\"traddr\":\"127.0.0.1\"}", 201);
+	api_ok("POST", GROUP "/activate", NULL, 204);
+	read_as(HOST_C, &c1, &c2); /* over IPv4 loopback */
+	ck_assert_int_eq(c1, 2);
+	ck_assert_int_eq(c2, 0);
+
+	api_ok("GET", "/v1/hosts/" HOST_C "/log", NULL, 200);
+	ck_assert_ptr_null(strstr(resp, SUB1)); /* known by its NQN only: in no zone */
+	api_ok("GET", "/v1/hosts/" HOST_C "/log?traddr=127.0.0.1", NULL, 200);
+	ck_assert_ptr_nonnull(strstr(resp, SUB1));
+	api_ok("GET", "/v1/hosts/" HOST_C "/log?traddr=not-an-address", NULL, 400);
+}
+END_TEST
+
 #define DDC  "nqn.2014-08.org.example:ddc-z"
 #define SUB3 "nqn.2014-08.org.example:storage3"
 
@@ -399,6 +421,7 @@ int main(void)
 	tcase_add_test(tc, policy_allow_lets_unzoned_hosts_see_unzoned_ports);
 	tcase_add_test(tc, with_zoning_off_every_host_sees_everything);
 	tcase_add_test(tc, a_ddc_reads_only_the_hosts_zoned_with_its_subsystems);
+	tcase_add_test(tc, a_host_is_zoned_by_the_address_it_connects_from);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	signal(SIGPIPE, SIG_IGN);

@@ -1880,6 +1880,16 @@ START_TEST(zoned_views_are_shared_by_hosts_of_equal_visibility)
 	ck_assert_ptr_eq(fabric_host_view(&f, HOST_B, NULL), a);
 	view_unref(held);
 
+	/* A zoning change that leaves A's entries alone still moves its GENCTR: a host moved
+	 * to another visibility never sees GENCTR go back. */
+	struct zoning same;
+	ck_assert_int_eq(zoning_clone(&same, &f.zoning), 0);
+	fabric_zoning_swap(&f, &same);
+	zoning_free(&same);
+	ck_assert_int_ge(fabric_rebuild(&f, 0), 0);
+	ck_assert_uint_eq(fabric_host_view(&f, HOST_A, NULL)->genctr, f.genctr);
+	ck_assert_uint_eq(subtype_count(fabric_host_view(&f, HOST_A, NULL), NVME_NQN_NVME), 2);
+
 	/* Under allow, C (in no zone) sees the ports in no zone: SUBSYS2's. */
 	fabric_zoning_set(&f, true, ZONE_POLICY_ALLOW);
 	ck_assert_int_ge(fabric_rebuild(&f, 0), 0);

@@ -612,6 +612,7 @@ static void assert_store_matches(void)
 /* What each controller's host was served before a step. */
 struct served {
 	bool live;
+	uint64_t genctr; /* of the log 70h view served */
 	uint8_t *log70, *log71;
 	size_t len70, len71;
 };
@@ -620,6 +621,8 @@ static void served_get(struct served *v)
 {
 	for (int i = 0; i < NCTL; i++) {
 		v[i].live = h.ctl[i].c != NULL;
+		struct cdc_port addr = ctl_addr(i);
+		v[i].genctr = fabric_host_view(&h.f, h.ctl[i].nqn, &addr)->genctr;
 		v[i].log70 = log70_bytes(&h.f, i, &v[i].len70);
 		v[i].log71 = log71_bytes(&h.f, i, &v[i].len71);
 	}
@@ -645,6 +648,9 @@ static void assert_aens(struct served *before)
 		bool ch71 =
 			differs(before[i].log71, before[i].len71, after[i].log71, after[i].len71);
 		if (before[i].live && c->c) {
+			CHECK(after[i].genctr >= before[i].genctr,
+			      "controller %d: GENCTR went back from %" PRIu64 " to %" PRIu64, i,
+			      before[i].genctr, after[i].genctr);
 			CHECK(c->aens == ch70,
 			      "controller %d heard %u AENs of log 70h, its view %s", i, c->aens,
 			      ch70 ? "changed" : "did not change");
