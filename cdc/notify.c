@@ -46,6 +46,10 @@ struct notify {
 	struct notify_tree ctrls;
 	TAILQ_HEAD(, notify_node) all;
 	TAILQ_HEAD(, notify_node) hostlog;
+	/* Zoning was on at the last change: controllers remember the views they were served.
+	 * Off, they hold none (one view serves everyone, and an old one kept per controller
+	 * would keep its pages alive). */
+	bool zoned;
 };
 
 struct notify *notify_new(void)
@@ -115,7 +119,8 @@ int notify_ctrl_add(struct notify *n, struct disc_ctrl *ctrl)
 	}
 	TAILQ_INSERT_TAIL(&n->all, x, order);
 	notify_ctrl_events(n, ctrl);
-	see(x);
+	if (n->zoned)
+		see(x);
 	return 0;
 }
 
@@ -136,7 +141,8 @@ void notify_ctrl_events(struct notify *n, struct disc_ctrl *ctrl)
 	x->wants_hostlog = wants;
 	if (wants) {
 		TAILQ_INSERT_TAIL(&n->hostlog, x, hostlog);
-		see71(x);
+		if (n->zoned)
+			see71(x);
 	} else {
 		TAILQ_REMOVE(&n->hostlog, x, hostlog);
 		view_unref(x->seen71);
@@ -187,6 +193,20 @@ static size_t send_named(struct notify *n, const struct change_set *cs)
 	return told;
 }
 
+/* Zoning was turned on or off. Off, the views remembered are let go; on, none is known yet,
+ * so the change that turned it on tells every controller. */
+static void forget_all(struct notify *n, bool zoned)
+{
+	struct notify_node *x;
+
+	TAILQ_FOREACH (x, &n->all, order) {
+		view_unref(x->seen);
+		view_unref(x->seen71);
+		x->seen = x->seen71 = NULL;
+	}
+	n->zoned = zoned;
+}
+
 size_t notify_send(struct notify *n, const struct change_set *cs)
 {
 	bool log70 = cs->logs & FABRIC_LOG70, log71 = cs->logs & FABRIC_LOG71;
@@ -197,6 +217,8 @@ size_t notify_send(struct notify *n, const struct change_set *cs)
 	 * every host of its visibility) and compared with the one it saw at the last change.
 	 * A DDC's log 71h moves with zoning and with its own subsystems too, so its listeners
 	 * compare at every change. */
+	if (cs->zoned != n->zoned)
+		forget_all(n, cs->zoned);
 	if (cs->zoned) {
 		if (log70)
 			TAILQ_FOREACH (x, &n->all, order)
