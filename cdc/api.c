@@ -292,7 +292,6 @@ static void get_host_log(struct api *api, struct evhttp_request *req, struct rou
 {
 	const char *traddr = evhttp_find_header(&rt->query, "traddr");
 	struct cdc_port addr = {.trtype = NVMF_TRTYPE_TCP};
-
 	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
 
