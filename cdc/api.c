@@ -1099,7 +1099,15 @@ static void zoning_route(struct api *api, struct evhttp_request *req, struct rou
 			 enum zoning_op op, const char *group, const char *zone, const char *alias)
 {
 	struct zoning_req z = {.op = op};
+	bool member = op == ZONING_MEMBER_ADD || op == ZONING_MEMBER_DEL;
+	bool on_alias = op == ZONING_ALIAS_CREATE || op == ZONING_ALIAS_DEL || (member && alias);
+	bool on_zone = !on_alias && (member || op == ZONING_ZONE_CREATE || op == ZONING_ZONE_DEL);
 
+	/* A name a create takes from the body may be missing. */
+	if (on_alias ? !alias : !group || (on_zone && !zone)) {
+		reply_error(req, HTTP_BADREQUEST, "invalid body", "expected {\"name\": \"...\"}");
+		return;
+	}
 	if (group && !zoning_group_of(api, req, rt, group, &z))
 		return;
 	if (zone && !name_into(req, z.zone, sizeof(z.zone), zone, "zone name"))

@@ -257,6 +257,14 @@ START_TEST(an_active_group_is_not_deleted)
 	api_ok("POST", "/v1/zonegroups", "{\"name\":\"g1\"}", 409);
 	api_ok("POST", "/v1/zonegroups/nope/activate", NULL, 404);
 	api_ok("POST", GROUP "/zones/za/members", "{\"type\":\"nqn\",\"role\":\"owner\"}", 400);
+	api_ok("POST", "/v1/zonegroups", "{}", 400);
+	api_ok("POST", GROUP "/zones", "{\"nome\":\"zc\"}", 400);
+	api_ok("POST", "/v1/aliases", NULL, 400);
+	api_ok("POST", "/v1/zonegroups", "{\"name\":\"this-name-is-longer-than-thirty-bytes\"}",
+	       400);
+	api_ok("GET", GROUP "?originator=not-an-nqn", NULL, 400);
+	api_ok("GET", GROUP "?originator=nqn.2014-08.org.example:other", NULL, 404);
+	api_ok("GET", GROUP, NULL, 200); /* the CDC's own */
 }
 END_TEST
 
