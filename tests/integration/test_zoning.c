@@ -166,14 +166,17 @@ START_TEST(a_zoning_change_notifies_exactly_the_hosts_whose_view_changed)
 	api_ok("POST", GROUP "/zones", "{\"name\":\"zb\"}", 201);
 	member_add("zb", "host", HOST_B);
 	member_add("zb", "subsystem", SUB2);
-	barrier(a), barrier(b), barrier(c);
+	barrier(a);
+	barrier(b);
+	barrier(c);
 	ck_assert(!aa.done && !ab.done && !ac.done);
 
 	/* Activating it grants HOST_B SUB2: only HOST_B's log changed. */
 	api_ok("POST", GROUP "/activate", NULL, 204);
 	ck_assert(run_until(&ab.done, 5000));
 	ck_assert_uint_eq(ab.cqe.dw0, 0x0070f002);
-	barrier(a), barrier(c);
+	barrier(a);
+	barrier(c);
 	ck_assert(!aa.done && !ac.done);
 
 	/* Deactivating takes SUB1 from HOST_A and SUB2 from HOST_B; HOST_C saw nothing. */
@@ -203,7 +206,8 @@ START_TEST(a_zoning_change_notifies_exactly_the_hosts_whose_view_changed)
 	aer_submit(b, &ab);
 	api_ok("DELETE", "/v1/subsystems/" SUB2, NULL, 204);
 	ck_assert(run_until(&ab.done, 5000));
-	barrier(a), barrier(c);
+	barrier(a);
+	barrier(c);
 	ck_assert(!aa.done && !ac.done);
 	nvmf_host_free(a);
 	nvmf_host_free(b);
