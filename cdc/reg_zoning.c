@@ -196,38 +196,60 @@ static void describe(const struct zoning_req *q, char *buf, size_t size)
 	json_object_put(m);
 }
 
+struct zoning *reg_zoning_copy(const struct fabric *f)
+{
+	struct zoning *z = malloc(sizeof(*z));
+
+	if (z && zoning_clone(z, &f->zoning)) {
+		free(z);
+		return NULL;
+	}
+	return z;
+}
+
+void reg_zoning_drop(struct zoning *z)
+{
+	if (z) {
+		zoning_free(z);
+		free(z);
+	}
+}
+
+int reg_zoning_stage(struct stager *s, struct change *c, struct zoning *work, const char *orig,
+		     const char *group, const char *alias)
+{
+	struct change_op op = {.kind = CHG_ZONING};
+	struct change_zoning *cz = &op.u.zoning;
+
+	cz->z = work;
+	snprintf(cz->orig, sizeof(cz->orig), "%s", orig ? orig : "");
+	snprintf(cz->group, sizeof(cz->group), "%s", group ? group : "");
+	snprintf(cz->alias, sizeof(cz->alias), "%s", alias ? alias : "");
+	int err = stager_apply(s, c, &op); /* takes cz->z once it is installed */
+	reg_zoning_drop(cz->z);
+	return err;
+}
+
 static int plan_zoning(struct change *c, struct stager *s)
 {
 	const struct zoning_req *q = &((struct zoning_change_req *)c)->z;
-	struct change_op op = {.kind = CHG_ZONING};
-	struct change_zoning *cz = &op.u.zoning;
+	struct zoning *work = reg_zoning_copy(s->f);
 	char detail[512];
 
-	cz->z = malloc(sizeof(*cz->z));
-	if (!cz->z || zoning_clone(cz->z, &s->f->zoning)) {
-		free(cz->z);
+	if (!work)
 		return -ENOMEM;
-	}
-	int err = edit(cz->z, q);
-	if (err && err != -ENOMEM) {
+	int err = edit(work, q);
+	if (err) {
+		reg_zoning_drop(work);
+		if (err == -ENOMEM)
+			return err;
 		c->verdict = err; /* refused: nothing changes */
-		err = 0;
-	} else if (!err) {
-		bool alias =
-			q->op == ZONING_ALIAS_CREATE || q->op == ZONING_ALIAS_DEL || q->alias[0];
-		if (alias) {
-			snprintf(cz->alias, sizeof(cz->alias), "%s", q->alias);
-		} else {
-			snprintf(cz->orig, sizeof(cz->orig), "%s", q->orig);
-			snprintf(cz->group, sizeof(cz->group), "%s", q->group);
-		}
-		err = stager_apply(s, c, &op); /* takes cz->z once it is installed */
+		return 0;
 	}
-	if (cz->z) {
-		zoning_free(cz->z);
-		free(cz->z);
-	}
-	if (err || c->verdict)
+	bool alias = q->op == ZONING_ALIAS_CREATE || q->op == ZONING_ALIAS_DEL || q->alias[0];
+	err = reg_zoning_stage(s, c, work, alias ? NULL : q->orig, alias ? NULL : q->group,
+			       alias ? q->alias : NULL);
+	if (err)
 		return err;
 	describe(q, detail, sizeof(detail));
 	struct change_op j = change_journal_op("admin", c->peer, op_name(q->op), detail);

@@ -1,12 +1,24 @@
-/* reg_zoning.h - what the registry asks of the zoning change source (reg_zoning.c): to
- * write the rows a zoning change touched into the open transaction, and to read the
- * zoning databases back at start. The requests themselves are in registry.h. */
+/* reg_zoning.h - zoning changes as the registry and the zoning sources share them: a copy
+ * of the databases to edit and stage, the rows a change touched written into the open
+ * transaction, and the databases read back at start. The requests are in registry.h. */
 #ifndef CDC_REG_ZONING_H
 #define CDC_REG_ZONING_H
 
 #include "change.h"
 #include "store.h"
 #include "zoning.h"
+
+struct fabric;
+struct stager;
+
+/* For the sources of zoning changes (reg_zoning.c, reg_fzs.c): a copy of the fabric's
+ * zoning databases to edit (NULL on ENOMEM), dropped with reg_zoning_drop(), and staged as
+ * the fabric's own (taken, staged or not) with the rows of group {orig, group} and of
+ * alias (NULL: none) written. */
+struct zoning *reg_zoning_copy(const struct fabric *f);
+void reg_zoning_drop(struct zoning *z);
+int reg_zoning_stage(struct stager *s, struct change *c, struct zoning *work, const char *orig,
+		     const char *group, const char *alias);
 
 /* The rows cz names, as z now has them (a row of a group or alias z no longer has is
  * deleted), and the key counter. 0 or the store's error, -ENOMEM. */
