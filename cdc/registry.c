@@ -16,6 +16,7 @@
 #include "log.h"
 #include "notify.h"
 #include "reg_dim.h"
+#include "reg_fzs.h"
 #include "reg_hosts.h"
 #include "reg_zoning.h"
 
@@ -81,6 +82,7 @@ struct registry {
 	struct ratelimit rl;
 	struct ratelimit_peers rl_peers; /* refusals, by the sender's address */
 	struct registry_stats stats;
+	struct fzs *fzs; /* zone groups DDCs are sending */
 };
 
 /* ---- undo ---- */
@@ -670,11 +672,37 @@ static void hook_events_changed(void *arg, struct disc_ctrl *ctrl)
 	notify_ctrl_events(r->notify, ctrl);
 }
 
+static int hook_fzl(void *arg, struct disc_ctrl *ctrl, uint16_t cid, const struct zw_lookup *l)
+{
+	struct registry *r = arg;
+
+	return reg_fzs_lookup(r, r->fzs, ctrl, cid, l);
+}
+
+static uint16_t hook_fzr(void *arg, struct disc_ctrl *ctrl, uint32_t key, uint8_t **buf,
+			 size_t *len, uint32_t *gen)
+{
+	struct registry *r = arg;
+
+	return reg_fzs_receive(r->fabric, ctrl, key, buf, len, gen);
+}
+
+static int hook_fzs(void *arg, struct disc_ctrl *ctrl, uint16_t cid, uint32_t key, uint32_t off,
+		    const uint8_t *frag, size_t len, bool last)
+{
+	struct registry *r = arg;
+
+	return reg_fzs_send(r, r->fabric, r->fzs, ctrl, cid, key, off, frag, len, last);
+}
+
 const struct disc_registry_ops registry_ctrl_ops = {
 	.dim = hook_dim,
 	.connected = hook_connected,
 	.disconnected = hook_disconnected,
 	.events_changed = hook_events_changed,
+	.fzl = hook_fzl,
+	.fzr = hook_fzr,
+	.fzs = hook_fzs,
 };
 
 /* ---- life cycle ---- */
@@ -696,14 +724,16 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 	TAILQ_INIT(&r->pending);
 	RB_INIT(&r->live);
 	r->notify = notify_new();
+	r->fzs = fzs_new(base);
 	r->flush_ev = event_new(base, -1, 0, flush_cb, r);
 	r->expire_ev = event_new(base, -1, EV_PERSIST, expire_cb, r);
-	if (!r->notify || !r->flush_ev || !r->expire_ev) {
+	if (!r->notify || !r->fzs || !r->flush_ev || !r->expire_ev) {
 		if (r->flush_ev)
 			event_free(r->flush_ev);
 		if (r->expire_ev)
 			event_free(r->expire_ev);
 		notify_free(r->notify);
+		fzs_free(r->fzs);
 		free(r);
 		return NULL;
 	}
@@ -733,6 +763,7 @@ void registry_free(struct registry *r)
 		free(l);
 	}
 	notify_free(r->notify);
+	fzs_free(r->fzs);
 	free(r->undo);
 	free(r);
 }

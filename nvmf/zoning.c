@@ -313,6 +313,14 @@ static int group_owned(const struct zoning *z, const char *orig, const char *nam
 	return *out ? zoning_check_owner((*out)->orig, requester) : -ENOENT;
 }
 
+const struct zone_group *zoning_active_by_key(const struct zoning *z, uint32_t key)
+{
+	for (size_t i = 0; i < z->nactive; i++)
+		if (z->active[i]->group.key == key)
+			return &z->active[i]->group;
+	return NULL;
+}
+
 const struct zone_group *zoning_active_find(const struct zoning *z, const char *orig,
 					    const char *name)
 {

@@ -229,6 +229,8 @@ int zoning_deactivate(struct zoning *z, const char *requester, const char *orig,
 void zoning_change_release(struct zoning_change *chg);
 const struct zone_group *zoning_active_find(const struct zoning *z, const char *orig,
 					    const char *name);
+/* The active group of key ZDK (what FZR names a group by), or NULL. */
+const struct zone_group *zoning_active_by_key(const struct zoning *z, uint32_t key);
 
 /* Restoring what was stored, and undoing: put a configured group back as it was (its key
  * and generation included; one of the same {orig, name} is replaced), or an active copy

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "disc_json.h"
+#include "status.h"
 #include "testlib.h"
+#include "zoning_wire.h"
 
 #define HOST_A "nqn.2014-08.org.example:host-a"
 #define HOST_B "nqn.2014-08.org.example:host-b"
@@ -397,6 +399,157 @@ START_TEST(a_ddc_reads_only_the_hosts_zoned_with_its_subsystems)
 }
 END_TEST
 
+/* ---- zoning pushed by a DDC: FZL, FZR, FZS ---- */
+
+#define ST_ZONING(sc, dnr) nvme_status(NVME_SCT_CMD_SPECIFIC, (sc), (dnr))
+
+static struct result zoning_cmd(struct nvmf_host *h, uint8_t opcode, uint32_t cdw10, uint32_t cdw11,
+				uint32_t cdw12, const void *data, uint32_t wlen, uint32_t rlen)
+{
+	struct nvme_sqe sqe = {.opcode = opcode};
+	struct result r = {0};
+
+	sqe.cdw[10] = cdw10;
+	sqe.cdw[11] = cdw11;
+	sqe.cdw[12] = cdw12;
+	ck_assert_int_eq(nvmf_host_submit(h, &sqe, data, wlen, rlen, result_cb, &r), 0);
+	ck_assert(run_until(&r.done, 5000));
+	ck_assert_int_eq(r.err, 0);
+	return r;
+}
+
+static struct result fzl(struct nvmf_host *h, uint8_t otyp, const char *orig, const char *name)
+{
+	struct zw_lookup l = {.otyp = otyp};
+	uint8_t data[260] = {0};
+
+	snprintf(l.orig, sizeof(l.orig), "%s", orig);
+	snprintf(l.name, sizeof(l.name), "%s", name);
+	zw_lookup_build(&l, data);
+	return zoning_cmd(h, 0x25, 0, 0, 0, data, sizeof(data), 0);
+}
+
+/* One AAZ fragment: the 4-byte header, then len bytes of the group at off. */
+static uint16_t fzs(struct nvmf_host *h, uint32_t key, uint32_t off, const uint8_t *frag,
+		    size_t len, bool last)
+{
+	uint8_t *data = calloc(1, 4 + len);
+
+	data[0] = ZW_OTYP_AAZ_DATA;
+	memcpy(data + 4, frag, len);
+	uint32_t cdw12 = (last ? 1u << 31 : 0) | (uint32_t)((4 + len) / 4);
+	struct result r = zoning_cmd(h, 0x29, key, off, cdw12, data, (uint32_t)(4 + len), 0);
+	free(data);
+	return r.cqe.status;
+}
+
+/* Zone za of a pushed group: HOST_A with SUB1. */
+static uint8_t *pushed_group(const char *orig, const char *name, size_t *len)
+{
+	struct zone_member m[2] = {{.type = ZMTYPE_NQN, .role = ZONE_ROLE_HOST},
+				   {.type = ZMTYPE_NQN, .role = ZONE_ROLE_SUBSYSTEM}};
+	struct zone z = {.name = "za", .nmembers = 2, .members = m};
+	struct zone_group g = {.nzones = 1, .zones = &z};
+
+	strcpy(m[0].nqn, HOST_A);
+	strcpy(m[1].nqn, SUB1);
+	snprintf(g.orig, sizeof(g.orig), "%s", orig);
+	snprintf(g.name, sizeof(g.name), "%s", name);
+	*len = zw_group_len(&g);
+	uint8_t *buf = malloc(*len);
+	zw_group_encode(&g, buf);
+	return buf;
+}
+
+START_TEST(a_ddc_pushes_a_zone_group_in_fragments_and_reads_it_back)
+{
+	struct nvmf_host *ddc = connect_as(DDC, 5000);
+	size_t len, half;
+	uint8_t *group = pushed_group(DDC, "pushed", &len);
+	int a1, a2;
+
+	struct result r = fzl(ddc, ZW_OTYP_AAZ_LOOKUP, DDC, "pushed");
+	ck_assert_uint_eq(r.cqe.status, 0);
+	uint32_t key = r.cqe.dw0;
+	ck_assert_uint_ne(key, 0);
+	half = len / 2 / 4 * 4;
+	ck_assert_uint_eq(fzs(ddc, key, 0, group, half, false), 0);
+	read_as(HOST_A, &a1, &a2);
+	ck_assert_int_eq(a1, 0); /* nothing before the last fragment */
+	ck_assert_uint_eq(fzs(ddc, key, (uint32_t)half, group + half, len - half, true), 0);
+	read_as(HOST_A, &a1, &a2);
+	ck_assert_int_eq(a1, 2);
+	api_ok("GET", "/v1/zonegroups/pushed?originator=" DDC, NULL, 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\"active\":true"));
+
+	/* Read back as it is enforced, in fragments of 512 bytes. */
+	r = fzl(ddc, ZW_OTYP_GAZ_LOOKUP, DDC, "pushed");
+	ck_assert_uint_eq(r.cqe.status, 0);
+	ck_assert_uint_eq(r.cqe.dw0, key);
+	uint8_t *back = calloc(1, len);
+	uint32_t off = 0;
+	for (int n = 0; n < 20; n++) {
+		r = zoning_cmd(ddc, 0x22, key, off, (16 + 512) / 4, NULL, 0, 16 + 512);
+		ck_assert_uint_eq(r.cqe.status, 0);
+		ck_assert_uint_eq(r.data[0], ZW_OTYP_GAZ_DATA);
+		uint32_t frag = get_le32(r.data + 8);
+		ck_assert_uint_le(off + frag, len);
+		memcpy(back + off, r.data + 16, frag);
+		off += frag;
+		if (r.cqe.dw0 & (1u << 31))
+			break;
+	}
+	ck_assert_uint_eq(off, len);
+	ck_assert_mem_eq(back, group, len);
+
+	/* RAZ: the group goes, and with it what HOST_A saw. */
+	r = fzl(ddc, ZW_OTYP_RAZ_LOOKUP, DDC, "pushed");
+	ck_assert_uint_eq(r.cqe.status, 0);
+	read_as(HOST_A, &a1, &a2);
+	ck_assert_int_eq(a1, 0);
+	api_ok("GET", "/v1/zonegroups/pushed?originator=" DDC, NULL, 404);
+	free(back);
+	free(group);
+	nvmf_host_free(ddc);
+}
+END_TEST
+
+START_TEST(zoning_commands_are_refused_as_protocol_md_says)
+{
+	struct nvmf_host *ddc = connect_as(DDC, 0), *again = connect_as(DDC, 0);
+	size_t len;
+	uint8_t *group = pushed_group(DDC, "g", &len);
+
+	/* Only the originator changes a group, and only what is there is found. */
+	ck_assert_uint_eq(fzl(ddc, ZW_OTYP_AAZ_LOOKUP, HOST_A, "g").cqe.status,
+			  ST_ZONING(ZW_SC_ORIG_INVALID, true));
+	ck_assert_uint_eq(fzl(ddc, ZW_OTYP_GAZ_LOOKUP, DDC, "none").cqe.status,
+			  ST_ZONING(ZW_SC_NOT_FOUND, true));
+	ck_assert_uint_eq(fzl(ddc, ZW_OTYP_RAZ_LOOKUP, DDC, "none").cqe.status,
+			  ST_ZONING(ZW_SC_NOT_FOUND, true));
+	/* One sender at a time. */
+	struct result r = fzl(ddc, ZW_OTYP_AAZ_LOOKUP, DDC, "g");
+	ck_assert_uint_eq(r.cqe.status, 0);
+	ck_assert_uint_eq(fzl(again, ZW_OTYP_AAZ_LOOKUP, DDC, "g").cqe.status,
+			  ST_ZONING(ZW_SC_LOCKED, false));
+	ck_assert_uint_eq(fzs(ddc, r.cqe.dw0 + 1000, 0, group, len, true),
+			  ST_ZONING(ZW_SC_NOT_FOUND, true));
+	/* A group that is not one is refused, and its lock let go. */
+	memset(group + 224, 0, 30);
+	ck_assert_uint_eq(fzs(ddc, r.cqe.dw0, 0, group, len, true),
+			  nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true));
+	ck_assert_uint_eq(fzl(again, ZW_OTYP_AAZ_LOOKUP, DDC, "g").cqe.status, 0);
+	/* Zoning off: the function is disabled. */
+	t.global_extra = "zoning = no\n";
+	reload_with(NULL);
+	ck_assert_uint_eq(fzl(ddc, ZW_OTYP_GAZ_LOOKUP, DDC, "g").cqe.status,
+			  ST_ZONING(ZW_SC_DISABLED, true));
+	free(group);
+	nvmf_host_free(ddc);
+	nvmf_host_free(again);
+}
+END_TEST
+
 /* Zoning off (the default): zones may be defined, and every host still sees everything. */
 START_TEST(with_zoning_off_every_host_sees_everything)
 {
@@ -434,6 +587,8 @@ int main(void)
 	tcase_add_test(tc, with_zoning_off_every_host_sees_everything);
 	tcase_add_test(tc, a_ddc_reads_only_the_hosts_zoned_with_its_subsystems);
 	tcase_add_test(tc, a_host_is_zoned_by_the_address_it_connects_from);
+	tcase_add_test(tc, a_ddc_pushes_a_zone_group_in_fragments_and_reads_it_back);
+	tcase_add_test(tc, zoning_commands_are_refused_as_protocol_md_says);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	signal(SIGPIPE, SIG_IGN);
