@@ -136,13 +136,17 @@ struct fzl_change {
 	struct fzs_lock *lock; /* taken by an AAZ lookup: let go if the change fails */
 };
 
-/* Who may look a group up: zoning on, and the group's originator. */
-static uint16_t lookup_allowed(const struct fabric *f, const struct change *c,
-			       const struct zw_lookup *l)
+/* Who may push zoning: a DDC (an entity it registered as one), for the groups it
+ * originates. A host could otherwise zone itself with any subsystem. */
+static uint16_t originator_check(const struct fabric *f, const char *requester, const char *orig)
 {
+	const struct entity *e = fabric_entity_find(f, requester);
+
 	if (!f->zoning_on)
 		return ST_DISABLED;
-	return strcmp(l->orig, c->owner) ? ST_ORIG : 0;
+	if (!e || e->etype != NVMF_DIM_ETYPE_DDC)
+		return ST_ORIG;
+	return strcmp(orig, requester) ? ST_ORIG : 0;
 }
 
 static int plan_fzl(struct change *c, struct stager *s)
@@ -153,7 +157,10 @@ static int plan_fzl(struct change *c, struct stager *s)
 	struct zoning_change chg;
 	int err = 0;
 
-	q->status = lookup_allowed(s->f, c, l);
+	q->status = originator_check(s->f, c->owner, l->orig);
+	if (!q->status && l->otyp != ZW_OTYP_GAZ_LOOKUP && l->otyp != ZW_OTYP_AAZ_LOOKUP &&
+	    l->otyp != ZW_OTYP_RAZ_LOOKUP)
+		q->status = ST_INVALID;
 	if (!q->status && l->otyp == ZW_OTYP_GAZ_LOOKUP) {
 		/* Reading changes nothing: the key of the group as it is enforced. */
 		const struct zone_group *a = zoning_active_find(&s->f->zoning, l->orig, l->name);
@@ -168,8 +175,6 @@ static int plan_fzl(struct change *c, struct stager *s)
 		q->status = ST_LOCKED;
 	if (!q->status && l->otyp == ZW_OTYP_RAZ_LOOKUP && !g)
 		q->status = ST_NOTFOUND;
-	if (!q->status && l->otyp != ZW_OTYP_AAZ_LOOKUP && l->otyp != ZW_OTYP_RAZ_LOOKUP)
-		q->status = ST_INVALID;
 	if (q->status) {
 		c->verdict = -EPERM;
 		return 0;
@@ -201,7 +206,7 @@ static int plan_fzl(struct change *c, struct stager *s)
 	}
 	if (err) {
 		reg_zoning_drop(work);
-		q->status = err == -ENOSPC ? ST_INTERNAL : ST_INVALID;
+		q->status = err == -ENOSPC || err == -ENOMEM ? ST_INTERNAL : ST_INVALID;
 		c->verdict = err;
 		return err == -ENOMEM ? err : 0;
 	}
@@ -251,12 +256,14 @@ uint16_t reg_fzs_receive(const struct fabric *f, struct disc_ctrl *ctrl, uint32_
 {
 	const struct zone_group *g = f->zoning_on ? zoning_active_by_key(&f->zoning, key) : NULL;
 
+	uint16_t st = g ? originator_check(f, disc_ctrl_hostnqn(ctrl), g->orig) : 0;
+
 	if (!f->zoning_on)
 		return ST_DISABLED;
 	if (!g)
 		return ST_NOTFOUND;
-	if (strcmp(g->orig, disc_ctrl_hostnqn(ctrl)))
-		return ST_ORIG;
+	if (st)
+		return st;
 	*len = zw_group_len(g);
 	*buf = malloc(*len);
 	if (!*buf)

@@ -461,9 +461,19 @@ static uint8_t *pushed_group(const char *orig, const char *name, size_t *len)
 	return buf;
 }
 
-START_TEST(a_ddc_pushes_a_zone_group_in_fragments_and_reads_it_back)
+/* A DDC: connected, and registered as one by DIM with SUB3's ports. */
+static struct nvmf_host *ddc_registered(void)
 {
 	struct nvmf_host *ddc = connect_as(DDC, 5000);
+	size_t len = dim_build_ddc(buf, sizeof(buf), DDC, SUB3, 2, 1);
+
+	ck_assert_uint_eq(dim_send(ddc, NVMF_DIM_TAS_REGISTER, buf, len).cqe.status, 0);
+	return ddc;
+}
+
+START_TEST(a_ddc_pushes_a_zone_group_in_fragments_and_reads_it_back)
+{
+	struct nvmf_host *ddc = ddc_registered();
 	size_t len, half;
 	uint8_t *group = pushed_group(DDC, "pushed", &len);
 	int a1, a2;
@@ -516,9 +526,15 @@ END_TEST
 
 START_TEST(zoning_commands_are_refused_as_protocol_md_says)
 {
-	struct nvmf_host *ddc = connect_as(DDC, 0), *again = connect_as(DDC, 0);
+	struct nvmf_host *ddc = ddc_registered(), *again = connect_as(DDC, 0);
+	struct nvmf_host *host = connect_as(HOST_A, 0);
 	size_t len;
 	uint8_t *group = pushed_group(DDC, "g", &len);
+
+	/* A host is no DDC: it zones nothing, not even under its own name. */
+	ck_assert_uint_eq(fzl(host, ZW_OTYP_AAZ_LOOKUP, HOST_A, "mine").cqe.status,
+			  ST_ZONING(ZW_SC_ORIG_INVALID, true));
+	nvmf_host_free(host);
 
 	/* Only the originator changes a group, and only what is there is found. */
 	ck_assert_uint_eq(fzl(ddc, ZW_OTYP_AAZ_LOOKUP, HOST_A, "g").cqe.status,
