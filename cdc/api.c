@@ -31,6 +31,7 @@
 #include "pull.h"
 #include "status_page.h"
 #include "store.h"
+#include "zone_json.h"
 
 #define MAX_SEGMENTS 8
 
@@ -285,10 +286,14 @@ static void get_host(struct api *api, struct evhttp_request *req, const char *nq
 	reply_json(req, HTTP_OK, o);
 }
 
-/* The log a host is served (no zoning yet: every host sees the same entries); the self
- * entries are those of the listeners with a concrete address. */
-static void get_host_log(struct api *api, struct evhttp_request *req, const char *nqn)
+/* The log a host is served, through the view the wire serves it (with zoning, the entries
+ * its zones grant; ?traddr= names the address it connects from, for address members); the
+ * self entries are those of the listeners with a concrete address. */
+static void get_host_log(struct api *api, struct evhttp_request *req, struct route *rt,
+			 const char *nqn)
 {
+	const char *traddr = evhttp_find_header(&rt->query, "traddr");
+	struct cdc_port addr = {.trtype = NVMF_TRTYPE_TCP};
 	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
 
@@ -298,7 +303,23 @@ static void get_host_log(struct api *api, struct evhttp_request *req, const char
 		return;
 	}
 	/* The host's own view, the one the discovery controller serves it. */
-	const struct view *view = fabric_host_view(api->f, nqn);
+	if (traddr) {
+		snprintf(addr.traddr, sizeof(addr.traddr), "%s", traddr);
+		if (strlen(traddr) > CDC_TRADDR_MAX ||
+		    addr_traddr_canon(&addr.adrfam, addr.traddr, sizeof(addr.traddr)) < 0) {
+			json_object_put(o);
+			json_object_put(a);
+			reply_error(req, HTTP_BADREQUEST, "invalid traddr", traddr);
+			return;
+		}
+	}
+	const struct view *view = fabric_host_view(api->f, nqn, traddr ? &addr : NULL);
+	if (!view && api->f->view70) {
+		json_object_put(o);
+		json_object_put(a);
+		reply_error(req, HTTP_INTERNAL, "out of memory", "the host's view");
+		return;
+	}
 	size_t n = disc_log_self_entries(api->cfg->listen, api->cfg->nlisten, NULL, api->svc->nqn,
 					 self, DISC_MAX_SELF);
 	add_int(o, "genctr", (int64_t)(view ? view->genctr : api->f->genctr));
@@ -683,6 +704,7 @@ struct pending {
 	struct evhttp_request *req; /* NULL once the client went away */
 	struct api_conn *conn;
 	struct admin_req a;
+	struct zoning_req z; /* for a zoning change */
 };
 
 static void admin_done(void *arg, int err)
@@ -732,7 +754,9 @@ static struct api_conn *conn_of(struct api *api, struct evhttp_request *req)
 	return NULL;
 }
 
-static void admin_submit(struct api *api, struct evhttp_request *req, const struct admin_req *a)
+/* The pending request of req's connection, answered by a registry callback; NULL (and the
+ * 500 sent) without memory. */
+static struct pending *pending_new(struct api *api, struct evhttp_request *req)
 {
 	struct pending *p = calloc(1, sizeof(*p));
 	struct api_conn *conn = conn_of(api, req);
@@ -740,15 +764,33 @@ static void admin_submit(struct api *api, struct evhttp_request *req, const stru
 	if (!p || !conn) {
 		free(p);
 		reply_error(req, HTTP_INTERNAL, "out of memory", NULL);
-		return;
+		return NULL;
 	}
-	*p = (struct pending){.req = req, .conn = conn, .a = *a};
+	p->req = req;
+	p->conn = conn;
 	conn->pending = p;
-	if (registry_admin(api->reg, a, admin_done, p) < 0) {
-		conn->pending = NULL;
-		free(p);
-		reply_error(req, HTTP_INTERNAL, "out of memory", NULL);
-	}
+	return p;
+}
+
+/* The registry did not take p: nothing will answer it but this. */
+static void pending_refused(struct pending *p)
+{
+	struct evhttp_request *req = p->req;
+
+	p->conn->pending = NULL;
+	free(p);
+	reply_error(req, HTTP_INTERNAL, "out of memory", NULL);
+}
+
+static void admin_submit(struct api *api, struct evhttp_request *req, const struct admin_req *a)
+{
+	struct pending *p = pending_new(api, req);
+
+	if (!p)
+		return;
+	p->a = *a;
+	if (registry_admin(api->reg, a, admin_done, p) < 0)
+		pending_refused(p);
 }
 
 /* Strings of a path or a body end at their first NUL in C: "admin1\0x" would name admin1.
@@ -882,6 +924,222 @@ static void del_named(struct api *api, struct evhttp_request *req, enum admin_op
 	admin_submit(api, req, &a);
 }
 
+/* ---- zoning ---- */
+
+/* The zoning request's answer: what it names, in words. */
+static void zoning_done(void *arg, int err)
+{
+	struct pending *p = arg;
+	struct evhttp_request *req = p->req;
+	const struct zoning_req *z = &p->z;
+	const char *what = z->alias[0] ? z->alias : z->zone[0] ? z->zone : z->group;
+	bool create = z->op == ZONING_GROUP_CREATE || z->op == ZONING_ZONE_CREATE ||
+		      z->op == ZONING_ALIAS_CREATE || z->op == ZONING_MEMBER_ADD;
+
+	if (!req) {
+		free(p);
+		return;
+	}
+	p->conn->pending = NULL;
+	if (err == 0 && create) {
+		struct json_object *o = json_object_new_object();
+		add_str(o, "name", what);
+		reply_json(req, 201, o);
+	} else if (err == 0) {
+		send_reply(req, 204, "No Content", NULL);
+	} else if (err == -EEXIST) {
+		reply_error(req, 409, "already exists", what);
+	} else if (err == -ENOENT) {
+		reply_error(req, HTTP_NOTFOUND, "not found", what);
+	} else if (err == -EBUSY) {
+		reply_error(req, 409, "zone group is active", "deactivate it first");
+	} else if (err == -EINVAL) {
+		reply_error(req, HTTP_BADREQUEST, "invalid", what);
+	} else if (err == -ENOSPC) {
+		reply_error(req, 409, "no zone group key left", what);
+	} else {
+		reply_error(req, HTTP_SERVUNAVAIL, "store unavailable", strerror(-err));
+	}
+	free(p);
+}
+
+static void zoning_submit(struct api *api, struct evhttp_request *req, const struct zoning_req *z)
+{
+	struct pending *p = pending_new(api, req);
+
+	if (!p)
+		return;
+	p->z = *z;
+	if (registry_zoning(api->reg, z, zoning_done, p) < 0)
+		pending_refused(p);
+}
+
+/* A name from the path or a body into dst: false (and the 400 sent) when it does not fit. */
+static bool name_into(struct evhttp_request *req, char *dst, size_t size, const char *name,
+		      const char *what)
+{
+	if (!name || !*name || strlen(name) >= size) {
+		reply_error(req, HTTP_BADREQUEST, "invalid name", what);
+		return false;
+	}
+	memcpy(dst, name, strlen(name) + 1);
+	return true;
+}
+
+/* Groups are named by the path, and by ?originator= when not the CDC's own. */
+static bool zoning_group_of(struct api *api, struct evhttp_request *req, struct route *rt,
+			    const char *group, struct zoning_req *z)
+{
+	const char *orig = evhttp_find_header(&rt->query, "originator");
+
+	if (orig && (!nqn_is_valid(orig) || strlen(orig) >= sizeof(z->orig))) {
+		reply_error(req, HTTP_BADREQUEST, "invalid NQN", orig);
+		return false;
+	}
+	snprintf(z->orig, sizeof(z->orig), "%s", orig ? orig : api->svc->nqn);
+	return name_into(req, z->group, sizeof(z->group), group, "zone group name");
+}
+
+static const char *body_name(struct route *rt)
+{
+	struct json_object *v;
+
+	return rt->body && json_object_object_get_ex(rt->body, "name", &v) &&
+			       json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+static bool body_member(struct evhttp_request *req, struct route *rt, bool in_alias,
+			struct zoning_req *z)
+{
+	const char *why = "no JSON body";
+
+	if (!rt->body || zone_member_parse(rt->body, in_alias, &z->member, &why)) {
+		reply_error(req, HTTP_BADREQUEST, "invalid member", why);
+		return false;
+	}
+	return true;
+}
+
+static struct json_object *groups_json(struct api *api)
+{
+	const struct zoning *zn = &api->f->zoning;
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < zn->ngroups; i++) {
+		const struct zone_group *g = zn->groups[i];
+		json_object_array_add(a,
+				      zone_group_json(g, zoning_active_find(zn, g->orig, g->name)));
+	}
+	return a;
+}
+
+static void get_zonegroups(struct api *api, struct evhttp_request *req)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "enforced", json_object_new_boolean(api->f->zoning_on));
+	add_str(o, "policy", api->f->zoning.policy == ZONE_POLICY_ALLOW ? "allow" : "deny");
+	json_object_object_add(o, "zonegroups", groups_json(api));
+	reply_json(req, HTTP_OK, o);
+}
+
+static void get_zonegroup(struct api *api, struct evhttp_request *req, struct route *rt,
+			  const char *name)
+{
+	struct zoning_req z = {0};
+
+	if (!zoning_group_of(api, req, rt, name, &z))
+		return;
+	const struct zone_group *g = zoning_group_find(&api->f->zoning, z.orig, z.group);
+	if (!g) {
+		reply_error(req, HTTP_NOTFOUND, "no such zone group", name);
+		return;
+	}
+	struct json_object *o =
+		zone_group_json(g, zoning_active_find(&api->f->zoning, z.orig, z.group));
+	reply_json(req, HTTP_OK, o);
+}
+
+/* Every zone of every configured group, flat. */
+static void get_zones(struct api *api, struct evhttp_request *req)
+{
+	const struct zoning *zn = &api->f->zoning;
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	for (size_t i = 0; i < zn->ngroups; i++) {
+		const struct zone_group *g = zn->groups[i];
+		bool active = zoning_active_find(zn, g->orig, g->name) != NULL;
+		struct json_object *zs = zone_list_json(g->zones, g->nzones);
+		for (size_t j = 0; j < g->nzones; j++) {
+			struct json_object *z = json_object_get(json_object_array_get_idx(zs, j));
+			add_str(z, "zonegroup", g->name);
+			add_str(z, "originator", g->orig);
+			json_object_object_add(z, "active", json_object_new_boolean(active));
+			json_object_array_add(a, z);
+		}
+		json_object_put(zs);
+	}
+	json_object_object_add(o, "zones", a);
+	reply_json(req, HTTP_OK, o);
+}
+
+static void get_aliases(struct api *api, struct evhttp_request *req, const char *name)
+{
+	const struct zoning *zn = &api->f->zoning;
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < zn->naliases; i++) {
+		const struct zone_alias *al = zn->aliases[i];
+		if (name && strcmp(name, al->name))
+			continue;
+		struct json_object *o = json_object_new_object();
+		add_str(o, "name", al->name);
+		json_object_object_add(o, "members", zone_members_json(al->members, al->nmembers));
+		if (name) {
+			json_object_put(a);
+			reply_json(req, HTTP_OK, o);
+			return;
+		}
+		json_object_array_add(a, o);
+	}
+	if (name) {
+		json_object_put(a);
+		reply_error(req, HTTP_NOTFOUND, "no such alias", name);
+		return;
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "aliases", a);
+	reply_json(req, HTTP_OK, o);
+}
+
+/* Every zoning mutation: the group (or alias), the zone and the member its route names. */
+static void zoning_route(struct api *api, struct evhttp_request *req, struct route *rt,
+			 enum zoning_op op, const char *group, const char *zone, const char *alias)
+{
+	struct zoning_req z = {.op = op};
+	bool member = op == ZONING_MEMBER_ADD || op == ZONING_MEMBER_DEL;
+	bool on_alias = op == ZONING_ALIAS_CREATE || op == ZONING_ALIAS_DEL || (member && alias);
+	bool on_zone = !on_alias && (member || op == ZONING_ZONE_CREATE || op == ZONING_ZONE_DEL);
+
+	/* A name a create takes from the body may be missing. */
+	if (on_alias ? !alias : !group || (on_zone && !zone)) {
+		reply_error(req, HTTP_BADREQUEST, "invalid body", "expected {\"name\": \"...\"}");
+		return;
+	}
+	if (group && !zoning_group_of(api, req, rt, group, &z))
+		return;
+	if (zone && !name_into(req, z.zone, sizeof(z.zone), zone, "zone name"))
+		return;
+	if (alias && !name_into(req, z.alias, sizeof(z.alias), alias, "alias name"))
+		return;
+	if ((op == ZONING_MEMBER_ADD || op == ZONING_MEMBER_DEL) &&
+	    !body_member(req, rt, alias != NULL, &z))
+		return;
+	zoning_submit(api, req, &z);
+}
+
 /* ---- DDCs pulled from ---- */
 
 static void ddc_json(void *arg, const struct pull_ddc_info *i)
@@ -1001,7 +1259,7 @@ static bool dispatch(struct api *api, struct evhttp_request *req, struct route *
 	ROUTE(is(rt, 2, GET, "hosts", NULL), get_hosts(api, req));
 	ROUTE(is(rt, 3, GET, "hosts", NULL), get_host(api, req, s[2]));
 	ROUTE(is(rt, 3, DEL, "hosts", NULL), del_named(api, req, ADMIN_HOST_DEL, s[2]));
-	ROUTE(is(rt, 4, GET, "hosts", "log"), get_host_log(api, req, s[2]));
+	ROUTE(is(rt, 4, GET, "hosts", "log"), get_host_log(api, req, rt, s[2]));
 	ROUTE(is(rt, 2, GET, "subsystems", NULL), get_subsystems(api, req));
 	ROUTE(is(rt, 2, POST, "subsystems", NULL), post_subsystem(api, req, rt));
 	ROUTE(is(rt, 3, GET, "subsystems", NULL), get_subsystem(api, req, s[2]));
@@ -1016,6 +1274,35 @@ static bool dispatch(struct api *api, struct evhttp_request *req, struct route *
 	ROUTE(is(rt, 4, DEL, "ddcs", NULL), del_ddc(api, req, s[2], s[3]));
 	ROUTE(is(rt, 2, GET, "connections", NULL), get_connections(api, req));
 	ROUTE(is(rt, 2, GET, "changes", NULL), get_changes(api, req, rt));
+	ROUTE(is(rt, 2, GET, "zonegroups", NULL), get_zonegroups(api, req));
+	ROUTE(is(rt, 2, POST, "zonegroups", NULL),
+	      zoning_route(api, req, rt, ZONING_GROUP_CREATE, body_name(rt), NULL, NULL));
+	ROUTE(is(rt, 3, GET, "zonegroups", NULL), get_zonegroup(api, req, rt, s[2]));
+	ROUTE(is(rt, 3, DEL, "zonegroups", NULL),
+	      zoning_route(api, req, rt, ZONING_GROUP_DEL, s[2], NULL, NULL));
+	ROUTE(is(rt, 4, POST, "zonegroups", "activate"),
+	      zoning_route(api, req, rt, ZONING_ACTIVATE, s[2], NULL, NULL));
+	ROUTE(is(rt, 4, POST, "zonegroups", "deactivate"),
+	      zoning_route(api, req, rt, ZONING_DEACTIVATE, s[2], NULL, NULL));
+	ROUTE(is(rt, 4, POST, "zonegroups", "zones"),
+	      zoning_route(api, req, rt, ZONING_ZONE_CREATE, s[2], body_name(rt), NULL));
+	ROUTE(is(rt, 5, DEL, "zonegroups", "zones"),
+	      zoning_route(api, req, rt, ZONING_ZONE_DEL, s[2], s[4], NULL));
+	ROUTE(is(rt, 6, POST, "zonegroups", "zones") && !strcmp(s[5], "members"),
+	      zoning_route(api, req, rt, ZONING_MEMBER_ADD, s[2], s[4], NULL));
+	ROUTE(is(rt, 6, DEL, "zonegroups", "zones") && !strcmp(s[5], "members"),
+	      zoning_route(api, req, rt, ZONING_MEMBER_DEL, s[2], s[4], NULL));
+	ROUTE(is(rt, 2, GET, "zones", NULL), get_zones(api, req));
+	ROUTE(is(rt, 2, GET, "aliases", NULL), get_aliases(api, req, NULL));
+	ROUTE(is(rt, 2, POST, "aliases", NULL),
+	      zoning_route(api, req, rt, ZONING_ALIAS_CREATE, NULL, NULL, body_name(rt)));
+	ROUTE(is(rt, 3, GET, "aliases", NULL), get_aliases(api, req, s[2]));
+	ROUTE(is(rt, 3, DEL, "aliases", NULL),
+	      zoning_route(api, req, rt, ZONING_ALIAS_DEL, NULL, NULL, s[2]));
+	ROUTE(is(rt, 4, POST, "aliases", "members"),
+	      zoning_route(api, req, rt, ZONING_MEMBER_ADD, NULL, NULL, s[2]));
+	ROUTE(is(rt, 4, DEL, "aliases", "members"),
+	      zoning_route(api, req, rt, ZONING_MEMBER_DEL, NULL, NULL, s[2]));
 #undef ROUTE
 	return false;
 }

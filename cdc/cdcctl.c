@@ -53,6 +53,10 @@ enum opt_id {
 	O_NQN,
 	O_SINCE,
 	O_LIMIT,
+	O_TYPE,
+	O_ROLE,
+	O_IPPROTO,
+	O_ALIAS,
 	O_COUNT
 };
 enum { G_SOCKET = 0x200, G_VERSION, G_OPTBASE = 0x300 };
@@ -73,9 +77,14 @@ static const struct ctl_optdef optdefs[O_COUNT] = {
 	[O_PORTID] = {"portid", 0, "N", "NVM subsystem port id, 0-65535"},
 	[O_TREQ] = {"treq", 0, "not-specified|required|not-required",
 		    "secure channel requirement (not-specified)"},
-	[O_NQN] = {"nqn", 'n', "NQN", "NQN of the referred discovery controller"},
+	[O_NQN] = {"nqn", 'n', "NQN",
+		   "NQN of the referred discovery controller, or of a zone member"},
 	[O_SINCE] = {"since", 0, "N", "show changes after this id (0: from the start)"},
 	[O_LIMIT] = {"limit", 0, "N", "show at most N changes"},
+	[O_TYPE] = {"type", 0, "TYPE", "member type, nqn by default (cdcctl(8) lists the types)"},
+	[O_ROLE] = {"role", 0, "host|subsystem", "what the member is in the zone"},
+	[O_IPPROTO] = {"ipproto", 0, "tcp|udp", "member IP protocol (tcp)"},
+	[O_ALIAS] = {"alias", 0, "NAME", "the member is the zone alias NAME"},
 };
 
 struct ctl {
@@ -998,6 +1007,118 @@ static int check_target(const struct ctl *ctl, const char *def_svc, struct cdc_p
 	return 0;
 }
 
+/* One zone member in words: what it names, as "cdcctl zone add-member" takes it. */
+static const char *member_text(char *buf, size_t len, struct json_object *m)
+{
+	char addr[300];
+
+	if (!strcmp(jstr(m, "type"), "alias")) {
+		snprintf(buf, len, "alias %s", jstr(m, "alias"));
+		return buf;
+	}
+	fmt_addr(addr, sizeof(addr), jstr(m, "traddr"), jstr(m, "trsvcid"));
+	snprintf(buf, len, "%s%s%s%s%s%s%s", jstr(m, "nqn"), *jstr(m, "nqn") ? " " : "",
+		 *jstr(m, "traddr") ? addr : "", *jstr(m, "traddr") ? " " : "",
+		 *jstr(m, "ipproto") ? jstr(m, "ipproto") : "", jget(m, "portid") ? " portid " : "",
+		 jget(m, "portid") ? jstr(m, "portid") : "");
+	return buf;
+}
+
+static const char *const member_head[] = {"ZONE", "ROLE", "TYPE", "MEMBER"};
+
+static void member_rows(struct table *t, const char *zone, struct json_object *members)
+{
+	char text[1024];
+
+	for (size_t i = 0; i < jlen(members); i++) {
+		struct json_object *m = json_object_array_get_idx(members, i);
+		table_row(t, 0, 4, zone, jstr(m, "role"), jstr(m, "type"),
+			  member_text(text, sizeof(text), m));
+	}
+}
+
+static const char *const zonegroup_head[] = {"NAME",	   "ORIGINATOR", "KEY",
+					     "GENERATION", "ACTIVE",	 "ZONES"};
+
+static int print_zonegroups(struct json_object *o)
+{
+	struct table kv = {0}, t = {.head = zonegroup_head, .nhead = 6};
+	struct json_object *groups = jarray(o, "zonegroups");
+	char nzones[32];
+
+	table_row(&kv, 0, 2, "zoning enforced:", jyesno(o, "enforced"));
+	table_row(&kv, 0, 2, "policy:", jstr(o, "policy"));
+	for (size_t i = 0; i < jlen(groups); i++) {
+		struct json_object *g = json_object_array_get_idx(groups, i);
+		snprintf(nzones, sizeof(nzones), "%zu", jlen(jarray(g, "zones")));
+		table_row(&t, 0, 6, jstr(g, "name"), jstr(g, "originator"), jstr(g, "key"),
+			  jstr(g, "generation"), jyesno(g, "active"), nzones);
+	}
+	return print_kv_then(&kv, &t);
+}
+
+static int print_zonegroup(struct json_object *o)
+{
+	struct table kv = {0}, t = {.head = member_head, .nhead = 4};
+	struct json_object *zones = jarray(o, "zones");
+
+	table_row(&kv, 0, 2, "name:", jstr(o, "name"));
+	table_row(&kv, 0, 2, "originator:", jstr(o, "originator"));
+	table_row(&kv, 0, 2, "key:", jstr(o, "key"));
+	table_row(&kv, 0, 2, "generation:", jstr(o, "generation"));
+	table_row(&kv, 0, 2, "active:", jyesno(o, "active"));
+	if (jget(o, "active_generation"))
+		table_row(&kv, 0, 2, "active generation:", jstr(o, "active_generation"));
+	for (size_t i = 0; i < jlen(zones); i++) {
+		struct json_object *z = json_object_array_get_idx(zones, i);
+		if (!jlen(jarray(z, "members")))
+			table_row(&t, 0, 4, jstr(z, "name"), "", "", "(no members)");
+		member_rows(&t, jstr(z, "name"), jarray(z, "members"));
+	}
+	return print_kv_then(&kv, &t);
+}
+
+static const char *const zone_head[] = {"ZONEGROUP", "ZONE", "ACTIVE", "MEMBERS"};
+
+static int print_zones(struct json_object *o)
+{
+	struct table t = {.head = zone_head, .nhead = 4};
+	struct json_object *zones = jarray(o, "zones");
+	char n[32];
+
+	for (size_t i = 0; i < jlen(zones); i++) {
+		struct json_object *z = json_object_array_get_idx(zones, i);
+		snprintf(n, sizeof(n), "%zu", jlen(jarray(z, "members")));
+		table_row(&t, 0, 4, jstr(z, "zonegroup"), jstr(z, "name"), jyesno(z, "active"), n);
+	}
+	return table_print(&t);
+}
+
+static const char *const alias_head[] = {"NAME", "MEMBERS"};
+
+static int print_aliases(struct json_object *o)
+{
+	struct table t = {.head = alias_head, .nhead = 2};
+	struct json_object *aliases = jarray(o, "aliases");
+	char n[32];
+
+	for (size_t i = 0; i < jlen(aliases); i++) {
+		struct json_object *a = json_object_array_get_idx(aliases, i);
+		snprintf(n, sizeof(n), "%zu", jlen(jarray(a, "members")));
+		table_row(&t, 0, 2, jstr(a, "name"), n);
+	}
+	return table_print(&t);
+}
+
+static int print_alias(struct json_object *o)
+{
+	struct table kv = {0}, t = {.head = member_head, .nhead = 4};
+
+	table_row(&kv, 0, 2, "name:", jstr(o, "name"));
+	member_rows(&t, "", jarray(o, "members"));
+	return print_kv_then(&kv, &t);
+}
+
 /* ---- Commands ----------------------------------------------------------------------------- */
 
 /* GET path and print the reply, as JSON or with print(). */
@@ -1213,6 +1334,247 @@ static int cmd_port_del(struct ctl *ctl, char **args)
 	snprintf(msg, sizeof(msg), "deleted port %s from subsystem %s",
 		 fmt_addr(addr, sizeof(addr), port.traddr, port.trsvcid), args[0]);
 	return mutate(ctl, "DELETE", path, NULL, msg);
+}
+
+/* ---- zoning ---- */
+
+static int cmd_zonegroup_list(struct ctl *ctl, char **args)
+{
+	(void)args;
+	return show(ctl, "/v1/zonegroups", print_zonegroups);
+}
+
+static int cmd_zonegroup_show(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX];
+	int ret = api_path(path, sizeof(path), "v1", "zonegroups", args[0], NULL);
+
+	return ret ? ret : show(ctl, path, print_zonegroup);
+}
+
+static int cmd_zonegroup_create(struct ctl *ctl, char **args)
+{
+	struct json_object *body;
+	char msg[256];
+	int ret = new_body(&body, "name", args[0], NULL);
+
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "created zone group %s", args[0]);
+	return mutate(ctl, "POST", "/v1/zonegroups", body, msg);
+}
+
+/* DELETE or POST to a group's path (with a last segment, if any). */
+static int zonegroup_call(struct ctl *ctl, const char *method, const char *group, const char *last,
+			  const char *done)
+{
+	char path[CTL_PATH_MAX], msg[256];
+	int ret = api_path(path, sizeof(path), "v1", "zonegroups", group, last, NULL);
+
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "%s zone group %s", done, group);
+	return mutate(ctl, method, path, NULL, msg);
+}
+
+static int cmd_zonegroup_del(struct ctl *ctl, char **args)
+{
+	return zonegroup_call(ctl, "DELETE", args[0], NULL, "deleted");
+}
+
+static int cmd_zonegroup_activate(struct ctl *ctl, char **args)
+{
+	return zonegroup_call(ctl, "POST", args[0], "activate", "activated");
+}
+
+static int cmd_zonegroup_deactivate(struct ctl *ctl, char **args)
+{
+	return zonegroup_call(ctl, "POST", args[0], "deactivate", "deactivated");
+}
+
+static int cmd_zone_list(struct ctl *ctl, char **args)
+{
+	(void)args;
+	return show(ctl, "/v1/zones", print_zones);
+}
+
+/* A zone is shown as its group shows it, its members only. */
+static int cmd_zone_show(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX];
+	struct json_object *reply, *zones, *zone = NULL;
+	struct table t = {.head = member_head, .nhead = 4};
+	int ret = api_path(path, sizeof(path), "v1", "zonegroups", args[0], NULL);
+
+	if (!ret)
+		ret = ctl_call(ctl, "GET", path, NULL, &reply);
+	if (ret)
+		return ret;
+	zones = jarray(reply, "zones");
+	for (size_t i = 0; i < jlen(zones) && !zone; i++)
+		if (!strcmp(jstr(json_object_array_get_idx(zones, i), "name"), args[1]))
+			zone = json_object_array_get_idx(zones, i);
+	if (!zone) {
+		ctl_err("zone group %s has no zone %s", args[0], args[1]);
+		ret = -EIO;
+	} else if (ctl->format == FMT_JSON) {
+		print_json(zone);
+	} else {
+		member_rows(&t, args[1], jarray(zone, "members"));
+		ret = table_print(&t);
+	}
+	json_object_put(reply);
+	return ret;
+}
+
+static int cmd_zone_create(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX], msg[512];
+	struct json_object *body;
+	int ret = api_path(path, sizeof(path), "v1", "zonegroups", args[0], "zones", NULL);
+
+	if (!ret)
+		ret = new_body(&body, "name", args[1], NULL);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "created zone %s in zone group %s", args[1], args[0]);
+	return mutate(ctl, "POST", path, body, msg);
+}
+
+static int cmd_zone_del(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX], msg[512];
+	int ret = api_path(path, sizeof(path), "v1", "zonegroups", args[0], "zones", args[1], NULL);
+
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "deleted zone %s of zone group %s", args[1], args[0]);
+	return mutate(ctl, "DELETE", path, NULL, msg);
+}
+
+/* The member the options describe; cdcd checks what the type requires. */
+static int member_body(const struct ctl *ctl, bool in_alias, struct json_object **out)
+{
+	unsigned long long portid = 0, svc = 0;
+	const char *alias = ctl->val[O_ALIAS];
+	int ret = 0;
+
+	if (alias && in_alias) {
+		ctl_err("--alias: an alias has no aliases among its members");
+		return -CTL_EUSAGE;
+	}
+	if (!alias && !ctl->val[O_ROLE]) {
+		ctl_err("missing --role host|subsystem (or --alias NAME)");
+		return -CTL_EUSAGE;
+	}
+	if (ctl->val[O_NQN])
+		ret = check_nqn(ctl->val[O_NQN]);
+	if (!ret && ctl->val[O_PORTID])
+		ret = check_uint(O_PORTID, ctl->val[O_PORTID], UINT16_MAX, &portid);
+	if (!ret && ctl->val[O_TRSVCID])
+		ret = check_uint(O_TRSVCID, ctl->val[O_TRSVCID], UINT16_MAX, &svc);
+	if (!ret)
+		ret = new_body(out, "type", alias ? "alias" : opt_or(ctl, O_TYPE, "nqn"), "alias",
+			       alias, "role", alias ? NULL : ctl->val[O_ROLE], "nqn",
+			       ctl->val[O_NQN], "traddr", ctl->val[O_TRADDR], "ipproto",
+			       ctl->val[O_IPPROTO], NULL);
+	if (ret)
+		return ret;
+	if (ctl->val[O_PORTID])
+		ret = jadd(*out, "portid", json_object_new_int64((int64_t)portid));
+	if (!ret && ctl->val[O_TRSVCID])
+		ret = jadd(*out, "trsvcid", json_object_new_int64((int64_t)svc));
+	if (ret) {
+		json_object_put(*out);
+		ctl_err("out of memory");
+	}
+	return ret;
+}
+
+static int zone_member(struct ctl *ctl, char **args, const char *method, const char *done)
+{
+	char path[CTL_PATH_MAX], msg[512];
+	struct json_object *body;
+	int ret = api_path(path, sizeof(path), "v1", "zonegroups", args[0], "zones", args[1],
+			   "members", NULL);
+
+	if (!ret)
+		ret = member_body(ctl, false, &body);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "%s zone %s of zone group %s", done, args[1], args[0]);
+	return mutate(ctl, method, path, body, msg);
+}
+
+static int cmd_zone_add_member(struct ctl *ctl, char **args)
+{
+	return zone_member(ctl, args, "POST", "added a member to");
+}
+
+static int cmd_zone_del_member(struct ctl *ctl, char **args)
+{
+	return zone_member(ctl, args, "DELETE", "deleted a member from");
+}
+
+static int cmd_alias_list(struct ctl *ctl, char **args)
+{
+	(void)args;
+	return show(ctl, "/v1/aliases", print_aliases);
+}
+
+static int cmd_alias_show(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX];
+	int ret = api_path(path, sizeof(path), "v1", "aliases", args[0], NULL);
+
+	return ret ? ret : show(ctl, path, print_alias);
+}
+
+static int cmd_alias_create(struct ctl *ctl, char **args)
+{
+	struct json_object *body;
+	char msg[256];
+	int ret = new_body(&body, "name", args[0], NULL);
+
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "created zone alias %s", args[0]);
+	return mutate(ctl, "POST", "/v1/aliases", body, msg);
+}
+
+static int cmd_alias_del(struct ctl *ctl, char **args)
+{
+	char path[CTL_PATH_MAX], msg[256];
+	int ret = api_path(path, sizeof(path), "v1", "aliases", args[0], NULL);
+
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "deleted zone alias %s", args[0]);
+	return mutate(ctl, "DELETE", path, NULL, msg);
+}
+
+static int alias_member(struct ctl *ctl, char **args, const char *method, const char *done)
+{
+	char path[CTL_PATH_MAX], msg[256];
+	struct json_object *body;
+	int ret = api_path(path, sizeof(path), "v1", "aliases", args[0], "members", NULL);
+
+	if (!ret)
+		ret = member_body(ctl, true, &body);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "%s zone alias %s", done, args[0]);
+	return mutate(ctl, method, path, body, msg);
+}
+
+static int cmd_alias_add_member(struct ctl *ctl, char **args)
+{
+	return alias_member(ctl, args, "POST", "added a member to");
+}
+
+static int cmd_alias_del_member(struct ctl *ctl, char **args)
+{
+	return alias_member(ctl, args, "DELETE", "deleted a member from");
 }
 
 static int cmd_referral_list(struct ctl *ctl, char **args)
@@ -1455,6 +1817,9 @@ static int cmd_watch(struct ctl *ctl, char **args)
 #define OPT(id)	   (1u << (id))
 #define PORT_OPTS  (OPT(O_TRADDR) | OPT(O_TRSVCID))
 #define PORT_EXTRA (OPT(O_TRTYPE) | OPT(O_ADRFAM) | OPT(O_PORTID) | OPT(O_TREQ))
+#define MEMBER_OPTS                                                                                \
+	(OPT(O_TYPE) | OPT(O_ROLE) | OPT(O_NQN) | OPT(O_TRADDR) | OPT(O_TRSVCID) |                 \
+	 OPT(O_IPPROTO) | OPT(O_PORTID))
 
 static const struct ctl_cmd cmds[] = {
 	{"status", NULL, 0, "", 0, 0, cmd_status,
@@ -1488,6 +1853,35 @@ static const struct ctl_cmd cmds[] = {
 	 "Stop pulling from a DDC added with ddc add."},
 	{"connection", "list", 0, "", 0, 0, cmd_connection_list,
 	 "List the hosts' discovery controller connections."},
+	{"zonegroup", "list", 0, "", 0, 0, cmd_zonegroup_list,
+	 "List the zone groups, and whether zoning is enforced."},
+	{"zonegroup", "show", 1, "GROUP", 0, 0, cmd_zonegroup_show,
+	 "Show a zone group's zones and their members."},
+	{"zonegroup", "create", 1, "GROUP", 0, 0, cmd_zonegroup_create,
+	 "Create an empty zone group (not active)."},
+	{"zonegroup", "del", 1, "GROUP", 0, 0, cmd_zonegroup_del,
+	 "Delete a zone group that is not active."},
+	{"zonegroup", "activate", 1, "GROUP", 0, 0, cmd_zonegroup_activate,
+	 "Enforce the zone group as it is configured now."},
+	{"zonegroup", "deactivate", 1, "GROUP", 0, 0, cmd_zonegroup_deactivate,
+	 "Stop enforcing the zone group."},
+	{"zone", "list", 0, "", 0, 0, cmd_zone_list, "List the zones of every zone group."},
+	{"zone", "show", 2, "GROUP ZONE", 0, 0, cmd_zone_show, "Show a zone's members."},
+	{"zone", "create", 2, "GROUP ZONE", 0, 0, cmd_zone_create,
+	 "Add an empty zone to a zone group."},
+	{"zone", "del", 2, "GROUP ZONE", 0, 0, cmd_zone_del, "Delete a zone of a zone group."},
+	{"zone", "add-member", 2, "GROUP ZONE", MEMBER_OPTS | OPT(O_ALIAS), 0, cmd_zone_add_member,
+	 "Add a host or subsystem (or an alias) to a zone."},
+	{"zone", "del-member", 2, "GROUP ZONE", MEMBER_OPTS | OPT(O_ALIAS), 0, cmd_zone_del_member,
+	 "Delete a member of a zone."},
+	{"alias", "list", 0, "", 0, 0, cmd_alias_list, "List the zone aliases."},
+	{"alias", "show", 1, "ALIAS", 0, 0, cmd_alias_show, "Show a zone alias's members."},
+	{"alias", "create", 1, "ALIAS", 0, 0, cmd_alias_create, "Create an empty zone alias."},
+	{"alias", "del", 1, "ALIAS", 0, 0, cmd_alias_del, "Delete a zone alias."},
+	{"alias", "add-member", 1, "ALIAS", MEMBER_OPTS, 0, cmd_alias_add_member,
+	 "Add a host or subsystem to a zone alias."},
+	{"alias", "del-member", 1, "ALIAS", MEMBER_OPTS, 0, cmd_alias_del_member,
+	 "Delete a member of a zone alias."},
 	{"changes", NULL, 0, "", OPT(O_SINCE) | OPT(O_LIMIT), 0, cmd_changes,
 	 "Show the journal of changes to the fabric."},
 	{"watch", NULL, 0, "", OPT(O_SINCE), 0, cmd_watch,

@@ -43,9 +43,14 @@ int change_add(struct change *c, const struct change_op *op)
 
 void change_release(struct change *c)
 {
-	for (size_t i = 0; i < c->nops; i++)
+	for (size_t i = 0; i < c->nops; i++) {
 		if (c->ops[i].kind == CHG_CONFIG)
 			fabric_cfg_free(c->ops[i].u.cfg);
+		if (c->ops[i].kind == CHG_ZONING && c->ops[i].u.zoning.z) {
+			zoning_free(c->ops[i].u.zoning.z);
+			free(c->ops[i].u.zoning.z);
+		}
+	}
 	free(c->ops);
 	c->ops = NULL;
 	c->nops = c->cap = 0;

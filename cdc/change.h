@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "model.h"
+#include "zoning.h"
 
 struct disc_ctrl;
 struct fabric;
@@ -34,11 +35,21 @@ enum change_op_kind {
 	CHG_CONFIG,  /* the configuration's share of log 70h is replaced (owned by the op) */
 	CHG_JOURNAL, /* a line of the change journal */
 	CHG_PATH,    /* an address's records are withheld (down) or served (up); not stored */
+	CHG_ZONING,  /* the zoning databases are replaced (owned by the op), see below */
 };
 
 struct change_path {
 	struct cdc_port addr; /* trtype, adrfam, traddr, trsvcid */
 	bool down;
+};
+
+/* A zoning change (reg_zoning.c): the databases as they are to be, built aside, and which
+ * stored rows that touched (a group by {orig, name}, an alias; empty: none). */
+struct change_zoning {
+	struct zoning *z;
+	char orig[CDC_NQN_MAX + 1];
+	char group[ZONE_GROUP_NAME_MAX + 1];
+	char alias[ZONE_ALIAS_NAME_MAX + 1];
 };
 
 struct change_journal {
@@ -59,6 +70,7 @@ struct change_op {
 		struct fabric_cfg *cfg;
 		struct change_journal journal;
 		struct change_path path;
+		struct change_zoning zoning;
 	} u;
 };
 

@@ -49,6 +49,9 @@ struct cdc_mdns_config {
 	enum cdc_mdns_browse browse;
 };
 
+/* Whether entities in no active zone see each other (the values of enum zone_policy). */
+enum cdc_zoning_policy { CDC_ZONING_DENY = 0, CDC_ZONING_ALLOW = 1 };
+
 enum cdc_log_level { CDC_LOG_ERR = 3, CDC_LOG_WARNING = 4, CDC_LOG_INFO = 6, CDC_LOG_DEBUG = 7 };
 
 struct cdc_config {
@@ -83,6 +86,10 @@ struct cdc_config {
 	unsigned int health_failures;	 /* failed probes in a row that mark a port down */
 	unsigned int health_concurrency; /* probes in flight at once */
 	bool health_icreq;		 /* a probe sends an ICReq and wants the ICResp */
+	/* Fabric zoning (protocol.md 7.5): off, every host sees every subsystem; on, a host sees
+	 * the ports its active zones grant, and entities in no zone follow zoning_policy. */
+	bool zoning;
+	enum cdc_zoning_policy zoning_policy;
 	struct cdc_mdns_config mdns;
 	struct cdc_subsys *subsys;
 	size_t nsubsys;
@@ -113,6 +120,9 @@ int config_parse_log_level(const char *text, enum cdc_log_level *out);
 const char *config_log_level_name(enum cdc_log_level level);
 /* "off", "ask" or "automatic" (as in the file). */
 const char *config_mdns_browse_name(enum cdc_mdns_browse browse);
+
+/* "deny" or "allow" (as in the file). */
+const char *config_zoning_policy_name(enum cdc_zoning_policy p);
 
 /* A control-socket value: an absolute path that fits a sockaddr_un, or "" for none. */
 bool config_control_socket_valid(const char *path);

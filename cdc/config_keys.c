@@ -260,6 +260,28 @@ static void dump_browse(const struct cdc_config *cfg, const struct config_key *k
 	fprintf(out, "%s = %s\n", k->name, config_mdns_browse_name(cfg->mdns.browse));
 }
 
+static int parse_policy(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	if (!strcasecmp(val, "deny"))
+		kp->cfg->zoning_policy = CDC_ZONING_DENY;
+	else if (!strcasecmp(val, "allow"))
+		kp->cfg->zoning_policy = CDC_ZONING_ALLOW;
+	else
+		return refuse(kp, "bad %s '%.*s' (expected deny or allow)", k->name, QUOTE_MAX,
+			      val);
+	return 0;
+}
+
+const char *config_zoning_policy_name(enum cdc_zoning_policy p)
+{
+	return p == CDC_ZONING_ALLOW ? "allow" : "deny";
+}
+
+static void dump_policy(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
+{
+	fprintf(out, "%s = %s\n", k->name, config_zoning_policy_name(cfg->zoning_policy));
+}
+
 /* ---- the table ---- */
 
 #define AT(member)   offsetof(struct cdc_config, member)
@@ -331,6 +353,11 @@ const struct config_key config_keys[] = {
 	 parse_bool, dump_bool, AT(health_icreq), 0, 0, 0, NULL, false},
 	{KEY_GLOBAL, "log-level", "LEVEL", "err, warning, info or debug", "info", parse_log_level,
 	 dump_log_level, 0, 0, 0, 0, NULL, false},
+	/* Off by default: a fabric that never defined zones keeps seeing everything. */
+	{KEY_GLOBAL, "zoning", "yes|no", "enforce fabric zoning in every log and AEN", "no",
+	 parse_bool, dump_bool, AT(zoning), 0, 0, 0, NULL, false},
+	{KEY_GLOBAL, "zoning-policy", "deny|allow", "what entities in no active zone may see",
+	 "deny", parse_policy, dump_policy, 0, 0, 0, 0, NULL, false},
 	{KEY_MDNS, "enable", "yes|no", "announce the CDC (and browse) with mDNS (DNS-SD)", "yes",
 	 parse_bool, dump_bool, AT(mdns.enable), 0, 0, 0, NULL, false},
 	{KEY_MDNS, "instance-name", "NAME", "the announced name [from the host name]", NULL,

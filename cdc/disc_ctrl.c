@@ -14,6 +14,7 @@
 #include "dim.h"
 #include "error_log.h"
 #include "log.h"
+#include "zoning_wire.h"
 
 #define NVME_VS_2_0 0x00020000u
 /* Async Event Configuration bits libnvme 1.3 does not name: discovery log page change
@@ -193,6 +194,19 @@ const uint8_t *disc_ctrl_hostid(const struct disc_ctrl *ctrl)
 	return ctrl->hostid;
 }
 
+const struct view *disc_ctrl_view(struct disc_ctrl *ctrl)
+{
+	struct cdc_port addr = ctrl->peer;
+
+	addr.trtype = NVMF_TRTYPE_TCP; /* the transport it connected over */
+	return fabric_host_view(ctrl->svc->fabric, ctrl->hostnqn, &addr);
+}
+
+struct view *disc_ctrl_hostlog_view(struct disc_ctrl *ctrl)
+{
+	return fabric_hostlog_view_for(ctrl->svc->fabric, ctrl->hostnqn);
+}
+
 const char *disc_ctrl_peer(const struct disc_ctrl *ctrl, uint8_t *adrfam)
 {
 	*adrfam = ctrl->peer.adrfam;
@@ -234,7 +248,12 @@ void disc_svc_get_stats(const struct disc_svc *svc, struct disc_stats *out)
 
 void disc_ctrl_complete(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status)
 {
-	struct nvme_cqe cqe = {.status = status};
+	disc_ctrl_complete_dw0(ctrl, cid, status, 0);
+}
+
+void disc_ctrl_complete_dw0(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status, uint32_t dw0)
+{
+	struct nvme_cqe cqe = {.status = status, .dw0 = dw0};
 
 	ctrl->ops->complete(ctrl->arg, cid, &cqe);
 }
@@ -275,7 +294,8 @@ uint16_t disc_ctrl_check_data(const struct disc_ctrl *ctrl, const struct nvme_sq
 	}
 	if (ctrl->state != DISC_LIVE)
 		return SC_SEQ_ERROR;
-	if (sqe->opcode == nvme_admin_discovery_info_mgmt)
+	if (sqe->opcode == nvme_admin_discovery_info_mgmt || sqe->opcode == DISC_OP_FZL ||
+	    sqe->opcode == DISC_OP_FZS)
 		return 0;
 	/* Nothing else a discovery controller implements takes host data. */
 	return sqe->opcode == nvme_admin_fabrics || sqe->opcode == nvme_admin_set_features
@@ -589,7 +609,7 @@ static uint16_t identify(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 static const struct view *log_view_of(struct disc_ctrl *ctrl, struct disc_log_view *v,
 				      struct nvmf_disc_log_entry self[DISC_MAX_SELF])
 {
-	const struct view *view = fabric_host_view(ctrl->svc->fabric, ctrl->hostnqn);
+	const struct view *view = disc_ctrl_view(ctrl);
 
 	v->genctr = view ? view->genctr : ctrl->svc->fabric->genctr;
 	v->self = self;
@@ -666,15 +686,19 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		struct fabric *f = ctrl->svc->fabric;
 		if (fabric_hostlog_refresh(f) < 0)
 			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
-		const struct view *view = fabric_hostlog_view(f);
+		/* With zoning a DDC reads the hosts zoned with its subsystems: its own copy. */
+		struct view *view = disc_ctrl_hostlog_view(ctrl);
 		if (!view)
 			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
-		if (off > DISC_LOG_HDR_LEN + view->len)
+		if (off > DISC_LOG_HDR_LEN + view->len) {
+			view_unref(view);
 			return bad_field(cmd, SQE_CDW12);
+		}
 		uint16_t st = reply_log(cmd, off, (uint32_t)len, DISC_LOG_HDR_LEN, view);
 		if (!st)
 			disc_hostlog_read(view->genctr, NULL, view->len, view->nentries, off,
 					  cmd->rdata, cmd->rlen);
+		view_unref(view);
 		if (!st) {
 			log_read_done(ctrl, EV_LOG71, rae);
 			log_read_count(ctrl, DISC_STAT_LOG71, len);
@@ -687,6 +711,9 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
 	struct disc_log_view v;
 	const struct view *view = log_view_of(ctrl, &v, self);
+	/* A zoned view that could not be built: no log rather than a wrong (empty) one. */
+	if (!view && ctrl->svc->fabric->view70)
+		return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 	if (off > disc_log_size(&v))
 		return bad_field(cmd, SQE_CDW12);
 	uint16_t st = reply_log(cmd, off, (uint32_t)len,
@@ -789,6 +816,99 @@ static int dim(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	return DISC_HELD;
 }
 
+/* ---- Fabric Zoning (protocol.md 7.5, push model) ---- */
+
+/* CDW12 of FZR and FZS: LF (FZS), ZDKC (a transaction id: only ours to send), NUMD. */
+#define FZ_LF	   (1u << 31)
+#define FZ_ZDKC	   (1u << 28)
+#define FZ_NUMD(c) ((c)&0x0fffffffu)
+
+static int fabric_zoning_lookup(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	const struct disc_registry_ops *ops = ctrl->svc->reg_ops;
+	struct zw_lookup l;
+	uint32_t bad;
+
+	if (!ops || !ops->fzl) {
+		cmd->cqe.status = SC_INVALID_OPCODE;
+		return DISC_DONE;
+	}
+	if (zw_lookup_parse(cmd->data, cmd->data_len, &l, &bad)) {
+		cmd->cqe.status = bad_field(cmd, SQE_DPTR);
+		return DISC_DONE;
+	}
+	if (ops->fzl(ctrl->svc->reg, ctrl, cmd->sqe.cid, &l) < 0) {
+		cmd->cqe.status = nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+		return DISC_DONE;
+	}
+	return DISC_HELD;
+}
+
+/* FZR: a fragment of the group at byte ZDO, after the 16-byte GAZ header; LF in DW0 when it
+ * reaches the end. */
+static uint16_t fabric_zoning_receive(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	const struct disc_registry_ops *ops = ctrl->svc->reg_ops;
+	const uint32_t *d = cmd->sqe.cdw;
+	uint64_t len = (uint64_t)FZ_NUMD(d[12]) * 4, off = d[11];
+	uint8_t *group = NULL;
+	size_t glen;
+	uint32_t gen;
+
+	if (!ops || !ops->fzr)
+		return SC_INVALID_OPCODE;
+	if ((d[12] & FZ_ZDKC) || len <= ZW_FZR_HDR_LEN || len > DISC_MAX_XFER)
+		return bad_field(cmd, SQE_CDW12);
+	if (len > cmd->sqe.sgl_len)
+		return bad_field_status(cmd, SQE_DPTR, SC_SGL_LENGTH);
+	if (off % 4)
+		return bad_field(cmd, SQE_CDW11);
+	uint16_t st = ops->fzr(ctrl->svc->reg, ctrl, d[10], &group, &glen, &gen);
+	if (st)
+		return st;
+	if (off > glen) {
+		free(group);
+		return bad_field(cmd, SQE_CDW11);
+	}
+	size_t frag = glen - off < len - ZW_FZR_HDR_LEN ? glen - off : len - ZW_FZR_HDR_LEN;
+	if (!reply_alloc(cmd, (uint32_t)(ZW_FZR_HDR_LEN + frag))) {
+		free(group);
+		return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+	}
+	cmd->rdata[0] = ZW_OTYP_GAZ_DATA;
+	put_le32(cmd->rdata + 4, gen);
+	put_le32(cmd->rdata + 8, (uint32_t)frag);
+	memcpy(cmd->rdata + ZW_FZR_HDR_LEN, group + off, frag);
+	cmd->cqe.dw0 = off + frag == glen ? FZ_LF : 0;
+	free(group);
+	return 0;
+}
+
+/* FZS: an AAZ fragment at byte ZDO of the group, after the 4-byte header. */
+static int fabric_zoning_send(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	const struct disc_registry_ops *ops = ctrl->svc->reg_ops;
+	const uint32_t *d = cmd->sqe.cdw;
+	uint64_t len = (uint64_t)FZ_NUMD(d[12]) * 4;
+
+	if (!ops || !ops->fzs)
+		cmd->cqe.status = SC_INVALID_OPCODE;
+	else if ((d[12] & FZ_ZDKC) || len <= ZW_FZS_HDR_LEN || len > cmd->data_len)
+		cmd->cqe.status = bad_field(cmd, SQE_CDW12);
+	else if (d[11] % 4)
+		cmd->cqe.status = bad_field(cmd, SQE_CDW11);
+	else if (cmd->data[0] != ZW_OTYP_AAZ_DATA)
+		cmd->cqe.status = bad_field(cmd, SQE_DPTR);
+	if (cmd->cqe.status)
+		return DISC_DONE;
+	int r = ops->fzs(ctrl->svc->reg, ctrl, cmd->sqe.cid, d[10], d[11],
+			 cmd->data + ZW_FZS_HDR_LEN, len - ZW_FZS_HDR_LEN, d[12] & FZ_LF);
+	if (r < 0)
+		return DISC_HELD;
+	cmd->cqe.status = (uint16_t)r;
+	return DISC_DONE;
+}
+
 static uint16_t admin_cmd(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 {
 	switch (cmd->sqe.opcode) {
@@ -802,6 +922,8 @@ static uint16_t admin_cmd(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		return get_features(ctrl, cmd);
 	case nvme_admin_keep_alive:
 		return 0;
+	case DISC_OP_FZR:
+		return fabric_zoning_receive(ctrl, cmd);
 	}
 	return SC_INVALID_OPCODE;
 }
@@ -825,6 +947,10 @@ static int exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		return async_event_request(ctrl, cmd);
 	if (cmd->sqe.opcode == nvme_admin_discovery_info_mgmt)
 		return dim(ctrl, cmd);
+	if (cmd->sqe.opcode == DISC_OP_FZL)
+		return fabric_zoning_lookup(ctrl, cmd);
+	if (cmd->sqe.opcode == DISC_OP_FZS)
+		return fabric_zoning_send(ctrl, cmd);
 	cmd->cqe.status = admin_cmd(ctrl, cmd);
 	return DISC_DONE;
 }

@@ -34,6 +34,13 @@ struct disc_ctrl;
 struct dim_request;
 
 /* How controllers reach the registry (the mutation path); NULL where there is none. */
+struct zw_lookup;
+
+/* Fabric Zoning opcodes (protocol.md 7.5); libnvme 1.3 has no names for them. */
+#define DISC_OP_FZR 0x22 /* Fabric Zoning Receive */
+#define DISC_OP_FZL 0x25 /* Fabric Zoning Lookup */
+#define DISC_OP_FZS 0x29 /* Fabric Zoning Send */
+
 struct disc_registry_ops {
 	/* Apply a parsed DIM; takes the request's entries. The command completes later
 	 * through disc_ctrl_complete(). Negative errno if it could not even be queued. */
@@ -42,6 +49,14 @@ struct disc_registry_ops {
 	void (*disconnected)(void *reg, struct disc_ctrl *ctrl);
 	/* The host changed which asynchronous events it wants (Set Features AEC). */
 	void (*events_changed)(void *reg, struct disc_ctrl *ctrl);
+	/* Fabric Zoning from a DDC (reg_fzs.h). Lookup completes later through
+	 * disc_ctrl_complete_dw0() (negative errno: not queued); receive answers at once with
+	 * an NVMe status and the group's bytes; send answers an NVMe status, or -1 when held. */
+	int (*fzl)(void *reg, struct disc_ctrl *ctrl, uint16_t cid, const struct zw_lookup *l);
+	uint16_t (*fzr)(void *reg, struct disc_ctrl *ctrl, uint32_t key, uint8_t **buf, size_t *len,
+			uint32_t *gen);
+	int (*fzs)(void *reg, struct disc_ctrl *ctrl, uint16_t cid, uint32_t key, uint32_t off,
+		   const uint8_t *frag, size_t len, bool last);
 };
 
 /* The logs a controller serves, as the metrics count their reads. */
@@ -142,8 +157,9 @@ uint16_t disc_ctrl_check_data(const struct disc_ctrl *ctrl, const struct nvme_sq
 /* Commands the host may have outstanding: SQSIZE + 1 once connected. */
 unsigned int disc_ctrl_queue_depth(const struct disc_ctrl *ctrl);
 
-/* The registry finished a held DIM. */
+/* The registry finished a held DIM (or zoning command; DW0 carries a zoning key). */
 void disc_ctrl_complete(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status);
+void disc_ctrl_complete_dw0(struct disc_ctrl *ctrl, uint16_t cid, uint16_t status, uint32_t dw0);
 
 /* What the control API shows of a live association. */
 struct disc_ctrl_info {
@@ -166,6 +182,12 @@ const char *disc_ctrl_hostnqn(const struct disc_ctrl *ctrl);
 const uint8_t *disc_ctrl_hostid(const struct disc_ctrl *ctrl);
 /* The host's address as a TRADDR (IPv4-mapped shown as IPv4), and its ADRFAM. */
 const char *disc_ctrl_peer(const struct disc_ctrl *ctrl, uint8_t *adrfam);
+/* The view of log 70h this controller's host is served (fabric_host_view() for its NQN
+ * and address): what a read returns now, and what notify compares. */
+const struct view *disc_ctrl_view(struct disc_ctrl *ctrl);
+/* The log 71h this controller reads (fabric_hostlog_view_for() of its host NQN): a
+ * reference the caller drops. */
+struct view *disc_ctrl_hostlog_view(struct disc_ctrl *ctrl);
 
 /* Whether data moves host-to-controller for this command (opcode or fctype bit 0). */
 bool nvme_cmd_is_write(const struct nvme_sqe *sqe);

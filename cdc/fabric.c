@@ -147,6 +147,7 @@ void fabric_init(struct fabric *f)
 	log_body_init(&f->cfg70);
 	log_body_init(&f->log70);
 	log_body_init(&f->log71);
+	fabric_zone_init(f);
 }
 
 void fabric_free(struct fabric *f)
@@ -180,6 +181,7 @@ void fabric_free(struct fabric *f)
 	free(f->cfg_recs);
 	free(f->cfg_slots);
 	free(f->conns);
+	fabric_zone_free(f);
 	fabric_init(f);
 }
 
@@ -861,14 +863,28 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 		int c = log_body_build(&f->log70, &rec_ops, f);
 		if (c < 0)
 			return c;
-		c |= f->cfg_changed;
+		bool rezoned = f->zoning_changed;
+		c |= f->cfg_changed | f->zoning_changed;
 		if (c) {
 			changed |= FABRIC_LOG70;
 			bump70(f, floor);
 		}
 		if ((c || !f->view70) && publish70(f))
 			return -ENOMEM;
-		f->cfg_changed = false;
+		if (c) {
+			/* Every zoned view is checked again at its next read. */
+			f->view_serial++;
+			fabric_zone_prune(f);
+		}
+		if (rezoned)
+			f->zoning_serial = f->view_serial;
+		/* With zoning, what a DDC reads of log 71h follows its records and the zones: its
+		 * counter moves with them, as the bytes it reads may have. */
+		if (c && f->zoning_on) {
+			f->hgenctr++;
+			changed |= FABRIC_LOG71;
+		}
+		f->cfg_changed = f->zoning_changed = false;
 	}
 	if (which & FABRIC_LOG71) {
 		int c = log_body_build(&f->log71, &host_ops, f);
@@ -901,12 +917,6 @@ int fabric_hostlog_refresh(struct fabric *f)
 int fabric_rebuild(struct fabric *f, uint64_t floor)
 {
 	return fabric_rebuild_logs(f, floor, FABRIC_LOG70 | FABRIC_LOG71);
-}
-
-const struct view *fabric_host_view(const struct fabric *f, const char *hostnqn)
-{
-	(void)hostnqn; /* every host sees every subsystem until zoning */
-	return f->view70;
 }
 
 const struct view *fabric_hostlog_view(const struct fabric *f)
@@ -945,6 +955,8 @@ struct fabric_cfg *fabric_cfg_new(const struct cdc_config *cfg)
 		c->recs[k].port = cfg->referrals[i].port;
 	}
 	c->n = total;
+	c->zoning = cfg->zoning;
+	c->policy = cfg->zoning_policy == CDC_ZONING_ALLOW ? ZONE_POLICY_ALLOW : ZONE_POLICY_DENY;
 	size_t off = 0;
 	for (size_t i = 0; i < cfg->nlisten && off < sizeof(c->listen_key); i++)
 		off += (size_t)snprintf(c->listen_key + off, sizeof(c->listen_key) - off, "%s,",
@@ -962,13 +974,8 @@ void fabric_cfg_free(struct fabric_cfg *c)
 static bool bodies_equal(const struct log_body *a, const struct log_body *b)
 {
 	struct view *x = view_new(&a, 1, 0), *y = view_new(&b, 1, 0);
-	uint8_t p[4096], q[4096];
-	bool same = x && y && x->len == y->len;
+	bool same = x && y && fabric_views_equal(x, y);
 
-	for (uint64_t off = 0; same && off < x->len; off += sizeof(p)) {
-		size_t n = view_copy(x, off, p, sizeof(p));
-		same = view_copy(y, off, q, sizeof(q)) == n && !memcmp(p, q, n);
-	}
 	view_unref(x);
 	view_unref(y);
 	return same;
@@ -1024,6 +1031,12 @@ int fabric_cfg_swap(struct fabric *f, struct fabric_cfg **c)
 	memcpy(key, f->listen_key, sizeof(key));
 	memcpy(f->listen_key, in->listen_key, sizeof(key));
 	memcpy(in->listen_key, key, sizeof(key));
+	/* Zoning's switch and policy are the configuration's too, and trade places alike. */
+	bool on = f->zoning_on;
+	enum zone_policy policy = f->zoning.policy;
+	fabric_zoning_set(f, in->zoning, in->policy);
+	in->zoning = on;
+	in->policy = policy;
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "model.h"
 #include "tree.h"
 #include "view.h"
+#include "zoning.h"
 
 /* Which logs a change touched. */
 enum fabric_changed {
@@ -81,6 +82,20 @@ struct fabric {
 	size_t ndown;
 	fabric_path_fn path_watch; /* told when a path appears or goes; NULL: nobody */
 	void *path_arg;
+	/* Zoning (fabric_zone.c): the configured and active databases, whether they are
+	 * enforced, and the views of log 70h per visibility, checked again when view_serial
+	 * moved (with every new log 70h or zoning change). */
+	struct zoning zoning;
+	bool zoning_on;
+	bool zoning_changed; /* what hosts may see changed since log 70h was built */
+	uint64_t view_serial;
+	uint64_t zoning_serial; /* view_serial of the last zoning change */
+	RB_HEAD(fabric_zview_tree, zview) zviews;
+	/* Each subsystem entry's zones (zoning_port_view()), one per entry of log 70h, as of
+	 * port_views_serial: a visibility's view is then one intersection per entry. */
+	struct zone_view *port_views;
+	size_t nport_views;
+	uint64_t port_views_serial;
 };
 
 void fabric_init(struct fabric *f);
@@ -96,6 +111,8 @@ struct fabric_cfg {
 	struct log_rec *recs;
 	size_t n;
 	char listen_key[CDC_MAX_LISTEN * 64];
+	bool zoning;
+	enum zone_policy policy;
 };
 struct fabric_cfg *fabric_cfg_new(const struct cdc_config *cfg);
 void fabric_cfg_free(struct fabric_cfg *c);
@@ -192,9 +209,29 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which);
 void fabric_hostlog_defer(struct fabric *f);
 int fabric_hostlog_refresh(struct fabric *f);
 
-/* What host hostnqn is told: log 70h's view (configured, then registered entries) at its
- * GENCTR. One view for every host until zoning. NULL before the first build. */
-const struct view *fabric_host_view(const struct fabric *f, const char *hostnqn);
+/* What host hostnqn, connected from addr (NULL, or an empty TRADDR: known by its NQN only),
+ * is told: log 70h's view (configured, then registered entries) at its GENCTR; with zoning,
+ * only the entries its zones grant, shared by every host of the same visibility. Valid
+ * until the next change. NULL before the first build, or on ENOMEM. */
+const struct view *fabric_host_view(struct fabric *f, const char *hostnqn,
+				    const struct cdc_port *addr);
+/* Log 71h as reader (a DDC's NQN) may read it: every host without zoning, the hosts zoned
+ * with reader's subsystems with it. A reference the caller drops; NULL on ENOMEM. */
+struct view *fabric_hostlog_view_for(struct fabric *f, const char *reader);
+/* Whether two views carry the same bytes. */
+bool fabric_views_equal(const struct view *a, const struct view *b);
+
+/* Zoning. fabric_zoning_set() turns it on or off with the policy for entities in no zone;
+ * fabric_zoning_swap() exchanges the databases with *z (which gets the old ones, and keeps
+ * the policy). Either makes the next rebuild look at every host's view again. */
+void fabric_zoning_set(struct fabric *f, bool on, enum zone_policy policy);
+void fabric_zoning_swap(struct fabric *f, struct zoning *z);
+/* Host hostnqn at addr as zoning sees it; -EINVAL for an invalid NQN. */
+int fabric_zone_host(const char *hostnqn, const struct cdc_port *addr, struct zone_host *h);
+/* For fabric.c. */
+void fabric_zone_init(struct fabric *f);
+void fabric_zone_free(struct fabric *f);
+void fabric_zone_prune(struct fabric *f);
 /* Log 71h's view as last built (fabric_hostlog_refresh() first), at its counter. */
 const struct view *fabric_hostlog_view(const struct fabric *f);
 /* Entry i of log 70h's view, valid until the next change. */

@@ -21,6 +21,8 @@ struct notify_node {
 	bool wants_hostlog;
 	const char *hostnqn; /* the controller's own, which outlives the node */
 	struct disc_ctrl *ctrl;
+	struct view *seen;   /* with zoning: the view it was served at the last change */
+	struct view *seen71; /* with zoning, while wants_hostlog: the same for log 71h */
 };
 
 static int node_cmp(const struct notify_node *a, const struct notify_node *b)
@@ -44,6 +46,10 @@ struct notify {
 	struct notify_tree ctrls;
 	TAILQ_HEAD(, notify_node) all;
 	TAILQ_HEAD(, notify_node) hostlog;
+	/* Zoning was on at the last change: controllers remember the views they were served.
+	 * Off, they hold none (one view serves everyone, and an old one kept per controller
+	 * would keep its pages alive). */
+	bool zoned;
 };
 
 struct notify *notify_new(void)
@@ -66,9 +72,35 @@ void notify_free(struct notify *n)
 		return;
 	while ((x = RB_MIN(notify_tree, &n->ctrls))) {
 		RB_REMOVE(notify_tree, &n->ctrls, x);
+		view_unref(x->seen);
+		view_unref(x->seen71);
 		free(x);
 	}
 	free(n);
+}
+
+/* Remembers the view x's host is served now; whether that differs from the one before. */
+static bool see(struct notify_node *x)
+{
+	struct view *now = (struct view *)disc_ctrl_view(x->ctrl);
+	bool changed = !fabric_views_equal(x->seen, now);
+
+	if (now != x->seen) {
+		view_unref(x->seen);
+		x->seen = now ? view_ref(now) : NULL;
+	}
+	return changed;
+}
+
+/* The same for log 71h, which with zoning each DDC reads filtered by its own subsystems. */
+static bool see71(struct notify_node *x)
+{
+	struct view *now = disc_ctrl_hostlog_view(x->ctrl);
+	bool changed = !fabric_views_equal(x->seen71, now);
+
+	view_unref(x->seen71);
+	x->seen71 = now;
+	return changed;
 }
 
 int notify_ctrl_add(struct notify *n, struct disc_ctrl *ctrl)
@@ -80,12 +112,15 @@ int notify_ctrl_add(struct notify *n, struct disc_ctrl *ctrl)
 	x->hostnqn = disc_ctrl_hostnqn(ctrl);
 	x->ctrl = ctrl;
 	x->wants_hostlog = false;
+	x->seen = x->seen71 = NULL;
 	if (RB_INSERT(notify_tree, &n->ctrls, x)) {
 		free(x); /* already there */
 		return 0;
 	}
 	TAILQ_INSERT_TAIL(&n->all, x, order);
 	notify_ctrl_events(n, ctrl);
+	if (n->zoned)
+		see(x);
 	return 0;
 }
 
@@ -104,10 +139,15 @@ void notify_ctrl_events(struct notify *n, struct disc_ctrl *ctrl)
 	if (!x || wants == x->wants_hostlog)
 		return;
 	x->wants_hostlog = wants;
-	if (wants)
+	if (wants) {
 		TAILQ_INSERT_TAIL(&n->hostlog, x, hostlog);
-	else
+		if (n->zoned)
+			see71(x);
+	} else {
 		TAILQ_REMOVE(&n->hostlog, x, hostlog);
+		view_unref(x->seen71);
+		x->seen71 = NULL;
+	}
 }
 
 bool notify_hostlog_wanted(const struct notify *n)
@@ -124,6 +164,8 @@ void notify_ctrl_del(struct notify *n, struct disc_ctrl *ctrl)
 		TAILQ_REMOVE(&n->all, x, order);
 		if (x->wants_hostlog)
 			TAILQ_REMOVE(&n->hostlog, x, hostlog);
+		view_unref(x->seen);
+		view_unref(x->seen71);
 		free(x);
 	}
 }
@@ -151,12 +193,41 @@ static size_t send_named(struct notify *n, const struct change_set *cs)
 	return told;
 }
 
+/* Zoning was turned on or off. Off, the views remembered are let go; on, none is known yet,
+ * so the change that turned it on tells every controller. */
+static void forget_all(struct notify *n, bool zoned)
+{
+	struct notify_node *x;
+
+	TAILQ_FOREACH (x, &n->all, order) {
+		view_unref(x->seen);
+		view_unref(x->seen71);
+		x->seen = x->seen71 = NULL;
+	}
+	n->zoned = zoned;
+}
+
 size_t notify_send(struct notify *n, const struct change_set *cs)
 {
 	bool log70 = cs->logs & FABRIC_LOG70, log71 = cs->logs & FABRIC_LOG71;
 	struct notify_node *x;
 	size_t told = 0;
 
+	/* With zoning, each controller whose view moved: its view is built (or found, for
+	 * every host of its visibility) and compared with the one it saw at the last change.
+	 * A DDC's log 71h moves with zoning and with its own subsystems too, so its listeners
+	 * compare at every change. */
+	if (cs->zoned != n->zoned)
+		forget_all(n, cs->zoned);
+	if (cs->zoned) {
+		if (log70)
+			TAILQ_FOREACH (x, &n->all, order)
+				told += tell(x->ctrl, see(x), false);
+		if (log70 || log71)
+			TAILQ_FOREACH (x, &n->hostlog, hostlog)
+				told += tell(x->ctrl, false, see71(x));
+		return told;
+	}
 	/* Log 70h changed for every host (one view for all): every controller, and the log
 	 * 71h listeners among them in the same pass. */
 	if (log70 && cs->all) {

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "view.h"
+
 struct disc_ctrl;
 struct notify;
 
@@ -15,10 +17,13 @@ struct notify;
 struct change_set {
 	int logs; /* FABRIC_LOG70, FABRIC_LOG71: the logs whose bytes changed */
 	/* Whose log 70h view changed: every host's (all), or the nhosts host NQNs named.
-	 * One view serves every host until zoning, which will name the hosts of a zone. */
+	 * Without zoning one view serves every host. */
 	bool all;
 	const char *const *hosts;
 	size_t nhosts;
+	/* With zoning, hosts see different views: each controller is told when the view it
+	 * is served now differs from the one it was served at the last change (all ignored). */
+	bool zoned;
 };
 
 struct notify *notify_new(void);

@@ -258,20 +258,23 @@ static void start_read(struct ddc *d)
 
 /* ---- what a pull-model DDC asks for (log 73h, SDLP) ---- */
 
-/* Log lid as the DDC would read it from this CDC, whole, in a new buffer. -ENOENT for a log
- * not sent this way, -E2BIG past SDLP_MAX, -ENOMEM. */
+/* Log lid as the DDC would read it from this CDC, whole, in a new buffer: the DDC is known by
+ * the NQN it was reached at and by its address, for zoning. -ENOENT for a log not sent this
+ * way, -E2BIG past SDLP_MAX, -ENOMEM. */
 static int log_for_ddc(struct pull *p, const struct ddc *d, uint8_t lid, uint8_t **out, size_t *len,
 		       uint64_t *genctr)
 {
+	struct view *hostlog = NULL;
 	const struct view *v;
+	int err = 0;
 
 	if (lid == DISC_LID_HOST_DISCOVERY) {
 		if (fabric_hostlog_refresh(p->fabric) < 0)
 			return -ENOMEM;
-		v = fabric_hostlog_view(p->fabric);
+		v = hostlog = fabric_hostlog_view_for(p->fabric, d->addr.nqn);
 	} else if (lid == NVME_LOG_LID_DISCOVER) {
 		/* No self entries: the DDC reached this CDC through no listener of ours. */
-		v = fabric_host_view(p->fabric, d->addr.nqn);
+		v = fabric_host_view(p->fabric, d->addr.nqn, &d->addr.port);
 	} else {
 		return -ENOENT;
 	}
@@ -279,9 +282,14 @@ static int log_for_ddc(struct pull *p, const struct ddc *d, uint8_t lid, uint8_t
 		return -ENOMEM;
 	*len = DISC_LOG_HDR_LEN + v->len;
 	if (*len > SDLP_MAX)
-		return -E2BIG;
-	if (!(*out = malloc(*len)))
-		return -ENOMEM;
+		err = -E2BIG;
+	else if (!(*out = malloc(*len)))
+		err = -ENOMEM;
+	if (err) {
+		if (hostlog)
+			view_unref(hostlog);
+		return err;
+	}
 	if (lid == DISC_LID_HOST_DISCOVERY) {
 		disc_hostlog_read(v->genctr, NULL, v->len, v->nentries, 0, *out, DISC_LOG_HDR_LEN);
 	} else {
@@ -290,6 +298,8 @@ static int log_for_ddc(struct pull *p, const struct ddc *d, uint8_t lid, uint8_t
 	}
 	view_copy(v, 0, *out + DISC_LOG_HDR_LEN, v->len);
 	*genctr = v->genctr;
+	if (hostlog)
+		view_unref(hostlog);
 	return 0;
 }
 
@@ -385,8 +395,8 @@ static void request_cb(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
 		d->resend = true;
 	} else {
 		log_ratelimited(&d->p->rl, LOG_WARNING,
-				"pull: %s: ZoneGroup request %u for '%s' of %s not served: fabric "
-				"zoning is not enforced",
+				"pull: %s: ZoneGroup request %u for '%s' of %s not served: the "
+				"pull model of zoning is not supported (a DDC pushes with FZL/FZS)",
 				d->peer, req.ori, req.zgname, req.zgorig);
 	}
 }

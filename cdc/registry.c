@@ -16,7 +16,9 @@
 #include "log.h"
 #include "notify.h"
 #include "reg_dim.h"
+#include "reg_fzs.h"
 #include "reg_hosts.h"
+#include "reg_zoning.h"
 
 /* An NQN that has a live association through ctrl (its host NQN or an EID it registered),
  * or through a pull connection to a DDC, indexed by association then NQN: a disconnect
@@ -46,6 +48,7 @@ enum undo_kind {
 	U_REC_DEL,
 	U_CONFIG,
 	U_PATH,
+	U_ZONING
 };
 
 struct undo {
@@ -54,8 +57,9 @@ struct undo {
 		struct entity ent;
 		struct host_rec host;
 		struct log_rec rec;
-		struct fabric_cfg *cfg; /* the configuration replaced, owned here */
+		struct fabric_cfg *cfg;	 /* the configuration replaced, owned here */
 		struct change_path path; /* the mark before */
+		struct zoning *zoning;	 /* the zoning databases replaced, owned here */
 	} u;
 };
 
@@ -82,6 +86,7 @@ struct registry {
 	struct registry_stats stats;
 	void (*observer)(void *arg, int logs);
 	void *observer_arg;
+	struct fzs *fzs; /* zone groups DDCs are sending */
 };
 
 /* ---- undo ---- */
@@ -133,6 +138,11 @@ static void undo_all(struct registry *r)
 			fabric_cfg_swap(r->fabric, &u->u.cfg);
 			fabric_cfg_free(u->u.cfg);
 			break;
+		case U_ZONING:
+			fabric_zoning_swap(r->fabric, u->u.zoning);
+			zoning_free(u->u.zoning);
+			free(u->u.zoning);
+			break;
 		}
 	}
 }
@@ -140,9 +150,14 @@ static void undo_all(struct registry *r)
 /* The batch committed: the undo records only let go of what they own. */
 static void undo_forget(struct registry *r)
 {
-	for (size_t i = 0; i < r->nundo; i++)
+	for (size_t i = 0; i < r->nundo; i++) {
 		if (r->undo[i].kind == U_CONFIG)
 			fabric_cfg_free(r->undo[i].u.cfg);
+		if (r->undo[i].kind == U_ZONING) {
+			zoning_free(r->undo[i].u.zoning);
+			free(r->undo[i].u.zoning);
+		}
+	}
 	r->nundo = 0;
 }
 
@@ -295,7 +310,8 @@ static int stage_config(struct registry *r, struct fabric_cfg **cfg)
 	}
 	r->undo[r->nundo - 1].u.cfg = *cfg; /* now the replaced one */
 	*cfg = NULL;
-	r->dirty70 |= r->fabric->cfg_changed; /* the same file again changes nothing */
+	/* the same file again changes nothing */
+	r->dirty70 |= r->fabric->cfg_changed | r->fabric->zoning_changed;
 	return 0;
 }
 
@@ -317,6 +333,20 @@ static int stage_path(struct registry *r, const struct change_path *p)
 	}
 	r->dirty70 |= touched > 0;
 	return 0;
+}
+
+/* The zoning databases are replaced whole by the change's copy (reg_zoning.c); the ones
+ * replaced are the undo. Log 70h may change for any host: GENCTR to persist. */
+static int stage_zoning(struct registry *r, struct change_zoning *cz)
+{
+	int err = undo_push(r, U_ZONING, &cz->z, sizeof(cz->z));
+
+	if (err)
+		return err;
+	fabric_zoning_swap(r->fabric, cz->z); /* cz->z now holds the old ones */
+	cz->z = NULL;
+	r->dirty70 = true;
+	return reg_zoning_persist(r->store, &r->fabric->zoning, cz);
 }
 
 /* ---- live associations (NCC) ---- */
@@ -412,6 +442,8 @@ int stager_apply(struct stager *s, struct change *c, struct change_op *op)
 		return journal(r, s->now, &op->u.journal);
 	case CHG_PATH:
 		return stage_path(r, &op->u.path);
+	case CHG_ZONING:
+		return stage_zoning(r, &op->u.zoning);
 	}
 	return -EINVAL;
 }
@@ -562,7 +594,7 @@ static int rebuild(struct registry *r, bool failed, int *maybe)
 
 static void notify_changed(struct registry *r, int changed)
 {
-	struct change_set cs = {.logs = changed, .all = true};
+	struct change_set cs = {.logs = changed, .all = true, .zoned = r->fabric->zoning_on};
 
 	if (changed & FABRIC_LOG70)
 		log_info("discovery log changed: GENCTR %llu, %zu entries",
@@ -682,11 +714,37 @@ static void hook_events_changed(void *arg, struct disc_ctrl *ctrl)
 	notify_ctrl_events(r->notify, ctrl);
 }
 
+static int hook_fzl(void *arg, struct disc_ctrl *ctrl, uint16_t cid, const struct zw_lookup *l)
+{
+	struct registry *r = arg;
+
+	return reg_fzs_lookup(r, r->fzs, ctrl, cid, l);
+}
+
+static uint16_t hook_fzr(void *arg, struct disc_ctrl *ctrl, uint32_t key, uint8_t **buf,
+			 size_t *len, uint32_t *gen)
+{
+	struct registry *r = arg;
+
+	return reg_fzs_receive(r->fabric, ctrl, key, buf, len, gen);
+}
+
+static int hook_fzs(void *arg, struct disc_ctrl *ctrl, uint16_t cid, uint32_t key, uint32_t off,
+		    const uint8_t *frag, size_t len, bool last)
+{
+	struct registry *r = arg;
+
+	return reg_fzs_send(r, r->fabric, r->fzs, ctrl, cid, key, off, frag, len, last);
+}
+
 const struct disc_registry_ops registry_ctrl_ops = {
 	.dim = hook_dim,
 	.connected = hook_connected,
 	.disconnected = hook_disconnected,
 	.events_changed = hook_events_changed,
+	.fzl = hook_fzl,
+	.fzr = hook_fzr,
+	.fzs = hook_fzs,
 };
 
 /* ---- life cycle ---- */
@@ -708,14 +766,16 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 	TAILQ_INIT(&r->pending);
 	RB_INIT(&r->live);
 	r->notify = notify_new();
+	r->fzs = fzs_new(base);
 	r->flush_ev = event_new(base, -1, 0, flush_cb, r);
 	r->expire_ev = event_new(base, -1, EV_PERSIST, expire_cb, r);
-	if (!r->notify || !r->flush_ev || !r->expire_ev) {
+	if (!r->notify || !r->fzs || !r->flush_ev || !r->expire_ev) {
 		if (r->flush_ev)
 			event_free(r->flush_ev);
 		if (r->expire_ev)
 			event_free(r->expire_ev);
 		notify_free(r->notify);
+		fzs_free(r->fzs);
 		free(r);
 		return NULL;
 	}
@@ -745,6 +805,7 @@ void registry_free(struct registry *r)
 		free(l);
 	}
 	notify_free(r->notify);
+	fzs_free(r->fzs);
 	free(r->undo);
 	free(r);
 }
@@ -771,6 +832,8 @@ int registry_load(struct registry *r)
 	uint64_t genctr = 0;
 	int err = store_load(r->store, &ld, &genctr);
 
+	if (!err)
+		err = reg_zoning_load(r->store, &r->fabric->zoning);
 	if (err)
 		return err;
 	r->genctr_stored = genctr;
@@ -783,8 +846,10 @@ int registry_load(struct registry *r)
 	r->fabric->hgenctr = r->hgenctr_reserved;
 	fabric_rebuild(r->fabric, genctr);
 	persist_genctr(r);
-	log_info("loaded %zu entities, %zu hosts, %zu records; GENCTR %llu", r->fabric->nents,
-		 r->fabric->nhosts, r->fabric->nrecs, (unsigned long long)r->fabric->genctr);
+	log_info("loaded %zu entities, %zu hosts, %zu records, %zu zone groups (%zu active); "
+		 "GENCTR %llu",
+		 r->fabric->nents, r->fabric->nhosts, r->fabric->nrecs, r->fabric->zoning.ngroups,
+		 r->fabric->zoning.nactive, (unsigned long long)r->fabric->genctr);
 	return 0;
 }
 

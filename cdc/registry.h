@@ -78,6 +78,38 @@ struct admin_req {
 typedef void (*registry_admin_cb)(void *arg, int err);
 int registry_admin(struct registry *r, const struct admin_req *a, registry_admin_cb cb, void *arg);
 
+/* What the administrator asks of zoning (reg_zoning.c). Groups are named by {orig, group};
+ * zones within a group by zone; aliases by alias. Members are added to or removed from a
+ * zone (group and zone set) or an alias (alias set). */
+enum zoning_op {
+	ZONING_GROUP_CREATE,
+	ZONING_GROUP_DEL,
+	ZONING_ZONE_CREATE,
+	ZONING_ZONE_DEL,
+	ZONING_MEMBER_ADD,
+	ZONING_MEMBER_DEL,
+	ZONING_ALIAS_CREATE,
+	ZONING_ALIAS_DEL,
+	ZONING_ACTIVATE,
+	ZONING_DEACTIVATE,
+};
+
+struct zoning_req {
+	enum zoning_op op;
+	char orig[CDC_NQN_MAX + 1];
+	char group[ZONE_GROUP_NAME_MAX + 1];
+	char zone[ZONE_NAME_MAX + 1];
+	char alias[ZONE_ALIAS_NAME_MAX + 1];
+	struct zone_member member;
+};
+
+/* Completes after the commit with 0, -EEXIST, -ENOENT, -EBUSY (deleting an active group),
+ * -EINVAL, -ENOSPC (keys exhausted), or the store's error. Activating or deactivating a
+ * group is one change: every host's view moves from the old zones to the new at once. */
+typedef void (*registry_zoning_cb)(void *arg, int err);
+int registry_zoning(struct registry *r, const struct zoning_req *z, registry_zoning_cb cb,
+		    void *arg);
+
 const struct registry_stats *registry_get_stats(const struct registry *r);
 
 /* Called after every commit that may have changed log 70h or 71h (FABRIC_LOG* bits), once

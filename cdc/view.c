@@ -31,6 +31,23 @@ struct view *view_new(const struct log_body *const *bodies, size_t nbodies, uint
 	return v;
 }
 
+struct view *view_new_blob(struct disc_blob *blob, uint64_t len, size_t nentries, uint64_t genctr)
+{
+	struct view *v = calloc(1, sizeof(*v) + sizeof(v->pages[0]));
+
+	if (!v)
+		return NULL;
+	v->refs = 1;
+	v->genctr = genctr;
+	v->nentries = nentries;
+	v->len = len;
+	if (len) {
+		v->pages[0] = (struct view_page){disc_blob_ref(blob), 0, (uint32_t)len};
+		v->npages = 1;
+	}
+	return v;
+}
+
 struct view *view_ref(struct view *v)
 {
 	v->refs++;

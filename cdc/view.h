@@ -1,7 +1,7 @@
 /* view.h - what a host is told: log 70h's body as one visibility sees it, at one GENCTR.
  * A view is immutable and reference-counted: it keeps the pages of the moment it was made,
- * so a host reading it in several commands reads one log. Every host sees the same view
- * today; zoning will give hosts of different zones different ones. The discovery
+ * so a host reading it in several commands reads one log. Without zoning every host sees
+ * the same view; with it, hosts of equal visibility share one (fabric_zone.c). The discovery
  * controller and the control API read a host's log only through here. Pure. */
 #ifndef CDC_VIEW_H
 #define CDC_VIEW_H
@@ -29,6 +29,8 @@ struct view {
 
 /* A view of the bodies' pages as last built, one after the other. NULL on ENOMEM. */
 struct view *view_new(const struct log_body *const *bodies, size_t nbodies, uint64_t genctr);
+/* A view of one blob's first len bytes (nentries entries); takes its own reference. */
+struct view *view_new_blob(struct disc_blob *blob, uint64_t len, size_t nentries, uint64_t genctr);
 struct view *view_ref(struct view *v);
 void view_unref(struct view *v);
 

@@ -80,6 +80,20 @@ static const char *const migrations[] = {
 	");",
 	/* 2: the Host Discovery log's counter (its reservation, see registry.c). */
 	"INSERT INTO meta (key, value) VALUES ('hgenctr', 0);",
+	/* 3: fabric zoning. A group's zones, and its active copy (aliases resolved, NULL when
+	 * not active), are JSON documents the zoning code writes and reads: the store keeps
+	 * them whole, as a group changes whole. zone_next_key is the next ZDK, never reused. */
+	"CREATE TABLE zone_group ("
+	"  orig TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  zkey INTEGER NOT NULL UNIQUE CHECK (zkey BETWEEN 1 AND 4294967295),"
+	"  gen INTEGER NOT NULL CHECK (gen BETWEEN 1 AND 4294967295),"
+	"  zones TEXT NOT NULL,"
+	"  active TEXT,"
+	"  PRIMARY KEY (orig, name)"
+	");"
+	"CREATE TABLE zone_alias (name TEXT PRIMARY KEY NOT NULL, members TEXT NOT NULL);"
+	"INSERT INTO meta (key, value) VALUES ('zone_next_key', 1);",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,
@@ -104,6 +118,12 @@ enum stmt_id {
 	S_ENT_ALL,
 	S_HOST_ALL,
 	S_REC_ALL,
+	S_ZG_PUT,
+	S_ZG_DEL,
+	S_ZA_PUT,
+	S_ZA_DEL,
+	S_ZG_ALL,
+	S_ZA_ALL,
 	S_NR
 };
 
@@ -155,6 +175,16 @@ static const char *const stmt_sql[S_NR] = {
 		       " source FROM host ORDER BY id",
 	[S_REC_ALL] = "SELECT ifnull(owner, ''), subnqn, subtype, asqsz, source, trtype, adrfam,"
 		      " treq, sectype, portid, traddr, trsvcid FROM rec ORDER BY id",
+	[S_ZG_PUT] = "INSERT INTO zone_group (orig, name, zkey, gen, zones, active)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (orig, name) DO UPDATE SET"
+		     " zkey = excluded.zkey, gen = excluded.gen, zones = excluded.zones,"
+		     " active = excluded.active",
+	[S_ZG_DEL] = "DELETE FROM zone_group WHERE orig = ?1 AND name = ?2",
+	[S_ZA_PUT] = "INSERT INTO zone_alias (name, members) VALUES (?1, ?2)"
+		     " ON CONFLICT (name) DO UPDATE SET members = excluded.members",
+	[S_ZA_DEL] = "DELETE FROM zone_alias WHERE name = ?1",
+	[S_ZG_ALL] = "SELECT orig, name, zkey, gen, zones, active FROM zone_group ORDER BY rowid",
+	[S_ZA_ALL] = "SELECT name, members FROM zone_alias ORDER BY rowid",
 };
 
 struct store {
@@ -683,6 +713,60 @@ int store_counter_set(struct store *st, const char *name, uint64_t value)
 	return err;
 }
 
+int store_zone_group_put(struct store *st, const struct store_zone_group *g)
+{
+	sqlite3_stmt *s = st->stmt[S_ZG_PUT];
+	int err = writable(st);
+
+	if (err)
+		return err;
+	sqlite3_bind_text(s, 1, g->orig, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, g->name, -1, SQLITE_TRANSIENT);
+	bind_int(st, s, 3, g->key);
+	bind_int(st, s, 4, g->gen);
+	sqlite3_bind_text(s, 5, g->zones, -1, SQLITE_TRANSIENT);
+	if (g->active)
+		sqlite3_bind_text(s, 6, g->active, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 6);
+	return run(st, s);
+}
+
+int store_zone_group_del(struct store *st, const char *orig, const char *name)
+{
+	sqlite3_stmt *s = st->stmt[S_ZG_DEL];
+	int err = writable(st);
+
+	if (err)
+		return err;
+	sqlite3_bind_text(s, 1, orig, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
+	return run(st, s);
+}
+
+int store_zone_alias_put(struct store *st, const char *name, const char *members)
+{
+	sqlite3_stmt *s = st->stmt[S_ZA_PUT];
+	int err = writable(st);
+
+	if (err)
+		return err;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, members, -1, SQLITE_TRANSIENT);
+	return run(st, s);
+}
+
+int store_zone_alias_del(struct store *st, const char *name)
+{
+	sqlite3_stmt *s = st->stmt[S_ZA_DEL];
+	int err = writable(st);
+
+	if (err)
+		return err;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	return run(st, s);
+}
+
 int store_genctr_set(struct store *st, uint64_t genctr)
 {
 	return store_counter_set(st, "genctr", genctr);
@@ -854,6 +938,66 @@ int store_load(struct store *st, const struct store_loader *ld, uint64_t *genctr
 		err = load_recs(st, ld);
 	if (!err)
 		err = load_counter(st, "genctr", genctr);
+	store_rollback(st);
+	return err;
+}
+
+static int load_zone_groups(struct store *st, const struct store_zone_loader *ld)
+{
+	sqlite3_stmt *s = st->stmt[S_ZG_ALL];
+	int64_t n = 0;
+	int rc = SQLITE_DONE, err = 0;
+
+	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_zone_group g = {
+			.orig = (const char *)sqlite3_column_text(s, 0),
+			.name = (const char *)sqlite3_column_text(s, 1),
+			.key = (uint32_t)sqlite3_column_int64(s, 2),
+			.gen = (uint32_t)sqlite3_column_int64(s, 3),
+			.zones = (const char *)sqlite3_column_text(s, 4),
+			.active = (const char *)sqlite3_column_text(s, 5),
+		};
+		n++;
+		if (!g.orig || !g.name || !g.zones) {
+			err = bad_row(st, "zone_group", n);
+			break;
+		}
+		err = ld->group(ld->arg, &g);
+	}
+	return read_end(st, s, rc, err);
+}
+
+static int load_zone_aliases(struct store *st, const struct store_zone_loader *ld)
+{
+	sqlite3_stmt *s = st->stmt[S_ZA_ALL];
+	int64_t n = 0;
+	int rc = SQLITE_DONE, err = 0;
+
+	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		const char *members = (const char *)sqlite3_column_text(s, 1);
+		n++;
+		if (!name || !members) {
+			err = bad_row(st, "zone_alias", n);
+			break;
+		}
+		err = ld->alias(ld->arg, name, members);
+	}
+	return read_end(st, s, rc, err);
+}
+
+int store_zone_load(struct store *st, const struct store_zone_loader *ld, uint64_t *next_key)
+{
+	if (st->in_tx)
+		return fail(st, -EBUSY, "load inside a write transaction");
+	/* Aliases first: an active copy is stored resolved, but a configured group names them. */
+	int err = run(st, st->stmt[S_BEGIN_READ]);
+	if (!err)
+		err = load_zone_aliases(st, ld);
+	if (!err)
+		err = load_zone_groups(st, ld);
+	if (!err)
+		err = load_counter(st, "zone_next_key", next_key);
 	store_rollback(st);
 	return err;
 }

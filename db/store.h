@@ -9,7 +9,7 @@
 #include "model.h"
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -70,6 +70,28 @@ int store_genctr_set(struct store *st, uint64_t genctr);
 /* Other persisted counters ("hgenctr"): set refuses to go backwards (-ERANGE), like GENCTR. */
 int store_counter_set(struct store *st, const char *name, uint64_t value);
 int store_counter_get(struct store *st, const char *name, uint64_t *value);
+
+/* Zoning (schema 3): a zone group by {orig, name}, with its configured zones and its active
+ * copy as the zoning code serialized them (active NULL: not active); aliases likewise. The
+ * next zone group key is the counter "zone_next_key". */
+struct store_zone_group {
+	const char *orig, *name;
+	uint32_t key, gen;
+	const char *zones;
+	const char *active;
+};
+int store_zone_group_put(struct store *st, const struct store_zone_group *g);
+int store_zone_group_del(struct store *st, const char *orig, const char *name);
+int store_zone_alias_put(struct store *st, const char *name, const char *members);
+int store_zone_alias_del(struct store *st, const char *name);
+/* Feeds every alias, then every group, to ld (a return < 0 stops and is returned), then
+ * sets *next_key. The strings are valid during the call only. */
+struct store_zone_loader {
+	int (*alias)(void *arg, const char *name, const char *members);
+	int (*group)(void *arg, const struct store_zone_group *g);
+	void *arg;
+};
+int store_zone_load(struct store *st, const struct store_zone_loader *ld, uint64_t *next_key);
 
 /* Append to the change journal; strings longer than struct journal_entry's fields are cut. */
 int store_journal_add(struct store *st, int64_t when, const char *actor_nqn, const char *peer,

@@ -247,7 +247,8 @@ void disc_hostlog_entry_fill(uint8_t *p, size_t len, const struct host_rec *h, u
 int disc_hostlog_read(uint64_t genctr, const uint8_t *entries, size_t len, size_t nrec,
 		      uint64_t off, uint8_t *dst, size_t dlen)
 {
-	/* RECFMT 0, HDLPF 0: the log is not filtered by requester, so ALLHOST is moot. */
+	/* RECFMT 0, HDLPF 0: ALLHOSTE is not offered, so the log never claims every host; with
+	 * zoning it lists the hosts zoned with the reader's subsystems (fabric_zone.c). */
 	struct disc_hostlog_hdr hdr = {
 		.genctr = htole64(genctr),
 		.numrec = htole64(nrec),

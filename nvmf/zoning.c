@@ -313,6 +313,14 @@ static int group_owned(const struct zoning *z, const char *orig, const char *nam
 	return *out ? zoning_check_owner((*out)->orig, requester) : -ENOENT;
 }
 
+const struct zone_group *zoning_active_by_key(const struct zoning *z, uint32_t key)
+{
+	for (size_t i = 0; i < z->nactive; i++)
+		if (z->active[i]->group.key == key)
+			return &z->active[i]->group;
+	return NULL;
+}
+
 const struct zone_group *zoning_active_find(const struct zoning *z, const char *orig,
 					    const char *name)
 {
@@ -785,9 +793,11 @@ static void view_finish(struct zone_view *v)
 		}
 }
 
-int zoning_host_view(const struct zoning *z, const struct zone_host *h, struct zone_view *v)
+/* The active zones holding a member of this role that matches e; under ALLOW, an endpoint
+ * in none is in the default zone. */
+static int endpoint_view(const struct zoning *z, uint8_t role, const struct zone_endpoint *e,
+			 struct zone_view *v)
 {
-	const struct zone_endpoint *e = &h->ep;
 	struct zone_idx probe, *x;
 	size_t cap = 0;
 
@@ -795,8 +805,8 @@ int zoning_host_view(const struct zoning *z, const struct zone_host *h, struct z
 	for (int by_addr = 0; by_addr < 2; by_addr++) {
 		if (!has_key(e, by_addr))
 			continue;
-		for (x = idx_first(z, ZONE_ROLE_HOST, by_addr, e, 0, &probe);
-		     x && idx_same_key(x, &probe); x = RB_NEXT(zone_index, NULL, x))
+		for (x = idx_first(z, role, by_addr, e, 0, &probe); x && idx_same_key(x, &probe);
+		     x = RB_NEXT(zone_index, NULL, x))
 			if (zone_member_matches(x->m, e) && view_add(v, &cap, x->zone_id) < 0)
 				goto nomem;
 	}
@@ -809,6 +819,31 @@ nomem:
 	return -ENOMEM;
 }
 
+int zoning_host_view(const struct zoning *z, const struct zone_host *h, struct zone_view *v)
+{
+	return endpoint_view(z, ZONE_ROLE_HOST, &h->ep, v);
+}
+
+int zoning_port_view(const struct zoning *z, const struct zone_port *p, struct zone_view *v)
+{
+	return endpoint_view(z, ZONE_ROLE_SUBSYSTEM, &p->ep, v);
+}
+
+bool zone_views_meet(const struct zone_view *a, const struct zone_view *b)
+{
+	size_t i = 0, k = 0;
+
+	while (i < a->n && k < b->n) {
+		if (a->zones[i] == b->zones[k])
+			return true;
+		if (a->zones[i] < b->zones[k])
+			i++;
+		else
+			k++;
+	}
+	return false;
+}
+
 bool zone_view_equal(const struct zone_view *a, const struct zone_view *b)
 {
 	return a->n == b->n && a->hash == b->hash &&
@@ -819,4 +854,90 @@ void zone_view_free(struct zone_view *v)
 {
 	free(v->zones);
 	memset(v, 0, sizeof(*v));
+}
+
+/* ---- restoring and copying whole databases ---- */
+
+int zoning_group_restore(struct zoning *z, const struct zone_group *src)
+{
+	ssize_t i = group_index(z, src->orig, src->name);
+	struct zone_group *g;
+	int ret;
+
+	if (!name_ok(src->name, ZONE_GROUP_NAME_MAX) || !src->key || !src->gen)
+		return -EINVAL;
+	ret = zones_check(src->zones, src->nzones);
+	if (ret < 0)
+		return ret;
+	if (i < 0 && PTRS_RESERVE(z->groups, z->ngroups) < 0)
+		return -ENOMEM;
+	g = calloc(1, sizeof(*g));
+	if (!g || zones_copy(&g->zones, src->zones, src->nzones) < 0) {
+		free(g);
+		return -ENOMEM;
+	}
+	memcpy(g->name, src->name, sizeof(g->name));
+	memcpy(g->orig, src->orig, sizeof(g->orig));
+	g->key = src->key;
+	g->gen = src->gen;
+	g->nzones = src->nzones;
+	if (i < 0) {
+		z->groups[z->ngroups++] = g;
+	} else {
+		group_free(z->groups[i]);
+		z->groups[i] = g;
+	}
+	/* A key seen is a key handed out: never again. */
+	if (z->next_key <= src->key)
+		z->next_key = (uint64_t)src->key + 1;
+	return 0;
+}
+
+int zoning_active_restore(struct zoning *z, const struct zone_group *resolved)
+{
+	ssize_t i = active_index(z, resolved->orig, resolved->name);
+	struct zone_active *a;
+	int ret;
+
+	for (size_t k = 0; k < resolved->nzones; k++)
+		for (size_t j = 0; j < resolved->zones[k].nmembers; j++)
+			if (zone_member_check(&resolved->zones[k].members[j], true) < 0)
+				return -EINVAL; /* aliases are resolved in an active copy */
+	if (i < 0 && PTRS_RESERVE(z->active, z->nactive) < 0)
+		return -ENOMEM;
+	ret = active_build(z, resolved, &a);
+	if (ret < 0)
+		return ret;
+	if (i >= 0) {
+		active_unindex(z, z->active[i]);
+		active_free(z->active[i]);
+		z->active[i] = a;
+	} else {
+		z->active[z->nactive++] = a;
+	}
+	active_index_all(z, a);
+	z->next_serial += resolved->nzones;
+	return 0;
+}
+
+int zoning_clone(struct zoning *dst, const struct zoning *src)
+{
+	int ret = 0;
+
+	zoning_init(dst, src->policy);
+	/* Fresh zone ids: a view keyed by the source's ids never matches the copy's. */
+	dst->next_serial = src->next_serial;
+	for (size_t i = 0; !ret && i < src->ngroups; i++)
+		ret = zoning_group_restore(dst, src->groups[i]);
+	for (size_t i = 0; !ret && i < src->naliases; i++)
+		ret = zoning_alias_set(dst, src->aliases[i]->name, src->aliases[i]->members,
+				       src->aliases[i]->nmembers);
+	for (size_t i = 0; !ret && i < src->nactive; i++)
+		ret = zoning_active_restore(dst, &src->active[i]->group);
+	if (ret < 0) {
+		zoning_free(dst);
+		return ret;
+	}
+	dst->next_key = src->next_key;
+	return 0;
 }

@@ -229,12 +229,30 @@ int zoning_deactivate(struct zoning *z, const char *requester, const char *orig,
 void zoning_change_release(struct zoning_change *chg);
 const struct zone_group *zoning_active_find(const struct zoning *z, const char *orig,
 					    const char *name);
+/* The active group of key ZDK (what FZR names a group by), or NULL. */
+const struct zone_group *zoning_active_by_key(const struct zoning *z, uint32_t key);
+
+/* Restoring what was stored, and undoing: put a configured group back as it was (its key
+ * and generation included; one of the same {orig, name} is replaced), or an active copy
+ * (aliases already resolved: -EINVAL if it names one). next_key moves past every key
+ * restored. -EINVAL, -ENOMEM; on error nothing changed. */
+int zoning_group_restore(struct zoning *z, const struct zone_group *g);
+int zoning_active_restore(struct zoning *z, const struct zone_group *resolved);
+/* dst becomes a copy of src (dst need not be initialised): both databases, the key counter
+ * and the policy. Zone ids in dst are new. -ENOMEM leaves dst empty and freed. */
+int zoning_clone(struct zoning *dst, const struct zoning *src);
 
 /* The decision (see the top of this file). */
 bool zoning_allows(const struct zoning *z, const struct zone_host *h, const struct zone_port *p);
 
 /* Host h's visibility: -ENOMEM. Free with zone_view_free(). */
 int zoning_host_view(const struct zoning *z, const struct zone_host *h, struct zone_view *v);
+/* The same for port p: the active zones holding a subsystem member that matches it, or
+ * ZONE_ID_DEFAULT alone under ALLOW when there are none. zoning_allows(h, p) is exactly
+ * zone_views_meet(host view, port view): a log is filtered for a whole visibility with one
+ * port view per entry, computed once per change, instead of one decision per host. */
+int zoning_port_view(const struct zoning *z, const struct zone_port *p, struct zone_view *v);
+bool zone_views_meet(const struct zone_view *a, const struct zone_view *b);
 bool zone_view_equal(const struct zone_view *a, const struct zone_view *b);
 void zone_view_free(struct zone_view *v);
 

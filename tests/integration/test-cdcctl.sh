@@ -89,6 +89,59 @@ run 0 "port del" $C port del $S --traddr 192.0.2.91 --trsvcid 4420
 run 0 "referral del" $C referral del --traddr 192.0.2.50
 run 0 "subsys del" $C subsys del $S
 
+# Zoning: groups, zones, members and aliases made with cdcctl; once zoning is on, host log
+# shows each host the zoned log the wire serves it.
+Z=nqn.2014-08.org.example:zoned-host
+A=nqn.2014-08.org.example:configured
+run 0 "zonegroup create" $C zonegroup create g1
+run 0 "zone create" $C zone create g1 z1
+run 0 "zone add-member host" $C zone add-member g1 z1 --role host --nqn $Z
+run 0 "alias create" $C alias create arrays
+run 0 "alias add-member" $C alias add-member arrays --role subsystem --nqn $A
+run 0 "zone add-member alias" $C zone add-member g1 z1 --alias arrays
+run 0 "zone add-member by address" $C zone add-member g1 z1 --type ip-port --role subsystem \
+	--traddr 192.0.2.77 --trsvcid 4420
+run 0 "zone del-member" $C zone del-member g1 z1 --type ip-port --role subsystem \
+	--traddr 192.0.2.77 --trsvcid 4420
+run 2 "member without a role" $C zone add-member g1 z1 --nqn $Z
+run 1 "member of a zone that is not there" $C zone add-member g1 nozone --role host --nqn $Z
+run 0 "zonegroup activate" $C zonegroup activate g1
+run 0 "zonegroup list" $C zonegroup list
+has "g1" "zonegroup list shows the group"
+run 0 "zonegroup list -o json" $C -o json zonegroup list
+json "zonegroup list"
+run 0 "zonegroup show" $C zonegroup show g1
+has "alias arrays" "zonegroup show lists the alias member"
+run 0 "zone list" $C zone list
+has "z1" "zone list shows the zone"
+run 0 "zone show" $C zone show g1 z1
+has "$Z" "zone show lists the host member"
+run 0 "zone show -o json" $C -o json zone show g1 z1
+json "zone show"
+run 0 "alias list" $C alias list
+has "arrays" "alias list shows the alias"
+run 0 "alias show -o json" $C -o json alias show arrays
+json "alias show"
+has "$A" "alias show lists its member"
+sed -i 's/^\[global\]$/[global]\nzoning = yes/' "$WORK/cdcd.conf"
+reloads=$(grep -c "configuration reloaded" "$WORK/cdcd.log")
+kill -HUP "$PID"
+for _ in $(seq 50); do
+	[ "$(grep -c "configuration reloaded" "$WORK/cdcd.log")" -gt "$reloads" ] && break
+	sleep 0.1
+done
+run 0 "host log, zoned" $C host log $Z
+has "$A" "a zoned host's log carries its zone's subsystem"
+has "Discovery Log Number of Records 2" "a zoned host's log: self and its one port"
+run 0 "host log, in no zone" $C host log nqn.2014-08.org.example:somehost
+has "Discovery Log Number of Records 1" "a host in no zone sees only the CDC itself"
+run 1 "an active zone group is not deleted" $C zonegroup del g1
+run 0 "zonegroup deactivate" $C zonegroup deactivate g1
+run 0 "zonegroup del" $C zonegroup del g1
+run 0 "alias del" $C alias del arrays
+run 0 "changes journal zoning" $C changes
+has "zonegroup activate" "changes journal the activation"
+
 # What scripts rely on: one line on stderr and a non-zero exit.
 run 1 "unknown subsystem" $C subsys show nqn.2014-08.org.example:none
 [ "$(wc -l <"$WORK/err")" = 1 ] && ok "one error line" || bad "error lines: $(cat "$WORK/err")"

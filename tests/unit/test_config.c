@@ -82,6 +82,7 @@ static bool configs_equal(const struct cdc_config *a, const struct cdc_config *b
 	    strcmp(a->control_socket, b->control_socket) ||
 	    strcmp(a->control_socket_group, b->control_socket_group) ||
 	    a->log_level != b->log_level || a->has_http_listen != b->has_http_listen ||
+	    a->zoning != b->zoning || a->zoning_policy != b->zoning_policy ||
 	    (a->has_http_listen && strcmp(a->http_listen.text, b->http_listen.text)) ||
 	    a->nsubsys != b->nsubsys || a->nreferrals != b->nreferrals ||
 	    a->mdns.enable != b->mdns.enable || strcmp(a->mdns.instance, b->mdns.instance) ||
@@ -658,7 +659,7 @@ START_TEST(port_defaults_fill_trsvcid_and_derive_adrfam)
 	char err[256];
 
 	ck_assert_int_eq(addr_parse_port(" traddr = 2001:db8::10 ; treq=required;sectype=tls13; ",
-					   "4420", &p, err, sizeof(err)),
+					 "4420", &p, err, sizeof(err)),
 			 0);
 	ck_assert_uint_eq(p.trtype, NVMF_TRTYPE_TCP);
 	ck_assert_uint_eq(p.adrfam, NVMF_ADDR_FAMILY_IP6);
@@ -668,9 +669,9 @@ START_TEST(port_defaults_fill_trsvcid_and_derive_adrfam)
 	ck_assert_uint_eq(p.treq, NVMF_TREQ_REQUIRED);
 	ck_assert_uint_eq(p.sectype, NVMF_TCP_SECTYPE_TLS13);
 
-	ck_assert_int_eq(addr_parse_port("traddr=192.0.2.1;treq=not-required", "8009", &p, err,
-					   sizeof(err)),
-			 0);
+	ck_assert_int_eq(
+		addr_parse_port("traddr=192.0.2.1;treq=not-required", "8009", &p, err, sizeof(err)),
+		0);
 	ck_assert_uint_eq(p.adrfam, NVMF_ADDR_FAMILY_IP4);
 	ck_assert_str_eq(p.trsvcid, "8009");
 	ck_assert_uint_eq(p.treq, NVMF_TREQ_NOT_REQUIRED);
@@ -1164,6 +1165,26 @@ START_TEST(mdns_browse_is_ask_unless_off_or_automatic)
 }
 END_TEST
 
+START_TEST(zoning_is_off_and_denies_by_default)
+{
+	struct cdc_config cfg;
+	char err[256];
+
+	config_defaults(&cfg);
+	ck_assert(!cfg.zoning);
+	ck_assert_int_eq(cfg.zoning_policy, CDC_ZONING_DENY);
+	ck_assert_int_eq(
+		load(&cfg, "[global]\nzoning = yes\nzoning-policy = Allow\n", err, sizeof(err)), 0);
+	ck_assert(cfg.zoning);
+	ck_assert_int_eq(cfg.zoning_policy, CDC_ZONING_ALLOW);
+	ck_assert_int_ne(load(&cfg, "[global]\nzoning-policy = open\n", err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "expected deny or allow"));
+	ck_assert_ptr_nonnull(strstr(err, ":2:"));
+	ck_assert_int_ne(load(&cfg, "[global]\nzoning = sometimes\n", err, sizeof(err)), 0);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(mdns_section_refuses_bad_values_with_file_and_line)
 {
 	static const char *const bad[] = {
@@ -1235,6 +1256,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, nqn_is_valid_refuses_malformed_names);
 	tcase_add_test(tc, log_level_names_parse);
 	tcase_add_test(tc, contrib_example_loads_and_documents_the_defaults);
+	tcase_add_test(tc, zoning_is_off_and_denies_by_default);
 	tcase_add_test(tc, http_listen_is_off_by_default_and_takes_ipv4_or_ipv6);
 	tcase_add_test(tc, mdns_section_sets_enable_name_and_interfaces);
 	tcase_add_test(tc, mdns_browse_is_ask_unless_off_or_automatic);

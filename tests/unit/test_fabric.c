@@ -61,7 +61,8 @@ static const uint8_t *log70_flat(const struct fabric *f)
 	free(flat);
 	flat = malloc(len + 1);
 	ck_assert_ptr_nonnull(flat);
-	ck_assert_uint_eq(view_copy(fabric_host_view(f, ""), 0, flat, len), len);
+	ck_assert_uint_eq(view_copy(fabric_host_view((struct fabric *)f, "", NULL), 0, flat, len),
+			  len);
 	return flat;
 }
 
@@ -1798,6 +1799,113 @@ END_TEST
 
 END_TEST
 
+/* ---- zoning ---- */
+
+#define HOST_C "nqn.2014-08.org.nvmexpress:uuid:0aa0e5e4-4d0e-4b8a-8ad5-3d1f4e3c5a03"
+
+/* Turns zoning on with one active zone: hosts A and B with SUBSYS1. */
+static void zone_a_b_with_subsys1(struct fabric *f)
+{
+	struct zone_member m[3] = {{.type = ZMTYPE_NQN, .role = ZONE_ROLE_HOST},
+				   {.type = ZMTYPE_NQN, .role = ZONE_ROLE_HOST},
+				   {.type = ZMTYPE_NQN, .role = ZONE_ROLE_SUBSYSTEM}};
+	struct zone zone = {.name = "z1", .nmembers = 3, .members = m};
+	struct zoning_change chg;
+	struct zoning z;
+
+	strcpy(m[0].nqn, HOST_A);
+	strcpy(m[1].nqn, HOST_B);
+	strcpy(m[2].nqn, SUBSYS1);
+	zoning_init(&z, ZONE_POLICY_DENY);
+	ck_assert_int_eq(zoning_group_create(&z, NULL, DDC_A, "g1", NULL), 0);
+	ck_assert_int_eq(zoning_group_set(&z, NULL, DDC_A, "g1", &zone, 1), 0);
+	ck_assert_int_eq(zoning_activate(&z, NULL, DDC_A, "g1", &chg), 0);
+	fabric_zoning_swap(f, &z);
+	zoning_free(&z);
+	fabric_zoning_set(f, true, ZONE_POLICY_DENY);
+}
+
+static size_t subtype_count(const struct view *v, uint8_t subtype)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->nentries; i++)
+		n += view_entry(v, i)->subtype == subtype;
+	return n;
+}
+
+START_TEST(zoned_views_are_shared_by_hosts_of_equal_visibility)
+{
+	struct fabric f;
+
+	fabric_init(&f);
+	struct log_rec r1 = rec_of("", NVME_NQN_NVME, SUBSYS1, "traddr=192.0.2.1");
+	struct log_rec r2 = rec_of("", NVME_NQN_NVME, SUBSYS1, "traddr=192.0.2.2");
+	struct log_rec r3 = rec_of("", NVME_NQN_NVME, SUBSYS2, "traddr=192.0.2.3");
+	struct log_rec ref = rec_of("", NVME_NQN_DISC, OTHER_DC, "traddr=192.0.2.9;trsvcid=8009");
+	put_rec(&f, &r1);
+	put_rec(&f, &r3);
+	put_rec(&f, &ref);
+	zone_a_b_with_subsys1(&f);
+	ck_assert_int_ge(fabric_rebuild(&f, 0), 0);
+
+	const struct view *a = fabric_host_view(&f, HOST_A, NULL);
+	const struct view *b = fabric_host_view(&f, HOST_B, NULL);
+	const struct view *c = fabric_host_view(&f, HOST_C, NULL);
+	ck_assert_ptr_eq(a, b); /* one view for one visibility */
+	ck_assert_ptr_ne(a, c);
+	ck_assert_uint_eq(subtype_count(a, NVME_NQN_NVME), 1);
+	ck_assert_str_eq(view_entry(a, 0)->subnqn, SUBSYS1);
+	ck_assert_uint_eq(subtype_count(a, NVME_NQN_DISC), 1); /* referrals stay */
+	ck_assert_uint_eq(subtype_count(c, NVME_NQN_NVME), 0); /* deny: C is in no zone */
+	ck_assert_uint_eq(subtype_count(c, NVME_NQN_DISC), 1);
+	struct view *held = view_ref((struct view *)a);
+	uint64_t genctr = a->genctr;
+
+	/* A port of SUBSYS2 moves the log, but not what A sees: same view, same GENCTR. */
+	struct log_rec r4 = rec_of("", NVME_NQN_NVME, SUBSYS2, "traddr=192.0.2.4");
+	put_rec(&f, &r4);
+	ck_assert_int_ge(fabric_rebuild(&f, 0), 0);
+	ck_assert_uint_gt(f.genctr, genctr);
+	ck_assert_ptr_eq(fabric_host_view(&f, HOST_A, NULL), held);
+	ck_assert_uint_eq(fabric_host_view(&f, HOST_A, NULL)->genctr, genctr);
+
+	/* A second port of SUBSYS1: both paths, at the new GENCTR. */
+	put_rec(&f, &r2);
+	ck_assert_int_ge(fabric_rebuild(&f, 0), 0);
+	a = fabric_host_view(&f, HOST_A, NULL);
+	ck_assert_ptr_ne(a, held);
+	ck_assert_uint_eq(subtype_count(a, NVME_NQN_NVME), 2);
+	ck_assert_uint_eq(a->genctr, f.genctr);
+	ck_assert_ptr_eq(fabric_host_view(&f, HOST_B, NULL), a);
+	view_unref(held);
+
+	/* A zoning change that leaves A's entries alone still moves its GENCTR: a host moved
+	 * to another visibility never sees GENCTR go back. */
+	struct zoning same;
+	ck_assert_int_eq(zoning_clone(&same, &f.zoning), 0);
+	fabric_zoning_swap(&f, &same);
+	zoning_free(&same);
+	ck_assert_int_ge(fabric_rebuild(&f, 0), 0);
+	ck_assert_uint_eq(fabric_host_view(&f, HOST_A, NULL)->genctr, f.genctr);
+	ck_assert_uint_eq(subtype_count(fabric_host_view(&f, HOST_A, NULL), NVME_NQN_NVME), 2);
+
+	/* Under allow, C (in no zone) sees the ports in no zone: SUBSYS2's. */
+	fabric_zoning_set(&f, true, ZONE_POLICY_ALLOW);
+	ck_assert_int_ge(fabric_rebuild(&f, 0), 0);
+	c = fabric_host_view(&f, HOST_C, NULL);
+	ck_assert_uint_eq(subtype_count(c, NVME_NQN_NVME), 2);
+	ck_assert_str_eq(view_entry(c, 0)->subnqn, SUBSYS2);
+	ck_assert_uint_eq(subtype_count(fabric_host_view(&f, HOST_A, NULL), NVME_NQN_NVME), 2);
+
+	/* Zoning off: everyone sees the whole log. */
+	fabric_zoning_set(&f, false, ZONE_POLICY_ALLOW);
+	ck_assert_int_ge(fabric_rebuild(&f, 0), 0);
+	ck_assert_ptr_eq(fabric_host_view(&f, HOST_C, NULL), f.view70);
+	fabric_free(&f);
+}
+END_TEST
+
 static Suite *fabric_suite(void)
 {
 	Suite *s = suite_create("fabric");
@@ -1861,6 +1969,7 @@ static Suite *fabric_suite(void)
 	tc = tcase_create("random");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, random_mutations_match_a_plain_model);
+	tcase_add_test(tc, zoned_views_are_shared_by_hosts_of_equal_visibility);
 	suite_add_tcase(s, tc);
 	return s;
 }

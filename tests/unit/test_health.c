@@ -156,10 +156,10 @@ static struct log_rec rec(const char *owner, const char *subnqn, uint8_t subtype
 }
 
 /* Which entries the host view holds, as "TRADDR:TRSVCID/SUBNQN-tail" joined by spaces. */
-static const char *served(const struct fabric *f)
+static const char *served(struct fabric *f)
 {
 	static char out[1024];
-	const struct view *v = fabric_host_view(f, "");
+	const struct view *v = fabric_host_view(f, "", NULL);
 	size_t off = 0;
 
 	out[0] = '\0';

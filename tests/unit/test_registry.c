@@ -10,6 +10,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,8 @@ static struct {
 	uint64_t seed;
 	unsigned int step;
 	int admin_done;
+	bool zoning;	    /* the zoned variant: zoning on, zoning changes among the steps */
+	bool random_policy; /* each reload picks allow or deny (else deny) */
 } h;
 
 static uint64_t rnd_state;
@@ -299,7 +302,11 @@ static void config_set(unsigned int nsub)
 	config_defaults(&h.cfg);
 	h.cfg.listen[0] = h.listen;
 	h.cfg.nlisten = 1;
-	size_t off = (size_t)snprintf(text, sizeof(text), "[global]\n");
+	bool allow = h.random_policy && rnd(2);
+	size_t off = (size_t)snprintf(text, sizeof(text), "[global]\n%s",
+				      !h.zoning ? ""
+				      : allow	? "zoning = yes\nzoning-policy = allow\n"
+						: "zoning = yes\nzoning-policy = deny\n");
 	for (unsigned int s = 0; s < nsub; s++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
 					"[subsystem nqn.2024-01.com.example:conf%u]\n"
@@ -316,6 +323,115 @@ static void reload(void)
 	settle();
 }
 
+/* ---- zoning changes ---- */
+
+static void zoning_cb(void *arg, int err)
+{
+	(void)arg;
+	(void)err; /* -EEXIST, -ENOENT, -EBUSY: random requests need not make sense */
+	h.admin_done++;
+}
+
+/* A member that may match: a controller's host NQN or address, a DDC's, the configuration's
+ * or the administrator's subsystem, a subsystem port's address, or the alias. */
+static struct zone_member random_member(bool in_alias)
+{
+	struct zone_member m = {.type = ZMTYPE_NQN, .role = ZONE_ROLE_SUBSYSTEM};
+	uint32_t a;
+
+	switch (rnd(in_alias ? 6 : 7)) {
+	case 0:
+	case 1:
+		m.role = ZONE_ROLE_HOST;
+		snprintf(m.nqn, sizeof(m.nqn), "%s", h.ctl[rnd(NCTL)].nqn);
+		break;
+	case 2:
+		m = (struct zone_member){.type = ZMTYPE_IP,
+					 .role = ZONE_ROLE_HOST,
+					 .adrfam = NVMF_ADDR_FAMILY_IP4,
+					 .ipproto = ZONE_IPPROTO_TCP};
+		a = htonl(0x7f000002u + rnd(NCTL));
+		memcpy(m.traddr, &a, 4);
+		break;
+	case 3:
+		snprintf(m.nqn, sizeof(m.nqn), "%s:sub%u", h.ctl[2 * rnd(NCTL / 2)].nqn, rnd(2));
+		break;
+	case 4:
+		snprintf(m.nqn, sizeof(m.nqn), "nqn.2024-01.com.example:%s%u",
+			 rnd(2) ? "conf" : "admin", rnd(2));
+		break;
+	case 5:
+		m = (struct zone_member){.type = ZMTYPE_IP_PORT,
+					 .role = ZONE_ROLE_SUBSYSTEM,
+					 .adrfam = NVMF_ADDR_FAMILY_IP4,
+					 .ipproto = ZONE_IPPROTO_TCP,
+					 .trsvcid = 4420};
+		a = htonl(0xc6336400u + 1 + rnd(8)); /* 198.51.100.1-8, the DDCs' ports */
+		memcpy(m.traddr, &a, 4);
+		break;
+	case 6:
+		m.type = ZMTYPE_ALIAS;
+		snprintf(m.nqn, sizeof(m.nqn), "a0");
+		break;
+	}
+	return m;
+}
+
+static void zoning_submit(void)
+{
+	struct zoning_req z = {0};
+
+	snprintf(z.orig, sizeof(z.orig), "%s", CDC_NQN);
+	snprintf(z.group, sizeof(z.group), "g%u", rnd(2));
+	snprintf(z.zone, sizeof(z.zone), "z%u", rnd(2));
+	switch (rnd(11)) {
+	case 0:
+		z.op = ZONING_GROUP_CREATE;
+		break;
+	case 1:
+		z.op = ZONING_ZONE_CREATE;
+		break;
+	case 2:
+	case 3:
+		z.op = ZONING_MEMBER_ADD;
+		z.member = random_member(false);
+		break;
+	case 4:
+		z.op = ZONING_MEMBER_DEL;
+		z.member = random_member(false);
+		break;
+	case 5:
+	case 6:
+		z.op = ZONING_ACTIVATE;
+		break;
+	case 7:
+		z.op = ZONING_DEACTIVATE;
+		break;
+	case 8:
+		z.op = rnd(2) ? ZONING_ZONE_DEL : ZONING_GROUP_DEL;
+		break;
+	case 9:
+		z.op = ZONING_ALIAS_CREATE;
+		snprintf(z.alias, sizeof(z.alias), "a0");
+		break;
+	case 10:
+		z.op = rnd(4) ? ZONING_MEMBER_ADD : ZONING_MEMBER_DEL;
+		snprintf(z.alias, sizeof(z.alias), "a0");
+		z.member = random_member(true);
+		break;
+	}
+	ck_assert_int_eq(registry_zoning(h.r, &z, zoning_cb, NULL), 0);
+}
+
+static void zoning_change(void)
+{
+	int before = h.admin_done;
+
+	zoning_submit();
+	settle();
+	CHECK(h.admin_done == before + 1, "zoning request did not complete");
+}
+
 /* ---- the checks ---- */
 
 static uint8_t *view_bytes(const struct view *v, size_t *len)
@@ -326,23 +442,89 @@ static uint8_t *view_bytes(const struct view *v, size_t *len)
 	return out;
 }
 
-/* What host hostnqn is served of log 70h. */
-static uint8_t *log70_bytes(const struct fabric *f, const char *hostnqn, size_t *len)
+/* Controller i's address, as its connection has it. */
+static struct cdc_port ctl_addr(int i)
 {
-	const struct view *v = fabric_host_view(f, hostnqn);
+	struct cdc_port p = {.trtype = NVMF_TRTYPE_TCP, .adrfam = NVMF_ADDR_FAMILY_IP4};
 
-	CHECK(v->genctr == f->genctr, "the view is at %" PRIu64 ", the log at %" PRIu64, v->genctr,
-	      f->genctr);
-	CHECK(v->len == f->nentries * DISC_LOG_ENTRY_LEN, "log 70h's view has %" PRIu64 " bytes",
-	      v->len);
+	snprintf(p.traddr, sizeof(p.traddr), "127.0.0.%d", 2 + i);
+	return p;
+}
+
+/* What controller i's host is served of log 70h. */
+static uint8_t *log70_bytes(struct fabric *f, int i, size_t *len)
+{
+	struct cdc_port addr = ctl_addr(i);
+	const struct view *v = fabric_host_view(f, h.ctl[i].nqn, &addr);
+
+	CHECK(v, "no view of log 70h");
+	if (!f->zoning_on) {
+		CHECK(v->genctr == f->genctr, "the view is at %" PRIu64 ", the log at %" PRIu64,
+		      v->genctr, f->genctr);
+		CHECK(v->len == f->nentries * DISC_LOG_ENTRY_LEN,
+		      "log 70h's view has %" PRIu64 " bytes", v->len);
+	}
+	CHECK(v->genctr <= f->genctr, "a view ahead of GENCTR");
 	return view_bytes(v, len);
 }
 
-static uint8_t *log71_bytes(struct fabric *f, size_t *len)
+/* What controller i reads of log 71h. */
+static uint8_t *log71_bytes(struct fabric *f, int i, size_t *len)
 {
 	ck_assert_int_eq(fabric_hostlog_refresh(f), 0);
 	CHECK(fabric_hostlog_view(f)->len == f->hostlog_len, "log 71h's view is short");
-	return view_bytes(fabric_hostlog_view(f), len);
+	struct view *v = fabric_hostlog_view_for(f, h.ctl[i].nqn);
+	CHECK(v, "no view of log 71h");
+	uint8_t *out = view_bytes(v, len);
+	view_unref(v);
+	return out;
+}
+
+/* A field of an entry as a string (entries are NUL padded). */
+static void field(char *dst, size_t size, const char *src, size_t len)
+{
+	size_t n = strnlen(src, len < size - 1 ? len : size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+/* The oracle of a zoned log 70h: the whole log (built afresh) with the subsystem entries
+ * zoning_allows() refuses controller i's host left out. */
+static uint8_t *log70_zoned(struct fabric *g, int i, size_t *len)
+{
+	struct cdc_port addr = ctl_addr(i);
+	struct zone_host zh;
+	size_t all;
+	uint8_t *whole = view_bytes(g->view70, &all), *out = malloc(all + 1);
+
+	ck_assert_int_eq(zone_endpoint_set(&zh.ep, h.ctl[i].nqn, &addr, true), 0);
+	struct zone_view hv;
+	ck_assert_int_eq(zoning_host_view(&g->zoning, &zh, &hv), 0);
+	bool unzoned_may_see = g->zoning.policy == ZONE_POLICY_ALLOW && hv.n == 1 &&
+			       hv.zones[0] == ZONE_ID_DEFAULT;
+	zone_view_free(&hv);
+	*len = 0;
+	for (size_t off = 0; off < all; off += DISC_LOG_ENTRY_LEN) {
+		const struct nvmf_disc_log_entry *e = (const void *)(whole + off);
+		struct cdc_port port = {
+			.trtype = e->trtype, .adrfam = e->adrfam, .portid = le16toh(e->portid)};
+		char subnqn[CDC_NQN_MAX + 1];
+		struct zone_port p;
+		field(port.traddr, sizeof(port.traddr), e->traddr, sizeof(e->traddr));
+		field(port.trsvcid, sizeof(port.trsvcid), e->trsvcid, sizeof(e->trsvcid));
+		field(subnqn, sizeof(subnqn), e->subnqn, sizeof(e->subnqn));
+		/* A port zoning cannot name is in no zone. */
+		bool named = e->subtype == NVME_NQN_NVME &&
+			     zone_endpoint_set(&p.ep, subnqn, &port, false) == 0;
+		if (e->subtype == NVME_NQN_NVME &&
+		    !(named ? zoning_allows(&g->zoning, &zh, &p) : unzoned_may_see))
+			continue;
+		memcpy(out + *len, e, DISC_LOG_ENTRY_LEN);
+		*len += DISC_LOG_ENTRY_LEN;
+	}
+	free(whole);
+	return out;
 }
 
 /* The same model, every record added afresh and built whole. */
@@ -364,20 +546,26 @@ static void assert_logs_match_a_rebuild(void)
 		ck_assert_int_eq(fabric_host_append(&g, x), 0);
 	for (const struct log_rec *r = fabric_rec_next(&h.f, NULL); r; r = fabric_rec_next(&h.f, r))
 		ck_assert_int_eq(fabric_rec_append(&g, r), 0);
+	struct zoning z;
+	ck_assert_int_eq(zoning_clone(&z, &h.f.zoning), 0);
+	fabric_zoning_swap(&g, &z);
+	zoning_free(&z);
 	ck_assert_int_ge(fabric_rebuild(&g, 0), 0);
 
 	for (int i = 0; i < NCTL; i++) {
 		const char *nqn = h.ctl[i].nqn;
-		uint8_t *x70 = log70_bytes(&h.f, nqn, &a70), *y70 = log70_bytes(&g, nqn, &b70);
+		uint8_t *x70 = log70_bytes(&h.f, i, &a70);
+		uint8_t *y70 = g.zoning_on ? log70_zoned(&g, i, &b70) : log70_bytes(&g, i, &b70);
 		CHECK(a70 == b70 && !memcmp(x70, y70, a70), "%s's log 70h differs from a rebuild",
 		      nqn);
 		free(x70);
 		free(y70);
+		uint8_t *x71 = log71_bytes(&h.f, i, &a71), *y71 = log71_bytes(&g, i, &b71);
+		CHECK(a71 == b71 && !memcmp(x71, y71, a71), "%s's log 71h differs from a rebuild",
+		      nqn);
+		free(x71);
+		free(y71);
 	}
-	uint8_t *x71 = log71_bytes(&h.f, &a71), *y71 = log71_bytes(&g, &b71);
-	CHECK(a71 == b71 && !memcmp(x71, y71, a71), "log 71h differs from a rebuild");
-	free(x71);
-	free(y71);
 	fabric_free(&g);
 }
 
@@ -425,6 +613,7 @@ static void assert_store_matches(void)
 /* What each controller's host was served before a step. */
 struct served {
 	bool live;
+	uint64_t genctr; /* of the log 70h view served */
 	uint8_t *log70, *log71;
 	size_t len70, len71;
 };
@@ -433,8 +622,10 @@ static void served_get(struct served *v)
 {
 	for (int i = 0; i < NCTL; i++) {
 		v[i].live = h.ctl[i].c != NULL;
-		v[i].log70 = log70_bytes(&h.f, h.ctl[i].nqn, &v[i].len70);
-		v[i].log71 = log71_bytes(&h.f, &v[i].len71);
+		struct cdc_port addr = ctl_addr(i);
+		v[i].genctr = fabric_host_view(&h.f, h.ctl[i].nqn, &addr)->genctr;
+		v[i].log70 = log70_bytes(&h.f, i, &v[i].len70);
+		v[i].log71 = log71_bytes(&h.f, i, &v[i].len71);
 	}
 }
 
@@ -458,6 +649,9 @@ static void assert_aens(struct served *before)
 		bool ch71 =
 			differs(before[i].log71, before[i].len71, after[i].log71, after[i].len71);
 		if (before[i].live && c->c) {
+			CHECK(after[i].genctr >= before[i].genctr,
+			      "controller %d: GENCTR went back from %" PRIu64 " to %" PRIu64, i,
+			      before[i].genctr, after[i].genctr);
 			CHECK(c->aens == ch70,
 			      "controller %d heard %u AENs of log 70h, its view %s", i, c->aens,
 			      ch70 ? "changed" : "did not change");
@@ -529,15 +723,19 @@ static void teardown(void)
 		fprintf(stderr, "cannot remove %s\n", h.dir);
 }
 
-START_TEST(random_changes_keep_logs_store_and_aens_exact)
+/* The steps, at random: connections, DIMs, the administrator, reloads, batches, and in
+ * the zoned variant zoning changes too. After each one the logs, the store and the AENs are
+ * checked against a rebuild. */
+static void random_steps(void)
 {
-	fprintf(stderr, "registry property test: REGISTRY_SEED=%" PRIu64 " replays it\n", h.seed);
+	fprintf(stderr, "registry property test%s: REGISTRY_SEED=%" PRIu64 " replays it\n",
+		h.zoning ? " (zoned)" : "", h.seed);
 	for (h.step = 0; h.step < STEPS; h.step++) {
 		struct served before[NCTL];
 		int i = (int)rnd(NCTL);
 
 		served_get(before);
-		switch (rnd(9)) {
+		switch (rnd(h.zoning ? 12 : 9)) {
 		case 0:
 		case 1:
 		case 2:
@@ -564,12 +762,30 @@ START_TEST(random_changes_keep_logs_store_and_aens_exact)
 		case 8:
 			batch(i);
 			break;
+		default:
+			zoning_change();
+			break;
 		}
 		settle();
 		assert_logs_match_a_rebuild();
 		assert_store_matches();
 		assert_aens(before);
 	}
+}
+
+START_TEST(random_changes_keep_logs_store_and_aens_exact)
+{
+	random_steps();
+}
+END_TEST
+
+/* With zoning on, each controller is served its zoned log (checked against zoning_allows()
+ * over a rebuilt log), and hears an AEN exactly when that log changed. */
+START_TEST(random_zoned_changes_keep_logs_store_and_aens_exact)
+{
+	h.zoning = h.random_policy = true;
+	reload();
+	random_steps();
 }
 END_TEST
 
@@ -859,6 +1075,87 @@ START_TEST(notify_sends_log71_events_only_where_asked_and_forgets_the_gone)
 }
 END_TEST
 
+static int zoning_err;
+
+static void zoning_err_cb(void *arg, int err)
+{
+	(void)arg;
+	zoning_err = err;
+	h.admin_done++;
+}
+
+static int zoning_do(enum zoning_op op, const char *zone, const struct zone_member *m)
+{
+	struct zoning_req z = {.op = op};
+	int before = h.admin_done;
+
+	snprintf(z.orig, sizeof(z.orig), "%s", CDC_NQN);
+	snprintf(z.group, sizeof(z.group), "g0");
+	if (zone)
+		snprintf(z.zone, sizeof(z.zone), "%s", zone);
+	if (m)
+		z.member = *m;
+	ck_assert_int_eq(registry_zoning(h.r, &z, zoning_err_cb, NULL), 0);
+	settle();
+	ck_assert_int_eq(h.admin_done, before + 1);
+	return zoning_err;
+}
+
+static void raw_sql(const char *sql)
+{
+	char path[128];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/cdcd.db", h.dir);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* A zoning change the store refuses is undone whole: the databases, what hosts are served,
+ * and nobody hears of it. */
+START_TEST(a_zoning_change_the_store_refuses_changes_nothing)
+{
+	struct zone_member host = {.type = ZMTYPE_NQN, .role = ZONE_ROLE_HOST};
+	struct zone_member sub = {.type = ZMTYPE_NQN, .role = ZONE_ROLE_SUBSYSTEM};
+	size_t len_before, len_after;
+
+	h.zoning = true;
+	config_set(1); /* conf0, two ports */
+	registry_config_changed(h.r, &h.cfg);
+	settle();
+	snprintf(host.nqn, sizeof(host.nqn), "%s", h.ctl[1].nqn);
+	snprintf(sub.nqn, sizeof(sub.nqn), "nqn.2024-01.com.example:conf0");
+	ck_assert_int_eq(zoning_do(ZONING_GROUP_CREATE, NULL, NULL), 0);
+	ck_assert_int_eq(zoning_do(ZONING_ZONE_CREATE, "z0", NULL), 0);
+	ck_assert_int_eq(zoning_do(ZONING_MEMBER_ADD, "z0", &host), 0);
+	ck_assert_int_eq(zoning_do(ZONING_MEMBER_ADD, "z0", &sub), 0);
+	ck_assert_int_eq(zoning_do(ZONING_ACTIVATE, NULL, NULL), 0);
+	ctl_connect(1);
+	read_log(&h.ctl[1], NVME_LOG_LID_DISCOVER);
+	uint8_t *before = log70_bytes(&h.f, 1, &len_before);
+	ck_assert_uint_eq(len_before, 2 * DISC_LOG_ENTRY_LEN); /* conf0's two ports */
+
+	raw_sql("CREATE TRIGGER refuse BEFORE INSERT ON zone_group"
+		" BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+	ck_assert_int_ne(zoning_do(ZONING_DEACTIVATE, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(zoning_active_find(&h.f.zoning, CDC_NQN, "g0"));
+	uint8_t *after = log70_bytes(&h.f, 1, &len_after);
+	ck_assert(len_after == len_before && !memcmp(before, after, len_before));
+	ck_assert_uint_eq(h.ctl[1].aens, 0);
+	free(after);
+
+	raw_sql("DROP TRIGGER refuse;");
+	ck_assert_int_eq(zoning_do(ZONING_DEACTIVATE, NULL, NULL), 0);
+	ck_assert_ptr_null(zoning_active_find(&h.f.zoning, CDC_NQN, "g0"));
+	after = log70_bytes(&h.f, 1, &len_after);
+	ck_assert_uint_eq(len_after, 0);
+	ck_assert_uint_eq(h.ctl[1].aens, 1);
+	free(before);
+	free(after);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("registry");
@@ -867,6 +1164,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, random_changes_keep_logs_store_and_aens_exact);
+	tcase_add_test(tc, random_zoned_changes_keep_logs_store_and_aens_exact);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sources");
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -878,6 +1176,7 @@ int main(void)
 	tcase_add_test(tc, reload_of_the_same_file_tells_nobody);
 	tcase_add_test(tc, a_ddc_that_disconnects_changes_every_view);
 	tcase_add_test(tc, a_path_marked_down_is_withheld_and_told_but_its_record_stays_stored);
+	tcase_add_test(tc, a_zoning_change_the_store_refuses_changes_nothing);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("notify");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -1450,6 +1450,82 @@ START_TEST(full_disk_mid_transaction_keeps_all_of_it_or_none)
 }
 END_TEST
 
+/* Zoning rows: what the loader hands back is what was put, the last put of a key wins, a
+ * delete removes, and the key counter persists without going backwards. */
+struct zone_seen {
+	int groups, aliases;
+	char text[4][256];
+};
+
+static int seen_alias(void *arg, const char *name, const char *members)
+{
+	struct zone_seen *z = arg;
+
+	snprintf(z->text[z->aliases++ % 2 + 2], sizeof(z->text[0]), "%s=%s", name, members);
+	return 0;
+}
+
+static int seen_group(void *arg, const struct store_zone_group *g)
+{
+	struct zone_seen *z = arg;
+
+	snprintf(z->text[z->groups++ % 2], sizeof(z->text[0]), "%s/%s %u %u %s %s", g->orig,
+		 g->name, g->key, g->gen, g->zones, g->active ? g->active : "-");
+	return 0;
+}
+
+START_TEST(zoning_rows_round_trip_and_the_key_counter_persists)
+{
+	char path[PATH_MAX];
+	struct store_zone_group g1 = {OWNER, "g1", 1, 1, "[]", NULL};
+	struct store_zone_group g2 = {OWNER, "g2", 2, 7, "[{\"name\":\"z\"}]", "[]"};
+	struct zone_seen z = {0};
+	uint64_t next = 0;
+
+	path_of(path, sizeof(path), "zoning.db");
+	struct store *st = open_ok(path);
+	struct store_zone_loader ld = {seen_alias, seen_group, &z};
+	ck_assert_int_eq(store_zone_load(st, &ld, &next), 0);
+	ck_assert_int_eq(z.groups + z.aliases, 0);
+	ck_assert_uint_eq(next, 1);
+
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_zone_group_put(st, &g1), 0);
+	ck_assert_int_eq(store_zone_group_put(st, &g2), 0);
+	g1.gen = 2;
+	g1.active = "[]";
+	ck_assert_int_eq(store_zone_group_put(st, &g1), 0); /* replaces, keeps its place */
+	ck_assert_int_eq(store_zone_alias_put(st, "a1", "[1]"), 0);
+	ck_assert_int_eq(store_zone_alias_put(st, "a2", "[2]"), 0);
+	ck_assert_int_eq(store_zone_alias_del(st, "a2"), 0);
+	ck_assert_int_eq(store_counter_set(st, "zone_next_key", 3), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	store_close(st);
+
+	st = open_ok(path);
+	ck_assert_int_eq(store_zone_load(st, &ld, &next), 0);
+	ck_assert_int_eq(z.groups, 2);
+	ck_assert_int_eq(z.aliases, 1);
+	ck_assert_str_eq(z.text[0], OWNER "/g1 1 2 [] []");
+	ck_assert_str_eq(z.text[1], OWNER "/g2 2 7 [{\"name\":\"z\"}] []");
+	ck_assert_str_eq(z.text[2], "a1=[1]");
+	ck_assert_uint_eq(next, 3);
+
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_zone_group_del(st, OWNER, "g1"), 0);
+	ck_assert_int_eq(store_counter_set(st, "zone_next_key", 2), -ERANGE);
+	store_rollback(st);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_zone_group_del(st, OWNER, "g1"), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	memset(&z, 0, sizeof(z));
+	ck_assert_int_eq(store_zone_load(st, &ld, &next), 0);
+	ck_assert_int_eq(z.groups, 1);
+	ck_assert_str_eq(z.text[0], OWNER "/g2 2 7 [{\"name\":\"z\"}] []");
+	store_close(st);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -1462,6 +1538,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, rec_round_trips_at_max_lengths_with_and_without_owner);
 	tcase_add_test(tc, unterminated_fields_are_refused);
 	tcase_add_test(tc, entity_put_again_replaces_it_and_keeps_its_hosts_and_records);
+	tcase_add_test(tc, zoning_rows_round_trip_and_the_key_counter_persists);
 	tcase_add_test(tc, host_put_again_replaces_rather_than_duplicates);
 	tcase_add_test(tc, rec_put_again_replaces_rather_than_duplicates);
 	tcase_add_test(tc, ownerless_rec_put_twice_leaves_one_row);

@@ -1,6 +1,7 @@
 /* test_zoning.c - fabric zoning: member matching, aliases, generations, keys, ownership,
- * activation, policy, and a property test of zoning_allows() and zoning_host_view() against a
- * brute-force oracle over random fabrics (ZONING_SEED=n replays one run). */
+ * activation, policy, and a property test of zoning_allows(), zoning_host_view() and
+ * zoning_port_view() against a brute-force oracle over random fabrics (ZONING_SEED=n replays
+ * one run). */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -13,7 +14,9 @@
 
 #include <nvme/types.h>
 
+#include "nvmf_tcp.h"
 #include "zoning.h"
+#include "zoning_wire.h"
 
 #define CDC  "nqn.2014-08.org.example:cdc"
 #define DDC1 "nqn.2014-08.org.example:ddc1"
@@ -724,7 +727,7 @@ struct counts {
 static void compare(const struct zoning *z, const struct oracle *o, const struct fabric *f,
 		    uint64_t seed, struct counts *c)
 {
-	struct zone_view v[NHOST];
+	struct zone_view v[NHOST], hv, pv;
 	uint32_t seen[NHOST] = {0};
 
 	for (int i = 0; i < NHOST; i++) {
@@ -735,6 +738,14 @@ static void compare(const struct zoning *z, const struct oracle *o, const struct
 			ck_assert_msg(got == want,
 				      "seed %" PRIu64 ": host %d (%s) port %d (%s): %d, oracle %d",
 				      seed, i, f->h[i].ep.nqn, j, f->p[j].ep.nqn, got, want);
+			ck_assert_int_eq(zoning_port_view(z, &f->p[j], &pv), 0);
+			ck_assert_int_eq(zoning_host_view(z, &f->h[i], &hv), 0);
+			ck_assert_msg(zone_views_meet(&hv, &pv) == want,
+				      "seed %" PRIu64 ": host %d port %d: the views meet %d, "
+				      "oracle %d",
+				      seed, i, j, !want, want);
+			zone_view_free(&pv);
+			zone_view_free(&hv);
 			seen[i] |= (uint32_t)want << j;
 			c->checks++;
 			c->allowed += want;
@@ -807,6 +818,194 @@ START_TEST(zoning_agrees_with_a_brute_force_oracle_on_random_fabrics)
 }
 END_TEST
 
+/* ---- the ZoneGroup on the wire (FZR, FZS) ---- */
+
+/* A group with a member of every type and an alias, in two zones. */
+static struct zone_group wire_group(struct zone *zs, struct zone_member *m)
+{
+	static const uint8_t types[] = {1, 2, 3, 4, 5, 6, 0x11, 0x12};
+	struct zone_group g = {.nzones = 2, .zones = zs};
+
+	strcpy(g.orig, DDC1);
+	strcpy(g.name, "g1");
+	for (size_t t = 0; t < sizeof(types); t++)
+		m[t] = member(types[t], t % 2 ? ZONE_ROLE_HOST : ZONE_ROLE_SUBSYSTEM,
+			      t % 3 ? S1 : H1, t % 2 ? "2001:db8::7" : "192.0.2.1",
+			      ZONE_IPPROTO_TCP, (uint16_t)(4420 + t), (uint16_t)(7 + t));
+	for (size_t t = 0; t < sizeof(types); t++) {
+		struct zone_member c = m[t];
+		unsigned els = zone_member_elements(c.type);
+		/* Only what the type names travels. */
+		m[t] = (struct zone_member){.type = c.type, .role = c.role};
+		if (els & ZE_NQN)
+			strcpy(m[t].nqn, c.nqn);
+		if (els & ZE_ADRFAM)
+			m[t].adrfam = c.adrfam;
+		if (els & ZE_TRADDR)
+			memcpy(m[t].traddr, c.traddr, 16);
+		if (els & ZE_IPPROTO)
+			m[t].ipproto = c.ipproto;
+		if (els & ZE_TRSVCID)
+			m[t].trsvcid = c.trsvcid;
+		if (els & ZE_PORTID)
+			m[t].portid = c.portid;
+	}
+	m[8] = (struct zone_member){.type = ZMTYPE_ALIAS};
+	strcpy(m[8].nqn, "storage");
+	zs[0] = (struct zone){.name = "z1", .nmembers = 5, .members = m};
+	zs[1] = (struct zone){.name = "z2", .nmembers = 4, .members = m + 5};
+	return g;
+}
+
+START_TEST(a_zone_group_round_trips_through_the_wire_form)
+{
+	struct zone zs[2];
+	struct zone_member m[9];
+	struct zone_group g = wire_group(zs, m), back;
+	size_t len = zw_group_len(&g);
+	uint8_t *buf = malloc(len), *again = malloc(len);
+	uint32_t bad;
+
+	ck_assert_uint_eq(len, 256 + 2 * 128 + 9 * 256);
+	zw_group_encode(&g, buf);
+	ck_assert_int_eq(zw_group_decode(buf, len, &back, &bad), 0);
+	ck_assert_str_eq(back.orig, DDC1);
+	ck_assert_str_eq(back.name, "g1");
+	ck_assert_uint_eq(back.nzones, 2);
+	ck_assert_str_eq(back.zones[1].name, "z2");
+	for (size_t z = 0; z < 2; z++)
+		for (size_t i = 0; i < zs[z].nmembers; i++)
+			ck_assert_mem_eq(&back.zones[z].members[i], &zs[z].members[i],
+					 sizeof(struct zone_member));
+	zw_group_encode(&back, again);
+	ck_assert_mem_eq(buf, again, len);
+	zw_group_release(&back);
+	free(buf);
+	free(again);
+}
+END_TEST
+
+/* The member TLV's offsets, as protocol.md 7.5 pins them. */
+START_TEST(member_fields_sit_where_the_spec_says)
+{
+	struct zone_member m4 = member(ZMTYPE_NQN_IP_PORT_PORTID, ZONE_ROLE_SUBSYSTEM, S1,
+				       "192.0.2.1", ZONE_IPPROTO_TCP, 4420, 7);
+	struct zone_member m5 = member(ZMTYPE_NQN_PORTID, ZONE_ROLE_SUBSYSTEM, S1, NULL, 0, 0, 9);
+	struct zone z = {.name = "z", .nmembers = 2, .members = (struct zone_member[]){m4, m5}};
+	struct zone_group g = {.name = "g", .nzones = 1, .zones = &z};
+	uint8_t buf[256 + 128 + 2 * 256];
+
+	strcpy(g.orig, DDC1);
+	ck_assert_uint_eq(zw_group_len(&g), sizeof(buf));
+	zw_group_encode(&g, buf);
+	ck_assert_str_eq((const char *)buf, DDC1);
+	ck_assert_str_eq((const char *)buf + 224, "g");
+	ck_assert_uint_eq(get_le16(buf + 254), 1);
+	ck_assert_str_eq((const char *)buf + 256, "z");
+	ck_assert_uint_eq(get_le16(buf + 256 + 124), 2);
+	const uint8_t *p = buf + 256 + 128;
+	ck_assert_uint_eq(p[0], 4);
+	ck_assert_uint_eq(get_le16(p + 1), 0x100);
+	ck_assert_uint_eq(p[3], ZONE_ROLE_SUBSYSTEM);
+	ck_assert_uint_eq(p[4], NVMF_ADDR_FAMILY_IP4);
+	ck_assert_uint_eq(p[5], ZONE_IPPROTO_TCP);
+	ck_assert_uint_eq(get_le16(p + 6), 4420);
+	ck_assert_mem_eq(p + 8, "\xc0\x00\x02\x01", 4);
+	ck_assert_uint_eq(get_le16(p + 24), 7);
+	ck_assert_str_eq((const char *)p + 32, S1);
+	p += 256;
+	ck_assert_uint_eq(p[0], 5);
+	ck_assert_uint_eq(get_le16(p + 4), 9); /* type 5: ZMPORTID at bytes 5:4 */
+}
+END_TEST
+
+START_TEST(malformed_wire_groups_are_refused_at_the_byte_at_fault)
+{
+	struct zone zs[2];
+	struct zone_member m[9];
+	struct zone_group g = wire_group(zs, m), back;
+	size_t len = zw_group_len(&g);
+	uint8_t *buf = malloc(len + 8), *w = malloc(len + 8);
+	uint32_t bad;
+
+	zw_group_encode(&g, buf);
+	const size_t m0 = 256 + 128; /* the first member */
+	struct {
+		size_t at, len;
+		uint8_t val;
+		uint32_t bad;
+	} cases[] = {
+		{0, len - 1, 0, 0},		/* truncated: the last member does not fit */
+		{254, len, 0xff, 254},		/* NUMZ beyond the data */
+		{m0 + 1, len, 0x80, m0 + 1},	/* ZMLEN not 100h */
+		{m0, len, 0x7e, m0},		/* an unknown member type */
+		{m0 + 3, len, 3, m0 + 3},	/* an unknown role */
+		{m0 + 32, len, ' ', m0 + 32},	/* an NQN that is not one */
+		{224, len, 0, 224},		/* no group name */
+		{0, len + 4, 0, (uint32_t)len}, /* trailing bytes */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(w, buf, len);
+		memset(w + len, 0, 8);
+		if (cases[i].at || cases[i].val)
+			w[cases[i].at] = cases[i].val;
+		ck_assert_msg(zw_group_decode(w, cases[i].len, &back, &bad) == -EINVAL,
+			      "case %zu decoded", i);
+		if (i > 0) /* a short group fails wherever the data ran out */
+			ck_assert_msg(bad == cases[i].bad, "case %zu: bad %u, wanted %u", i, bad,
+				      cases[i].bad);
+	}
+	free(buf);
+	free(w);
+}
+END_TEST
+
+/* A zone property (Fabric Enforced Zone) is skipped by its ZPLEN. */
+START_TEST(zone_properties_are_skipped)
+{
+	struct zone_member m = member(ZMTYPE_NQN, ZONE_ROLE_HOST, H1, NULL, 0, 0, 0);
+	struct zone z = {.name = "z", .nmembers = 1, .members = &m};
+	struct zone_group g = {.name = "g", .nzones = 1, .zones = &z}, back;
+	uint8_t buf[256 + 128 + 256 + 4];
+	uint32_t bad;
+
+	strcpy(g.orig, DDC1);
+	zw_group_encode(&g, buf);
+	put_le16(buf + 256 + 126, 1); /* NUMZP */
+	buf[256 + 128 + 256] = 1;     /* ZPTYPE: Fabric Enforced Zone */
+	put_le16(buf + 256 + 128 + 256 + 1, 4);
+	buf[256 + 128 + 256 + 3] = 1;
+	ck_assert_int_eq(zw_group_decode(buf, sizeof(buf), &back, &bad), 0);
+	ck_assert_uint_eq(back.zones[0].nmembers, 1);
+	ck_assert_str_eq(back.zones[0].members[0].nqn, H1);
+	zw_group_release(&back);
+}
+END_TEST
+
+START_TEST(a_lookup_round_trips_and_needs_an_nqn_and_a_name)
+{
+	struct zw_lookup l = {.otyp = ZW_OTYP_AAZ_LOOKUP}, back;
+	uint8_t buf[ZW_LOOKUP_LEN];
+	uint32_t bad;
+
+	strcpy(l.orig, DDC1);
+	strcpy(l.name, "123456789012345678901234567890"); /* 30 bytes: the whole field */
+	zw_lookup_build(&l, buf);
+	ck_assert_int_eq(zw_lookup_parse(buf, sizeof(buf), &back, &bad), 0);
+	ck_assert_uint_eq(back.otyp, ZW_OTYP_AAZ_LOOKUP);
+	ck_assert_str_eq(back.orig, DDC1);
+	ck_assert_str_eq(back.name, l.name);
+	ck_assert_int_eq(zw_lookup_parse(buf, sizeof(buf) - 1, &back, &bad), -EINVAL);
+	buf[4] = 'x';
+	ck_assert_int_eq(zw_lookup_parse(buf, sizeof(buf), &back, &bad), -EINVAL);
+	ck_assert_uint_eq(bad, 4);
+	zw_lookup_build(&l, buf);
+	memset(buf + 228, 0, 30);
+	ck_assert_int_eq(zw_lookup_parse(buf, sizeof(buf), &back, &bad), -EINVAL);
+	ck_assert_uint_eq(bad, 228);
+}
+END_TEST
+
 static Suite *zoning_suite(void)
 {
 	Suite *s = suite_create("zoning");
@@ -827,6 +1026,11 @@ static Suite *zoning_suite(void)
 	tcase_add_test(tc, activation_is_whole_and_reports_before_and_after);
 	tcase_add_test(tc, host_with_host_and_subsystem_with_subsystem_grant_nothing);
 	tcase_add_test(tc, policy_decides_for_entities_in_no_active_zone);
+	tcase_add_test(tc, a_zone_group_round_trips_through_the_wire_form);
+	tcase_add_test(tc, member_fields_sit_where_the_spec_says);
+	tcase_add_test(tc, malformed_wire_groups_are_refused_at_the_byte_at_fault);
+	tcase_add_test(tc, zone_properties_are_skipped);
+	tcase_add_test(tc, a_lookup_round_trips_and_needs_an_nqn_and_a_name);
 	suite_add_tcase(s, tc);
 	/* Valgrind runs it too: give it room. */
 	tcase_set_timeout(prop, 300);
