@@ -76,6 +76,15 @@ struct cdc_config {
 					   * pulled entries are withdrawn */
 	unsigned int max_kickstart_ddcs;  /* DDCs pulled from after a Kickstart; 0 = refused */
 	enum cdc_log_level log_level;
+	/* DH-HMAC-CHAP (in-band authentication): the keys file ("": none), how long a host has
+	 * to authenticate, whether the well-known NQN requires it too, and what is offered. */
+	char dhchap_keys[4096];
+	unsigned int auth_timeout;
+	bool well_known_auth;
+	uint8_t dhchap_hashes[3];
+	size_t ndhchap_hashes;
+	uint8_t dhchap_dhgroups[6];
+	size_t ndhchap_dhgroups;
 	struct cdc_mdns_config mdns;
 	struct cdc_subsys *subsys;
 	size_t nsubsys;
