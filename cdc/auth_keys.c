@@ -49,6 +49,11 @@ static int parse_bool(const char *v, bool *out)
 	return 0;
 }
 
+static int host_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct auth_host *)a)->nqn, ((const struct auth_host *)b)->nqn);
+}
+
 /* What a section said, to check it once it ends. */
 struct section_seen {
 	bool key, require_set;
@@ -109,11 +114,6 @@ int auth_keys_parse(struct auth_keys *out, const char *name, const char *buf, si
 					 line, 96, nqn);
 				goto out;
 			}
-			if (auth_keys_find(&k, nqn)) {
-				r = fail(err, errlen, "%s:%u: duplicate [host %s]", name, line,
-					 nqn);
-				goto out;
-			}
 			struct auth_host *h = realloc(k.hosts, (k.nhosts + 1) * sizeof(*h));
 			if (!h) {
 				r = -ENOMEM;
@@ -170,6 +170,15 @@ int auth_keys_parse(struct auth_keys *out, const char *name, const char *buf, si
 	}
 	if (section_end(&k, &seen, name, line, err, errlen))
 		goto out;
+	/* Sorted, so a Connect finds its host in log time among 100,000 of them. */
+	if (k.nhosts)
+		qsort(k.hosts, k.nhosts, sizeof(*k.hosts), host_cmp);
+	for (size_t i = 1; i < k.nhosts; i++) {
+		if (!strcmp(k.hosts[i - 1].nqn, k.hosts[i].nqn)) {
+			r = fail(err, errlen, "%s: duplicate [host %s]", name, k.hosts[i].nqn);
+			goto out;
+		}
+	}
 	*out = k;
 	k = (struct auth_keys){0};
 	r = 0;
@@ -238,11 +247,18 @@ out:
 
 const struct auth_host *auth_keys_find(const struct auth_keys *keys, const char *hostnqn)
 {
-	if (!keys)
-		return NULL;
-	for (size_t i = 0; i < keys->nhosts; i++)
-		if (!strcmp(keys->hosts[i].nqn, hostnqn))
-			return &keys->hosts[i];
+	size_t lo = 0, hi = keys ? keys->nhosts : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(hostnqn, keys->hosts[mid].nqn);
+		if (!c)
+			return &keys->hosts[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return NULL;
 }
 

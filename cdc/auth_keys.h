@@ -19,7 +19,7 @@ struct auth_host {
 };
 
 struct auth_keys {
-	struct auth_host *hosts;
+	struct auth_host *hosts; /* sorted by NQN */
 	size_t nhosts;
 };
 
