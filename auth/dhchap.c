@@ -454,6 +454,23 @@ int dhchap_dh_public(const struct dhchap_dh *dh, uint8_t *out, size_t len)
 	return r;
 }
 
+/* Whether 2 <= y <= p - 2. For the RFC 7919 groups (safe primes, p = 2q + 1) the only small
+ * subgroups are {1} and {1, p - 1}, so this is the whole check, as the kernel makes it;
+ * OpenSSL's full validation (y^q mod p) would cost a full-length exponentiation, 20 times
+ * the derivation itself with ffdhe2048, on the event loop. */
+static bool peer_in_range(const EVP_PKEY *own, const BIGNUM *y)
+{
+	BIGNUM *p = NULL, *pm1 = BN_new();
+	bool ok = false;
+
+	if (pm1 && EVP_PKEY_get_bn_param(own, OSSL_PKEY_PARAM_FFC_P, &p) && BN_copy(pm1, p) &&
+	    BN_sub_word(pm1, 1))
+		ok = !BN_is_zero(y) && !BN_is_one(y) && BN_cmp(y, pm1) < 0;
+	BN_free(p);
+	BN_free(pm1);
+	return ok;
+}
+
 int dhchap_dh_shared(const struct dhchap_dh *dh, const uint8_t *peer, size_t len, uint8_t *z)
 {
 	BIGNUM *pub = NULL;
@@ -464,15 +481,12 @@ int dhchap_dh_shared(const struct dhchap_dh *dh, const uint8_t *peer, size_t len
 
 	if (len != dhchap_dh_len(dh->dhgid))
 		return -EINVAL;
-	/* key_fromdata and the derive both check the value: 1 < y < p - 1, and y^q = 1 for
-	 * these safe-prime groups (EVP_PKEY_derive_set_peer validates the peer). */
-	if (!(pub = BN_bin2bn(peer, (int)len, NULL)) || BN_is_zero(pub) || BN_is_one(pub) ||
+	if (!(pub = BN_bin2bn(peer, (int)len, NULL)) || !peer_in_range(dh->pkey, pub) ||
 	    !(peer_key = key_fromdata(dh->dhgid, pub, NULL)))
 		goto out;
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->pkey, NULL);
-	if (!ctx || EVP_PKEY_derive_init(ctx) <= 0 || EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
-		goto out;
-	if (EVP_PKEY_derive_set_peer(ctx, peer_key) <= 0)
+	if (!ctx || EVP_PKEY_derive_init(ctx) <= 0 || EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0 ||
+	    EVP_PKEY_derive_set_peer_ex(ctx, peer_key, 0) <= 0)
 		goto out;
 	if (EVP_PKEY_derive(ctx, z, &zlen) <= 0 || zlen != len) {
 		OPENSSL_cleanse(z, len);

@@ -175,6 +175,16 @@ START_TEST(augmented_challenge_over_ffdhe2048_matches_known_answer)
 }
 END_TEST
 
+/* p - 1 of ffdhe2048 (RFC 7919), the one value besides 0 and 1 in a small subgroup. */
+static const char ffdhe2048_p_minus_1[] =
+	"ffffffffffffffffadf85458a2bb4a9aafdc5620273d3cf1d8b9c583ce2d3695a9e13641146433fb"
+	"cc939dce249b3ef97d2fe363630c75d8f681b202aec4617ad3df1ed5d5fd65612433f51f5f066ed0"
+	"856365553ded1af3b557135e7f57c935984f0c70e0e68b77e2a689daf3efe8721df158a136ade735"
+	"30acca4f483a797abc0ab182b324fb61d108a94bb2c8e3fbb96adab760d7f4681d4f42a3de394df4"
+	"ae56ede76372bb190b07a7c8ee0a6d709e02fce1cdf7e2ecc03404cd28342f619172fe9ce98583ff"
+	"8e4f1232eef28183c3fe3b1b4c6fad733bb5fcbc2ec22005c58ef1837d1683b2c6f34a26c1b2effa"
+	"886b423861285c97fffffffffffffffe";
+
 START_TEST(trivial_peer_values_are_refused)
 {
 	struct dhchap_dh *a;
@@ -186,6 +196,10 @@ START_TEST(trivial_peer_values_are_refused)
 	ck_assert_int_eq(dhchap_dh_shared(a, v, sizeof(v), z), -EBADMSG);
 	memset(v, 0xff, sizeof(v)); /* beyond p */
 	ck_assert_int_eq(dhchap_dh_shared(a, v, sizeof(v), z), -EBADMSG);
+	hex(ffdhe2048_p_minus_1, v, sizeof(v));
+	ck_assert_int_eq(dhchap_dh_shared(a, v, sizeof(v), z), -EBADMSG);
+	v[255]--; /* p - 2: not in a small subgroup */
+	ck_assert_int_eq(dhchap_dh_shared(a, v, sizeof(v), z), 0);
 	ck_assert_int_eq(dhchap_dh_shared(a, v, 128, z), -EINVAL);
 	dhchap_dh_free(a);
 }
