@@ -304,7 +304,9 @@ int auth_ctrl_receive(struct auth_ctrl *a, uint8_t *buf, size_t size)
 		}
 		return (int)n;
 	case STEP_FAILURE1:
-		n = auth_failure_encode(buf, size, AUTH_FAILURE1, a->t_id, a->reason);
+	case STEP_FAILED: /* over: the same answer again, the connection is closing */
+		n = auth_failure_encode(buf, size, AUTH_FAILURE1, a->t_id,
+					a->reason ? a->reason : AUTH_FAIL_FAILED);
 		if (n > size)
 			return -ENOSPC;
 		a->step = STEP_FAILED;
