@@ -5,6 +5,7 @@
  * file, and a host without keys that sees no change. */
 #include <check.h>
 #include <endian.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,7 +161,8 @@ static enum auth_msg_kind authenticate(struct nvmf_host *h, const char *key, con
 
 static struct nvmf_host *connect_unique(struct result *r)
 {
-	struct nvmf_host_opts opts = {.hostnqn = HOSTNQN, .subnqn = CDC_NQN};
+	struct nvmf_host_opts opts = {
+		.hostnqn = HOSTNQN, .subnqn = CDC_NQN, .dhchap_by_caller = true};
 
 	*r = (struct result){0};
 	return host_connect_opts(opts, r);
@@ -200,6 +202,43 @@ START_TEST(a_wrong_key_gets_failure1_and_the_connection_closes)
 	ck_assert(host_closed(h, 2000));
 	ck_assert(log_contains("refused: authentication failed"));
 	nvmf_host_free(h);
+}
+END_TEST
+
+/* nvmf_host's own DH-HMAC-CHAP (what the benchmark and pull registration use). */
+static int connect_with(const char *key, const char *ctrl_key, struct nvmf_host **out)
+{
+	struct nvmf_host_opts opts = {.hostnqn = HOSTNQN,
+				      .subnqn = CDC_NQN,
+				      .dhchap_secret = key,
+				      .dhchap_ctrl_secret = ctrl_key};
+	struct result r = {0};
+
+	*out = host_connect_opts(opts, &r);
+	return r.err ? r.err : r.cqe.status;
+}
+
+START_TEST(nvmf_host_authenticates_and_is_refused_as_it_should)
+{
+	struct nvmf_host *h;
+
+	use_keys(0600, "dhchap-hashes = sha256\ndhchap-dhgroups = ffdhe3072\n");
+	ck_assert_int_eq(connect_with(HOST_KEY, CTRL_KEY, &h), 0);
+	struct log_result l = read_disc_log(h);
+	ck_assert_uint_eq(le64toh(((const struct nvmf_discovery_log *)l.log)->numrec), 5);
+	free(l.log);
+	nvmf_host_free(h);
+	ck_assert_int_eq(connect_with(HOST_KEY, NULL, &h), 0);
+	nvmf_host_free(h);
+	ck_assert_int_eq(connect_with(WRONG_KEY, NULL, &h), -EACCES);
+	nvmf_host_free(h);
+	ck_assert_int_eq(connect_with(HOST_KEY, WRONG_KEY, &h), -EKEYREJECTED);
+	nvmf_host_free(h);
+	ck_assert_int_eq(connect_with(NULL, NULL, &h), -ENOKEY);
+	nvmf_host_free(h);
+	/* The host that refused the controller sent AUTH_Failure2, not Success2. */
+	ck_assert_int_eq(log_count("authenticated to " CDC_NQN), 2);
+	ck_assert(log_contains("the host gave up"));
 }
 END_TEST
 
@@ -266,6 +305,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, a_host_that_must_authenticate_gets_atr_and_nothing_else);
 	tcase_add_test(tc, a_host_authenticates_over_the_wire_and_reads_the_log);
 	tcase_add_test(tc, a_wrong_key_gets_failure1_and_the_connection_closes);
+	tcase_add_test(tc, nvmf_host_authenticates_and_is_refused_as_it_should);
 	tcase_add_test(tc, the_well_known_nqn_is_limited_and_other_hosts_unchanged);
 	tcase_add_test(tc, a_keys_file_others_may_read_is_refused);
 	suite_add_tcase(s, tc);
