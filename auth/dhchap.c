@@ -1,5 +1,5 @@
-/* dhchap.c - DH-HMAC-CHAP computations over OpenSSL 3 (protocol.md 9.7; the same steps as
- * the kernel's drivers/nvme/common/auth.c). Everything that held a key is wiped before it
+/* dhchap.c - DH-HMAC-CHAP computations over OpenSSL 3 (protocol.md 9.7, which names the
+ * kernel functions each step corresponds to). Everything that held a key is wiped before it
  * is freed. */
 #include "dhchap.h"
 
@@ -455,9 +455,9 @@ int dhchap_dh_public(const struct dhchap_dh *dh, uint8_t *out, size_t len)
 }
 
 /* Whether 2 <= y <= p - 2. For the RFC 7919 groups (safe primes, p = 2q + 1) the only small
- * subgroups are {1} and {1, p - 1}, so this is the whole check, as the kernel makes it;
- * OpenSSL's full validation (y^q mod p) would cost a full-length exponentiation, 20 times
- * the derivation itself with ffdhe2048, on the event loop. */
+ * subgroups are {1} and {1, p - 1}, so this is the whole check (the host's own rule in
+ * protocol.md 9.4); OpenSSL's full validation (y^q mod p) would cost a full-length exponentiation,
+ * 20 times the derivation itself with ffdhe2048, on the event loop. */
 static bool peer_in_range(const EVP_PKEY *own, const BIGNUM *y)
 {
 	BIGNUM *p = NULL, *pm1 = BN_new();

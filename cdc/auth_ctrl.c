@@ -1,5 +1,5 @@
-/* auth_ctrl.c - one DH-HMAC-CHAP transaction, controller side (protocol.md 9.1-9.7; the order
- * and failure rules of the Linux target's fabrics-cmd-auth.c):
+/* auth_ctrl.c - one DH-HMAC-CHAP transaction, controller side (protocol.md 9.1-9.7, whose
+ * order and failure rules follow the Linux target and SPDK):
  *   Send(Negotiate) -> Receive(Challenge) -> Send(Reply) -> Receive(Success1)
  *   [-> Send(Success2) when the host asked to authenticate us]
  * A protocol error turns the next Receive into AUTH_Failure1, after which the association
