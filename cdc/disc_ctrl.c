@@ -470,6 +470,9 @@ static void auth_done(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		return;
 	auth_ctrl_free(ctrl->auth);
 	ctrl->auth = NULL;
+	enum disc_stat_auth stat =
+		r == AUTH_CTRL_FAILED ? DISC_STAT_AUTH_FAILURE : DISC_STAT_AUTH_SUCCESS;
+	ctrl->svc->counters.auth[stat]++;
 	if (r == AUTH_CTRL_FAILED) {
 		cmd->close = true;
 		return;

@@ -50,12 +50,15 @@ struct disc_registry_ops {
 enum disc_stat_log { DISC_STAT_LOG70, DISC_STAT_LOG71, DISC_STAT_LOG_SUPPORTED, DISC_STAT_NLOGS };
 /* The events of DISC_AEN_LOG_CHANGE and DISC_AEN_HOSTLOG_CHANGE, as the metrics count them. */
 enum disc_stat_aen { DISC_STAT_AEN_LOG70, DISC_STAT_AEN_LOG71, DISC_STAT_NAENS };
+/* How DH-HMAC-CHAP transactions ended (a host that never finished is not one of them). */
+enum disc_stat_auth { DISC_STAT_AUTH_SUCCESS, DISC_STAT_AUTH_FAILURE, DISC_STAT_NAUTH };
 
 /* What the controllers did, for the metrics: counters that only grow. */
 struct disc_counters {
 	uint64_t aens[DISC_STAT_NAENS];
 	uint64_t log_reads[DISC_STAT_NLOGS];
 	uint64_t log_bytes[DISC_STAT_NLOGS]; /* as the commands asked for them, zeros included */
+	uint64_t auth[DISC_STAT_NAUTH];
 };
 
 struct disc_stats {

@@ -253,6 +253,7 @@ START_TEST(host_with_right_key_authenticates)
 	ck_assert(!close);
 	ck_assert_uint_eq(dh, DHCHAP_FFDHE2048); /* the default preference */
 	ck_assert(disc_ctrl_connected(c));
+	ck_assert_uint_eq(h.svc.counters.auth[DISC_STAT_AUTH_SUCCESS], 1);
 	ck_assert(!disc_ctrl_authenticating(c));
 	disc_ctrl_free(c);
 }
@@ -269,6 +270,7 @@ START_TEST(host_with_wrong_key_gets_failure1_and_is_closed)
 			 AUTH_FAILURE1);
 	ck_assert(close);
 	ck_assert(!disc_ctrl_connected(c));
+	ck_assert_uint_eq(h.svc.counters.auth[DISC_STAT_AUTH_FAILURE], 1);
 	disc_ctrl_free(c);
 }
 END_TEST
