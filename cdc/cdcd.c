@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "auth_keys.h"
 #include "browse.h"
 #include "config.h"
 #include "config_keys.h"
@@ -55,6 +56,7 @@ struct daemon {
 	struct health *health;
 	struct mdns_browse *browse;
 	struct sdnotify *notify; /* NULL unless started by systemd */
+	struct auth_keys keys;	 /* DH-HMAC-CHAP, from cfg.dhchap_keys */
 };
 
 static void usage(FILE *out)
@@ -124,6 +126,31 @@ static int config_read(const struct daemon *d, struct cdc_config *cfg)
 	if (r < 0)
 		config_free(cfg);
 	return r;
+}
+
+/* The DH-HMAC-CHAP keys file the configuration names, if any. */
+static int keys_read(const struct cdc_config *cfg, struct auth_keys *keys)
+{
+	char err[512];
+
+	*keys = (struct auth_keys){0};
+	if (!cfg->dhchap_keys[0])
+		return 0;
+	int r = auth_keys_load(keys, cfg->dhchap_keys, err, sizeof(err));
+	if (r < 0)
+		log_err("%s", err);
+	return r;
+}
+
+/* What the controllers authenticate with: the keys, and what they offer. */
+static void auth_apply(struct daemon *d)
+{
+	d->svc.auth_keys = d->keys.nhosts ? &d->keys : NULL;
+	d->svc.auth_prefs = (struct auth_prefs){d->cfg.dhchap_hashes, d->cfg.ndhchap_hashes,
+						d->cfg.dhchap_dhgroups, d->cfg.ndhchap_dhgroups};
+	d->svc.auth_well_known = d->cfg.well_known_auth;
+	if (d->keys.nhosts)
+		log_info("DH-HMAC-CHAP keys for %zu hosts", d->keys.nhosts);
 }
 
 static struct pull_opts pull_opts_of(const struct cdc_config *cfg)
@@ -219,8 +246,14 @@ static void reload(struct daemon *d)
 	struct cdc_config cfg;
 
 	log_info("reloading %s", d->config_path);
+	struct auth_keys keys;
 	if (config_read(d, &cfg) < 0) {
 		log_err("reload failed; keeping the running configuration");
+		return;
+	}
+	if (keys_read(&cfg, &keys) < 0) {
+		log_err("reload failed; keeping the running configuration");
+		config_free(&cfg);
 		return;
 	}
 	if (strcmp(cfg.nqn, d->cfg.nqn) && cfg.nqn[0])
@@ -233,6 +266,10 @@ static void reload(struct daemon *d)
 	snprintf(cfg.nqn, sizeof(cfg.nqn), "%s", d->svc.nqn);
 	config_free(&d->cfg);
 	d->cfg = cfg;
+	/* Transactions under way copied their keys: the old ones can go. */
+	auth_keys_free(&d->keys);
+	d->keys = keys;
+	auth_apply(d);
 	d->svc.nlisten = d->cfg.nlisten;
 	log_set_level((int)d->cfg.log_level);
 	server_listen(&d->srv, &d->cfg);
@@ -403,6 +440,7 @@ static int daemon_start(struct daemon *d)
 		return err; /* state_store_check() or store_open() said why */
 	fabric_init(&d->fabric);
 	disc_svc_init(&d->svc, d->cfg.nqn, &d->fabric, d->cfg.listen, d->cfg.nlisten);
+	auth_apply(d);
 	struct registry_limits lim = {0};
 	d->reg = registry_new(d->base, d->store, &d->fabric, &d->svc, &lim);
 	if (!d->reg)
@@ -496,6 +534,11 @@ int main(int argc, char **argv)
 		overrides_free(&d.ovr);
 		return EXIT_SUCCESS;
 	}
+	if (keys_read(&d.cfg, &d.keys) < 0) {
+		config_free(&d.cfg);
+		overrides_free(&d.ovr);
+		return EXIT_CONFIG;
+	}
 	if (!foreground && daemon(0, 0) < 0) {
 		log_err("cannot detach: %s", strerror(errno));
 		return EXIT_FAILURE;
@@ -533,6 +576,7 @@ out:
 			event_free(sigs[i]);
 	fabric_free(&d.fabric);
 	config_free(&d.cfg);
+	auth_keys_free(&d.keys);
 	overrides_free(&d.ovr);
 	if (d.base)
 		event_base_free(d.base);

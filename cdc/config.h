@@ -90,6 +90,15 @@ struct cdc_config {
 	 * the ports its active zones grant, and entities in no zone follow zoning_policy. */
 	bool zoning;
 	enum cdc_zoning_policy zoning_policy;
+	/* DH-HMAC-CHAP (in-band authentication): the keys file ("": none), how long a host has
+	 * to authenticate, whether the well-known NQN requires it too, and what is offered. */
+	char dhchap_keys[4096];
+	unsigned int auth_timeout;
+	bool well_known_auth;
+	uint8_t dhchap_hashes[3];
+	size_t ndhchap_hashes;
+	uint8_t dhchap_dhgroups[6];
+	size_t ndhchap_dhgroups;
 	struct cdc_mdns_config mdns;
 	struct cdc_subsys *subsys;
 	size_t nsubsys;

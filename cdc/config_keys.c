@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dhchap.h"
 #include "name.h"
 
 #define QUOTE_MAX 96 /* bytes of a refused value quoted back */
@@ -282,6 +283,78 @@ static void dump_policy(const struct cdc_config *cfg, const struct config_key *k
 	fprintf(out, "%s = %s\n", k->name, config_zoning_policy_name(cfg->zoning_policy));
 }
 
+/* dhchap-hashes and dhchap-dhgroups: names in the order of preference, each once. */
+static int parse_id_list(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	bool hashes = !strcmp(k->name, "dhchap-hashes");
+	uint8_t *ids = hashes ? kp->cfg->dhchap_hashes : kp->cfg->dhchap_dhgroups;
+	size_t *n = hashes ? &kp->cfg->ndhchap_hashes : &kp->cfg->ndhchap_dhgroups;
+	size_t max = hashes ? sizeof(kp->cfg->dhchap_hashes) : sizeof(kp->cfg->dhchap_dhgroups);
+
+	*n = 0;
+	for (const char *s = val, *e; *s; s = e) {
+		char name[16];
+		s += strspn(s, " \t,");
+		e = s + strcspn(s, " \t,");
+		if (e == s)
+			break;
+		snprintf(name, sizeof(name), "%.*s", (int)(e - s), s);
+		int id = (size_t)(e - s) < sizeof(name)
+				 ? (hashes ? dhchap_hash_by_name(name) : dhchap_dh_by_name(name))
+				 : -EINVAL;
+		if (id < 0)
+			return refuse(kp, "bad %s '%.*s' (expected %s)", k->name, (int)(e - s), s,
+				      hashes ? "sha256, sha384 or sha512"
+					     : "null or ffdhe2048, 3072, 4096, 6144, 8192");
+		if (memchr(ids, id, *n))
+			return refuse(kp, "%s names '%s' twice", k->name, name);
+		if (*n == max)
+			return refuse(kp, "too many %s", k->name);
+		ids[(*n)++] = (uint8_t)id;
+	}
+	if (!*n)
+		return refuse(kp, "%s is empty", k->name);
+	return 0;
+}
+
+static void dump_id_list(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
+{
+	bool hashes = !strcmp(k->name, "dhchap-hashes");
+	const uint8_t *ids = hashes ? cfg->dhchap_hashes : cfg->dhchap_dhgroups;
+	size_t n = hashes ? cfg->ndhchap_hashes : cfg->ndhchap_dhgroups;
+
+	fprintf(out, "%s =", k->name);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? "," : " ",
+			hashes ? dhchap_hash_name(ids[i]) : dhchap_dh_name(ids[i]));
+	fprintf(out, "\n");
+}
+
+static int parse_well_known_auth(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	if (!strcasecmp(val, "limited"))
+		kp->cfg->well_known_auth = false;
+	else if (!strcasecmp(val, "required"))
+		kp->cfg->well_known_auth = true;
+	else
+		return refuse(kp, "bad %s '%.*s' (expected limited or required)", k->name,
+			      QUOTE_MAX, val);
+	return 0;
+}
+
+static void dump_well_known_auth(const struct cdc_config *cfg, const struct config_key *k,
+				 FILE *out)
+{
+	fprintf(out, "%s = %s\n", k->name, cfg->well_known_auth ? "required" : "limited");
+}
+
+static int parse_keys_path(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	if (*val && *val != '/')
+		return refuse(kp, "%s '%.*s' is not an absolute path", k->name, QUOTE_MAX, val);
+	return store_text(kp, k, val);
+}
+
 /* ---- the table ---- */
 
 #define AT(member)   offsetof(struct cdc_config, member)
@@ -351,6 +424,18 @@ const struct config_key config_keys[] = {
 	       "probes in flight at once"),
 	{KEY_GLOBAL, "health-icreq", "yes|no", "a probe also wants an ICResp to its ICReq", "no",
 	 parse_bool, dump_bool, AT(health_icreq), 0, 0, 0, NULL, false},
+	{KEY_GLOBAL, "dhchap-keys", "PATH", "DH-HMAC-CHAP keys and policy per host (mode 0600)",
+	 NULL, parse_keys_path, dump_text, TEXT(dhchap_keys), 0, 0, NULL, true},
+	NUMBER(KEY_GLOBAL, "auth-timeout", auth_timeout, 1, 600, " seconds", "10", "SECONDS",
+	       "a host must authenticate within this of its Connect"),
+	{KEY_GLOBAL, "well-known-auth", "limited|required",
+	 "hosts that must authenticate, on the well-known NQN", "limited", parse_well_known_auth,
+	 dump_well_known_auth, 0, 0, 0, 0, NULL, false},
+	{KEY_GLOBAL, "dhchap-hashes", "LIST", "hashes offered, preferred first",
+	 "sha512,sha384,sha256", parse_id_list, dump_id_list, 0, 0, 0, 0, NULL, false},
+	{KEY_GLOBAL, "dhchap-dhgroups", "LIST", "DH groups offered, preferred first",
+	 "ffdhe2048,ffdhe3072,ffdhe4096,ffdhe6144,ffdhe8192,null", parse_id_list, dump_id_list, 0,
+	 0, 0, 0, NULL, false},
 	{KEY_GLOBAL, "log-level", "LEVEL", "err, warning, info or debug", "info", parse_log_level,
 	 dump_log_level, 0, 0, 0, 0, NULL, false},
 	/* Off by default: a fabric that never defined zones keeps seeing everything. */

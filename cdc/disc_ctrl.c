@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth_msg.h"
 #include "dim.h"
 #include "error_log.h"
 #include "log.h"
@@ -22,9 +23,11 @@
 #define AEC_DLPCN  (1u << 31)
 #define AEC_HDLPCN (1u << 30)
 
-/* Where an association is: it exists only once its Connect succeeded. Authentication will
- * come between the two. */
-enum disc_state { DISC_NEW, DISC_LIVE };
+/* Where an association is: it exists once its Connect succeeded, and serves once the host
+ * authenticated where it must (DISC_AUTH: only Authentication Send/Receive and properties). */
+enum disc_state { DISC_NEW, DISC_AUTH, DISC_LIVE };
+/* Connect response DW0 AUTHREQ bit ATR: an authentication transaction is required. */
+#define CONNECT_AUTHREQ_ATR (1u << 17)
 
 /* Connect Invalid Parameters points at the bad field: IATTR bit 0 says data vs SQE. */
 #define IPO_SQE(off)  ((uint32_t)(off))
@@ -76,6 +79,8 @@ struct disc_ctrl {
 	struct sockaddr_storage local;
 	bool have_local;
 	struct error_log *errors; /* allocated at the first error that points at a field */
+	struct auth_ctrl *auth;	  /* while a DH-HMAC-CHAP transaction runs */
+	bool limited; /* unauthenticated on the well-known NQN: Identify and self entries only */
 };
 
 #define SC_INVALID_FIELD   nvme_status(NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, true)
@@ -83,6 +88,8 @@ struct disc_ctrl {
 #define SC_SEQ_ERROR	   nvme_status(NVME_SCT_GENERIC, NVME_SC_CMD_SEQ_ERROR, true)
 #define SC_SGL_LENGTH	   nvme_status(NVME_SCT_GENERIC, NVME_SC_SGL_INVALID_DATA, true)
 #define SC_CONNECT_INVALID nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_PARAM, true)
+
+static uint8_t *reply_alloc(struct disc_cmd *cmd, uint32_t len);
 
 /* A failure that points at the SQE byte it is about, as nvmet's error_loc: the host finds
  * the location in the Error Information log, announced by the status's More bit. */
@@ -158,14 +165,16 @@ void disc_ctrl_free(struct disc_ctrl *ctrl)
 {
 	if (!ctrl)
 		return;
-	if (ctrl->state == DISC_LIVE) {
+	if (ctrl->state != DISC_NEW)
 		cntlid_free(ctrl->svc, ctrl->cntlid);
+	if (ctrl->state == DISC_LIVE) {
 		if (ctrl->svc->reg_ops)
 			ctrl->svc->reg_ops->disconnected(ctrl->svc->reg, ctrl);
 	}
 	TAILQ_REMOVE(&ctrl->svc->ctrls, ctrl, link);
 	ctrl->svc->nctrls--;
 	error_log_free(ctrl->errors);
+	auth_ctrl_free(ctrl->auth);
 	free(ctrl);
 }
 
@@ -177,6 +186,11 @@ uint32_t disc_ctrl_kato(const struct disc_ctrl *ctrl)
 bool disc_ctrl_connected(const struct disc_ctrl *ctrl)
 {
 	return ctrl->state == DISC_LIVE;
+}
+
+bool disc_ctrl_authenticating(const struct disc_ctrl *ctrl)
+{
+	return ctrl->state == DISC_AUTH;
 }
 
 uint16_t disc_ctrl_cntlid(const struct disc_ctrl *ctrl)
@@ -288,9 +302,14 @@ uint16_t disc_ctrl_check_data(const struct disc_ctrl *ctrl, const struct nvme_sq
 			      uint32_t len)
 {
 	if (is_connect(sqe)) {
-		if (ctrl->state == DISC_LIVE)
+		if (ctrl->state != DISC_NEW)
 			return SC_SEQ_ERROR;
 		return len > DISC_CONNECT_DATA_MAX ? SC_SGL_LENGTH : 0;
+	}
+	if (sqe->opcode == nvme_admin_fabrics && sqe->fctype == nvme_fabrics_type_auth_send) {
+		if (ctrl->state == DISC_NEW)
+			return SC_SEQ_ERROR;
+		return len > DISC_AUTH_DATA_MAX ? SC_SGL_LENGTH : 0;
 	}
 	if (ctrl->state != DISC_LIVE)
 		return SC_SEQ_ERROR;
@@ -305,7 +324,7 @@ uint16_t disc_ctrl_check_data(const struct disc_ctrl *ctrl, const struct nvme_sq
 
 unsigned int disc_ctrl_queue_depth(const struct disc_ctrl *ctrl)
 {
-	return ctrl->state == DISC_LIVE ? ctrl->sqsize + 1u : DISC_MQES + 1u;
+	return ctrl->state != DISC_NEW ? ctrl->sqsize + 1u : DISC_MQES + 1u;
 }
 
 bool nvme_cmd_is_write(const struct nvme_sqe *sqe)
@@ -419,7 +438,7 @@ static uint16_t connect_check_sqe(const struct disc_ctrl *ctrl, struct disc_cmd 
 	uint16_t recfmt = (uint16_t)s->cdw[10], qid = (uint16_t)(s->cdw[10] >> 16);
 	uint16_t sqsize = (uint16_t)s->cdw[11];
 
-	if (ctrl->state == DISC_LIVE)
+	if (ctrl->state != DISC_NEW)
 		return SC_SEQ_ERROR;
 	if (recfmt != 0) {
 		cmd->cqe.dw0 = IPO_SQE(SQE_RECFMT);
@@ -431,6 +450,97 @@ static uint16_t connect_check_sqe(const struct disc_ctrl *ctrl, struct disc_cmd 
 		return connect_fail(cmd, IPO_SQE(SQE_SQSIZE));
 	if (cmd->data_len < sizeof(struct nvmf_connect_data))
 		return SC_SGL_LENGTH;
+	return 0;
+}
+
+/* ---- in-band authentication (DH-HMAC-CHAP) ---- */
+
+#define SC_AUTH_REQUIRED nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_AUTH_REQUIRED, true)
+
+static struct auth_ctrl *auth_start(struct disc_ctrl *ctrl, const struct auth_host *host)
+{
+	return auth_ctrl_new(host, ctrl->hostnqn, ctrl->subnqn, &ctrl->svc->auth_prefs);
+}
+
+/* Whether this Connect needs authentication (sets ctrl->auth) or is limited. A host with
+ * require-auth must authenticate, except on the well-known NQN where nvme-cli 2.x and
+ * stafd connect without keys (protocol.md 9.8): there it sees Identify and the self
+ * entries, which send it on to the unique NQN, unless well-known-auth says required. */
+static uint16_t connect_auth_policy(struct disc_ctrl *ctrl)
+{
+	const struct auth_host *host = auth_keys_find(ctrl->svc->auth_keys, ctrl->hostnqn);
+
+	if (!host || !host->require)
+		return 0;
+	if (!strcmp(ctrl->subnqn, NVME_DISC_SUBSYS_NAME) && !ctrl->svc->auth_well_known) {
+		ctrl->limited = true;
+		return 0;
+	}
+	if (!(ctrl->auth = auth_start(ctrl, host)))
+		return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+	return 0;
+}
+
+/* The transaction ended one way or the other. */
+static void auth_done(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	enum auth_ctrl_result r = auth_ctrl_result(ctrl->auth);
+
+	if (r == AUTH_CTRL_PENDING)
+		return;
+	auth_ctrl_free(ctrl->auth);
+	ctrl->auth = NULL;
+	enum disc_stat_auth stat =
+		r == AUTH_CTRL_FAILED ? DISC_STAT_AUTH_FAILURE : DISC_STAT_AUTH_SUCCESS;
+	ctrl->svc->counters.auth[stat]++;
+	if (r == AUTH_CTRL_FAILED) {
+		cmd->close = true;
+		return;
+	}
+	ctrl->limited = false;
+	if (ctrl->state == DISC_AUTH) {
+		ctrl->state = DISC_LIVE;
+		if (ctrl->svc->reg_ops)
+			ctrl->svc->reg_ops->connected(ctrl->svc->reg, ctrl);
+	}
+}
+
+/* Authentication Send and Receive (protocol.md 3.4): the checks of the Linux target, then
+ * the message to the transaction. A host may also authenticate on a live association
+ * that did not require it, if it has a key here. */
+static uint16_t fabrics_auth(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
+{
+	uint32_t cdw10 = cmd->sqe.cdw[10], len = cmd->sqe.cdw[11];
+	bool send = cmd->sqe.fctype == nvme_fabrics_type_auth_send;
+
+	if (ctrl->state == DISC_NEW)
+		return SC_SEQ_ERROR;
+	if ((cdw10 >> 24) != AUTH_SECP || ((cdw10 >> 8) & 0xff) != AUTH_SPSP ||
+	    ((cdw10 >> 16) & 0xff) != AUTH_SPSP)
+		return bad_field(cmd, SQE_CDW10);
+	if (len == 0)
+		return bad_field(cmd, SQE_CDW11);
+	if (send ? cmd->data_len < len : cmd->sqe.sgl_len < len)
+		return bad_field_status(cmd, SQE_DPTR, SC_SGL_LENGTH);
+	if (!ctrl->auth) {
+		const struct auth_host *host = auth_keys_find(ctrl->svc->auth_keys, ctrl->hostnqn);
+		if (!host || !send)
+			return bad_field(cmd, SQE_CDW10);
+		if (!(ctrl->auth = auth_start(ctrl, host)))
+			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+	}
+	if (send) {
+		auth_ctrl_send(ctrl->auth, cmd->data, len);
+	} else {
+		uint32_t size = len < DISC_AUTH_DATA_MAX ? len : DISC_AUTH_DATA_MAX;
+		if (!reply_alloc(cmd, size))
+			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
+		int n = auth_ctrl_receive(ctrl->auth, cmd->rdata, size);
+		if (n < 0)
+			return bad_field(cmd, SQE_CDW11);
+		cmd->rlen = (uint32_t)n;
+	}
+	auth_done(ctrl, cmd);
 	return 0;
 }
 
@@ -459,7 +569,6 @@ static uint16_t fabrics_connect(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		log_warn("connect refused: no controller ID left for %s", hostnqn);
 		return nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_CTRL_BUSY, false);
 	}
-	ctrl->state = DISC_LIVE;
 	ctrl->cntlid = (uint16_t)id;
 	ctrl->sqsize = (uint16_t)cmd->sqe.cdw[11];
 	ctrl->kato = cmd->sqe.cdw[12] > DISC_KATO_MAX ? DISC_KATO_MAX : cmd->sqe.cdw[12];
@@ -469,9 +578,23 @@ static uint16_t fabrics_connect(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	memcpy(ctrl->subnqn, subnqn, sizeof(subnqn));
 	ctrl->since = time(NULL);
 	memcpy(ctrl->hostid, d->hostid, sizeof(ctrl->hostid));
-	cmd->cqe.dw0 = ctrl->cntlid;
-	log_info("controller %u: host %s (%s) connected to %s, kato %u ms", ctrl->cntlid, hostnqn,
-		 ctrl->peer.traddr, subnqn, ctrl->kato);
+	status = connect_auth_policy(ctrl);
+	if (status) {
+		cntlid_free(ctrl->svc, ctrl->cntlid);
+		return status;
+	}
+	cmd->cqe.dw0 = ctrl->cntlid | (ctrl->auth ? CONNECT_AUTHREQ_ATR : 0);
+	if (ctrl->auth) {
+		ctrl->state = DISC_AUTH;
+		log_info("controller %u: host %s (%s) connected to %s, kato %u ms; it must "
+			 "authenticate",
+			 ctrl->cntlid, hostnqn, ctrl->peer.traddr, subnqn, ctrl->kato);
+		return 0;
+	}
+	ctrl->state = DISC_LIVE;
+	log_info("controller %u: host %s (%s) connected to %s, kato %u ms%s", ctrl->cntlid, hostnqn,
+		 ctrl->peer.traddr, subnqn, ctrl->kato,
+		 ctrl->limited ? "; unauthenticated, limited to the self entries" : "");
 	if (ctrl->svc->reg_ops)
 		ctrl->svc->reg_ops->connected(ctrl->svc->reg, ctrl);
 	return 0;
@@ -534,10 +657,14 @@ static uint16_t fabrics_cmd(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	switch (cmd->sqe.fctype) {
 	case nvme_fabrics_type_connect:
 		return fabrics_connect(ctrl, cmd);
+	/* Properties before authentication, as the Linux target allows them. */
 	case nvme_fabrics_type_property_get:
-		return ctrl->state == DISC_LIVE ? prop_get(ctrl, cmd) : SC_SEQ_ERROR;
+		return ctrl->state != DISC_NEW ? prop_get(ctrl, cmd) : SC_SEQ_ERROR;
 	case nvme_fabrics_type_property_set:
-		return ctrl->state == DISC_LIVE ? prop_set(ctrl, cmd) : SC_SEQ_ERROR;
+		return ctrl->state != DISC_NEW ? prop_set(ctrl, cmd) : SC_SEQ_ERROR;
+	case nvme_fabrics_type_auth_send:
+	case nvme_fabrics_type_auth_receive:
+		return fabrics_auth(ctrl, cmd);
 	case nvme_fabrics_type_disconnect:
 		/* A discovery controller has only the admin queue, which Disconnect may not
 		 * delete. */
@@ -609,7 +736,8 @@ static uint16_t identify(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 static const struct view *log_view_of(struct disc_ctrl *ctrl, struct disc_log_view *v,
 				      struct nvmf_disc_log_entry self[DISC_MAX_SELF])
 {
-	const struct view *view = disc_ctrl_view(ctrl);
+	/* A limited association sees the self entries only: they lead to the unique NQN. */
+	const struct view *view = ctrl->limited ? NULL : disc_ctrl_view(ctrl);
 
 	v->genctr = view ? view->genctr : ctrl->svc->fabric->genctr;
 	v->self = self;
@@ -684,6 +812,8 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	}
 	if (lid == DISC_LID_HOST_DISCOVERY) {
 		struct fabric *f = ctrl->svc->fabric;
+		if (ctrl->limited)
+			return SC_AUTH_REQUIRED;
 		if (fabric_hostlog_refresh(f) < 0)
 			return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 		/* With zoning a DDC reads the hosts zoned with its subsystems: its own copy. */
@@ -939,14 +1069,27 @@ static int exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 		cmd->cqe.status = fabrics_cmd(ctrl, cmd);
 		return DISC_DONE;
 	}
+	if (ctrl->state == DISC_AUTH) {
+		cmd->cqe.status = SC_AUTH_REQUIRED;
+		return DISC_DONE;
+	}
 	if (ctrl->state != DISC_LIVE || !NVME_CSTS_RDY(ctrl->csts)) {
 		cmd->cqe.status = SC_SEQ_ERROR;
 		return DISC_DONE;
 	}
 	if (cmd->sqe.opcode == nvme_admin_async_event)
 		return async_event_request(ctrl, cmd);
-	if (cmd->sqe.opcode == nvme_admin_discovery_info_mgmt)
+	if (cmd->sqe.opcode == nvme_admin_discovery_info_mgmt) {
+		if (ctrl->limited) {
+			cmd->cqe.status = SC_AUTH_REQUIRED;
+			return DISC_DONE;
+		}
 		return dim(ctrl, cmd);
+	}
+	if ((cmd->sqe.opcode == DISC_OP_FZL || cmd->sqe.opcode == DISC_OP_FZS) && ctrl->limited) {
+		cmd->cqe.status = SC_AUTH_REQUIRED;
+		return DISC_DONE;
+	}
 	if (cmd->sqe.opcode == DISC_OP_FZL)
 		return fabric_zoning_lookup(ctrl, cmd);
 	if (cmd->sqe.opcode == DISC_OP_FZS)
@@ -975,6 +1118,7 @@ int disc_ctrl_exec(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	cmd->pieces = NULL;
 	cmd->npieces = 0;
 	cmd->rlen = cmd->zero_len = 0;
+	cmd->close = false;
 
 	int r = exec(ctrl, cmd);
 	if (r == DISC_DONE)

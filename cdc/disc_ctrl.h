@@ -10,6 +10,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include "auth_ctrl.h"
 #include "config.h"
 #include "disc_log.h"
 #include "fabric.h"
@@ -29,6 +30,7 @@
 #define DISC_AEN_HOSTLOG_CHANGE DISC_AEN(0xf1, 0x71)
 #define DISC_KATO_MAX		3600000u /* ms; larger KATOs are cut to this */
 #define DISC_CONNECT_DATA_MAX	4096u	 /* Connect data is 1024 bytes; no more is fetched */
+#define DISC_AUTH_DATA_MAX	8192u	 /* an AUTH_ message is at most 16 + 2 * 64 + 1024 bytes */
 
 struct disc_ctrl;
 struct dim_request;
@@ -63,12 +65,15 @@ struct disc_registry_ops {
 enum disc_stat_log { DISC_STAT_LOG70, DISC_STAT_LOG71, DISC_STAT_LOG_SUPPORTED, DISC_STAT_NLOGS };
 /* The events of DISC_AEN_LOG_CHANGE and DISC_AEN_HOSTLOG_CHANGE, as the metrics count them. */
 enum disc_stat_aen { DISC_STAT_AEN_LOG70, DISC_STAT_AEN_LOG71, DISC_STAT_NAENS };
+/* How DH-HMAC-CHAP transactions ended (a host that never finished is not one of them). */
+enum disc_stat_auth { DISC_STAT_AUTH_SUCCESS, DISC_STAT_AUTH_FAILURE, DISC_STAT_NAUTH };
 
 /* What the controllers did, for the metrics: counters that only grow. */
 struct disc_counters {
 	uint64_t aens[DISC_STAT_NAENS];
 	uint64_t log_reads[DISC_STAT_NLOGS];
 	uint64_t log_bytes[DISC_STAT_NLOGS]; /* as the commands asked for them, zeros included */
+	uint64_t auth[DISC_STAT_NAUTH];
 };
 
 struct disc_stats {
@@ -91,6 +96,12 @@ struct disc_svc {
 	const struct disc_registry_ops *reg_ops;
 	void *reg;
 	size_t dim_max_entries; /* entries one DIM may carry */
+	/* DH-HMAC-CHAP: the hosts' keys (NULL: none), what we offer, and whether a host that
+	 * must authenticate must do so on the well-known NQN too (else it is served there
+	 * unauthenticated, limited to Identify and the self entries). */
+	const struct auth_keys *auth_keys;
+	struct auth_prefs auth_prefs;
+	bool auth_well_known;
 	struct disc_counters counters;
 };
 
@@ -115,6 +126,7 @@ struct disc_cmd {
 	struct log_piece *pieces;
 	size_t npieces;
 	uint32_t zero_len;
+	bool close; /* end the association once the completion is sent (authentication failed) */
 };
 
 /* Bytes of controller-to-host data the command returns. */
@@ -177,6 +189,8 @@ struct disc_ctrl *disc_svc_next(struct disc_svc *svc, struct disc_ctrl *prev);
 /* For the queue's timers and logs. */
 uint32_t disc_ctrl_kato(const struct disc_ctrl *ctrl);
 bool disc_ctrl_connected(const struct disc_ctrl *ctrl);
+/* Connected, and the host has yet to authenticate (AUTHREQ.ATR was set). */
+bool disc_ctrl_authenticating(const struct disc_ctrl *ctrl);
 uint16_t disc_ctrl_cntlid(const struct disc_ctrl *ctrl);
 const char *disc_ctrl_hostnqn(const struct disc_ctrl *ctrl);
 const uint8_t *disc_ctrl_hostid(const struct disc_ctrl *ctrl);

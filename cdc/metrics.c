@@ -79,6 +79,12 @@ static void aens_and_logs(FILE *out, const struct disc_counters *c)
 	for (int i = 0; i < DISC_STAT_NAENS; i++)
 		fprintf(out, "cdcd_aens_sent_total{type=\"%s\"} %" PRIu64 "\n", aens[i],
 			c->aens[i]);
+	family(out, "cdcd_authentications_total", "counter",
+	       "DH-HMAC-CHAP transactions completed, by result.");
+	fprintf(out, "cdcd_authentications_total{result=\"success\"} %" PRIu64 "\n",
+		c->auth[DISC_STAT_AUTH_SUCCESS]);
+	fprintf(out, "cdcd_authentications_total{result=\"failure\"} %" PRIu64 "\n",
+		c->auth[DISC_STAT_AUTH_FAILURE]);
 	family(out, "cdcd_log_reads_total", "counter", "Get Log Page commands answered, by log.");
 	for (int i = 0; i < DISC_STAT_NLOGS; i++)
 		fprintf(out, "cdcd_log_reads_total{log=\"%s\"} %" PRIu64 "\n", logs[i],

@@ -9,10 +9,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <nvme/types.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "auth_msg.h"
+#include "dhchap_host.h"
 #include "pdu_stream.h"
 
 #define HOST_MAX_C2H	 (64u << 20)
@@ -52,6 +55,8 @@ struct nvmf_host {
 	struct nvme_cqe connect_cqe;
 	void (*close_cb)(struct nvmf_host *h, int err, void *arg);
 	void *close_arg;
+	struct dhchap_secret key, ctrl_key; /* len 0: none */
+	struct dhchap_host *auth;	    /* while authenticating */
 };
 
 struct nvmf_host *nvmf_host_new(struct event_base *base, const struct nvmf_host_opts *opts)
@@ -76,6 +81,13 @@ struct nvmf_host *nvmf_host_new(struct event_base *base, const struct nvmf_host_
 		h->opts.source = (struct sockaddr *)&h->source;
 	}
 	h->lim = (struct nvmf_tcp_limits){.max_c2hdata = HOST_MAX_C2H};
+	if ((opts->dhchap_secret && dhchap_secret_parse(opts->dhchap_secret, &h->key)) ||
+	    (opts->dhchap_ctrl_secret &&
+	     dhchap_secret_parse(opts->dhchap_ctrl_secret, &h->ctrl_key))) {
+		nvmf_host_free(h);
+		return NULL;
+	}
+	h->opts.dhchap_secret = h->opts.dhchap_ctrl_secret = NULL; /* the caller's strings */
 	return h;
 }
 
@@ -135,6 +147,9 @@ void nvmf_host_free(struct nvmf_host *h)
 		event_free(h->deadline);
 	if (h->bev)
 		bufferevent_free(h->bev);
+	dhchap_host_free(h->auth);
+	OPENSSL_cleanse(&h->key, sizeof(h->key));
+	OPENSSL_cleanse(&h->ctrl_key, sizeof(h->ctrl_key));
 	free(h);
 }
 
@@ -409,6 +424,113 @@ static int step_next(struct nvmf_host *h, int step)
 	return -EINVAL;
 }
 
+/* ---- DH-HMAC-CHAP after the Connect, when the controller asks for it (protocol.md 9.1) ---- */
+
+#define CONNECT_AUTHREQ_ATR (1u << 17)
+#define AUTH_MSG_MAX	    (16 + 2 * DHCHAP_MAX_HL + DHCHAP_MAX_DHVLEN)
+
+enum {
+	AUTH_NEGOTIATE_SENT,
+	AUTH_CHALLENGE_READ,
+	AUTH_REPLY_SENT,
+	AUTH_SUCCESS1_READ,
+	AUTH_SUCCESS2_SENT
+};
+
+static void auth_step(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
+		      uint32_t len, void *arg);
+
+static struct nvme_sqe sqe_auth(uint8_t fctype, uint32_t len)
+{
+	struct nvme_sqe s = sqe_fabrics(fctype);
+
+	s.cdw[10] = 0xe9u << 24 | 1u << 16 | 1u << 8; /* SECP E9h, SPSP1 1, SPSP0 1 */
+	s.cdw[11] = len;
+	return s;
+}
+
+static int auth_send(struct nvmf_host *h, const uint8_t *msg, size_t len, int next)
+{
+	struct nvme_sqe s = sqe_auth(nvme_fabrics_type_auth_send, (uint32_t)len);
+
+	return nvmf_host_submit(h, &s, msg, (uint32_t)len, 0, auth_step, (void *)(intptr_t)next);
+}
+
+static int auth_recv(struct nvmf_host *h, int next)
+{
+	struct nvme_sqe s = sqe_auth(nvme_fabrics_type_auth_receive, 4096);
+
+	return nvmf_host_submit(h, &s, NULL, 0, 4096, auth_step, (void *)(intptr_t)next);
+}
+
+/* The transaction is over: on with the connect sequence, or its failure. */
+static void auth_end(struct nvmf_host *h, int err)
+{
+	dhchap_host_free(h->auth);
+	h->auth = NULL;
+	if (!err)
+		err = step_next(h, STEP_CONNECT);
+	if (err < 0)
+		connect_done(h, err, NULL);
+}
+
+static void auth_begin(struct nvmf_host *h)
+{
+	uint8_t msg[AUTH_NEGOTIATE_LEN(1)];
+
+	if (!h->key.len) {
+		connect_done(h, -ENOKEY, NULL);
+		return;
+	}
+	h->auth = dhchap_host_new(&h->key, h->ctrl_key.len ? &h->ctrl_key : NULL, h->hostnqn,
+				  h->subnqn);
+	if (!h->auth) {
+		connect_done(h, -ENOMEM, NULL);
+		return;
+	}
+	int r = auth_send(h, msg, dhchap_host_negotiate(h->auth, 1, msg, sizeof(msg)),
+			  AUTH_NEGOTIATE_SENT);
+	if (r < 0)
+		auth_end(h, r);
+}
+
+static void auth_step(struct nvmf_host *h, int err, const struct nvme_cqe *cqe, const uint8_t *data,
+		      uint32_t len, void *arg)
+{
+	uint8_t msg[AUTH_MSG_MAX], reason = 0;
+	int n, r = 0;
+
+	if (err || cqe->status) {
+		auth_end(h, err ? err : -EIO);
+		return;
+	}
+	switch ((int)(intptr_t)arg) {
+	case AUTH_NEGOTIATE_SENT:
+		r = auth_recv(h, AUTH_CHALLENGE_READ);
+		break;
+	case AUTH_CHALLENGE_READ:
+		n = dhchap_host_reply(h->auth, data, len, msg, sizeof(msg), &reason);
+		r = n < 0 ? n : auth_send(h, msg, (size_t)n, AUTH_REPLY_SENT);
+		break;
+	case AUTH_REPLY_SENT:
+		r = auth_recv(h, AUTH_SUCCESS1_READ);
+		break;
+	case AUTH_SUCCESS1_READ:
+		n = dhchap_host_success(h->auth, data, len, msg, sizeof(msg), &reason);
+		if (n == 0) {
+			auth_end(h, 0);
+			return;
+		}
+		r = n < 0 ? n : auth_send(h, msg, (size_t)n, AUTH_SUCCESS2_SENT);
+		break;
+	case AUTH_SUCCESS2_SENT:
+		auth_end(h, dhchap_host_failed(h->auth));
+		return;
+	}
+	if (r < 0)
+		auth_end(h, r);
+}
+
 static void connect_step(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
 			 const uint8_t *data, uint32_t len, void *arg)
 {
@@ -423,6 +545,10 @@ static void connect_step(struct nvmf_host *h, int err, const struct nvme_cqe *cq
 	if (step == STEP_CONNECT) {
 		h->connect_cqe = *cqe;
 		h->cntlid = (uint16_t)cqe->dw0;
+		if ((cqe->dw0 & CONNECT_AUTHREQ_ATR) && !h->opts.dhchap_by_caller) {
+			auth_begin(h);
+			return;
+		}
 	}
 	if (step == STEP_CSTS) {
 		if (!(cqe->dw0 & 1)) {

@@ -34,6 +34,11 @@ struct nvmf_host_opts {
 	/* Connect CATTR: NVMF_HOST_CATTR_CONNENT when a CDC pulls from a DDC. */
 	uint8_t cattr;
 	const struct sockaddr *source; /* bind to this local address first (optional) */
+	/* DH-HMAC-CHAP secrets (DHHC-1 text), used when the Connect response sets AUTHREQ.ATR;
+	 * without one such a connect fails with -ENOKEY. With the controller secret the host
+	 * checks the controller too (bidirectional). Copied by nvmf_host_new(). */
+	const char *dhchap_secret, *dhchap_ctrl_secret;
+	bool dhchap_by_caller; /* tests: connect despite ATR; the caller runs the transaction */
 };
 
 /* A command completed: err is 0 or a negative errno for a transport failure (then cqe is
@@ -41,11 +46,13 @@ struct nvmf_host_opts {
 typedef void (*nvmf_host_cmd_cb)(struct nvmf_host *h, int err, const struct nvme_cqe *cqe,
 				 const uint8_t *data, uint32_t len, void *arg);
 
+/* NULL if out of memory or a DH-HMAC-CHAP secret is not one. */
 struct nvmf_host *nvmf_host_new(struct event_base *base, const struct nvmf_host_opts *opts);
 void nvmf_host_free(struct nvmf_host *h);
 
-/* TCP connect, ICReq/ICResp, Connect, CAP, CC.EN = 1, CSTS.RDY: cb once the controller is
- * ready (cqe is the Connect completion: dw0 holds CNTLID) or on failure. */
+/* TCP connect, ICReq/ICResp, Connect, [DH-HMAC-CHAP,] CAP, CC.EN = 1, CSTS.RDY: cb once the
+ * controller is ready (cqe is the Connect completion: dw0 holds CNTLID) or on failure
+ * (-EACCES: the controller refused our key, -EKEYREJECTED: we refused the controller's). */
 int nvmf_host_connect(struct nvmf_host *h, const struct sockaddr *sa, socklen_t salen,
 		      nvmf_host_cmd_cb cb, void *arg);
 

@@ -52,6 +52,7 @@ struct queue {
 	uint16_t sqhd;
 	uint16_t next_ttag;
 	unsigned int outstanding;	    /* commands received and not yet answered */
+	bool auth_deadline;		    /* the authentication timer is armed */
 	TAILQ_HEAD(, pending_write) writes; /* the first one has the R2T outstanding */
 	char peer[INET6_ADDRSTRLEN + 8];
 };
@@ -174,6 +175,11 @@ static void timer_rearm(struct queue *q)
 {
 	const struct cdc_config *cfg = q->srv->cfg;
 
+	/* Authentication has auth-timeout from its Connect, set once like the ICReq's. */
+	if (q->state != Q_CLOSING && disc_ctrl_authenticating(q->ctrl) && !q->auth_deadline) {
+		q->auth_deadline = true;
+		timer_arm(q, (uint64_t)cfg->auth_timeout * 1000);
+	}
 	if (q->state == Q_CLOSING || !disc_ctrl_connected(q->ctrl))
 		return;
 	uint64_t kato = disc_ctrl_kato(q->ctrl);
@@ -383,6 +389,8 @@ static void queue_exec(struct queue *q, const struct nvme_sqe *sqe, const uint8_
 		send_c2h_data(q, sqe->cid, &cmd, len < sqe->sgl_len ? len : sqe->sgl_len);
 	disc_cmd_release(&cmd);
 	send_rsp(q, sqe->cid, &cmd.cqe);
+	if (cmd.close)
+		queue_close(q);
 }
 
 /* Asks for the data of the first queued write, allocating its buffer now. */
@@ -729,7 +737,10 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 		queue_fatal(q, NVME_TCP_FES_PDU_SEQ_ERR, 0, NULL, 0, "no ICReq in time");
 		return;
 	}
-	if (q->ctrl && disc_ctrl_connected(q->ctrl))
+	if (q->ctrl && disc_ctrl_authenticating(q->ctrl))
+		log_info("controller %u: host %s at %s did not authenticate in time, closing",
+			 disc_ctrl_cntlid(q->ctrl), disc_ctrl_hostnqn(q->ctrl), q->peer);
+	else if (q->ctrl && disc_ctrl_connected(q->ctrl))
 		log_info("controller %u: host %s at %s: %s, closing", disc_ctrl_cntlid(q->ctrl),
 			 disc_ctrl_hostnqn(q->ctrl), q->peer,
 			 disc_ctrl_kato(q->ctrl) ? "keep-alive timeout" : "idle timeout");

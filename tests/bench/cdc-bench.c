@@ -197,6 +197,8 @@ struct opts {
 	unsigned long count, entries;
 	pid_t pid;
 	bool json, vs_ideal, no_header, success_flag;
+	const char *dhchap_secret; /* hosts authenticate with it when the target asks */
+	const char *runid;	   /* fixed NQNs, so a keys file can name the hosts */
 };
 
 /* ---- results ---- */
@@ -399,7 +401,10 @@ static struct nvmf_host *host_start(struct bench *b, const char *hostnqn, size_t
 {
 	struct sockaddr_in src = {.sin_family = AF_INET};
 	uint8_t hostid[16];
-	struct nvmf_host_opts ho = {.hostnqn = hostnqn, .hostid = hostid, .kato_ms = kato_ms};
+	struct nvmf_host_opts ho = {.hostnqn = hostnqn,
+				    .hostid = hostid,
+				    .kato_ms = kato_ms,
+				    .dhchap_secret = b->o->dhchap_secret};
 
 	hostid_of(b, idx, hostid);
 	if (b->o->sources && b->target.ss_family == AF_INET) {
@@ -3054,7 +3059,11 @@ static void usage(FILE *out)
 		"  --json               one JSON object instead of the table\n"
 		"  --no-header          the table without its header line\n"
 		"  --success-flag       ideal: complete reads with the C2HData SUCCESS flag and\n"
-		"                       no CapsuleResp, as SPDK's target does\n");
+		"                       no CapsuleResp, as SPDK's target does\n"
+		"  --dhchap-secret KEY  hosts answer DH-HMAC-CHAP with this DHHC-1 secret\n"
+		"  --runid ID           NQNs nqn.2014-08.org.example:bench-ID-... instead of a\n"
+		"                       fresh ID, so a keys file can name the session hosts\n"
+		"                       (bench-ID-session0 .. session(N-1))\n");
 }
 
 static int parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t *len)
@@ -3119,6 +3128,8 @@ enum {
 	OPT_VS_IDEAL,
 	OPT_NO_HEADER,
 	OPT_SUCCESS_FLAG,
+	OPT_SECRET,
+	OPT_RUNID,
 };
 
 static bool parse_number_opt(int c, const char *arg, struct opts *o)
@@ -3182,6 +3193,12 @@ static bool parse_one(int c, const char *arg, struct opts *o)
 	case OPT_SUCCESS_FLAG:
 		o->success_flag = true;
 		return true;
+	case OPT_SECRET:
+		o->dhchap_secret = arg;
+		return strncmp(arg, "DHHC-1:", 7) == 0;
+	case OPT_RUNID:
+		o->runid = arg;
+		return *arg && strlen(arg) < 24 && !strpbrk(arg, " :");
 	}
 	return parse_number_opt(c, arg, o);
 }
@@ -3204,6 +3221,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 					   {"vs-ideal", no_argument, NULL, OPT_VS_IDEAL},
 					   {"no-header", no_argument, NULL, OPT_NO_HEADER},
 					   {"success-flag", no_argument, NULL, OPT_SUCCESS_FLAG},
+					   {"dhchap-secret", required_argument, NULL, OPT_SECRET},
+					   {"runid", required_argument, NULL, OPT_RUNID},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	int c;
@@ -3318,8 +3337,11 @@ static int run(struct opts *o, const struct workload *wl)
 		return 1;
 	b.target = o->target;
 	b.target_len = o->target_len;
-	snprintf(b.runid, sizeof(b.runid), "%x%05x", (unsigned int)getpid() & 0xffff,
-		 (unsigned int)time(NULL) & 0xfffff);
+	if (o->runid)
+		snprintf(b.runid, sizeof(b.runid), "%s", o->runid);
+	else
+		snprintf(b.runid, sizeof(b.runid), "%x%05x", (unsigned int)getpid() & 0xffff,
+			 (unsigned int)time(NULL) & 0xfffff);
 	snprintf(r.workload, sizeof(r.workload), "%s", wl->name);
 	rc = o->vs_ideal ? run_vs_ideal(&b, wl->run, &r) : wl->run(&b, &r);
 	if (o->json)

@@ -88,6 +88,12 @@ static bool configs_equal(const struct cdc_config *a, const struct cdc_config *b
 	    a->mdns.enable != b->mdns.enable || strcmp(a->mdns.instance, b->mdns.instance) ||
 	    a->mdns.ninterfaces != b->mdns.ninterfaces || a->mdns.browse != b->mdns.browse)
 		return false;
+	if (strcmp(a->dhchap_keys, b->dhchap_keys) || a->auth_timeout != b->auth_timeout ||
+	    a->well_known_auth != b->well_known_auth || a->ndhchap_hashes != b->ndhchap_hashes ||
+	    a->ndhchap_dhgroups != b->ndhchap_dhgroups ||
+	    memcmp(a->dhchap_hashes, b->dhchap_hashes, a->ndhchap_hashes) ||
+	    memcmp(a->dhchap_dhgroups, b->dhchap_dhgroups, a->ndhchap_dhgroups))
+		return false;
 	for (i = 0; i < a->mdns.ninterfaces; i++)
 		if (strcmp(a->mdns.interfaces[i], b->mdns.interfaces[i]))
 			return false;

@@ -78,6 +78,8 @@ START_TEST(gauges_and_counters_carry_the_values_of_the_getters)
 	dc.aens[DISC_STAT_AEN_LOG70] = 5;
 	dc.aens[DISC_STAT_AEN_LOG71] = 6;
 	dc.log_reads[DISC_STAT_LOG70] = 8;
+	dc.auth[DISC_STAT_AUTH_SUCCESS] = 9;
+	dc.auth[DISC_STAT_AUTH_FAILURE] = 1;
 	dc.log_bytes[DISC_STAT_LOG70] = 8 * 4096;
 	rs.registrations[REG_DIM] = 4;
 	rs.registrations[REG_ADMIN] = 3;
@@ -97,6 +99,8 @@ START_TEST(gauges_and_counters_carry_the_values_of_the_getters)
 	ck_assert_double_eq(sample("cdcd_aens_sent_total{type=\"discovery_log_change\"}"), 5);
 	ck_assert_double_eq(sample("cdcd_aens_sent_total{type=\"host_discovery_log_change\"}"), 6);
 	ck_assert_double_eq(sample("cdcd_log_reads_total{log=\"discovery\"}"), 8);
+	ck_assert_double_eq(sample("cdcd_authentications_total{result=\"success\"}"), 9);
+	ck_assert_double_eq(sample("cdcd_authentications_total{result=\"failure\"}"), 1);
 	ck_assert_double_eq(sample("cdcd_log_read_bytes_total{log=\"discovery\"}"), 8 * 4096);
 	ck_assert_double_eq(sample("cdcd_log_reads_total{log=\"host_discovery\"}"), 0);
 	ck_assert_double_eq(sample("cdcd_registrations_total{source=\"dim\"}"), 4);
