@@ -23,8 +23,9 @@ struct psk_key {
 	uint8_t key[PSK_MAX_LEN];
 };
 
-/* Which HkdfLabel layout the host's libnvme used: RFC 8446 (libnvme since 2024, the kernel) or
- * the one older libnvme releases wrote (no length prefixes, little-endian length). */
+/* Which HkdfLabel layout the host's libnvme used: RFC 8446 (the kernel, later libnvme) or the
+ * older one without length prefixes and with a little-endian length (libnvme 1.13, nvme-cli
+ * 2.13: what Debian 13's hosts derive configured PSKs with). */
 enum psk_hkdf { PSK_HKDF_RFC, PSK_HKDF_COMPAT };
 
 /* A PSK identity as a host presents it: "NVMe<v>R<hh> <hostnqn> <subnqn>[ <digest>]". The

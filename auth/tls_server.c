@@ -86,22 +86,34 @@ static int psk_for_identity(struct tls_conn *c, const unsigned char *identity, s
 			 psk_key_cipher_hash(&h->key) == PSK_HASH_SHA384 ? "SHA-384" : "SHA-256");
 		return -EACCES;
 	}
-	if (psk_derive_retained(&h->key, id.hostnqn, h->layout, retained) < 0)
+	enum psk_hkdf layout = h->layout;
+	if (psk_derive_retained(&h->key, id.hostnqn, layout, retained) < 0)
 		goto out;
 	if (id.version == 1) {
-		/* The digest proves the host holds the same key before any TLS PSK is used. */
-		if (psk_digest(id.hash, retained, h->key.len, id.hostnqn, id.subnqn, digest,
-			       sizeof(digest)) < 0)
-			goto out;
-		if (strlen(digest) != strlen(id.digest) ||
-		    CRYPTO_memcmp(digest, id.digest, strlen(digest))) {
+		/* The digest proves the host holds the same key before any TLS PSK is used, and
+		 * it is made with the retained PSK: it also tells which layout the host's libnvme
+		 * derived with, so a v1 host works whatever its key line says. */
+		bool match = false;
+		for (int tries = 0; tries < 2 && !match; tries++) {
+			if (tries) {
+				layout = layout == PSK_HKDF_RFC ? PSK_HKDF_COMPAT : PSK_HKDF_RFC;
+				if (psk_derive_retained(&h->key, id.hostnqn, layout, retained) < 0)
+					goto out;
+			}
+			if (psk_digest(id.hash, retained, h->key.len, id.hostnqn, id.subnqn, digest,
+				       sizeof(digest)) < 0)
+				goto out;
+			match = strlen(digest) == strlen(id.digest) &&
+				!CRYPTO_memcmp(digest, id.digest, strlen(digest));
+		}
+		if (!match) {
 			snprintf(c->error, sizeof(c->error),
 				 "PSK identity digest of host %s does not match its key",
 				 id.hostnqn);
 			goto out;
 		}
 	}
-	if (psk_derive_tls(&id, retained, h->key.len, h->layout, psk) < 0)
+	if (psk_derive_tls(&id, retained, h->key.len, layout, psk) < 0)
 		goto out;
 	*psklen = h->key.len;
 	*hash = id.hash;
@@ -226,7 +238,7 @@ static int parse_key_line(char *line, struct tls_host *h, char *err, size_t errl
 	int r;
 
 	if (!nqn || !key || strtok_r(NULL, " \t", &save)) {
-		snprintf(err, errlen, "expected HOSTNQN KEY [compat]");
+		snprintf(err, errlen, "expected HOSTNQN KEY [compat|rfc]");
 		return -EINVAL;
 	}
 	if (!nqn_is_valid(nqn)) {
@@ -234,11 +246,12 @@ static int parse_key_line(char *line, struct tls_host *h, char *err, size_t errl
 		return -EINVAL;
 	}
 	snprintf(h->hostnqn, sizeof(h->hostnqn), "%s", nqn);
-	h->layout = PSK_HKDF_RFC;
-	if (opt && !strcmp(opt, "compat"))
-		h->layout = PSK_HKDF_COMPAT;
-	else if (opt) {
-		snprintf(err, errlen, "unknown option '%.32s' (only 'compat')", opt);
+	/* nvme-cli 2.13 with libnvme 1.13 (Debian 13) derives with the older layout. */
+	h->layout = PSK_HKDF_COMPAT;
+	if (opt && !strcmp(opt, "rfc"))
+		h->layout = PSK_HKDF_RFC;
+	else if (opt && strcmp(opt, "compat")) {
+		snprintf(err, errlen, "unknown option '%.32s' (expected compat or rfc)", opt);
 		return -EINVAL;
 	}
 	r = psk_parse_interchange(key, &h->key);

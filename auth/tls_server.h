@@ -15,10 +15,11 @@ struct tls_conn;
  * is accepted too), with no keys yet. 0 or -ENOMEM. */
 int tls_server_new(const char *nqn, struct tls_server **out);
 
-/* Replace the keys with those of the key file at path: lines "HOSTNQN KEY [compat]", KEY in
- * the NVMeTLSkey-1 interchange format, "compat" for hosts whose libnvme derives with the older
- * HkdfLabel layout; '#' starts a comment. The file must not be readable or writable by group or
- * others. On error the old keys stay, and err says why (never quoting a key). */
+/* Replace the keys with those of the key file at path: lines "HOSTNQN KEY [compat|rfc]", KEY
+ * in the NVMeTLSkey-1 interchange format, then the HkdfLabel layout the host's libnvme derives
+ * v0 identities' PSKs with (compat, the default, as libnvme 1.13; rfc as RFC 8446; v1 identities
+ * tell it by their digest); '#' starts a comment. The file must not be readable or writable by
+ * group or others. On error the old keys stay, and err says why (never quoting a key). */
 int tls_server_load_keys(struct tls_server *ts, const char *path, char *err, size_t errlen);
 
 /* Hosts with a key. */

@@ -48,7 +48,7 @@ static void start_tls_daemon(void)
 	snprintf(path, sizeof(path), "%s/psk", t.dir);
 	FILE *f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "# host keys\n%s %s\n%s   %s  # SHA-384\n%s %s compat\n", HOSTNQN, KEY01,
+	fprintf(f, "# host keys\n%s %s rfc\n%s   %s  rfc # SHA-384\n%s %s\n", HOSTNQN, KEY01,
 		HOST384, KEY02, HOSTCOMPAT, KEY01);
 	fclose(f);
 	ck_assert_int_eq(chmod(path, 0600), 0);
@@ -334,6 +334,12 @@ START_TEST(sha384_v1_and_compat_identities)
 	tls_host_close(&h);
 	/* the RFC layout for a host configured with the compat one: another PSK */
 	ck_assert(!tls_host_open(&h, port_tls, KEY01, HOSTCOMPAT, 0, PSK_HKDF_RFC));
+	tls_host_close(&h);
+	/* unless the identity is v1, whose digest tells the layout */
+	ck_assert(tls_host_open(&h, port_tls, KEY01, HOSTCOMPAT, 1, PSK_HKDF_RFC));
+	discover_over_tls(&h, HOSTCOMPAT, log);
+	tls_host_close(&h);
+	ck_assert(tls_host_open(&h, port_tls, KEY02, HOST384, 1, PSK_HKDF_COMPAT));
 	tls_host_close(&h);
 	stop_tls_daemon();
 }
