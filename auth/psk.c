@@ -58,7 +58,7 @@ int psk_parse_interchange(const char *text, struct psk_key *out)
 	text += plen;
 	if (text[0] != '0' || (text[1] < '0' || text[1] > '2') || text[2] != ':')
 		return -EINVAL;
-	out->hash = (uint8_t)(text[1] - '0');
+	uint8_t hash = (uint8_t)(text[1] - '0');
 	text += 3;
 	const char *end = strchr(text, ':');
 	if (!end || end[1] != '\0')
@@ -67,6 +67,7 @@ int psk_parse_interchange(const char *text, struct psk_key *out)
 	/* 36 bytes (32-byte key) are 48 characters, 52 bytes (48-byte key) 72 */
 	if (n != 48 && n != 72)
 		return -EINVAL;
+	out->hash = hash;
 	int got = EVP_DecodeBlock(buf, (const unsigned char *)text, (int)n);
 	if (got < 0)
 		goto out;
@@ -254,8 +255,11 @@ int psk_identity_parse(const char *id, size_t len, struct psk_identity *out)
 	if (!next_word(&p, end, out->hostnqn, sizeof(out->hostnqn)) ||
 	    !next_word(&p, end, out->subnqn, sizeof(out->subnqn)))
 		return -EINVAL;
+	/* single spaces between the words, none after the last */
+	if (end[-1] == ' ')
+		return -EINVAL;
 	if (out->version == 0)
-		return p == end && end[-1] != ' ' ? 0 : -EINVAL;
+		return p == end ? 0 : -EINVAL;
 	if (!next_word(&p, end, out->digest, sizeof(out->digest)) || p != end ||
 	    strlen(out->digest) != (psk_hash_len(out->hash) + 2) / 3 * 4)
 		return -EINVAL;

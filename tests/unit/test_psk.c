@@ -144,16 +144,17 @@ START_TEST(v0_identities_parse_and_bad_ones_do_not)
 	ck_assert_int_eq(psk_identity_format(&id, text, sizeof(text)), (int)strlen(v0));
 	ck_assert_str_eq(text, v0);
 
-	static const char *bad[] = {"NVMe0G01 " HOST
-				    " " SUBSYS, /* generated PSK: secure concatenation */
-				    "NVMe0R03 " HOST " " SUBSYS,
-				    "NVMe2R01 " HOST " " SUBSYS,
-				    "NVMe0R01 " HOST,
-				    "NVMe0R01 " HOST " " SUBSYS " ",
-				    "NVMe0R01 " HOST "  " SUBSYS,
-				    "NVMe1R01 " HOST " " SUBSYS " short",
-				    "NVMe0R01 " HOST " " SUBSYS " extra",
-				    "NVMe"};
+	static const char *bad[] = {
+		"NVMe0G01 " HOST " " SUBSYS, /* generated PSK: secure concatenation */
+		"NVMe0R03 " HOST " " SUBSYS,
+		"NVMe2R01 " HOST " " SUBSYS,
+		"NVMe0R01 " HOST,
+		"NVMe0R01 " HOST " " SUBSYS " ",
+		"NVMe0R01 " HOST "  " SUBSYS,
+		"NVMe1R01 " HOST " " SUBSYS " short",
+		"NVMe1R01 " HOST " " SUBSYS " iSbjiStwJ/1TrTvDlt2fjFmzvsytOJelidNnA+X5lEU= ",
+		"NVMe0R01 " HOST " " SUBSYS " extra",
+		"NVMe"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(psk_identity_parse(bad[i], strlen(bad[i]), &id) == -EINVAL, "%s",
 			      bad[i]);
