@@ -37,6 +37,8 @@ struct tls_conn {
 	SSL *ssl;
 	char hostnqn[CDC_NQN_MAX + 1];
 	char identity_kind[9]; /* "NVMe0R01" */
+	uint8_t suite_hash;    /* PSK_HASH_*: of the suite client_hello_cb allowed */
+	char hello[96];	       /* TLS 1.3 suites offered and binder length, for a failure */
 	char error[600];       /* room for two NQNs */
 };
 
@@ -128,8 +130,8 @@ out:
 	return ret;
 }
 
-/* OpenSSL's server PSK lookup: a session whose master key is the TLS PSK, with the cipher
- * suite of the identity's hash (a SHA-384 PSK can only go with TLS_AES_256_GCM_SHA384). */
+/* OpenSSL's server PSK lookup: a session whose master key is the TLS PSK (derived with the
+ * identity's hash), with the suite client_hello_cb allowed. */
 static int find_session_cb(SSL *ssl, const unsigned char *identity, size_t len, SSL_SESSION **sess)
 {
 	struct tls_conn *c = SSL_get_app_data(ssl);
@@ -141,7 +143,10 @@ static int find_session_cb(SSL *ssl, const unsigned char *identity, size_t len, 
 	*sess = NULL;
 	if (psk_for_identity(c, identity, len, psk, &psklen, &hash) < 0)
 		return 0; /* abort the handshake: the host has no business here */
-	const unsigned char suite[2] = {0x13, hash == PSK_HASH_SHA384 ? 0x02 : 0x01};
+	(void)hash;	  /* the suite follows the binder (client_hello_cb), the PSK the identity */
+	/* A suite of the binder's hash: OpenSSL checks only the hash, and runs the suite it chose.
+	 */
+	const unsigned char suite[2] = {0x13, c->suite_hash == PSK_HASH_SHA384 ? 0x02 : 0x01};
 	const SSL_CIPHER *cipher = SSL_CIPHER_find(ssl, suite);
 	SSL_SESSION *s = SSL_SESSION_new();
 	if (cipher && s && SSL_SESSION_set1_master_key(s, psk, psklen) &&
@@ -158,24 +163,55 @@ static int find_session_cb(SSL *ssl, const unsigned char *identity, size_t len, 
 }
 
 /* OpenSSL picks the cipher suite before it looks at the PSK, and drops a PSK whose hash is not
- * the suite's: a SHA-384 PSK offered by a host that prefers TLS_AES_128_GCM_SHA256 would never
- * be used. So the suite is chosen here from the first identity's hash (NVMe<v>R<hh>), as the
- * NVMe/TCP specification ties them together. */
+ * the suite's: so the suite is chosen here, from the hash the host computed its PSK binder with
+ * (the binder's length: 32 or 48 bytes). That is the identity's hash for a host that follows the
+ * NVMe/TCP specification, but tlshd (ktls-utils 1.0.0, GnuTLS) binds every PSK with SHA-256:
+ * with a "NVMe0R02" identity it offers TLS_AES_256_GCM_SHA384 and TLS_CHACHA20_POLY1305_SHA256,
+ * so only the latter can work. Hence a SHA-256 binder allows AES-128-GCM first and ChaCha20 after
+ * it. Without a usable binder the identity's hash decides. c->suite_hash tells find_session_cb. */
+/* "suites 1301 1303, binder 32": what the host offered, for the log line of a failure. */
+static void hello_describe(SSL *ssl, struct tls_conn *c, size_t binder)
+{
+	const unsigned char *suites;
+	size_t n = SSL_client_hello_get0_ciphers(ssl, &suites), at;
+
+	at = (size_t)snprintf(c->hello, sizeof(c->hello), "suites");
+	for (size_t i = 0; i + 1 < n && at + 6 < sizeof(c->hello); i += 2)
+		if (suites[i] == 0x13) /* the TLS 1.3 ones */
+			at += (size_t)snprintf(c->hello + at, sizeof(c->hello) - at, " %02x%02x",
+					       suites[i], suites[i + 1]);
+	snprintf(c->hello + at, sizeof(c->hello) - at, ", binder %zu", binder);
+}
+
 static int client_hello_cb(SSL *ssl, int *alert, void *arg)
 {
+	struct tls_conn *c = SSL_get_app_data(ssl);
 	const unsigned char *p;
 	size_t len;
 
 	(void)alert;
 	(void)arg;
-	/* pre_shared_key (41): identities<u16>, each identity<u16> then a u32 age */
+	c->suite_hash = PSK_HASH_SHA256;
+	/* pre_shared_key (41): identities<u16> of identity<u16> + u32 age, then binders<u16> of
+	 * binder<u8> */
 	if (SSL_client_hello_get0_ext(ssl, 41, &p, &len) != 1 || len < 4)
 		return SSL_CLIENT_HELLO_SUCCESS; /* no PSK: the handshake fails on its own */
+	size_t ids = (size_t)p[0] << 8 | p[1];
 	size_t idlen = (size_t)p[2] << 8 | p[3];
 	if (idlen >= 8 && idlen <= len - 4 && !memcmp(p + 4, "NVMe", 4) && p[4 + 7] == '2')
-		SSL_set_ciphersuites(ssl, "TLS_AES_256_GCM_SHA384");
-	else
-		SSL_set_ciphersuites(ssl, "TLS_AES_128_GCM_SHA256");
+		c->suite_hash = PSK_HASH_SHA384;
+	size_t binder = ids + 5 <= len - 2 ? p[2 + ids + 2] : 0;
+	hello_describe(ssl, c, binder);
+	if (binder) {
+		if (binder == 32)
+			c->suite_hash = PSK_HASH_SHA256;
+		else if (binder == 48)
+			c->suite_hash = PSK_HASH_SHA384;
+	}
+	SSL_set_ciphersuites(ssl, c->suite_hash == PSK_HASH_SHA384
+					  ? "TLS_AES_256_GCM_SHA384"
+					  : "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256");
+	SSL_set_options(ssl, SSL_OP_CIPHER_SERVER_PREFERENCE);
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
@@ -418,8 +454,9 @@ static int ssl_result(struct tls_conn *c, int r)
 	default:
 		code = ERR_peek_last_error();
 		if (!c->error[0])
-			snprintf(c->error, sizeof(c->error), "%s",
-				 code ? ERR_reason_error_string(code) : "TLS error");
+			snprintf(c->error, sizeof(c->error), "%s%s%s%s",
+				 code ? ERR_reason_error_string(code) : "TLS error",
+				 c->hello[0] ? " (" : "", c->hello, c->hello[0] ? ")" : "");
 		break;
 	}
 	ERR_clear_error();

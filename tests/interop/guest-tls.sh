@@ -66,6 +66,20 @@ nvme check-tls-key --keydata="$(kh_gen_tls_psk 1)" --hostnqn="$HN" --subsysnqn=$
 nvme discover -t tcp -a $A -s $P --tls > /tmp/d8.txt 2>&1; rc=$?
 [ $rc != 0 ] && ok "discover --tls with a wrong PSK refused (rc=$rc: $(head -1 /tmp/d8.txt))" || bad "a wrong PSK was accepted"
 [ -z "$(kh_disc_ctrl)" ] || bad "a controller was left behind"
+echo "==== a SHA-384 PSK (cdcd's key for this host is swapped meanwhile)"
+# nvme discover also connects to the unique NQN its log names: both NQNs get the new key
+for s in $(psk_serials "$DISC") $(psk_serials "$CDC_NQN"); do keyctl unlink $((0x$s)) %:.nvme > /dev/null 2>&1; done
+echo "CDC_SWAP_KEY_NOW"
+sleep 3
+for sub in $DISC $CDC_NQN; do
+  nvme check-tls-key --keydata="$CDC_PSK384" --hostnqn="$HN" --subsysnqn=$sub --insert > /tmp/k.txt 2>&1 \
+    && ok "SHA-384 PSK inserted for $sub: $(cat /tmp/k.txt)" || { bad "check-tls-key SHA-384"; cat /tmp/k.txt; }
+done
+nvme discover -t tcp -a $A -s $P --tls > /tmp/d9.txt 2>&1 && grep -q 'Discovery Log Number' /tmp/d9.txt \
+  && ok "discover --tls with a SHA-384 PSK" || { bad "discover --tls (SHA-384)"; cat /tmp/d9.txt; }
+grep 'Session description' /run/kh/tlshd.log | tail -1 | sed 's/^/  tlshd: /'
+grep -F "Using psk identity NVMe0R02 $HN $DISC" /run/kh/tlshd.log > /dev/null \
+  && ok "tlshd presented the SHA-384 identity" || bad "no NVMe0R02 identity in tlshd's log"
 echo "---- tlshd: $(grep -c 'was successful' /run/kh/tlshd.log) successful, $(grep -c 'failed' /run/kh/tlshd.log) failed handshakes"
 dmesg | grep -iE 'nvme|tls' | tail -8
 exit $fail
