@@ -481,7 +481,7 @@ ssize_t tls_conn_read(struct tls_conn *c, void *buf, size_t len)
 	if (r == 1)
 		return (ssize_t)got;
 	r = ssl_result(c, r);
-	return r == TLS_WANT_WRITE ? -EAGAIN : r;
+	return r == TLS_WANT_WRITE ? -ENOBUFS : r;
 }
 
 ssize_t tls_conn_write(struct tls_conn *c, const void *buf, size_t len)

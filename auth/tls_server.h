@@ -38,7 +38,9 @@ void tls_conn_free(struct tls_conn *c);
 #define TLS_WANT_WRITE 1
 int tls_conn_handshake(struct tls_conn *c);
 
-/* Application data: bytes read (0 at the end of the stream), or -EAGAIN, or -EPROTO. */
+/* Application data: bytes read (0 at the end of the stream), -EAGAIN (wait until fd is
+ * readable), -ENOBUFS (the session must first write, e.g. a KeyUpdate reply: wait until fd is
+ * writable), or -EPROTO. */
 ssize_t tls_conn_read(struct tls_conn *c, void *buf, size_t len);
 
 /* Bytes written (at most one record's worth may be taken), -EAGAIN, or -EPROTO. */

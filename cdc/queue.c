@@ -64,6 +64,7 @@ struct queue {
 	TAILQ_HEAD(, pending_write) writes; /* the first one has the R2T outstanding */
 	char peer[INET6_ADDRSTRLEN + 8];
 	enum queue_tls tls_state;
+	bool tls_read_blocked; /* the session must write before it can read on */
 	struct tls_conn *tls;
 };
 
@@ -759,7 +760,7 @@ static void tls_flush(struct queue *q)
 		}
 		evbuffer_drain(q->out, (size_t)w);
 	}
-	event_want(q->wev, &q->writing, waiting);
+	event_want(q->wev, &q->writing, waiting || q->tls_read_blocked);
 }
 
 /* Application data into the input buffer, then the PDUs. A record is read whole by the
@@ -778,6 +779,11 @@ static void tls_read_data(struct queue *q)
 		evbuffer_commit_space(q->in, &v, got > 0 ? 1 : 0);
 		if (got == -EAGAIN)
 			break;
+		if (got == -ENOBUFS) {
+			q->tls_read_blocked = true; /* write_cb reads on */
+			event_want(q->wev, &q->writing, true);
+			break;
+		}
 		if (got <= 0) {
 			if (got < 0)
 				log_debug("%s: TLS read: %s", q->peer, tls_conn_error(q->tls));
@@ -883,6 +889,11 @@ static void write_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (q->tls_state == QT_HANDSHAKE) {
 		tls_handshake_step(q);
+		return;
+	}
+	if (q->tls_read_blocked && q->state != Q_CLOSING) {
+		q->tls_read_blocked = false;
+		tls_read_data(q); /* flushes, and may free q */
 		return;
 	}
 	queue_flush(q);
