@@ -66,7 +66,9 @@ static int psk_for_identity(struct tls_conn *c, const unsigned char *identity, s
 	char digest[PSK_DIGEST_MAX + 1];
 	int ret = -EACCES;
 
-	if (psk_identity_parse((const char *)identity, len, &id) < 0) {
+	/* The NQNs go into log lines: only printable, well-formed ones get that far. */
+	if (psk_identity_parse((const char *)identity, len, &id) < 0 || !nqn_is_valid(id.hostnqn) ||
+	    !nqn_is_valid(id.subnqn)) {
 		snprintf(c->error, sizeof(c->error),
 			 "PSK identity is not an NVMe retained-PSK one");
 		return -EINVAL;

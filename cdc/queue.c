@@ -404,7 +404,8 @@ static bool tls_connect_refused(struct queue *q, const struct nvme_sqe *sqe, con
 		return false;
 	log_peer_ratelimited(&q->srv->rl_peers, q->peer, LOG_WARNING,
 			     "%s: Connect as host %.*s over TLS with the PSK of host %s", q->peer,
-			     CDC_NQN_MAX, hostnqn, tls_conn_hostnqn(q->tls));
+			     CDC_NQN_MAX, nqn_is_valid(hostnqn) ? hostnqn : "(not a valid NQN)",
+			     tls_conn_hostnqn(q->tls));
 	send_status(q, sqe->cid,
 		    nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_HOST, true));
 	return true;

@@ -368,6 +368,10 @@ START_TEST(a_wrong_or_unknown_psk_fails_the_handshake)
 	/* a v1 identity whose digest was made with another key: refused before the binder */
 	ck_assert(!tls_host_open(&h, port_tls, KEY_OTHER, HOSTNQN, 1, PSK_HKDF_RFC));
 	tls_host_close(&h);
+	/* an identity whose host NQN would put a line of its own into the log */
+	ck_assert(!tls_host_open(&h, port_tls, KEY01, "nqn.2014-08.org.example:a\nforged", 0,
+				 PSK_HKDF_RFC));
+	tls_host_close(&h);
 	/* a host with no key */
 	ck_assert(!tls_host_open(&h, port_tls, KEY01, "nqn.2014-08.org.example:nokey", 0,
 				 PSK_HKDF_RFC));
@@ -376,6 +380,8 @@ START_TEST(a_wrong_or_unknown_psk_fails_the_handshake)
 	ck_assert(log_contains("TLS handshake failed"));
 	ck_assert(log_contains("does not match its key"));
 	ck_assert(log_contains("no PSK for host nqn.2014-08.org.example:nokey"));
+	ck_assert(log_contains("PSK identity is not an NVMe retained-PSK one"));
+	ck_assert(!log_contains("forged"));
 	/* and the daemon still serves TLS */
 	ck_assert(tls_host_open(&h, port_tls, KEY01, HOSTNQN, 0, PSK_HKDF_RFC));
 	tls_host_close(&h);
