@@ -25,6 +25,7 @@
 #include "sdnotify.h"
 #include "state.h"
 #include "store.h"
+#include "tls_server.h"
 
 enum { EXIT_CONFIG = 1, EXIT_USAGE = 2 };
 
@@ -241,18 +242,51 @@ static void mdns_candidate(void *arg, const struct mdns_candidate *c, bool up)
 			 c->port);
 }
 
+/* The hosts' TLS PSKs, (re)read from cfg's tls-keys. A listener with TLS and no keys, or a
+ * key file that cannot be used, is refused: at start the daemon stops, on reload the running
+ * configuration and keys stay. */
+static int tls_keys_load(struct daemon *d, const struct cdc_config *cfg)
+{
+	char err[512];
+	bool wanted = false;
+	int r;
+
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		wanted |= cfg->listen[i].tls != CDC_LISTEN_PLAIN;
+	if (!cfg->tls_keys[0]) {
+		if (wanted) {
+			log_err("a listener with tls= needs tls-keys");
+			return -ENOKEY;
+		}
+		return 0;
+	}
+	if (!d->srv.tls && (r = tls_server_new(d->svc.nqn, &d->srv.tls)) < 0) {
+		log_err("TLS: %s", strerror(-r));
+		return r;
+	}
+	r = tls_server_load_keys(d->srv.tls, cfg->tls_keys, err, sizeof(err));
+	if (r < 0) {
+		log_err("tls-keys %s", err);
+		return r;
+	}
+	log_info("TLS: PSKs of %zu hosts from %s", tls_server_nkeys(d->srv.tls), cfg->tls_keys);
+	return 0;
+}
+
 static void reload(struct daemon *d)
 {
 	struct cdc_config cfg;
 
 	log_info("reloading %s", d->config_path);
 	struct auth_keys keys;
-	if (config_read(d, &cfg) < 0) {
+	if (config_read(d, &cfg) < 0 || keys_read(&cfg, &keys) < 0) {
 		log_err("reload failed; keeping the running configuration");
+		config_free(&cfg);
 		return;
 	}
-	if (keys_read(&cfg, &keys) < 0) {
+	if (tls_keys_load(d, &cfg) < 0) {
 		log_err("reload failed; keeping the running configuration");
+		auth_keys_free(&keys);
 		config_free(&cfg);
 		return;
 	}
@@ -468,6 +502,9 @@ static int daemon_start(struct daemon *d)
 	server_init(&d->srv, d->base, &d->svc, &d->cfg);
 	d->srv.kickstart = kickstart;
 	d->srv.kickstart_arg = d;
+	err = tls_keys_load(d, &d->cfg);
+	if (err)
+		return err;
 	/* Discovery does not depend on the control API: without it, cdcd still serves. */
 	if ((d->cfg.control_socket[0] || d->cfg.has_http_listen) &&
 	    api_open(d->base, &d->cfg, d->reg, &d->fabric, &d->svc, &d->srv, &d->api) < 0)
@@ -563,6 +600,7 @@ int main(int argc, char **argv)
 out:
 	sdnotify_close(d.notify);
 	server_shutdown(&d.srv);
+	tls_server_free(d.srv.tls);
 	registry_free(d.reg); /* completes what the last connections left */
 	pull_free(d.pull);    /* after the registry: its last completions report to it */
 	/* After the registry too: the last health marks report to it. */

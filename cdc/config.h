@@ -57,6 +57,7 @@ enum cdc_log_level { CDC_LOG_ERR = 3, CDC_LOG_WARNING = 4, CDC_LOG_INFO = 6, CDC
 struct cdc_config {
 	struct cdc_listen listen[CDC_MAX_LISTEN];
 	size_t nlisten;
+	char tls_keys[4096]; /* the hosts' TLS PSKs; "" for none */
 	char state_dir[4096];
 	char control_socket[CDC_CONTROL_SOCKET_MAX]; /* the control API's socket; "" turns it off */
 	char control_socket_group[64]; /* group owning it (mode 0660); "" keeps root's */

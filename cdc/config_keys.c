@@ -96,15 +96,35 @@ static int parse_listen(struct key_pass *kp, const struct config_key *k, const c
 	struct cdc_listen l;
 
 	(void)k;
-	if (addr_parse_listen(val, &l))
+	/* ";tls=..." after the address, in the port strings' own syntax (nvmet: addr_treq). */
+	const char *opt = strchr(val, ';');
+	size_t alen = opt ? (size_t)(opt - val) : strlen(val);
+	char addr[sizeof(l.text)];
+	uint8_t tls = CDC_LISTEN_PLAIN;
+	if (opt && !strcmp(opt, ";tls=required"))
+		tls = CDC_LISTEN_TLS_REQUIRED;
+	else if (opt && !strcmp(opt, ";tls=allowed"))
+		tls = CDC_LISTEN_TLS_ALLOWED;
+	else if (opt && strcmp(opt, ";tls=no"))
+		return refuse(kp,
+			      "bad listen option '%.*s' (expected ;tls=no, allowed or required)",
+			      QUOTE_MAX, opt);
+	snprintf(addr, sizeof(addr), "%.*s", (int)(alen < sizeof(addr) ? alen : sizeof(addr) - 1),
+		 val);
+	if (alen >= sizeof(addr) || addr_parse_listen(addr, &l))
 		return refuse(kp, "bad listen address '%.*s' (expected %s, PORT 1..65535)",
 			      QUOTE_MAX, val, "A.B.C.D:PORT or [IPV6]:PORT");
+	l.tls = tls;
+	if (tls != CDC_LISTEN_PLAIN)
+		snprintf(l.text + strlen(l.text), sizeof(l.text) - strlen(l.text), ";tls=%s",
+			 tls == CDC_LISTEN_TLS_REQUIRED ? "required" : "allowed");
 	if (!kp->listen_seen) {
 		kp->listen_seen = true;
 		cfg->nlisten = 0;
 	}
 	for (size_t i = 0; i < cfg->nlisten; i++)
-		if (!strcmp(cfg->listen[i].text, l.text))
+		if (strcspn(cfg->listen[i].text, ";") == strcspn(l.text, ";") &&
+		    !strncmp(cfg->listen[i].text, l.text, strcspn(l.text, ";")))
 			return refuse(kp, "duplicate listen address '%s'", l.text);
 	if (cfg->nlisten == CDC_MAX_LISTEN)
 		return refuse(kp, "too many listen addresses (at most %d)", CDC_MAX_LISTEN);
@@ -116,6 +136,14 @@ static void dump_listen(const struct cdc_config *cfg, const struct config_key *k
 {
 	for (size_t i = 0; i < cfg->nlisten; i++)
 		fprintf(out, "%s = %s\n", k->name, cfg->listen[i].text);
+}
+
+/* Empty: no keys (and no TLS listener may be configured). */
+static int parse_tls_keys(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	if (*val && *val != '/')
+		return refuse(kp, "tls-keys '%.*s' is not an absolute path", QUOTE_MAX, val);
+	return store_text(kp, k, val);
 }
 
 static int parse_state_dir(struct key_pass *kp, const struct config_key *k, const char *val)
@@ -368,6 +396,8 @@ static int parse_keys_path(struct key_pass *kp, const struct config_key *k, cons
 const struct config_key config_keys[] = {
 	{KEY_GLOBAL, "listen", "ADDR:PORT", "listen there; repeatable", "0.0.0.0:8009 [::]:8009",
 	 parse_listen, dump_listen, 0, 0, 0, 0, NULL, false},
+	{KEY_GLOBAL, "tls-keys", "PATH", "hosts' TLS PSKs (mode 0600) for TLS listeners", NULL,
+	 parse_tls_keys, dump_text, TEXT(tls_keys), 0, 0, NULL, false},
 	{KEY_GLOBAL, "state-dir", "DIR", "persistent state", CDC_DEFAULT_STATE_DIR, parse_state_dir,
 	 dump_text, TEXT(state_dir), 0, 0, NULL, true},
 	{KEY_GLOBAL, "nqn", "NQN", "this CDC's unique discovery NQN [generated]", NULL, parse_nqn,

@@ -841,8 +841,9 @@ static uint16_t get_log_page(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
 	struct disc_log_view v;
 	const struct view *view = log_view_of(ctrl, &v, self);
-	/* A zoned view that could not be built: no log rather than a wrong (empty) one. */
-	if (!view && ctrl->svc->fabric->view70)
+	/* A zoned view that could not be built: no log rather than a wrong (empty) one. A
+	 * limited association reads the self entries alone, without a view. */
+	if (!view && !ctrl->limited && ctrl->svc->fabric->view70)
 		return nvme_status(NVME_SCT_GENERIC, NVME_SC_INTERNAL, false);
 	if (off > disc_log_size(&v))
 		return bad_field(cmd, SQE_CDW12);

@@ -9,6 +9,7 @@
 #include <event2/event.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <nvme/types.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -16,8 +17,16 @@
 
 #include "nvmf_tcp.h"
 #include "pdu_stream.h"
+#include "tls_server.h"
 
 enum queue_state { Q_WAIT_ICREQ, Q_READY, Q_CLOSING };
+
+/* TLS on a connection: none (the plain path, untouched), the first byte still to be seen on a
+ * port that takes both, the handshake, or application data in TLS records. */
+enum queue_tls { QT_NONE, QT_SNIFF, QT_HANDSHAKE, QT_UP };
+
+#define TLS_RECORD_MAX	   16384 /* plaintext bytes of one TLS record */
+#define TLS_CONTENT_HSHAKE 0x16	 /* first byte of a ClientHello's record; an ICReq starts 0x00 */
 
 /* A write command waiting for its data through R2T/H2CData. Its buffer is allocated when
  * its R2T is sent, so a connection holds at most one, whatever the host queues. */
@@ -55,6 +64,9 @@ struct queue {
 	bool auth_deadline;		    /* the authentication timer is armed */
 	TAILQ_HEAD(, pending_write) writes; /* the first one has the R2T outstanding */
 	char peer[INET6_ADDRSTRLEN + 8];
+	enum queue_tls tls_state;
+	bool tls_read_blocked; /* the session must write before it can read on */
+	struct tls_conn *tls;
 };
 
 static int source_cmp(const struct source *a, const struct source *b)
@@ -114,6 +126,7 @@ static void queue_discard(struct queue *q)
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		if (bufs[i])
 			evbuffer_free(bufs[i]);
+	tls_conn_free(q->tls);
 	close(q->fd);
 	free(q);
 }
@@ -210,10 +223,16 @@ static void reading_set(struct queue *q, bool on)
  * the socket did not take it all: waiting for the event would cost two epoll_ctl per
  * command (the event base, with a changelist, lets an add and a delete in one loop turn
  * cancel out). A write error ends the connection from the timer, never under the caller. */
+static void tls_flush(struct queue *q);
+
 static void queue_flush(struct queue *q)
 {
 	bool waiting = false;
 
+	if (q->tls_state) {
+		tls_flush(q);
+		return;
+	}
 	if (evbuffer_get_length(q->out)) {
 		if (evbuffer_write(q->out, q->fd) < 0 && errno != EAGAIN && errno != EINTR) {
 			log_debug("%s: write: %s", q->peer, strerror(errno));
@@ -373,10 +392,38 @@ static void complete_cb(void *arg, uint16_t cid, const struct nvme_cqe *cqe)
 
 static const struct disc_ctrl_ops queue_ctrl_ops = {.complete = complete_cb};
 
+/* Over TLS, the host NQN of the Connect must be the one of the PSK identity: the key
+ * authenticated that host, not whichever NQN the host then claims (protocol.md 10.1). */
+static bool tls_connect_refused(struct queue *q, const struct nvme_sqe *sqe, const uint8_t *data,
+				uint32_t data_len)
+{
+	char hostnqn[CDC_NQN_MAX + 1];
+	const size_t at = offsetof(struct nvmf_connect_data, hostnqn);
+
+	if (q->tls_state != QT_UP || sqe->opcode != nvme_admin_fabrics ||
+	    sqe->fctype != nvme_fabrics_type_connect || !data ||
+	    data_len < sizeof(struct nvmf_connect_data))
+		return false;
+	if (wire_text_get(hostnqn, sizeof(hostnqn), data + at,
+			  sizeof(((struct nvmf_connect_data *)0)->hostnqn)) &&
+	    !strcmp(hostnqn, tls_conn_hostnqn(q->tls)))
+		return false;
+	log_peer_ratelimited(&q->srv->rl_peers, q->peer, LOG_WARNING,
+			     "%s: Connect as host %.*s over TLS with the PSK of host %s", q->peer,
+			     CDC_NQN_MAX, nqn_is_valid(hostnqn) ? hostnqn : "(not a valid NQN)",
+			     tls_conn_hostnqn(q->tls));
+	send_status(q, sqe->cid,
+		    nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_CONNECT_INVALID_HOST, true));
+	return true;
+}
+
 static void queue_exec(struct queue *q, const struct nvme_sqe *sqe, const uint8_t *data,
 		       uint32_t data_len)
 {
 	struct disc_cmd cmd = {.sqe = *sqe, .data = data, .data_len = data_len};
+
+	if (q->tls_state && tls_connect_refused(q, sqe, data, data_len))
+		return;
 
 	q->sqhd = (uint16_t)((q->sqhd + 1) % (DISC_MQES + 1));
 	int r = disc_ctrl_exec(q->ctrl, &cmd);
@@ -687,9 +734,147 @@ static ssize_t fill_input(struct queue *q)
 	return got;
 }
 
+/* ---- TLS: the same PDUs, through the session instead of readv/writev ---- */
+
+/* Sends what is queued, one record's worth at a time (a record holds at most 16 KiB; the first
+ * chunk is made contiguous for it). Nothing goes out before the handshake is done: a C2HTermReq
+ * for a host that never finished it has no channel to go by. */
+static void tls_flush(struct queue *q)
+{
+	bool waiting = false;
+
+	if (q->tls_state != QT_UP) {
+		evbuffer_drain(q->out, evbuffer_get_length(q->out));
+		return;
+	}
+	while (evbuffer_get_length(q->out)) {
+		size_t n = evbuffer_get_length(q->out);
+		if (n > TLS_RECORD_MAX)
+			n = TLS_RECORD_MAX;
+		const uint8_t *p = evbuffer_pullup(q->out, (ev_ssize_t)n);
+		ssize_t w = p ? tls_conn_write(q->tls, p, n) : -ENOMEM;
+		if (w == -EAGAIN) {
+			waiting = true;
+			break;
+		}
+		if (w < 0) {
+			log_debug("%s: TLS write: %s", q->peer,
+				  w == -ENOMEM ? strerror(ENOMEM) : tls_conn_error(q->tls));
+			evbuffer_drain(q->out, evbuffer_get_length(q->out));
+			q->state = Q_CLOSING;
+			conn_state_update(q);
+			reading_set(q, false);
+			timer_arm(q, 0);
+			break;
+		}
+		evbuffer_drain(q->out, (size_t)w);
+	}
+	event_want(q->wev, &q->writing, waiting || q->tls_read_blocked);
+}
+
+/* Application data into the input buffer, then the PDUs. A record is read whole by the
+ * session; what of it did not fit is pending there, where no readiness of the socket would
+ * announce it, so the loop takes it before returning to the event loop. */
+static void tls_read_data(struct queue *q)
+{
+	for (;;) {
+		struct evbuffer_iovec v;
+		if (evbuffer_reserve_space(q->in, QUEUE_READ_CHUNK, &v, 1) < 1) {
+			queue_free(q);
+			return;
+		}
+		ssize_t got = tls_conn_read(q->tls, v.iov_base, v.iov_len);
+		v.iov_len = got > 0 ? (size_t)got : 0;
+		evbuffer_commit_space(q->in, &v, got > 0 ? 1 : 0);
+		if (got == -EAGAIN)
+			break;
+		if (got == -ENOBUFS) {
+			q->tls_read_blocked = true; /* write_cb reads on */
+			event_want(q->wev, &q->writing, true);
+			break;
+		}
+		if (got <= 0) {
+			if (got < 0)
+				log_debug("%s: TLS read: %s", q->peer, tls_conn_error(q->tls));
+			queue_free(q);
+			return;
+		}
+		if (!tls_conn_pending(q->tls))
+			break;
+	}
+	handle_input(q);
+}
+
+static void tls_handshake_step(struct queue *q)
+{
+	int r = tls_conn_handshake(q->tls);
+
+	if (r == -EAGAIN || r == TLS_WANT_WRITE) {
+		event_want(q->wev, &q->writing, r == TLS_WANT_WRITE);
+		return;
+	}
+	if (r < 0) {
+		/* No C2HTermReq: without a session there is no channel the host would read. */
+		log_peer_ratelimited(&q->srv->rl_peers, q->peer, LOG_WARNING,
+				     "%s: TLS handshake failed: %s", q->peer,
+				     tls_conn_error(q->tls));
+		queue_free(q);
+		return;
+	}
+	char desc[96];
+	tls_conn_describe(q->tls, desc, sizeof(desc));
+	log_debug("%s: TLS up (%s) for host %s", q->peer, desc, tls_conn_hostnqn(q->tls));
+	q->tls_state = QT_UP;
+	event_want(q->wev, &q->writing, false);
+	tls_read_data(q); /* the ICReq may have come with the handshake's last flight */
+}
+
+static int tls_start(struct queue *q)
+{
+	q->tls = tls_conn_new(q->srv->tls, q->fd);
+	if (!q->tls)
+		return -ENOMEM;
+	q->tls_state = QT_HANDSHAKE;
+	return 0;
+}
+
+static void read_cb(evutil_socket_t fd, short what, void *arg);
+
+static void tls_read_cb(struct queue *q)
+{
+	if (q->tls_state == QT_SNIFF) {
+		uint8_t first;
+		ssize_t n = recv(q->fd, &first, 1, MSG_PEEK);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			queue_free(q);
+			return;
+		}
+		if (first != TLS_CONTENT_HSHAKE) {
+			q->tls_state = QT_NONE; /* a plain host on a port that takes both */
+			read_cb(q->fd, EV_READ, q);
+			return;
+		}
+		if (tls_start(q) < 0) {
+			queue_free(q);
+			return;
+		}
+	}
+	if (q->tls_state == QT_HANDSHAKE)
+		tls_handshake_step(q);
+	else
+		tls_read_data(q);
+}
+
 static void read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct queue *q = arg;
+
+	if (q->tls_state) {
+		tls_read_cb(q);
+		return;
+	}
 	ssize_t got = fill_input(q);
 
 	(void)fd;
@@ -711,6 +896,15 @@ static void write_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (q->tls_state == QT_HANDSHAKE) {
+		tls_handshake_step(q);
+		return;
+	}
+	if (q->tls_read_blocked && q->state != Q_CLOSING) {
+		q->tls_read_blocked = false;
+		tls_read_data(q); /* flushes, and may free q */
+		return;
+	}
 	queue_flush(q);
 	if (q->state == Q_CLOSING) {
 		if (!q->writing)
@@ -767,6 +961,12 @@ static void peer_text(const struct sockaddr *sa, char *out, size_t size)
 
 int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, int peerlen)
 {
+	return queue_accept_tls(srv, fd, peer, peerlen, CDC_LISTEN_PLAIN);
+}
+
+int queue_accept_tls(struct cdc_server *srv, int fd, const struct sockaddr *peer, int peerlen,
+		     uint8_t tls)
+{
 	const struct cdc_config *cfg = srv->cfg;
 	struct sockaddr_storage local;
 	socklen_t locallen = sizeof(local);
@@ -774,6 +974,10 @@ int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, in
 	int one = 1;
 
 	(void)peerlen;
+	if (tls != CDC_LISTEN_PLAIN && !srv->tls) {
+		close(fd);
+		return -ENOKEY;
+	}
 	peer_text(peer, text, sizeof(text));
 	if (cfg->max_connections && srv->nqueues >= cfg->max_connections) {
 		log_peer_ratelimited(&srv->rl_peers, text, LOG_WARNING,
@@ -824,7 +1028,12 @@ int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, in
 	q->timer = evtimer_new(srv->base, timer_cb, q);
 	q->ctrl = disc_ctrl_new(srv->svc, locallen ? (struct sockaddr *)&local : NULL, peer,
 				&queue_ctrl_ops, q);
-	if (!q->in || !q->out || !q->rev || !q->wev || !q->timer || !q->ctrl) {
+	if (tls == CDC_LISTEN_TLS_ALLOWED)
+		q->tls_state = QT_SNIFF;
+	else if (tls == CDC_LISTEN_TLS_REQUIRED && tls_start(q) < 0)
+		q->tls_state = QT_HANDSHAKE; /* tls NULL: refused below */
+	if (!q->in || !q->out || !q->rev || !q->wev || !q->timer || !q->ctrl ||
+	    (q->tls_state == QT_HANDSHAKE && !q->tls)) {
 		queue_discard(q);
 		source_put(srv, src);
 		return -ENOMEM;
@@ -862,8 +1071,13 @@ void server_get_stats(const struct cdc_server *srv, struct server_stats *out)
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
 		      void *arg)
 {
-	(void)l;
-	queue_accept(arg, fd, sa, salen);
+	struct cdc_server *srv = arg;
+	uint8_t tls = CDC_LISTEN_PLAIN;
+
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		if (srv->listeners[i] == l)
+			tls = srv->listener_tls[i];
+	queue_accept_tls(srv, fd, sa, salen, tls);
 }
 
 static void listener_resume_cb(evutil_socket_t fd, short what, void *arg)
@@ -942,6 +1156,7 @@ int server_listen(struct cdc_server *srv, const struct cdc_config *cfg)
 		evconnlistener_free(srv->listeners[i]);
 		srv->nlisteners--;
 		srv->listeners[i] = srv->listeners[srv->nlisteners];
+		srv->listener_tls[i] = srv->listener_tls[srv->nlisteners];
 		memcpy(srv->listener_text[i], srv->listener_text[srv->nlisteners],
 		       sizeof(srv->listener_text[i]));
 	}
@@ -958,6 +1173,7 @@ int server_listen(struct cdc_server *srv, const struct cdc_config *cfg)
 		}
 		snprintf(srv->listener_text[srv->nlisteners], sizeof(srv->listener_text[0]), "%s",
 			 ln->text);
+		srv->listener_tls[srv->nlisteners] = ln->tls;
 		srv->nlisteners++;
 		log_info("listening on %s", ln->text);
 	}

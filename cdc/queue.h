@@ -24,6 +24,7 @@
 #define QUEUE_OUTPUT_HIGH (4u << 20)   /* stop reading while this much output is queued */
 
 struct queue;
+struct tls_server;
 
 /* What the connections did, for the metrics: counters that only grow. */
 #define QUEUE_NSTATUS 0x800 /* SCT and SC, bits 10:0 of a status (DNR and More left out) */
@@ -60,6 +61,8 @@ struct cdc_server {
 	RB_HEAD(source_tree, source) sources; /* connections per source address */
 	struct evconnlistener *listeners[CDC_MAX_LISTEN];
 	char listener_text[CDC_MAX_LISTEN][64];
+	uint8_t listener_tls[CDC_MAX_LISTEN]; /* enum cdc_listen_tls */
+	struct tls_server *tls;		      /* the hosts' PSKs; NULL: none configured */
 	size_t nlisteners;
 	struct server_counters counters;
 	size_t conns[QUEUE_CONN_NSTATES]; /* open connections by state, kept as they move */
@@ -87,5 +90,10 @@ void server_get_stats(const struct cdc_server *srv, struct server_stats *out);
 
 /* Start serving an accepted socket (the server takes the fd). */
 int queue_accept(struct cdc_server *srv, int fd, const struct sockaddr *peer, int peerlen);
+
+/* The same for a socket of a listener with TLS (enum cdc_listen_tls): TLS_REQUIRED starts with
+ * the handshake, TLS_ALLOWED looks at the first byte. Needs srv->tls for either. */
+int queue_accept_tls(struct cdc_server *srv, int fd, const struct sockaddr *peer, int peerlen,
+		     uint8_t tls);
 
 #endif

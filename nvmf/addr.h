@@ -13,11 +13,17 @@
 #define CDC_TRADDR_MAX	255
 #define CDC_TRSVCID_MAX 31
 
-/* One address the daemon listens on, from "listen = 0.0.0.0:8009" or "[::1]:8009". */
+/* TLS on a listener: none, both plain and TLS on the port (told apart by the first byte), or
+ * TLS only (its self entries say TREQ required, SECTYPE TLS 1.3). */
+enum cdc_listen_tls { CDC_LISTEN_PLAIN, CDC_LISTEN_TLS_ALLOWED, CDC_LISTEN_TLS_REQUIRED };
+
+/* One address the daemon listens on, from "listen = 0.0.0.0:8009" or "[::1]:8009" (the
+ * configuration adds ";tls=allowed" or ";tls=required"). */
 struct cdc_listen {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	char text[64]; /* as written canonically: "127.0.0.1:8009", "[::1]:8009" */
+	uint8_t tls;   /* enum cdc_listen_tls */
+	char text[64]; /* as written canonically: "127.0.0.1:8009", "[::1]:8009;tls=required" */
 };
 
 /* A transport address as it appears in a discovery log entry. Parsed from

@@ -92,6 +92,13 @@ size_t disc_log_self_entries(const struct cdc_listen *listen, size_t nlisten,
 			disc_addr_port(sa, &port);
 		}
 		snprintf(port.trsvcid, sizeof(port.trsvcid), "%u", addr_port(sa));
+		/* Only a TLS-only port says TLS: "not required" with a SECTYPE makes libnvme
+		 * ask for secure concatenation (protocol.md 10.4), so a port that takes both is
+		 * announced as the plain port it also is. */
+		if (listen[i].tls == CDC_LISTEN_TLS_REQUIRED) {
+			port.treq = NVMF_TREQ_REQUIRED;
+			port.sectype = NVMF_TCP_SECTYPE_TLS13;
+		}
 		disc_entry_fill(&out[n++], NVME_NQN_CURR, &port, nqn,
 				NVMF_DISC_EFLAGS_DUPRETINFO | NVMF_DISC_EFLAGS_EPCSD);
 	}

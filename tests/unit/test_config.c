@@ -335,6 +335,36 @@ START_TEST(duplicate_listen_is_refused)
 }
 END_TEST
 
+START_TEST(listen_takes_a_tls_mode_and_dumps_it_back)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_int_eq(load(&cfg,
+			      "[global]\n"
+			      "listen = 127.0.0.1:8009;tls=required\n"
+			      "listen = [::1]:8009;tls=allowed\n"
+			      "listen = 127.0.0.1:4420;tls=no\n"
+			      "tls-keys = /etc/nvme/cdcd-tls.keys\n",
+			      err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(cfg.nlisten, 3);
+	ck_assert_uint_eq(cfg.listen[0].tls, CDC_LISTEN_TLS_REQUIRED);
+	ck_assert_str_eq(cfg.listen[0].text, "127.0.0.1:8009;tls=required");
+	ck_assert_uint_eq(cfg.listen[1].tls, CDC_LISTEN_TLS_ALLOWED);
+	ck_assert_str_eq(cfg.listen[1].text, "[::1]:8009;tls=allowed");
+	ck_assert_uint_eq(cfg.listen[2].tls, CDC_LISTEN_PLAIN);
+	ck_assert_str_eq(cfg.listen[2].text, "127.0.0.1:4420");
+	ck_assert_str_eq(cfg.tls_keys, "/etc/nvme/cdcd-tls.keys");
+	config_free(&cfg);
+	expect_refused("[global]\nlisten = 127.0.0.1:8009;tls=yes\n", 2, "bad listen option");
+	expect_refused("[global]\nlisten = 127.0.0.1:8009\nlisten = 127.0.0.1:8009;tls=allowed\n",
+		       3, "duplicate listen address '127.0.0.1:8009;tls=allowed'");
+	expect_refused("[global]\ntls-keys = keys\n", 2, "is not an absolute path");
+}
+END_TEST
+
 START_TEST(comments_blank_lines_and_crlf_are_ignored)
 {
 	struct cdc_config cfg;
@@ -1230,6 +1260,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, malformed_listen_values_are_refused);
 	tcase_add_test(tc, first_listen_in_file_replaces_defaults_later_ones_add);
 	tcase_add_test(tc, duplicate_listen_is_refused);
+	tcase_add_test(tc, listen_takes_a_tls_mode_and_dumps_it_back);
 	tcase_add_test(tc, comments_blank_lines_and_crlf_are_ignored);
 	tcase_add_test(tc, unknown_section_is_refused_with_file_and_line);
 	tcase_add_test(tc, unknown_key_is_refused_with_file_and_line);
