@@ -90,6 +90,7 @@ struct cdc_config {
 	 * the ports its active zones grant, and entities in no zone follow zoning_policy. */
 	bool zoning;
 	enum cdc_zoning_policy zoning_policy;
+	unsigned int zoning_lock_timeout; /* seconds a DDC's FZL lock waits for its last FZS */
 	struct cdc_mdns_config mdns;
 	struct cdc_subsys *subsys;
 	size_t nsubsys;

@@ -779,6 +779,7 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 		free(r);
 		return NULL;
 	}
+	fzs_set_timeout(r->fzs, lim->zoning_lock);
 	expire_arm(r);
 	return r;
 }
@@ -858,6 +859,7 @@ void registry_set_limits(struct registry *r, const struct registry_limits *lim)
 	bool rearm = lim->host_expiry != r->lim.host_expiry;
 
 	r->lim = *lim;
+	fzs_set_timeout(r->fzs, lim->zoning_lock);
 	if (rearm)
 		expire_arm(r);
 }

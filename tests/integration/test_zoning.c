@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "disc_json.h"
 #include "status.h"
@@ -566,6 +567,50 @@ START_TEST(zoning_commands_are_refused_as_protocol_md_says)
 }
 END_TEST
 
+/* A DDC that locks a group and goes silent holds it only zoning-lock-timeout seconds: then
+ * another DDC of the same NQN locks and sends it, and the first one's late fragment is
+ * refused as naming nothing (its key's lock, and what it sent, are gone). */
+START_TEST(a_silent_ddc_loses_its_lock_after_the_timeout)
+{
+	struct nvmf_host *ddc, *again;
+	size_t len;
+	uint8_t *group = pushed_group(DDC, "slow", &len);
+	int a1, a2;
+
+	t.global_extra = "zoning = yes\nzoning-lock-timeout = 1\n";
+	reload_with(NULL);
+	ddc = ddc_registered();
+	again = connect_as(DDC, 0);
+	struct result r = fzl(ddc, ZW_OTYP_AAZ_LOOKUP, DDC, "slow");
+	ck_assert_uint_eq(r.cqe.status, 0);
+	uint32_t key = r.cqe.dw0;
+	ck_assert_uint_eq(fzs(ddc, key, 0, group, 4, false), 0);
+	/* Within the timeout the lock holds... */
+	ck_assert_uint_eq(fzl(again, ZW_OTYP_AAZ_LOOKUP, DDC, "slow").cqe.status,
+			  ST_ZONING(ZW_SC_LOCKED, false));
+	/* ...and past it, it is gone. */
+	usleep(1600 * 1000);
+	r = fzl(again, ZW_OTYP_AAZ_LOOKUP, DDC, "slow");
+	ck_assert_uint_eq(r.cqe.status, 0);
+	ck_assert_uint_eq(r.cqe.dw0, key); /* the same group: its key stays */
+	ck_assert(log_contains("not sent within 1 s"));
+	/* The first DDC's late fragment neither adds to the new sender's lock... */
+	ck_assert_uint_eq(fzs(ddc, key, 4, group + 4, len - 4, true),
+			  ST_ZONING(ZW_SC_NOT_FOUND, true));
+	ck_assert_uint_eq(fzs(again, key, 0, group, len, true), 0);
+	read_as(HOST_A, &a1, &a2);
+	ck_assert_int_eq(a1, 2);
+	/* ...nor finds one after it. */
+	ck_assert_uint_eq(fzs(ddc, key, 4, group + 4, len - 4, true),
+			  ST_ZONING(ZW_SC_NOT_FOUND, true));
+	api_ok("GET", "/v1/zonegroups/slow?originator=" DDC, NULL, 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\"active\":true"));
+	free(group);
+	nvmf_host_free(ddc);
+	nvmf_host_free(again);
+}
+END_TEST
+
 /* Zoning off (the default): zones may be defined, and every host still sees everything. */
 START_TEST(with_zoning_off_every_host_sees_everything)
 {
@@ -605,6 +650,7 @@ int main(void)
 	tcase_add_test(tc, a_host_is_zoned_by_the_address_it_connects_from);
 	tcase_add_test(tc, a_ddc_pushes_a_zone_group_in_fragments_and_reads_it_back);
 	tcase_add_test(tc, zoning_commands_are_refused_as_protocol_md_says);
+	tcase_add_test(tc, a_silent_ddc_loses_its_lock_after_the_timeout);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	signal(SIGPIPE, SIG_IGN);
