@@ -339,6 +339,8 @@ static int stage_path(struct registry *r, const struct change_path *p)
  * replaced are the undo. Log 70h may change for any host: GENCTR to persist. */
 static int stage_zoning(struct registry *r, struct change_zoning *cz)
 {
+	if (!cz->z)
+		return reg_zoning_unstore(r->store, cz); /* the model is not touched */
 	int err = undo_push(r, U_ZONING, &cz->z, sizeof(cz->z));
 
 	if (err)
