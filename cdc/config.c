@@ -469,6 +469,11 @@ static int parse_zonegroup_key(struct parser *p, const char *key, const char *va
 		if (val[len])
 			return parse_error(p, "zone '%.*s': a zone name has no blanks", QUOTE_MAX,
 					   val);
+		/* "member = #z ..." would be a comment: such a zone could never have members,
+		 * nor be written back. */
+		if (val[0] == '#')
+			return parse_error(p, "zone '%.*s': a zone name does not start with '#'",
+					   QUOTE_MAX, val);
 		if (z < g->nzones)
 			return parse_error(p, "duplicate zone %s in [zonegroup %s]", val, g->name);
 		if (grow(&g->zones, g->nzones, sizeof(*g->zones)))

@@ -118,14 +118,16 @@ static bool configs_equal(const struct cdc_config *a, const struct cdc_config *b
 		for (j = 0; j < x->nzones; j++)
 			if (strcmp(x->zones[j].name, y->zones[j].name) ||
 			    x->zones[j].nmembers != y->zones[j].nmembers ||
-			    memcmp(x->zones[j].members, y->zones[j].members,
-				   x->zones[j].nmembers * sizeof(struct zone_member)))
+			    (x->zones[j].nmembers &&
+			     memcmp(x->zones[j].members, y->zones[j].members,
+				    x->zones[j].nmembers * sizeof(struct zone_member))))
 				return false;
 	}
 	for (i = 0; i < a->nzonealiases; i++) {
 		const struct cdc_zonealias *x = &a->zonealiases[i], *y = &b->zonealiases[i];
 		if (strcmp(x->name, y->name) || x->nmembers != y->nmembers ||
-		    memcmp(x->members, y->members, x->nmembers * sizeof(*x->members)))
+		    (x->nmembers &&
+		     memcmp(x->members, y->members, x->nmembers * sizeof(*x->members))))
 			return false;
 	}
 	return true;
@@ -828,6 +830,7 @@ START_TEST(bad_zoning_sections_are_refused_with_file_and_line)
 		{"[zonegroup g]\nactive = maybe\n", ":2: bad active 'maybe'"},
 		{"[zonegroup g]\nport = x\n", ":2: unknown key 'port' in [zonegroup g]"},
 		{"[zonegroup g]\nzone = z\nzone = z\n", ":3: duplicate zone z"},
+		{"[zonegroup g]\nzone =#\t# comment\n", ":2: zone '#': a zone name does not start"},
 		{"[zonegroup g]\nzone = a b\n", ":2: zone 'a b': a zone name has no blanks"},
 		{"[zonegroup g]\nmember = z role=host;nqn=nqn.2014-08.org.example:h\n",
 		 ":2: member of zone 'z', which no zone line above declares"},
