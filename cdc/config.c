@@ -154,18 +154,12 @@ static size_t cap_of(size_t n)
 	return cap;
 }
 
-/* *arr (n elements) with room for one more: -ENOMEM leaves it as it was. */
-static int grow(void *arr, size_t n, size_t size)
+/* arr (n elements) with room for one more, or NULL (arr unchanged) when out of memory. */
+static void *grow(void *arr, size_t n, size_t size)
 {
-	void **p = arr;
+	size_t cap = cap_of(n);
 
-	if (n != cap_of(n))
-		return 0;
-	void *bigger = realloc(*p, (n ? 2 * n : 1) * size);
-	if (!bigger)
-		return -ENOMEM;
-	*p = bigger;
-	return 0;
+	return array_grow(arr, &cap, n, size, 1);
 }
 
 static void *dup_array(const void *src, size_t n, size_t size)
@@ -390,8 +384,11 @@ static int open_zonegroup(struct parser *p, const char *name)
 	for (size_t i = 0; i < cfg->nzonegroups; i++)
 		if (!strcmp(cfg->zonegroups[i].name, name))
 			return parse_error(p, "duplicate [zonegroup %s]", name);
-	if (grow(&cfg->zonegroups, cfg->nzonegroups, sizeof(*cfg->zonegroups)))
+	struct cdc_zonegroup *groups =
+		grow(cfg->zonegroups, cfg->nzonegroups, sizeof(*cfg->zonegroups));
+	if (!groups)
 		return out_of_memory(p);
+	cfg->zonegroups = groups;
 	struct cdc_zonegroup *g = &cfg->zonegroups[cfg->nzonegroups];
 	memset(g, 0, sizeof(*g));
 	strcpy(g->name, name);
@@ -411,8 +408,11 @@ static int open_zonealias(struct parser *p, const char *name)
 	for (size_t i = 0; i < cfg->nzonealiases; i++)
 		if (!strcmp(cfg->zonealiases[i].name, name))
 			return parse_error(p, "duplicate [zonealias %s]", name);
-	if (grow(&cfg->zonealiases, cfg->nzonealiases, sizeof(*cfg->zonealiases)))
+	struct cdc_zonealias *aliases =
+		grow(cfg->zonealiases, cfg->nzonealiases, sizeof(*cfg->zonealiases));
+	if (!aliases)
 		return out_of_memory(p);
+	cfg->zonealiases = aliases;
 	struct cdc_zonealias *a = &cfg->zonealiases[cfg->nzonealiases];
 	memset(a, 0, sizeof(*a));
 	strcpy(a->name, name);
@@ -433,8 +433,10 @@ static int add_member(struct parser *p, const char *spec, bool in_alias,
 	for (size_t i = 0; i < *n; i++)
 		if (!memcmp(&(*members)[i], &m, sizeof(m)))
 			return parse_error(p, "duplicate member '%.*s'", QUOTE_MAX, spec);
-	if (grow(members, *n, sizeof(**members)))
+	struct zone_member *grown = grow(*members, *n, sizeof(**members));
+	if (!grown)
 		return out_of_memory(p);
+	*members = grown;
 	(*members)[(*n)++] = m;
 	return 0;
 }
@@ -476,8 +478,10 @@ static int parse_zonegroup_key(struct parser *p, const char *key, const char *va
 					   QUOTE_MAX, val);
 		if (z < g->nzones)
 			return parse_error(p, "duplicate zone %s in [zonegroup %s]", val, g->name);
-		if (grow(&g->zones, g->nzones, sizeof(*g->zones)))
+		struct zone *zones = grow(g->zones, g->nzones, sizeof(*g->zones));
+		if (!zones)
 			return out_of_memory(p);
+		g->zones = zones;
 		memset(&g->zones[g->nzones], 0, sizeof(*g->zones));
 		memcpy(g->zones[g->nzones++].name, val, len);
 		return 0;
