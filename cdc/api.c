@@ -951,6 +951,8 @@ static void zoning_done(void *arg, int err)
 		reply_error(req, 409, "already exists", what);
 	} else if (err == -ENOENT) {
 		reply_error(req, HTTP_NOTFOUND, "not found", what);
+	} else if (err == -EROFS) {
+		reply_error(req, 409, "defined in the configuration file", what);
 	} else if (err == -EBUSY) {
 		reply_error(req, 409, "zone group is active", "deactivate it first");
 	} else if (err == -EINVAL) {
@@ -1022,16 +1024,31 @@ static bool body_member(struct evhttp_request *req, struct route *rt, bool in_al
 	return true;
 }
 
+/* Who a group comes from: the file, the administrator (the CDC's own), or a DDC that
+ * pushed it. */
+static const char *group_source(const struct api *api, const struct zone_group *g)
+{
+	if (fabric_zonegroup_configured(api->f, g->orig, g->name))
+		return "config";
+	return strcmp(g->orig, api->svc->nqn) ? "ddc" : "admin";
+}
+
+static struct json_object *group_json(struct api *api, const struct zone_group *g)
+{
+	struct json_object *o =
+		zone_group_json(g, zoning_active_find(&api->f->zoning, g->orig, g->name));
+
+	add_str(o, "source", group_source(api, g));
+	return o;
+}
+
 static struct json_object *groups_json(struct api *api)
 {
 	const struct zoning *zn = &api->f->zoning;
 	struct json_object *a = json_object_new_array();
 
-	for (size_t i = 0; i < zn->ngroups; i++) {
-		const struct zone_group *g = zn->groups[i];
-		json_object_array_add(a,
-				      zone_group_json(g, zoning_active_find(zn, g->orig, g->name)));
-	}
+	for (size_t i = 0; i < zn->ngroups; i++)
+		json_object_array_add(a, group_json(api, zn->groups[i]));
 	return a;
 }
 
@@ -1057,9 +1074,7 @@ static void get_zonegroup(struct api *api, struct evhttp_request *req, struct ro
 		reply_error(req, HTTP_NOTFOUND, "no such zone group", name);
 		return;
 	}
-	struct json_object *o =
-		zone_group_json(g, zoning_active_find(&api->f->zoning, z.orig, z.group));
-	reply_json(req, HTTP_OK, o);
+	reply_json(req, HTTP_OK, group_json(api, g));
 }
 
 /* Every zone of every configured group, flat. */
@@ -1076,6 +1091,7 @@ static void get_zones(struct api *api, struct evhttp_request *req)
 			struct json_object *z = json_object_get(json_object_array_get_idx(zs, j));
 			add_str(z, "zonegroup", g->name);
 			add_str(z, "originator", g->orig);
+			add_str(z, "source", group_source(api, g));
 			json_object_object_add(z, "active", json_object_new_boolean(active));
 			json_object_array_add(a, z);
 		}
@@ -1096,6 +1112,8 @@ static void get_aliases(struct api *api, struct evhttp_request *req, const char 
 			continue;
 		struct json_object *o = json_object_new_object();
 		add_str(o, "name", al->name);
+		add_str(o, "source",
+			fabric_zonealias_configured(api->f, al->name) ? "config" : "admin");
 		json_object_object_add(o, "members", zone_members_json(al->members, al->nmembers));
 		if (name) {
 			json_object_put(a);

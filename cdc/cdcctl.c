@@ -1037,12 +1037,12 @@ static void member_rows(struct table *t, const char *zone, struct json_object *m
 	}
 }
 
-static const char *const zonegroup_head[] = {"NAME",	   "ORIGINATOR", "KEY",
+static const char *const zonegroup_head[] = {"NAME",	   "ORIGINATOR", "SOURCE", "KEY",
 					     "GENERATION", "ACTIVE",	 "ZONES"};
 
 static int print_zonegroups(struct json_object *o)
 {
-	struct table kv = {0}, t = {.head = zonegroup_head, .nhead = 6};
+	struct table kv = {0}, t = {.head = zonegroup_head, .nhead = 7};
 	struct json_object *groups = jarray(o, "zonegroups");
 	char nzones[32];
 
@@ -1051,8 +1051,8 @@ static int print_zonegroups(struct json_object *o)
 	for (size_t i = 0; i < jlen(groups); i++) {
 		struct json_object *g = json_object_array_get_idx(groups, i);
 		snprintf(nzones, sizeof(nzones), "%zu", jlen(jarray(g, "zones")));
-		table_row(&t, 0, 6, jstr(g, "name"), jstr(g, "originator"), jstr(g, "key"),
-			  jstr(g, "generation"), jyesno(g, "active"), nzones);
+		table_row(&t, 0, 7, jstr(g, "name"), jstr(g, "originator"), jstr(g, "source"),
+			  jstr(g, "key"), jstr(g, "generation"), jyesno(g, "active"), nzones);
 	}
 	return print_kv_then(&kv, &t);
 }
@@ -1064,6 +1064,7 @@ static int print_zonegroup(struct json_object *o)
 
 	table_row(&kv, 0, 2, "name:", jstr(o, "name"));
 	table_row(&kv, 0, 2, "originator:", jstr(o, "originator"));
+	table_row(&kv, 0, 2, "source:", jstr(o, "source"));
 	table_row(&kv, 0, 2, "key:", jstr(o, "key"));
 	table_row(&kv, 0, 2, "generation:", jstr(o, "generation"));
 	table_row(&kv, 0, 2, "active:", jyesno(o, "active"));
@@ -1094,18 +1095,18 @@ static int print_zones(struct json_object *o)
 	return table_print(&t);
 }
 
-static const char *const alias_head[] = {"NAME", "MEMBERS"};
+static const char *const alias_head[] = {"NAME", "SOURCE", "MEMBERS"};
 
 static int print_aliases(struct json_object *o)
 {
-	struct table t = {.head = alias_head, .nhead = 2};
+	struct table t = {.head = alias_head, .nhead = 3};
 	struct json_object *aliases = jarray(o, "aliases");
 	char n[32];
 
 	for (size_t i = 0; i < jlen(aliases); i++) {
 		struct json_object *a = json_object_array_get_idx(aliases, i);
 		snprintf(n, sizeof(n), "%zu", jlen(jarray(a, "members")));
-		table_row(&t, 0, 2, jstr(a, "name"), n);
+		table_row(&t, 0, 3, jstr(a, "name"), jstr(a, "source"), n);
 	}
 	return table_print(&t);
 }
@@ -1115,6 +1116,7 @@ static int print_alias(struct json_object *o)
 	struct table kv = {0}, t = {.head = member_head, .nhead = 4};
 
 	table_row(&kv, 0, 2, "name:", jstr(o, "name"));
+	table_row(&kv, 0, 2, "source:", jstr(o, "source"));
 	member_rows(&t, "", jarray(o, "members"));
 	return print_kv_then(&kv, &t);
 }

@@ -197,7 +197,8 @@ static struct health_opts health_opts_of(const struct cdc_config *cfg)
 static void daemon_limits(struct daemon *d)
 {
 	struct registry_limits lim = {d->cfg.max_registrations_per_entity, d->cfg.max_registrations,
-				      d->cfg.max_implicit_hosts, d->cfg.implicit_host_expiry};
+				      d->cfg.max_implicit_hosts, d->cfg.implicit_host_expiry,
+				      d->cfg.zoning_lock_timeout};
 
 	registry_set_limits(d->reg, &lim);
 	d->svc.dim_max_entries = d->cfg.max_registrations_per_entity;

@@ -44,7 +44,8 @@ struct change_path {
 };
 
 /* A zoning change (reg_zoning.c): the databases as they are to be, built aside, and which
- * stored rows that touched (a group by {orig, name}, an alias; empty: none). */
+ * stored rows that touched (a group by {orig, name}, an alias; empty: none). Without
+ * databases (z NULL) the rows named are only deleted from the store. */
 struct change_zoning {
 	struct zoning *z;
 	char orig[CDC_NQN_MAX + 1];

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "zoning.h"
 
 #define CDC_DEFAULT_CONFIG	   "/etc/nvme/cdcd.conf"
 #define CDC_DEFAULT_STATE_DIR	   "/var/lib/cdcd"
@@ -47,6 +48,22 @@ struct cdc_mdns_config {
 	char interfaces[CDC_MDNS_MAX_IFACES][CDC_IFNAME_MAX + 1]; /* none: every interface */
 	size_t ninterfaces;
 	enum cdc_mdns_browse browse;
+};
+
+/* [zonegroup NAME]: a zone group the file declares, the CDC its originator. The API shows
+ * it and refuses to change it, as it does the configured subsystems. */
+struct cdc_zonegroup {
+	char name[ZONE_GROUP_NAME_MAX + 1];
+	bool active; /* enforced (activated) when applied; the default */
+	struct zone *zones;
+	size_t nzones;
+};
+
+/* [zonealias NAME]: an alias the file declares; members of any type but an alias. */
+struct cdc_zonealias {
+	char name[ZONE_ALIAS_NAME_MAX + 1];
+	struct zone_member *members;
+	size_t nmembers;
 };
 
 /* Whether entities in no active zone see each other (the values of enum zone_policy). */
@@ -100,6 +117,7 @@ struct cdc_config {
 	size_t ndhchap_hashes;
 	uint8_t dhchap_dhgroups[6];
 	size_t ndhchap_dhgroups;
+	unsigned int zoning_lock_timeout; /* seconds a DDC's FZL lock waits for its last FZS */
 	struct cdc_mdns_config mdns;
 	struct cdc_subsys *subsys;
 	size_t nsubsys;
@@ -108,6 +126,10 @@ struct cdc_config {
 	struct cdc_referral *ddcs; /* [ddc]: discovery controllers to pull from (the same
 				    * address and NQN as a referral; trsvcid 8009 by default) */
 	size_t nddcs;
+	struct cdc_zonegroup *zonegroups;
+	size_t nzonegroups;
+	struct cdc_zonealias *zonealiases;
+	size_t nzonealiases;
 };
 
 /* Fill cfg with the built-in defaults (config_keys.c): listen 0.0.0.0:8009 and [::]:8009,
@@ -140,7 +162,15 @@ bool config_control_socket_valid(const char *path);
 /* Write the effective configuration in the file's own syntax. */
 void config_dump(const struct cdc_config *cfg, FILE *out);
 
-/* Free the subsystem, referral and DDC arrays; cfg stays usable with none of them. */
+/* A zone member as a [zonegroup] or [zonealias] "member =" line writes it after the zone:
+ * the keys of the control API's member (type, role, nqn, traddr, adrfam, ipproto, trsvcid,
+ * portid, alias) as "key=value;..."; type defaults to nqn. 0, or -EINVAL with why. */
+int config_parse_member(const char *spec, bool in_alias, struct zone_member *m, char *why,
+			size_t whylen);
+/* The same, written (only the keys the member's type names). */
+void config_format_member(const struct zone_member *m, char *buf, size_t size);
+
+/* Free the subsystem, referral, DDC and zoning arrays; cfg stays usable with none of them. */
 void config_free(struct cdc_config *cfg);
 
 #endif

@@ -473,6 +473,10 @@ const struct config_key config_keys[] = {
 	 parse_bool, dump_bool, AT(zoning), 0, 0, 0, NULL, false},
 	{KEY_GLOBAL, "zoning-policy", "deny|allow", "what entities in no active zone may see",
 	 "deny", parse_policy, dump_policy, 0, 0, 0, 0, NULL, false},
+	/* 30 s as the push model defines it; shorter only to make a DDC that vanished
+	 * mid-send let go sooner, longer for DDCs on slow links. */
+	NUMBER(KEY_GLOBAL, "zoning-lock-timeout", zoning_lock_timeout, 1, 3600, " seconds", "30",
+	       "SECONDS", "a zone group a DDC locked with FZL is let go after this"),
 	{KEY_MDNS, "enable", "yes|no", "announce the CDC (and browse) with mDNS (DNS-SD)", "yes",
 	 parse_bool, dump_bool, AT(mdns.enable), 0, 0, 0, NULL, false},
 	{KEY_MDNS, "instance-name", "NAME", "the announced name [from the host name]", NULL,

@@ -32,7 +32,7 @@ struct fabric_rec {
 	RB_ENTRY(fabric_rec) by_key;
 	RB_ENTRY(fabric_rec) by_subsys;
 	TAILQ_ENTRY(fabric_rec) order;
-	struct log_slot slot; /* in log 70h */
+	struct log_slot slot;	      /* in log 70h */
 	RB_ENTRY(fabric_rec) by_addr; /* in rec_by_addr while in_addr: a path's record */
 	bool in_addr;
 };
@@ -179,6 +179,8 @@ void fabric_free(struct fabric *f)
 	view_unref(f->view70);
 	view_unref(f->view71);
 	free(f->cfg_recs);
+	free(f->cfg_zones.groups);
+	free(f->cfg_zones.aliases);
 	free(f->cfg_slots);
 	free(f->conns);
 	fabric_zone_free(f);
@@ -955,6 +957,18 @@ struct fabric_cfg *fabric_cfg_new(const struct cdc_config *cfg)
 		c->recs[k].port = cfg->referrals[i].port;
 	}
 	c->n = total;
+	struct fabric_zone_names *zn = &c->zones;
+	snprintf(zn->orig, sizeof(zn->orig), "%s", cfg->nqn);
+	if (cfg->nzonegroups && !(zn->groups = calloc(cfg->nzonegroups, sizeof(*zn->groups))))
+		goto nomem;
+	if (cfg->nzonealiases && !(zn->aliases = calloc(cfg->nzonealiases, sizeof(*zn->aliases))))
+		goto nomem;
+	for (; zn->ngroups < cfg->nzonegroups; zn->ngroups++)
+		memcpy(zn->groups[zn->ngroups], cfg->zonegroups[zn->ngroups].name,
+		       sizeof(*zn->groups));
+	for (; zn->naliases < cfg->nzonealiases; zn->naliases++)
+		memcpy(zn->aliases[zn->naliases], cfg->zonealiases[zn->naliases].name,
+		       sizeof(*zn->aliases));
 	c->zoning = cfg->zoning;
 	c->policy = cfg->zoning_policy == CDC_ZONING_ALLOW ? ZONE_POLICY_ALLOW : ZONE_POLICY_DENY;
 	size_t off = 0;
@@ -962,12 +976,18 @@ struct fabric_cfg *fabric_cfg_new(const struct cdc_config *cfg)
 		off += (size_t)snprintf(c->listen_key + off, sizeof(c->listen_key) - off, "%s,",
 					cfg->listen[i].text);
 	return c;
+nomem:
+	fabric_cfg_free(c);
+	return NULL;
 }
 
 void fabric_cfg_free(struct fabric_cfg *c)
 {
-	if (c)
+	if (c) {
 		free(c->recs);
+		free(c->zones.groups);
+		free(c->zones.aliases);
+	}
 	free(c);
 }
 /* Whether two bodies hold the same bytes (the configuration's: small). */
@@ -1031,6 +1051,9 @@ int fabric_cfg_swap(struct fabric *f, struct fabric_cfg **c)
 	memcpy(key, f->listen_key, sizeof(key));
 	memcpy(f->listen_key, in->listen_key, sizeof(key));
 	memcpy(in->listen_key, key, sizeof(key));
+	struct fabric_zone_names names = f->cfg_zones;
+	f->cfg_zones = in->zones;
+	in->zones = names;
 	/* Zoning's switch and policy are the configuration's too, and trade places alike. */
 	bool on = f->zoning_on;
 	enum zone_policy policy = f->zoning.policy;

@@ -35,6 +35,16 @@ struct conn_count {
  * trsvcid name it. Called while the registry stages, so it only takes note. */
 typedef void (*fabric_path_fn)(void *arg, const struct cdc_port *addr);
 
+/* The zone groups (of originator orig, the CDC) and aliases the configuration declares, by
+ * name: what the control API may not change. */
+struct fabric_zone_names {
+	char orig[CDC_NQN_MAX + 1];
+	char (*groups)[ZONE_GROUP_NAME_MAX + 1];
+	size_t ngroups;
+	char (*aliases)[ZONE_ALIAS_NAME_MAX + 1];
+	size_t naliases;
+};
+
 struct fabric {
 	uint64_t genctr;  /* log 70h as served */
 	uint64_t hgenctr; /* log 71h */
@@ -59,8 +69,9 @@ struct fabric {
 	size_t nrecs;
 	struct log_rec *cfg_recs; /* from the configuration file */
 	size_t ncfg;
-	struct conn_count *conns; /* NQNs with live associations: NCC is their absence */
-	size_t nconns, conns_cap; /* used slots, slots (a power of two) */
+	struct fabric_zone_names cfg_zones; /* the zone groups and aliases it declares */
+	struct conn_count *conns;	    /* NQNs with live associations: NCC is their absence */
+	size_t nconns, conns_cap;	    /* used slots, slots (a power of two) */
 
 	/* What hosts read, in pages that replies reference and changes rebuild one by one:
 	 * log 70h is the configuration's entries then the registered ones, log 71h the host
@@ -113,6 +124,7 @@ struct fabric_cfg {
 	char listen_key[CDC_MAX_LISTEN * 64];
 	bool zoning;
 	enum zone_policy policy;
+	struct fabric_zone_names zones;
 };
 struct fabric_cfg *fabric_cfg_new(const struct cdc_config *cfg);
 void fabric_cfg_free(struct fabric_cfg *c);
@@ -226,6 +238,9 @@ bool fabric_views_equal(const struct view *a, const struct view *b);
  * the policy). Either makes the next rebuild look at every host's view again. */
 void fabric_zoning_set(struct fabric *f, bool on, enum zone_policy policy);
 void fabric_zoning_swap(struct fabric *f, struct zoning *z);
+/* Whether the configuration declares zone group {orig, name}, or alias name. */
+bool fabric_zonegroup_configured(const struct fabric *f, const char *orig, const char *name);
+bool fabric_zonealias_configured(const struct fabric *f, const char *name);
 /* Host hostnqn at addr as zoning sees it; -EINVAL for an invalid NQN. */
 int fabric_zone_host(const char *hostnqn, const struct cdc_port *addr, struct zone_host *h);
 /* For fabric.c. */

@@ -100,6 +100,28 @@ void fabric_zoning_swap(struct fabric *f, struct zoning *z)
 	f->zoning_changed |= f->zoning_on;
 }
 
+bool fabric_zonegroup_configured(const struct fabric *f, const char *orig, const char *name)
+{
+	const struct fabric_zone_names *zn = &f->cfg_zones;
+
+	if (strcmp(orig, zn->orig))
+		return false;
+	for (size_t i = 0; i < zn->ngroups; i++)
+		if (!strcmp(zn->groups[i], name))
+			return true;
+	return false;
+}
+
+bool fabric_zonealias_configured(const struct fabric *f, const char *name)
+{
+	const struct fabric_zone_names *zn = &f->cfg_zones;
+
+	for (size_t i = 0; i < zn->naliases; i++)
+		if (!strcmp(zn->aliases[i], name))
+			return true;
+	return false;
+}
+
 /* A field of an entry, NUL or space padded, as a string. */
 static void field_text(char *dst, size_t size, const char *src, size_t len)
 {

@@ -31,6 +31,10 @@ struct fzs_lock {
 	char orig[CDC_NQN_MAX + 1];
 	char name[ZONE_GROUP_NAME_MAX + 1];
 	struct event *expire;
+	unsigned int seconds; /* what it was given, for the log */
+	/* The association that took it: another controller of the same DDC (a reconnect after
+	 * the lock expired, say) must not add to what this one is sending. Only compared. */
+	const struct disc_ctrl *ctrl;
 	uint8_t *buf;
 	size_t len, cap;
 	bool sending; /* the last fragment is being applied */
@@ -39,6 +43,7 @@ struct fzs_lock {
 /* Locks are few (one per group being sent) and short-lived: a list. */
 struct fzs {
 	struct event_base *base;
+	unsigned int seconds; /* how long a new lock lasts */
 	TAILQ_HEAD(, fzs_lock) locks;
 };
 
@@ -48,9 +53,16 @@ struct fzs *fzs_new(struct event_base *base)
 
 	if (z) {
 		z->base = base;
+		z->seconds = FZS_LOCK_SECONDS;
 		TAILQ_INIT(&z->locks);
 	}
 	return z;
+}
+
+void fzs_set_timeout(struct fzs *z, unsigned int seconds)
+{
+	if (z)
+		z->seconds = seconds ? seconds : FZS_LOCK_SECONDS;
 }
 
 static void lock_free(struct fzs_lock *l)
@@ -98,19 +110,20 @@ static void expire_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (l->sending)
 		return; /* the change completes and unlocks it */
-	log_warn("zone group %s of %s: not sent within %d s, unlocked and discarded", l->name,
-		 l->orig, FZS_LOCK_SECONDS);
+	log_warn("zone group %s of %s: not sent within %u s, unlocked and discarded", l->name,
+		 l->orig, l->seconds);
 	lock_free(l);
 }
 
 static struct fzs_lock *lock_take(struct fzs *z, const char *orig, const char *name)
 {
 	struct fzs_lock *l = calloc(1, sizeof(*l));
-	struct timeval tv = {FZS_LOCK_SECONDS, 0};
+	struct timeval tv = {(time_t)z->seconds, 0};
 
 	if (!l)
 		return NULL;
 	l->owner = z;
+	l->seconds = z->seconds;
 	snprintf(l->orig, sizeof(l->orig), "%s", orig);
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->expire = evtimer_new(z->base, expire_cb, l);
@@ -185,6 +198,7 @@ static int plan_fzl(struct change *c, struct stager *s)
 		q->lock = lock_take(q->z, l->orig, l->name);
 		if (!q->lock)
 			return -ENOMEM;
+		q->lock->ctrl = c->ctrl;
 		if (g) {
 			q->lock->key = g->key;
 			return 0; /* nothing to change until the group arrives */
@@ -338,6 +352,8 @@ int reg_fzs_send(struct registry *r, const struct fabric *f, struct fzs *z, stru
 		return ST_NOTFOUND;
 	if (strcmp(l->orig, disc_ctrl_hostnqn(ctrl)))
 		return ST_ORIG;
+	if (l->ctrl != ctrl)
+		return ST_NOTFOUND; /* the key is locked, but not for this sender */
 	if (off > ZW_GROUP_MAX_LEN || len > ZW_GROUP_MAX_LEN - off)
 		return ST_INVALID;
 	if (off + len > l->cap) {

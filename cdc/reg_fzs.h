@@ -2,8 +2,8 @@
  * Lookup (FZL), Receive (FZR) and Send (FZS) as the registry serves them. A DDC changes only
  * the zone groups it originated (ZGORIG is the host NQN of its Connect); sending a group
  * takes its lock at the lookup, collects the fragments, and replaces and activates the group
- * in one change at the last one; a lock not finished within FZS_LOCK_SECONDS is dropped with
- * what was sent. */
+ * in one change at the last one; a lock not finished in time (FZS_LOCK_SECONDS unless
+ * fzs_set_timeout() says otherwise) is dropped with what was sent. */
 #ifndef CDC_REG_FZS_H
 #define CDC_REG_FZS_H
 
@@ -23,6 +23,9 @@ struct fzs;
 
 struct fzs *fzs_new(struct event_base *base);
 void fzs_free(struct fzs *z);
+/* Seconds a lock lasts from its lookup, for the locks taken from now on; 0 is the default.
+ * A lock already held keeps the time it was given. */
+void fzs_set_timeout(struct fzs *z, unsigned int seconds);
 
 /* FZL: completes cid later with a status and, on success, the group's key in DW0. Returns a
  * negative errno if it could not be queued. */

@@ -238,6 +238,14 @@ static int plan_zoning(struct change *c, struct stager *s)
 
 	if (!work)
 		return -ENOMEM;
+	/* What the file declares is changed in the file, as the configured subsystems are. */
+	bool on_alias = q->op == ZONING_ALIAS_CREATE || q->op == ZONING_ALIAS_DEL || q->alias[0];
+	if (on_alias ? fabric_zonealias_configured(s->f, q->alias)
+		     : fabric_zonegroup_configured(s->f, q->orig, q->group)) {
+		reg_zoning_drop(work);
+		c->verdict = -EROFS;
+		return 0;
+	}
 	int err = edit(work, q);
 	if (err) {
 		reg_zoning_drop(work);
@@ -246,9 +254,8 @@ static int plan_zoning(struct change *c, struct stager *s)
 		c->verdict = err; /* refused: nothing changes */
 		return 0;
 	}
-	bool alias = q->op == ZONING_ALIAS_CREATE || q->op == ZONING_ALIAS_DEL || q->alias[0];
-	err = reg_zoning_stage(s, c, work, alias ? NULL : q->orig, alias ? NULL : q->group,
-			       alias ? q->alias : NULL);
+	err = reg_zoning_stage(s, c, work, on_alias ? NULL : q->orig, on_alias ? NULL : q->group,
+			       on_alias ? q->alias : NULL);
 	if (err)
 		return err;
 	describe(q, detail, sizeof(detail));
@@ -307,6 +314,17 @@ int reg_zoning_persist(struct store *st, const struct zoning *z, const struct ch
 		err = members ? store_zone_alias_put(st, al->name, members) : -ENOMEM;
 		free(members);
 	}
+	return err;
+}
+
+int reg_zoning_unstore(struct store *st, const struct change_zoning *cz)
+{
+	int err = 0;
+
+	if (cz->group[0])
+		err = store_zone_group_del(st, cz->orig, cz->group);
+	if (!err && cz->alias[0])
+		err = store_zone_alias_del(st, cz->alias);
 	return err;
 }
 

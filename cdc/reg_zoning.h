@@ -23,6 +23,9 @@ int reg_zoning_stage(struct stager *s, struct change *c, struct zoning *work, co
 /* The rows cz names, as z now has them (a row of a group or alias z no longer has is
  * deleted), and the key counter. 0 or the store's error, -ENOMEM. */
 int reg_zoning_persist(struct store *st, const struct zoning *z, const struct change_zoning *cz);
+/* Delete the rows cz names, whatever z holds: a group or alias the configuration took
+ * over is kept in the file, not in the store. */
+int reg_zoning_unstore(struct store *st, const struct change_zoning *cz);
 /* Fill z (initialised, empty) from the store. A row that does not parse fails the load
  * (-EINVAL), logged once with its name. */
 int reg_zoning_load(struct store *st, struct zoning *z);

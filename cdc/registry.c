@@ -339,6 +339,8 @@ static int stage_path(struct registry *r, const struct change_path *p)
  * replaced are the undo. Log 70h may change for any host: GENCTR to persist. */
 static int stage_zoning(struct registry *r, struct change_zoning *cz)
 {
+	if (!cz->z)
+		return reg_zoning_unstore(r->store, cz); /* the model is not touched */
 	int err = undo_push(r, U_ZONING, &cz->z, sizeof(cz->z));
 
 	if (err)
@@ -779,6 +781,7 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 		free(r);
 		return NULL;
 	}
+	fzs_set_timeout(r->fzs, lim->zoning_lock);
 	expire_arm(r);
 	return r;
 }
@@ -858,6 +861,7 @@ void registry_set_limits(struct registry *r, const struct registry_limits *lim)
 	bool rearm = lim->host_expiry != r->lim.host_expiry;
 
 	r->lim = *lim;
+	fzs_set_timeout(r->fzs, lim->zoning_lock);
 	if (rearm)
 		expire_arm(r);
 }

@@ -33,6 +33,7 @@ struct registry_limits {
 	size_t max_total;	  /* records of all entities */
 	size_t max_implicit;	  /* hosts known only because they connected; 0: no limit */
 	unsigned int host_expiry; /* seconds an implicit host is kept after it left; 0: ever */
+	unsigned int zoning_lock; /* seconds a DDC's zone group lock lasts; 0: the default */
 };
 
 struct registry *registry_new(struct event_base *base, struct store *store, struct fabric *f,

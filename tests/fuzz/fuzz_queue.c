@@ -117,7 +117,8 @@ static int kickstart(void *arg, const char *peer, const struct kdreq *req)
 static void daemon_up(struct daemon *d)
 {
 	struct registry_limits lim = {cfg.max_registrations_per_entity, cfg.max_registrations,
-				      cfg.max_implicit_hosts, cfg.implicit_host_expiry};
+				      cfg.max_implicit_hosts, cfg.implicit_host_expiry,
+				      cfg.zoning_lock_timeout};
 
 	remove_store();
 	if (store_open(db, &d->store))

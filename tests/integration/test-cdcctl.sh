@@ -142,6 +142,43 @@ run 0 "alias del" $C alias del arrays
 run 0 "changes journal zoning" $C changes
 has "zonegroup activate" "changes journal the activation"
 
+# Zoning declared in cdcd.conf: shown with source config, refused to cdcctl, and written back
+# by --dump-config in a form that reads back to itself.
+cat >>"$WORK/cdcd.conf" <<CONF
+
+[zonealias cfg-arrays]
+member = role=subsystem;nqn=$A
+
+[zonegroup cfg-zones]
+zone = z1
+member = z1 role=host;nqn=$Z
+member = z1 type=alias;alias=cfg-arrays
+CONF
+reloads=$(grep -c "configuration reloaded" "$WORK/cdcd.log")
+kill -HUP "$PID"
+for _ in $(seq 50); do
+	[ "$(grep -c "configuration reloaded" "$WORK/cdcd.log")" -gt "$reloads" ] && break
+	sleep 0.1
+done
+run 0 "zonegroup list, configured" $C zonegroup list
+has "cfg-zones .* config " "zonegroup list shows the configured group's source"
+run 0 "alias list, configured" $C alias list
+has "cfg-arrays *config" "alias list shows the configured alias's source"
+run 0 "host log, configured zone" $C host log $Z
+has "$A" "a configured zone is enforced"
+run 1 "a configured zone group is not deleted" $C zonegroup del cfg-zones
+grep -q "configuration file" "$WORK/err" && ok "refusal names the configuration file" ||
+	bad "refusal: $(cat "$WORK/err")"
+run 1 "a configured zone group is not deactivated" $C zonegroup deactivate cfg-zones
+run 1 "a configured alias is not changed" $C alias add-member cfg-arrays --role host --nqn $Z
+run 0 "dump-config" "$CDCD" -c "$WORK/cdcd.conf" --dump-config
+has "^\[zonegroup cfg-zones\]" "dump-config writes the zone group"
+has "^member = z1 type=alias;alias=cfg-arrays" "dump-config writes its members"
+cp "$WORK/out" "$WORK/dump.conf"
+run 0 "dump-config of the dump" "$CDCD" -c "$WORK/dump.conf" --dump-config
+cmp -s "$WORK/out" "$WORK/dump.conf" && ok "dump-config reads back to itself" ||
+	bad "dump-config does not read back to itself"
+
 # What scripts rely on: one line on stderr and a non-zero exit.
 run 1 "unknown subsystem" $C subsys show nqn.2014-08.org.example:none
 [ "$(wc -l <"$WORK/err")" = 1 ] && ok "one error line" || bad "error lines: $(cat "$WORK/err")"

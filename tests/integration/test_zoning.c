@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "disc_json.h"
 #include "status.h"
@@ -566,6 +567,149 @@ START_TEST(zoning_commands_are_refused_as_protocol_md_says)
 }
 END_TEST
 
+/* A DDC that locks a group and goes silent holds it only zoning-lock-timeout seconds: then
+ * another DDC of the same NQN locks and sends it, and the first one's late fragment is
+ * refused as naming nothing (its key's lock, and what it sent, are gone). */
+START_TEST(a_silent_ddc_loses_its_lock_after_the_timeout)
+{
+	struct nvmf_host *ddc, *again;
+	size_t len;
+	uint8_t *group = pushed_group(DDC, "slow", &len);
+	int a1, a2;
+
+	t.global_extra = "zoning = yes\nzoning-lock-timeout = 1\n";
+	reload_with(NULL);
+	ddc = ddc_registered();
+	again = connect_as(DDC, 5000); /* a KATO: idle-timeout reaps KATO 0 in 2 s */
+	struct result r = fzl(ddc, ZW_OTYP_AAZ_LOOKUP, DDC, "slow");
+	ck_assert_uint_eq(r.cqe.status, 0);
+	uint32_t key = r.cqe.dw0;
+	ck_assert_uint_eq(fzs(ddc, key, 0, group, 4, false), 0);
+	/* Within the timeout the lock holds... */
+	ck_assert_uint_eq(fzl(again, ZW_OTYP_AAZ_LOOKUP, DDC, "slow").cqe.status,
+			  ST_ZONING(ZW_SC_LOCKED, false));
+	/* ...and past it, it is gone. */
+	usleep(2200 * 1000); /* the 1 s timer, with room for a loaded machine */
+	r = fzl(again, ZW_OTYP_AAZ_LOOKUP, DDC, "slow");
+	ck_assert_uint_eq(r.cqe.status, 0);
+	ck_assert_uint_eq(r.cqe.dw0, key); /* the same group: its key stays */
+	ck_assert(log_contains("not sent within 1 s"));
+	/* The first DDC's late fragment neither adds to the new sender's lock... */
+	ck_assert_uint_eq(fzs(ddc, key, 4, group + 4, len - 4, true),
+			  ST_ZONING(ZW_SC_NOT_FOUND, true));
+	ck_assert_uint_eq(fzs(again, key, 0, group, len, true), 0);
+	read_as(HOST_A, &a1, &a2);
+	ck_assert_int_eq(a1, 2);
+	/* ...nor finds one after it. */
+	ck_assert_uint_eq(fzs(ddc, key, 4, group + 4, len - 4, true),
+			  ST_ZONING(ZW_SC_NOT_FOUND, true));
+	api_ok("GET", "/v1/zonegroups/slow?originator=" DDC, NULL, 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\"active\":true"));
+	free(group);
+	nvmf_host_free(ddc);
+	nvmf_host_free(again);
+}
+END_TEST
+
+/* ---- zoning declared in cdcd.conf ---- */
+
+#define CONF_GROUP                                                                                 \
+	"\n[zonegroup fromfile]\n"                                                                 \
+	"zone = za\n"                                                                              \
+	"member = za role=host;nqn=" HOST_A "\n"                                                   \
+	"member = za type=alias;alias=arrays\n"
+#define CONF_ALIAS "\n[zonealias arrays]\nmember = role=subsystem;nqn=" SUB1 "\n"
+
+static uint64_t genctr_as(const char *hostnqn)
+{
+	struct nvmf_host *h = connect_as(hostnqn, 0);
+	struct log_result l = read_disc_log(h);
+
+	ck_assert_int_eq(l.err, 0);
+	uint64_t g = get_le64(l.log);
+	free(l.log);
+	nvmf_host_free(h);
+	return g;
+}
+
+START_TEST(a_configured_zone_group_is_enforced_and_follows_the_file)
+{
+	int a1, a2, b1, b2;
+
+	reload_with(CONF_GROUP CONF_ALIAS);
+	read_as(HOST_A, &a1, &a2);
+	ck_assert_int_eq(a1, 2);
+	read_as(HOST_B, &b1, &b2);
+	ck_assert_int_eq(b1, 0);
+
+	/* Shown, from the file, and not the API's to change. */
+	api_ok("GET", "/v1/zonegroups/fromfile", NULL, 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\"source\":\"config\""));
+	ck_assert_ptr_nonnull(strstr(resp, "\"active\":true"));
+	api_ok("GET", "/v1/aliases/arrays", NULL, 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\"source\":\"config\""));
+	api_ok("DELETE", "/v1/zonegroups/fromfile", NULL, 409);
+	ck_assert_ptr_nonnull(strstr(resp, "configuration file"));
+	api_ok("POST", "/v1/zonegroups/fromfile/deactivate", NULL, 409);
+	api_ok("POST", "/v1/zonegroups/fromfile/zones", "{\"name\":\"zb\"}", 409);
+	api_ok("POST", "/v1/zonegroups/fromfile/zones/za/members",
+	       "{\"type\":\"nqn\",\"role\":\"host\",\"nqn\":\"" HOST_B "\"}", 409);
+	api_ok("POST", "/v1/zonegroups", "{\"name\":\"fromfile\"}", 409);
+	api_ok("DELETE", "/v1/aliases/arrays", NULL, 409);
+	api_ok("POST", "/v1/aliases/arrays/members",
+	       "{\"type\":\"nqn\",\"role\":\"subsystem\",\"nqn\":\"" SUB2 "\"}", 409);
+	read_as(HOST_A, &a1, &a2);
+	ck_assert_int_eq(a1, 2);
+
+	/* The same file again changes nothing: not even the log's generation. */
+	uint64_t gen = genctr_as(HOST_A);
+	reload_with(CONF_GROUP CONF_ALIAS);
+	ck_assert_uint_eq(genctr_as(HOST_A), gen);
+
+	/* A changed file: HOST_B joins the zone, through the alias-resolving reload. */
+	reload_with(CONF_GROUP "member = za role=host;nqn=" HOST_B "\n" CONF_ALIAS);
+	read_as(HOST_B, &b1, &b2);
+	ck_assert_int_eq(b1, 2);
+	read_as(HOST_A, &a1, &a2);
+	ck_assert_int_eq(a1, 2);
+
+	/* Defined but not active: enforced no more. */
+	reload_with(CONF_GROUP "active = no\n" CONF_ALIAS);
+	read_as(HOST_A, &a1, &a2);
+	ck_assert_int_eq(a1, 0);
+	api_ok("GET", "/v1/zonegroups/fromfile", NULL, 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\"active\":false"));
+
+	/* Gone from the file: gone, and the name is free for the administrator. */
+	reload_with(NULL);
+	api_ok("GET", "/v1/zonegroups/fromfile", NULL, 404);
+	api_ok("GET", "/v1/aliases/arrays", NULL, 404);
+	api_ok("POST", "/v1/zonegroups", "{\"name\":\"fromfile\"}", 201);
+}
+END_TEST
+
+/* The file takes over a group the administrator made, and its stored copy goes with it:
+ * after a restart without it in the file, it does not come back. */
+START_TEST(a_configured_zone_group_takes_over_a_stored_one)
+{
+	int a1, a2;
+
+	make_zones(false); /* g1: HOST_A with SUB1, stored */
+	api_ok("POST", GROUP "/activate", NULL, 204);
+	api_ok("GET", GROUP, NULL, 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\"source\":\"admin\""));
+	reload_with("\n[zonegroup g1]\nzone = only\nmember = only role=host;nqn=" HOST_B "\n");
+	api_ok("GET", GROUP, NULL, 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\"source\":\"config\""));
+	read_as(HOST_A, &a1, &a2);
+	ck_assert_int_eq(a1, 0);
+	write_config(NULL);
+	ck_assert(halt_daemon(SIGTERM));
+	spawn_daemon();
+	api_ok("GET", GROUP, NULL, 404);
+}
+END_TEST
+
 /* Zoning off (the default): zones may be defined, and every host still sees everything. */
 START_TEST(with_zoning_off_every_host_sees_everything)
 {
@@ -605,6 +749,9 @@ int main(void)
 	tcase_add_test(tc, a_host_is_zoned_by_the_address_it_connects_from);
 	tcase_add_test(tc, a_ddc_pushes_a_zone_group_in_fragments_and_reads_it_back);
 	tcase_add_test(tc, zoning_commands_are_refused_as_protocol_md_says);
+	tcase_add_test(tc, a_silent_ddc_loses_its_lock_after_the_timeout);
+	tcase_add_test(tc, a_configured_zone_group_is_enforced_and_follows_the_file);
+	tcase_add_test(tc, a_configured_zone_group_takes_over_a_stored_one);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	signal(SIGPIPE, SIG_IGN);

@@ -114,6 +114,28 @@ static bool configs_equal(const struct cdc_config *a, const struct cdc_config *b
 		if (strcmp(a->referrals[i].nqn, b->referrals[i].nqn) ||
 		    !ports_equal(&a->referrals[i].port, &b->referrals[i].port))
 			return false;
+	if (a->zoning_lock_timeout != b->zoning_lock_timeout || a->nzonegroups != b->nzonegroups ||
+	    a->nzonealiases != b->nzonealiases)
+		return false;
+	for (i = 0; i < a->nzonegroups; i++) {
+		const struct cdc_zonegroup *x = &a->zonegroups[i], *y = &b->zonegroups[i];
+		if (strcmp(x->name, y->name) || x->active != y->active || x->nzones != y->nzones)
+			return false;
+		for (j = 0; j < x->nzones; j++)
+			if (strcmp(x->zones[j].name, y->zones[j].name) ||
+			    x->zones[j].nmembers != y->zones[j].nmembers ||
+			    (x->zones[j].nmembers &&
+			     memcmp(x->zones[j].members, y->zones[j].members,
+				    x->zones[j].nmembers * sizeof(struct zone_member))))
+				return false;
+	}
+	for (i = 0; i < a->nzonealiases; i++) {
+		const struct cdc_zonealias *x = &a->zonealiases[i], *y = &b->zonealiases[i];
+		if (strcmp(x->name, y->name) || x->nmembers != y->nmembers ||
+		    (x->nmembers &&
+		     memcmp(x->members, y->members, x->nmembers * sizeof(*x->members))))
+			return false;
+	}
 	return true;
 }
 
@@ -775,6 +797,125 @@ START_TEST(ddc_entries_parse_like_referrals_and_dump_back)
 }
 END_TEST
 
+static void round_trip(const struct cdc_config *cfg);
+
+static const char zoning_example[] =
+	"[zonealias storage-a]\n"
+	"member = role=subsystem;nqn=nqn.2014-08.org.example:storage1\n"
+	"member = role=subsystem;type=nqn-ip-port;nqn=nqn.2014-08.org.example:storage2;"
+	"traddr=192.0.2.20;trsvcid=4420\n"
+	"\n"
+	"[zonegroup finance]\n"
+	"zone = payroll\n"
+	"zone = empty\n"
+	"member = payroll role=host;nqn=nqn.2014-08.org.example:host1\n"
+	"member = payroll type=ip;role=host;traddr=2001:db8::7;ipproto=udp\n"
+	"member = payroll TYPE = alias ; alias = storage-a\n"
+	"member = payroll role=subsystem;type=nqn-portid;nqn=nqn.2014-08.org.example:s3;portid=2\n"
+	"[zonegroup lab]\n"
+	"active = no\n";
+
+START_TEST(zoning_sections_declare_groups_zones_members_and_aliases)
+{
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	ck_assert_uint_eq(cfg.zoning_lock_timeout, 30);
+	ck_assert_msg(load(&cfg, zoning_example, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(cfg.nzonealiases, 1);
+	ck_assert_str_eq(cfg.zonealiases[0].name, "storage-a");
+	ck_assert_uint_eq(cfg.zonealiases[0].nmembers, 2);
+	ck_assert_uint_eq(cfg.zonealiases[0].members[0].type, ZMTYPE_NQN); /* the default type */
+	ck_assert_uint_eq(cfg.zonealiases[0].members[1].type, ZMTYPE_NQN_IP_PORT);
+	ck_assert_uint_eq(cfg.zonealiases[0].members[1].trsvcid, 4420);
+	ck_assert_uint_eq(cfg.nzonegroups, 2);
+	const struct cdc_zonegroup *g = &cfg.zonegroups[0];
+	ck_assert_str_eq(g->name, "finance");
+	ck_assert(g->active); /* the default */
+	ck_assert_uint_eq(g->nzones, 2);
+	ck_assert_str_eq(g->zones[0].name, "payroll");
+	ck_assert_uint_eq(g->zones[0].nmembers, 4);
+	ck_assert_uint_eq(g->zones[1].nmembers, 0);
+	const struct zone_member *m = g->zones[0].members;
+	ck_assert_uint_eq(m[0].role, ZONE_ROLE_HOST);
+	ck_assert_str_eq(m[0].nqn, "nqn.2014-08.org.example:host1");
+	ck_assert_uint_eq(m[1].type, ZMTYPE_IP);
+	ck_assert_uint_eq(m[1].adrfam, NVMF_ADDR_FAMILY_IP6);
+	ck_assert_uint_eq(m[1].ipproto, ZONE_IPPROTO_UDP);
+	ck_assert_uint_eq(m[2].type, ZMTYPE_ALIAS);
+	ck_assert_str_eq(m[2].nqn, "storage-a");
+	ck_assert_uint_eq(m[3].portid, 2);
+	ck_assert(!cfg.zonegroups[1].active);
+	round_trip(&cfg);
+	config_free(&cfg);
+	ck_assert_uint_eq(cfg.nzonegroups, 0);
+	ck_assert_uint_eq(cfg.nzonealiases, 0);
+}
+END_TEST
+
+START_TEST(bad_zoning_sections_are_refused_with_file_and_line)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{"[zonegroup]\n", ":1: [zonegroup NAME] needs a name"},
+		{"[zonegroup a-name-longer-than-thirty-bytes]\n", ":1: [zonegroup NAME] needs"},
+		{"[zonegroup g]\n[zonegroup g]\n", ":2: duplicate [zonegroup g]"},
+		{"[zonealias a]\n[zonealias a]\n", ":2: duplicate [zonealias a]"},
+		{"[zonegroup g]\nactive = maybe\n", ":2: bad active 'maybe'"},
+		{"[zonegroup g]\nport = x\n", ":2: unknown key 'port' in [zonegroup g]"},
+		{"[zonegroup g]\nzone = z\nzone = z\n", ":3: duplicate zone z"},
+		{"[zonegroup g]\nzone =#\t# comment\n", ":2: zone '#': a zone name does not start"},
+		{"[zonegroup g]\nzone = a b\n", ":2: zone 'a b': a zone name has no blanks"},
+		{"[zonegroup g]\nmember = z role=host;nqn=nqn.2014-08.org.example:h\n",
+		 ":2: member of zone 'z', which no zone line above declares"},
+		{"[zonegroup g]\nzone = z\nmember = z nqn=nqn.2014-08.org.example:h\n",
+		 ":3: member: bad member role"},
+		{"[zonegroup g]\nzone = z\nmember = z role=host;nqn=bad\n",
+		 ":3: member: bad member"},
+		{"[zonegroup g]\nzone = z\nmember = z role=host;colour=red\n",
+		 ":3: member: unknown member key 'colour'"},
+		{"[zonegroup g]\nzone = z\nmember = z role=host;role=host\n",
+		 ":3: member: member key 'role' given twice"},
+		{"[zonegroup g]\nzone = z\nmember = z role=host;nqn\n", ":3: member: 'nqn' is not"},
+		{"[zonegroup g]\nzone = z\nmember = z role=host;nqn=nqn.2014-08.org.example:h;"
+		 "traddr=192.0.2.1\n",
+		 ":3: member: member type nqn has no traddr"},
+		{"[zonegroup g]\nzone = z\nmember = z type=ip-port;role=host;traddr=192.0.2.1;"
+		 "trsvcid=70000\n",
+		 ":3: member: bad member trsvcid '70000'"},
+		{"[zonegroup g]\nzone = z\nmember = z role=host;nqn=nqn.2014-08.org.example:h\n"
+		 "member = z role=host;type=nqn;nqn=nqn.2014-08.org.example:h\n",
+		 ":4: duplicate member"},
+		{"[zonealias a]\nmember = type=alias;alias=b\n",
+		 ":2: member: an alias in an alias"},
+		{"[zonealias a]\nzone = z\n", ":2: unknown key 'zone' in [zonealias a]"},
+		{"[zonegroup g]\nzone = z\nmember = z type=alias;alias=nobody\n",
+		 "[zonegroup g] zone z: alias nobody is in no [zonealias] section"},
+		{"[global]\nzoning-lock-timeout = 0\n", ":2: bad zoning-lock-timeout '0'"},
+	};
+	struct cdc_config cfg;
+	char err[512];
+
+	config_defaults(&cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(load(&cfg, bad[i].text, err, sizeof(err)) == -EINVAL, "accepted: %s",
+			      bad[i].text);
+		ck_assert_msg(strstr(err, bad[i].msg), "'%s' does not say '%s'", err, bad[i].msg);
+		ck_assert_uint_eq(cfg.nzonegroups, 0);
+		ck_assert_uint_eq(cfg.nzonealiases, 0);
+	}
+	/* The alias may come after the group that names it. */
+	ck_assert_int_eq(load(&cfg,
+			      "[zonegroup g]\nzone = z\nmember = z type=alias;alias=a\n"
+			      "[zonealias a]\n",
+			      err, sizeof(err)),
+			 0);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(empty_nqn_resets_to_generated)
 {
 	struct cdc_config cfg;
@@ -1287,6 +1428,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, referral_nqn_defaults_to_the_well_known_discovery_nqn);
 	tcase_add_test(tc, empty_nqn_resets_to_generated);
 	tcase_add_test(tc, dump_then_load_gives_an_equal_config);
+	tcase_add_test(tc, zoning_sections_declare_groups_zones_members_and_aliases);
+	tcase_add_test(tc, bad_zoning_sections_are_refused_with_file_and_line);
 	tcase_add_test(tc, dump_writes_global_first_and_full_port_strings);
 	tcase_add_test(tc, config_free_leaves_an_empty_reusable_config);
 	tcase_add_test(tc, nqn_is_valid_accepts_well_formed_names);

@@ -693,7 +693,7 @@ static void setup(void)
 	h.base = event_base_new();
 	fabric_init(&h.f);
 	disc_svc_init(&h.svc, CDC_NQN, &h.f, h.cfg.listen, h.cfg.nlisten);
-	struct registry_limits lim = {256, 100000, 100000, 0};
+	struct registry_limits lim = {256, 100000, 100000, 0, 0};
 	h.r = registry_new(h.base, h.st, &h.f, &h.svc, &lim);
 	ck_assert_ptr_nonnull(h.r);
 	h.svc.reg_ops = &registry_ctrl_ops;
@@ -854,7 +854,7 @@ END_TEST
 
 START_TEST(dim_beyond_the_entity_limit_is_insufficient_resources)
 {
-	struct registry_limits lim = {2, 100000, 100000, 0};
+	struct registry_limits lim = {2, 100000, 100000, 0, 0};
 	struct log_rec recs[3];
 
 	for (unsigned int k = 0; k < 3; k++)
