@@ -329,6 +329,17 @@ struct dhchap_dh {
 	uint8_t dhgid;
 };
 
+/* *pkey becomes the key of a new struct dhchap_dh (and *pkey NULL). 0 or -ENOMEM. */
+static int dh_wrap(EVP_PKEY **pkey, uint8_t dhgid, struct dhchap_dh **out)
+{
+	if (!(*out = calloc(1, sizeof(**out))))
+		return -ENOMEM;
+	(*out)->pkey = *pkey;
+	(*out)->dhgid = dhgid;
+	*pkey = NULL;
+	return 0;
+}
+
 static bool group_ok(uint8_t dhgid)
 {
 	return dhgid >= DHCHAP_FFDHE2048 && dhgid <= DHCHAP_FFDHE8192;
@@ -365,14 +376,7 @@ int dhchap_dh_generate(uint8_t dhgid, struct dhchap_dh **out)
 	if (!pctx || EVP_PKEY_keygen_init(pctx) <= 0 ||
 	    EVP_PKEY_CTX_set_params(pctx, params) <= 0 || EVP_PKEY_generate(pctx, &pkey) <= 0)
 		goto out;
-	if (!(*out = calloc(1, sizeof(**out)))) {
-		r = -ENOMEM;
-		goto out;
-	}
-	(*out)->pkey = pkey;
-	(*out)->dhgid = dhgid;
-	pkey = NULL;
-	r = 0;
+	r = dh_wrap(&pkey, dhgid, out);
 out:
 	EVP_PKEY_free(pkey);
 	EVP_PKEY_CTX_free(pctx);
@@ -421,14 +425,7 @@ int dhchap_dh_from_private(uint8_t dhgid, const uint8_t *priv, size_t len, struc
 	    !BN_bin2bn(priv, (int)len, x) || !(y = BN_new()) || !(bctx = BN_CTX_new()) ||
 	    !BN_mod_exp(y, g, x, p, bctx) || !(pkey = key_fromdata(dhgid, y, x)))
 		goto out;
-	if (!(*out = calloc(1, sizeof(**out)))) {
-		r = -ENOMEM;
-		goto out;
-	}
-	(*out)->pkey = pkey;
-	(*out)->dhgid = dhgid;
-	pkey = NULL;
-	r = 0;
+	r = dh_wrap(&pkey, dhgid, out);
 out:
 	EVP_PKEY_free(pkey);
 	EVP_PKEY_free(params);
