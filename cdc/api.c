@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,12 @@
 #include "disc_json.h"
 #include "disc_log.h"
 #include "health.h"
+#include "host_auth.h"
 #include "log.h"
 #include "metrics.h"
 #include "publish.h"
 #include "pull.h"
+#include "reg_auth.h"
 #include "status_page.h"
 #include "store.h"
 #include "zone_json.h"
@@ -259,6 +262,24 @@ static struct json_object *entity_json(const struct entity *e)
 	return o;
 }
 
+/* What a host authenticates with, and where that is set: whether there is a key, never the
+ * key. NULL when the host has no settings. */
+static struct json_object *auth_json(const struct api *api, const char *nqn)
+{
+	bool file;
+	const struct auth_host *h =
+		host_auth_lookup(api->svc->auth_keys, api->svc->auth_db, nqn, &file);
+
+	if (!h)
+		return NULL;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "key", json_object_new_boolean(h->key.len != 0));
+	json_object_object_add(o, "ctrl_key", json_object_new_boolean(h->has_ctrl_key));
+	json_object_object_add(o, "require", json_object_new_boolean(h->require));
+	add_str(o, "source", file ? "file" : "store");
+	return o;
+}
+
 static void get_host(struct api *api, struct evhttp_request *req, const char *nqn)
 {
 	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
@@ -272,7 +293,8 @@ static void get_host(struct api *api, struct evhttp_request *req, const char *nq
 	for (const struct host_rec *h = fabric_host_next_of(api->f, nqn, NULL); h;
 	     h = fabric_host_next_of(api->f, nqn, h))
 		json_object_array_add(a, host_json(api->f, h));
-	if (!e && !json_object_array_length(a)) {
+	struct json_object *auth = auth_json(api, nqn);
+	if (!e && !json_object_array_length(a) && !auth) {
 		json_object_put(o);
 		json_object_put(a);
 		reply_error(req, HTTP_NOTFOUND, "no such host", nqn);
@@ -283,7 +305,21 @@ static void get_host(struct api *api, struct evhttp_request *req, const char *nq
 			       json_object_new_boolean(fabric_connected(api->f, nqn)));
 	json_object_object_add(o, "entity", e ? entity_json(e) : NULL);
 	json_object_object_add(o, "addresses", a);
+	json_object_object_add(o, "auth", auth);
 	reply_json(req, HTTP_OK, o);
+}
+
+static void get_host_auth(struct api *api, struct evhttp_request *req, const char *nqn)
+{
+	struct json_object *auth;
+
+	if (!path_nqn_ok(req, nqn))
+		return;
+	auth = auth_json(api, nqn);
+	if (auth)
+		reply_json(req, HTTP_OK, auth);
+	else
+		reply_error(req, HTTP_NOTFOUND, "no DH-HMAC-CHAP settings", nqn);
 }
 
 /* The log a host is served, through the view the wire serves it (with zoning, the entries
@@ -924,6 +960,150 @@ static void del_named(struct api *api, struct evhttp_request *req, enum admin_op
 	admin_submit(api, req, &a);
 }
 
+/* ---- hosts' DH-HMAC-CHAP settings ---- */
+
+static void host_auth_done(void *arg, int err)
+{
+	struct pending *p = arg;
+	struct evhttp_request *req = p->req;
+
+	if (!req) {
+		free(p);
+		return;
+	}
+	p->conn->pending = NULL;
+	struct json_object *auth = err ? NULL : auth_json(p->conn->api, p->a.nqn);
+	if (err == 0 && auth)
+		reply_json(req, HTTP_OK, auth);
+	else if (err == 0)
+		send_reply(req, 204, "No Content", NULL);
+	else if (err == -EPERM)
+		reply_error(req, 409, "defined in the keys file",
+			    "change it in the dhchap-keys file and reload cdcd");
+	else if (err == -ENOENT)
+		reply_error(req, HTTP_NOTFOUND, "no stored DH-HMAC-CHAP key", p->a.nqn);
+	else if (err == -ENOMEM)
+		reply_error(req, HTTP_INTERNAL, "out of memory",
+			    "stored; in force after a restart");
+	else
+		reply_error(req, HTTP_SERVUNAVAIL, "store unavailable", strerror(-err));
+	free(p);
+}
+
+static void host_auth_submit(struct api *api, struct evhttp_request *req,
+			     const struct host_auth_req *q)
+{
+	struct pending *p = pending_new(api, req);
+
+	if (!p)
+		return;
+	snprintf(p->a.nqn, sizeof(p->a.nqn), "%s", q->h.nqn);
+	if (registry_host_auth(api->reg, api->svc, q, host_auth_done, p) < 0)
+		pending_refused(p);
+}
+
+/* Why a key was refused, in words that do not repeat it. */
+static void bad_key(struct evhttp_request *req, const char *which, int err)
+{
+	char detail[128];
+
+	snprintf(detail, sizeof(detail), "%s is %s", which,
+		 err == -EBADMSG ? "damaged (CRC mismatch)"
+				 : "not a DHHC-1 secret of 32, 48 or 64 bytes");
+	reply_error(req, HTTP_BADREQUEST, "invalid key", detail);
+}
+
+/* The body's fields into q: "key" and "ctrl_key" (DHHC-1 text; ctrl_key null or absent:
+ * none) set the keys, "require" (a boolean) alone changes only that. Returns false with
+ * the 400 sent. */
+static bool body_host_auth(struct evhttp_request *req, struct json_object *body,
+			   struct host_auth_req *q)
+{
+	const char *key = NULL, *ctrl = NULL;
+	bool has_ctrl = false;
+
+	json_object_object_foreach(body, name, val)
+	{
+		bool text = json_object_is_type(val, json_type_string);
+		if (!strcmp(name, "key") && text) {
+			key = json_object_get_string(val);
+		} else if (!strcmp(name, "ctrl_key") && (text || !val)) {
+			ctrl = val ? json_object_get_string(val) : NULL;
+			has_ctrl = true;
+		} else if (!strcmp(name, "require") &&
+			   json_object_is_type(val, json_type_boolean)) {
+			q->require_set = true;
+			q->require = json_object_get_boolean(val);
+		} else {
+			reply_error(req, HTTP_BADREQUEST, "invalid body",
+				    "expected {\"key\": \"DHHC-1:...\", \"ctrl_key\": "
+				    "\"DHHC-1:...\", \"require\": true}");
+			return false;
+		}
+	}
+	if (!key && (has_ctrl || !q->require_set)) {
+		reply_error(req, HTTP_BADREQUEST, "invalid body",
+			    has_ctrl ? "ctrl_key needs key" : "expected key or require");
+		return false;
+	}
+	q->op = key ? HOST_AUTH_SET : HOST_AUTH_REQUIRE;
+	if (!key)
+		return true;
+	const char *which;
+	char nqn[sizeof(q->h.nqn)];
+	memcpy(nqn, q->h.nqn, sizeof(nqn)); /* the parse starts by clearing q->h */
+	int err = host_auth_parse(&q->h, nqn, key, ctrl, q->require, &which);
+	if (err)
+		bad_key(req, which, err);
+	return !err;
+}
+
+/* The request's copies of the keys: the body as received and as json-c parsed it. */
+static void wipe_request(struct evhttp_request *req, struct json_object *body)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	unsigned char *text = len ? evbuffer_pullup(in, -1) : NULL;
+
+	if (text)
+		OPENSSL_cleanse(text, len);
+	json_object_object_foreach(body, name, val)
+	{
+		(void)name;
+		if (json_object_is_type(val, json_type_string))
+			OPENSSL_cleanse((char *)json_object_get_string(val),
+					(size_t)json_object_get_string_len(val));
+	}
+}
+
+static void put_host_auth(struct api *api, struct evhttp_request *req, struct route *rt,
+			  const char *nqn)
+{
+	struct host_auth_req q = {0};
+	bool ok = path_nqn_ok(req, nqn);
+
+	if (ok && !rt->body) {
+		reply_error(req, HTTP_BADREQUEST, "invalid body", "no JSON body");
+		ok = false;
+	}
+	snprintf(q.h.nqn, sizeof(q.h.nqn), "%s", nqn);
+	if (ok && body_host_auth(req, rt->body, &q))
+		host_auth_submit(api, req, &q);
+	if (rt->body)
+		wipe_request(req, rt->body);
+	OPENSSL_cleanse(&q, sizeof(q));
+}
+
+static void del_host_auth(struct api *api, struct evhttp_request *req, const char *nqn)
+{
+	struct host_auth_req q = {.op = HOST_AUTH_CLEAR};
+
+	if (!path_nqn_ok(req, nqn))
+		return;
+	snprintf(q.h.nqn, sizeof(q.h.nqn), "%s", nqn);
+	host_auth_submit(api, req, &q);
+}
+
 /* ---- zoning ---- */
 
 /* The zoning request's answer: what it names, in words. */
@@ -1263,7 +1443,8 @@ static bool is(const struct route *rt, int n, enum evhttp_cmd_type m, const char
 static bool dispatch(struct api *api, struct evhttp_request *req, struct route *rt, bool dry)
 {
 	char **s = rt->seg;
-	enum evhttp_cmd_type GET = EVHTTP_REQ_GET, POST = EVHTTP_REQ_POST, DEL = EVHTTP_REQ_DELETE;
+	enum evhttp_cmd_type GET = EVHTTP_REQ_GET, POST = EVHTTP_REQ_POST, DEL = EVHTTP_REQ_DELETE,
+			     PUT = EVHTTP_REQ_PUT;
 
 #define ROUTE(cond, call)                                                                          \
 	if (cond) {                                                                                \
@@ -1278,6 +1459,9 @@ static bool dispatch(struct api *api, struct evhttp_request *req, struct route *
 	ROUTE(is(rt, 3, GET, "hosts", NULL), get_host(api, req, s[2]));
 	ROUTE(is(rt, 3, DEL, "hosts", NULL), del_named(api, req, ADMIN_HOST_DEL, s[2]));
 	ROUTE(is(rt, 4, GET, "hosts", "log"), get_host_log(api, req, rt, s[2]));
+	ROUTE(is(rt, 4, GET, "hosts", "auth"), get_host_auth(api, req, s[2]));
+	ROUTE(is(rt, 4, PUT, "hosts", "auth"), put_host_auth(api, req, rt, s[2]));
+	ROUTE(is(rt, 4, DEL, "hosts", "auth"), del_host_auth(api, req, s[2]));
 	ROUTE(is(rt, 2, GET, "subsystems", NULL), get_subsystems(api, req));
 	ROUTE(is(rt, 2, POST, "subsystems", NULL), post_subsystem(api, req, rt));
 	ROUTE(is(rt, 3, GET, "subsystems", NULL), get_subsystem(api, req, s[2]));
@@ -1355,7 +1539,7 @@ typedef bool (*dispatch_fn)(struct api *api, struct evhttp_request *req, struct 
 static bool path_known(struct api *api, struct route *rt, dispatch_fn routes)
 {
 	static const enum evhttp_cmd_type methods[] = {EVHTTP_REQ_GET, EVHTTP_REQ_POST,
-						       EVHTTP_REQ_DELETE};
+						       EVHTTP_REQ_DELETE, EVHTTP_REQ_PUT};
 	enum evhttp_cmd_type asked = rt->method;
 	bool known = false;
 

@@ -57,6 +57,10 @@ enum opt_id {
 	O_ROLE,
 	O_IPPROTO,
 	O_ALIAS,
+	O_KEY,
+	O_KEY_FILE,
+	O_CTRL_KEY,
+	O_CTRL_KEY_FILE,
 	O_COUNT
 };
 enum { G_SOCKET = 0x200, G_VERSION, G_OPTBASE = 0x300 };
@@ -85,6 +89,12 @@ static const struct ctl_optdef optdefs[O_COUNT] = {
 	[O_ROLE] = {"role", 0, "host|subsystem", "what the member is in the zone"},
 	[O_IPPROTO] = {"ipproto", 0, "tcp|udp", "member IP protocol (tcp)"},
 	[O_ALIAS] = {"alias", 0, "NAME", "the member is the zone alias NAME"},
+	[O_KEY] = {"key", 0, "DHHC-1:...|-",
+		   "the host's DH-HMAC-CHAP secret; - reads it from standard input"},
+	[O_KEY_FILE] = {"key-file", 0, "PATH", "read the host's secret from PATH"},
+	[O_CTRL_KEY] = {"ctrl-key", 0, "DHHC-1:...|-",
+			"cdcd's secret for this host (bidirectional); - reads standard input"},
+	[O_CTRL_KEY_FILE] = {"ctrl-key-file", 0, "PATH", "read cdcd's secret from PATH"},
 };
 
 struct ctl {
@@ -752,6 +762,15 @@ static int print_host(struct json_object *o)
 	} else {
 		table_row(&kv, 0, 2, "entity:", "none (not registered)");
 	}
+	struct json_object *au = jget(o, "auth");
+	char auth[128] = "none";
+	if (au && json_object_is_type(au, json_type_object))
+		snprintf(auth, sizeof(auth), "%s%s, %s (%s)",
+			 json_object_get_boolean(jget(au, "key")) ? "key" : "no key",
+			 json_object_get_boolean(jget(au, "ctrl_key")) ? " and ctrl key" : "",
+			 json_object_get_boolean(jget(au, "require")) ? "required" : "optional",
+			 jstr(au, "source"));
+	table_row(&kv, 0, 2, "dh-hmac-chap:", auth);
 	host_rows(&addrs, jarray(o, "addresses"));
 	return print_kv_then(&kv, &addrs);
 }
@@ -1227,6 +1246,142 @@ static int cmd_host_del(struct ctl *ctl, char **args)
 		return ret;
 	snprintf(msg, sizeof(msg), "deleted host %s", args[0]);
 	return mutate(ctl, "DELETE", path, NULL, msg);
+}
+
+/* ---- hosts' DH-HMAC-CHAP keys ---- */
+
+#define CTL_KEY_MAX 256 /* a DHHC-1 secret is at most 103 characters */
+
+/* The first line of f into buf, without its end of line; the rest is read and dropped so
+ * that a secret never lingers in stdio's buffer. */
+static int key_read(FILE *f, const char *name, char *buf, size_t size)
+{
+	char line[CTL_KEY_MAX + 2];
+	size_t len;
+	int ret = 0;
+
+	if (!fgets(line, sizeof(line), f)) {
+		ctl_err("%s: no key in it", name);
+		ret = -CTL_EUSAGE;
+	} else if ((len = strcspn(line, "\r\n")) >= size || (!line[len] && !feof(f))) {
+		ctl_err("%s: the key is too long", name);
+		ret = -CTL_EUSAGE;
+	} else {
+		while (len && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+			len--;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+	}
+	explicit_bzero(line, sizeof(line));
+	return ret;
+}
+
+/* A key given as a value, as "-" (standard input), or through a file option. */
+static int key_of(const char *value, const char *path, const char *what, char *buf, size_t size)
+{
+	FILE *f;
+	int ret;
+
+	if (value && path) {
+		ctl_err("give the %s or a file with it, not both", what);
+		return -CTL_EUSAGE;
+	}
+	if (value && strcmp(value, "-")) {
+		if (strlen(value) >= size) {
+			ctl_err("the %s is too long", what);
+			return -CTL_EUSAGE;
+		}
+		memcpy(buf, value, strlen(value) + 1);
+		return 0;
+	}
+	if (value)
+		return key_read(stdin, "standard input", buf, size);
+	f = fopen(path, "re");
+	if (!f) {
+		ctl_err("%s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	setvbuf(f, NULL, _IONBF, 0); /* no copy of the secret in a stdio buffer */
+	ret = key_read(f, path, buf, size);
+	fclose(f);
+	return ret;
+}
+
+static int host_auth_call(struct ctl *ctl, const char *nqn, const char *method,
+			  struct json_object *body, const char *msg)
+{
+	char path[CTL_PATH_MAX];
+	int ret = api_path(path, sizeof(path), "v1", "hosts", nqn, "auth", NULL);
+
+	if (ret) {
+		json_object_put(body);
+		return ret;
+	}
+	return mutate(ctl, method, path, body, msg);
+}
+
+static int cmd_host_set_key(struct ctl *ctl, char **args)
+{
+	char key[CTL_KEY_MAX], ctrl[CTL_KEY_MAX], msg[512];
+	const char *ck = ctl->val[O_CTRL_KEY], *ckf = ctl->val[O_CTRL_KEY_FILE];
+	struct json_object *body = NULL;
+	int ret = check_nqn(args[0]);
+
+	if (!ret && !ctl->val[O_KEY] && !ctl->val[O_KEY_FILE]) {
+		ctl_err("missing --key DHHC-1:... (or --key -, or --key-file PATH)");
+		ret = -CTL_EUSAGE;
+	}
+	if (!ret && ck && !strcmp(ck, "-") && ctl->val[O_KEY] && !strcmp(ctl->val[O_KEY], "-")) {
+		ctl_err("only one key can come from standard input");
+		ret = -CTL_EUSAGE;
+	}
+	if (!ret)
+		ret = key_of(ctl->val[O_KEY], ctl->val[O_KEY_FILE], "key", key, sizeof(key));
+	if (!ret && (ck || ckf))
+		ret = key_of(ck, ckf, "controller key", ctrl, sizeof(ctrl));
+	if (!ret)
+		ret = new_body(&body, "key", key, "ctrl_key", ck || ckf ? ctrl : NULL, NULL);
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(ctrl, sizeof(ctrl));
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "set the DH-HMAC-CHAP key%s of host %s", ck || ckf ? "s" : "",
+		 args[0]);
+	return host_auth_call(ctl, args[0], "PUT", body, msg);
+}
+
+static int cmd_host_clear_key(struct ctl *ctl, char **args)
+{
+	char msg[512];
+	int ret = check_nqn(args[0]);
+
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "cleared the DH-HMAC-CHAP keys of host %s", args[0]);
+	return host_auth_call(ctl, args[0], "DELETE", NULL, msg);
+}
+
+static int cmd_host_require_auth(struct ctl *ctl, char **args)
+{
+	struct json_object *body;
+	char msg[512];
+	bool yes = !strcmp(args[1], "yes");
+	int ret = check_nqn(args[0]);
+
+	if (!ret && !yes && strcmp(args[1], "no")) {
+		ctl_err("require-auth takes yes or no, not '%s'", args[1]);
+		ret = -CTL_EUSAGE;
+	}
+	if (ret)
+		return ret;
+	body = json_object_new_object();
+	if (!body || jadd(body, "require", json_object_new_boolean(yes))) {
+		json_object_put(body);
+		ctl_err("out of memory");
+		return -ENOMEM;
+	}
+	snprintf(msg, sizeof(msg), "host %s %s authenticate", args[0], yes ? "must" : "need not");
+	return host_auth_call(ctl, args[0], "PUT", body, msg);
 }
 
 static int cmd_subsys_list(struct ctl *ctl, char **args)
@@ -1833,6 +1988,13 @@ static const struct ctl_cmd cmds[] = {
 	 "Show the discovery log page a host is served."},
 	{"host", "del", 1, "HOSTNQN", 0, 0, cmd_host_del,
 	 "Forget a host: its registration and addresses."},
+	{"host", "set-key", 1, "HOSTNQN",
+	 OPT(O_KEY) | OPT(O_KEY_FILE) | OPT(O_CTRL_KEY) | OPT(O_CTRL_KEY_FILE), 0, cmd_host_set_key,
+	 "Set a host's DH-HMAC-CHAP key (and cdcd's, for bidirectional)."},
+	{"host", "clear-key", 1, "HOSTNQN", 0, 0, cmd_host_clear_key,
+	 "Forget the DH-HMAC-CHAP keys set with host set-key."},
+	{"host", "require-auth", 2, "HOSTNQN yes|no", 0, 0, cmd_host_require_auth,
+	 "Whether a host with a key must authenticate."},
 	{"subsys", "list", 0, "", 0, 0, cmd_subsys_list, "List the subsystems and their ports."},
 	{"subsys", "show", 1, "NQN", 0, 0, cmd_subsys_show, "Show a subsystem and its ports."},
 	{"subsys", "add", 1, "NQN", 0, 0, cmd_subsys_add, "Add a subsystem (with no ports)."},

@@ -17,6 +17,7 @@
 #include "disc_ctrl.h"
 #include "fabric.h"
 #include "health.h"
+#include "host_auth.h"
 #include "log.h"
 #include "publish.h"
 #include "pull.h"
@@ -152,6 +153,26 @@ static void auth_apply(struct daemon *d)
 	d->svc.auth_well_known = d->cfg.well_known_auth;
 	if (d->keys.nhosts)
 		log_info("DH-HMAC-CHAP keys for %zu hosts", d->keys.nhosts);
+}
+
+/* The hosts' settings set through the control API; a host the keys file also names goes
+ * by the file, which the log says once here. */
+static int auth_db_load(struct daemon *d)
+{
+	d->svc.auth_db = host_auth_db_new();
+	if (!d->svc.auth_db)
+		return -ENOMEM;
+	int err = host_auth_db_load(d->svc.auth_db, d->store);
+	if (err)
+		return err;
+	for (size_t i = 0; i < d->keys.nhosts; i++)
+		if (host_auth_db_find(d->svc.auth_db, d->keys.hosts[i].nqn))
+			log_warn("host %s: the keys file's section overrides its stored keys",
+				 d->keys.hosts[i].nqn);
+	if (host_auth_db_count(d->svc.auth_db))
+		log_info("DH-HMAC-CHAP keys for %zu hosts in the store",
+			 host_auth_db_count(d->svc.auth_db));
+	return 0;
 }
 
 static struct pull_opts pull_opts_of(const struct cdc_config *cfg)
@@ -484,6 +505,8 @@ static int daemon_start(struct daemon *d)
 	d->svc.reg = d->reg;
 	daemon_limits(d);
 	err = registry_load(d->reg);
+	if (!err)
+		err = auth_db_load(d);
 	if (err) {
 		log_err("cannot load %s: %s", db, strerror(-err));
 		return err;
@@ -610,6 +633,7 @@ out:
 	mdns_browse_free(d.browse);
 	mdns_pub_free(d.mdns); /* withdraws what was announced */
 	store_close(d.store);
+	host_auth_db_free(d.svc.auth_db);
 	for (int i = 0; i < 3; i++)
 		if (sigs[i])
 			event_free(sigs[i]);

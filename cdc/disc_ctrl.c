@@ -14,6 +14,7 @@
 #include "auth_msg.h"
 #include "dim.h"
 #include "error_log.h"
+#include "host_auth.h"
 #include "log.h"
 #include "zoning_wire.h"
 
@@ -457,6 +458,12 @@ static uint16_t connect_check_sqe(const struct disc_ctrl *ctrl, struct disc_cmd 
 
 #define SC_AUTH_REQUIRED nvme_status(NVME_SCT_CMD_SPECIFIC, NVME_SC_AUTH_REQUIRED, true)
 
+/* The host's settings: its section of the keys file, else those set through the API. */
+static const struct auth_host *disc_auth_host(const struct disc_ctrl *ctrl)
+{
+	return host_auth_lookup(ctrl->svc->auth_keys, ctrl->svc->auth_db, ctrl->hostnqn, NULL);
+}
+
 static struct auth_ctrl *auth_start(struct disc_ctrl *ctrl, const struct auth_host *host)
 {
 	return auth_ctrl_new(host, ctrl->hostnqn, ctrl->subnqn, &ctrl->svc->auth_prefs);
@@ -468,7 +475,7 @@ static struct auth_ctrl *auth_start(struct disc_ctrl *ctrl, const struct auth_ho
  * entries, which send it on to the unique NQN, unless well-known-auth says required. */
 static uint16_t connect_auth_policy(struct disc_ctrl *ctrl)
 {
-	const struct auth_host *host = auth_keys_find(ctrl->svc->auth_keys, ctrl->hostnqn);
+	const struct auth_host *host = disc_auth_host(ctrl);
 
 	if (!host || !host->require)
 		return 0;
@@ -523,7 +530,7 @@ static uint16_t fabrics_auth(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	if (send ? cmd->data_len < len : cmd->sqe.sgl_len < len)
 		return bad_field_status(cmd, SQE_DPTR, SC_SGL_LENGTH);
 	if (!ctrl->auth) {
-		const struct auth_host *host = auth_keys_find(ctrl->svc->auth_keys, ctrl->hostnqn);
+		const struct auth_host *host = disc_auth_host(ctrl);
 		if (!host || !send)
 			return bad_field(cmd, SQE_CDW10);
 		if (!(ctrl->auth = auth_start(ctrl, host)))

@@ -83,6 +83,8 @@ struct disc_stats {
 	size_t aen_armed;   /* of those, with an AER outstanding: an AEN can reach them */
 };
 
+struct host_auth_db;
+
 /* The discovery service: what every controller shares. Owned by the daemon. */
 struct disc_svc {
 	char nqn[CDC_NQN_MAX + 1]; /* the unique discovery NQN */
@@ -100,6 +102,7 @@ struct disc_svc {
 	 * must authenticate must do so on the well-known NQN too (else it is served there
 	 * unauthenticated, limited to Identify and the self entries). */
 	const struct auth_keys *auth_keys;
+	struct host_auth_db *auth_db; /* set through the control API; the file's come first */
 	struct auth_prefs auth_prefs;
 	bool auth_well_known;
 	struct disc_counters counters;

@@ -4,12 +4,15 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -17,6 +20,8 @@
 
 /* Long enough to ride out a checkpoint by a sqlite3 shell, short enough not to stall the loop. */
 #define STORE_BUSY_MS 100
+
+#define PATH_MAX_STORE 4096
 
 /* Element i takes the schema from version i to i + 1. Append only: a shipped element is never
  * edited, because databases out there already ran it. */
@@ -94,6 +99,14 @@ static const char *const migrations[] = {
 	");"
 	"CREATE TABLE zone_alias (name TEXT PRIMARY KEY NOT NULL, members TEXT NOT NULL);"
 	"INSERT INTO meta (key, value) VALUES ('zone_next_key', 1);",
+	/* 4: the DH-HMAC-CHAP settings of hosts set through the control API (the keys file
+	 * holds the others). The secrets are kept in their DHHC-1 text: the file is 0600. */
+	"CREATE TABLE host_auth ("
+	"  hostnqn TEXT PRIMARY KEY NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  ctrl_key TEXT,"
+	"  require_auth INTEGER NOT NULL CHECK (require_auth IN (0, 1))"
+	");",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION,
@@ -124,6 +137,9 @@ enum stmt_id {
 	S_ZA_DEL,
 	S_ZG_ALL,
 	S_ZA_ALL,
+	S_AUTH_PUT,
+	S_AUTH_DEL,
+	S_AUTH_ALL,
 	S_NR
 };
 
@@ -185,6 +201,13 @@ static const char *const stmt_sql[S_NR] = {
 	[S_ZA_DEL] = "DELETE FROM zone_alias WHERE name = ?1",
 	[S_ZG_ALL] = "SELECT orig, name, zkey, gen, zones, active FROM zone_group ORDER BY rowid",
 	[S_ZA_ALL] = "SELECT name, members FROM zone_alias ORDER BY rowid",
+	[S_AUTH_PUT] = "INSERT INTO host_auth (hostnqn, key, ctrl_key, require_auth)"
+		       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hostnqn) DO UPDATE SET"
+		       " key = excluded.key, ctrl_key = excluded.ctrl_key,"
+		       " require_auth = excluded.require_auth",
+	[S_AUTH_DEL] = "DELETE FROM host_auth WHERE hostnqn = ?1",
+	[S_AUTH_ALL] = "SELECT hostnqn, key, ctrl_key, require_auth FROM host_auth"
+		       " ORDER BY hostnqn",
 };
 
 struct store {
@@ -446,6 +469,46 @@ static int prepare(struct store *st)
 	return 0;
 }
 
+/* The store holds the hosts' DH-HMAC-CHAP secrets (schema 4): the database is the daemon's
+ * alone. SQLite gives a -wal or -shm it creates the mode of the database file, so a new
+ * database is created 0600 here before SQLite opens it, whatever the umask. A failure is
+ * left for SQLite to report when it opens the path. */
+static void create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+/* An existing file that group or others may read or write loses those bits, and the log
+ * says which file it was: it was written by an older cdcd, or copied carelessly. */
+static void tighten(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode) || !(sb.st_mode & 077))
+		return;
+	mode_t mode = sb.st_mode & 0700;
+	if (chmod(path, mode) < 0)
+		log_warn("%s: mode %03o lets others read the hosts' keys, and chmod failed: %s",
+			 path, (unsigned int)(sb.st_mode & 0777), strerror(errno));
+	else
+		log_warn("%s: mode %03o let others read the hosts' keys; now %03o", path,
+			 (unsigned int)(sb.st_mode & 0777), (unsigned int)mode);
+}
+
+static void make_private(const char *path)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	char name[PATH_MAX_STORE];
+
+	create_private(path);
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++)
+		if (snprintf(name, sizeof(name), "%s%s", path, suffixes[i]) < (int)sizeof(name))
+			tighten(name);
+}
+
 int store_open(const char *path, struct store **out)
 {
 	struct store *st;
@@ -460,6 +523,7 @@ int store_open(const char *path, struct store **out)
 		err = -ENOMEM;
 		goto fail;
 	}
+	make_private(path);
 	rc = sqlite3_open_v2(path, &st->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			     NULL);
@@ -767,6 +831,42 @@ int store_zone_alias_del(struct store *st, const char *name)
 	return run(st, s);
 }
 
+int store_host_auth_put(struct store *st, const struct store_host_auth *a)
+{
+	sqlite3_stmt *s = st->stmt[S_AUTH_PUT];
+	int err = writable(st);
+
+	if (err)
+		return err;
+	if (!a->hostnqn || !a->hostnqn[0] || !a->key || !a->key[0])
+		return fail(st, -EINVAL, "host auth without a host or a key");
+	bind_text(st, s, 1, a->hostnqn, CDC_NQN_MAX + 1);
+	sqlite3_bind_text(s, 2, a->key, -1, SQLITE_TRANSIENT);
+	if (a->ctrl_key)
+		sqlite3_bind_text(s, 3, a->ctrl_key, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 3);
+	bind_int(st, s, 4, a->require);
+	err = run(st, s);
+	/* SQLite's copies of the bound secrets go with the bindings. */
+	sqlite3_clear_bindings(s);
+	return err;
+}
+
+int store_host_auth_del(struct store *st, const char *hostnqn)
+{
+	sqlite3_stmt *s = st->stmt[S_AUTH_DEL];
+	int err = writable(st);
+
+	if (err)
+		return err;
+	bind_text(st, s, 1, hostnqn, CDC_NQN_MAX + 1);
+	err = run(st, s);
+	if (!err && sqlite3_changes(st->db) == 0)
+		err = fail(st, -ENOENT, "no keys for host %s", hostnqn);
+	return err;
+}
+
 int store_genctr_set(struct store *st, uint64_t genctr)
 {
 	return store_counter_set(st, "genctr", genctr);
@@ -1000,6 +1100,32 @@ int store_zone_load(struct store *st, const struct store_zone_loader *ld, uint64
 		err = load_counter(st, "zone_next_key", next_key);
 	store_rollback(st);
 	return err;
+}
+
+int store_host_auth_load(struct store *st, int (*cb)(void *arg, const struct store_host_auth *a),
+			 void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_AUTH_ALL];
+	int64_t n = 0;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (st->in_tx)
+		return fail(st, -EBUSY, "load inside a write transaction");
+	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_host_auth a = {
+			.hostnqn = (const char *)sqlite3_column_text(s, 0),
+			.key = (const char *)sqlite3_column_text(s, 1),
+			.ctrl_key = (const char *)sqlite3_column_text(s, 2),
+			.require = sqlite3_column_int(s, 3) != 0,
+		};
+		n++;
+		if (!a.hostnqn || !a.key) {
+			err = bad_row(st, "host_auth", n);
+			break;
+		}
+		err = cb(arg, &a);
+	}
+	return read_end(st, s, rc, err);
 }
 
 int store_counter_get(struct store *st, const char *name, uint64_t *value)

@@ -4,12 +4,13 @@
 #ifndef CDC_STORE_H
 #define CDC_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model.h"
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -92,6 +93,23 @@ struct store_zone_loader {
 	void *arg;
 };
 int store_zone_load(struct store *st, const struct store_zone_loader *ld, uint64_t *next_key);
+
+/* A host's DH-HMAC-CHAP settings set through the control API (schema 4): its secret and
+ * the controller's in DHHC-1 text (ctrl_key NULL: none), and whether it must authenticate.
+ * The database file is kept 0600 because of these; nothing here logs a key. */
+struct store_host_auth {
+	const char *hostnqn;
+	const char *key;
+	const char *ctrl_key;
+	bool require;
+};
+int store_host_auth_put(struct store *st, const struct store_host_auth *a);
+/* -ENOENT if the host has none. */
+int store_host_auth_del(struct store *st, const char *hostnqn);
+/* Feeds every row to cb (a return < 0 stops and is returned); the strings are valid during
+ * the call only. */
+int store_host_auth_load(struct store *st, int (*cb)(void *arg, const struct store_host_auth *a),
+			 void *arg);
 
 /* Append to the change journal; strings longer than struct journal_entry's fields are cut. */
 int store_journal_add(struct store *st, int64_t when, const char *actor_nqn, const char *peer,

@@ -2,11 +2,14 @@
  * Authentication Required before the host authenticated, whole transactions over the wire
  * with a host made of libauth's computations (and against the Linux host in
  * tests/interop/test-dhchap.sh), the auth-timeout, a reload that names an unsafe keys
- * file, and a host without keys that sees no change. */
+ * file, and a host without keys that sees no change. Keys set through the control API:
+ * in force at once, kept across a restart, refused for a host of the keys file (409) or
+ * when malformed (400), and never in a reply, the journal or the log. */
 #include <check.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +298,150 @@ START_TEST(a_keys_file_others_may_read_is_refused)
 }
 END_TEST
 
+/* ---- keys set through the control API ---- */
+
+#define AUTH_PATH "/v1/hosts/" HOSTNQN "/auth"
+#define KEY_BITS  "ia6zGodOr4SEG0Z" /* of HOST_KEY: must appear nowhere */
+#define CTRL_BITS "AAECAwQFBgcICQo" /* of CTRL_KEY */
+
+static char resp[API_BODY_MAX];
+
+static int put_auth(const char *body)
+{
+	return api_call("PUT", AUTH_PATH, body, resp, sizeof(resp));
+}
+
+/* The secret leaves no trace: not in what the API answers, the journal, or the log. */
+static void no_trace_of_the_keys(void)
+{
+	ck_assert_int_eq(api_call("GET", "/v1/changes?limit=1000", NULL, resp, sizeof(resp)), 200);
+	ck_assert_ptr_null(strstr(resp, KEY_BITS));
+	ck_assert_ptr_null(strstr(resp, CTRL_BITS));
+	ck_assert_ptr_null(strstr(resp, "DHHC-1"));
+	ck_assert(!log_contains(KEY_BITS));
+	ck_assert(!log_contains(CTRL_BITS));
+	ck_assert(!log_contains("DHHC-1"));
+}
+
+static void assert_private(const char *suffix)
+{
+	char path[256];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/state/cdcd.db%s", t.dir, suffix);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_msg((sb.st_mode & 077) == 0, "%s has mode %03o", path,
+		      (unsigned int)(sb.st_mode & 0777));
+}
+
+START_TEST(stored_keys_are_in_force_at_once_and_kept_across_a_restart)
+{
+	struct nvmf_host *h;
+
+	/* Without settings, the host connects as any other. */
+	ck_assert_int_eq(connect_with(NULL, NULL, &h), 0);
+	nvmf_host_free(h);
+	ck_assert_int_eq(put_auth("{\"key\": \"" HOST_KEY "\", \"ctrl_key\": \"" CTRL_KEY "\"}"),
+			 200);
+	ck_assert_str_eq(resp, "{\"key\":true,\"ctrl_key\":true,\"require\":true,"
+			       "\"source\":\"store\"}");
+	ck_assert_int_eq(api_call("GET", "/v1/hosts/" HOSTNQN, NULL, resp, sizeof(resp)), 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\"auth\":{\"key\":true,\"ctrl_key\":true,"
+					   "\"require\":true,\"source\":\"store\"}"));
+
+	ck_assert_int_eq(connect_with(HOST_KEY, CTRL_KEY, &h), 0);
+	nvmf_host_free(h);
+	ck_assert_int_eq(connect_with(WRONG_KEY, NULL, &h), -EACCES);
+	nvmf_host_free(h);
+	ck_assert_int_eq(connect_with(NULL, NULL, &h), -ENOKEY);
+	nvmf_host_free(h);
+
+	/* Kept in the store, which is the daemon's alone. */
+	ck_assert(halt_daemon(SIGTERM));
+	spawn_daemon();
+	ck_assert(log_contains("DH-HMAC-CHAP keys for 1 hosts in the store"));
+	assert_private("");
+	ck_assert_int_eq(connect_with(HOST_KEY, CTRL_KEY, &h), 0);
+	assert_private("-wal");
+	assert_private("-shm");
+	nvmf_host_free(h);
+
+	/* Optional: a host without keys is let in again; one with the key still may use it. */
+	ck_assert_int_eq(put_auth("{\"require\": false}"), 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\"require\":false"));
+	ck_assert_int_eq(connect_with(NULL, NULL, &h), 0);
+	nvmf_host_free(h);
+	ck_assert_int_eq(connect_with(HOST_KEY, NULL, &h), 0);
+	nvmf_host_free(h);
+	/* A new key keeps that choice, and the old key is no longer accepted. */
+	ck_assert_int_eq(put_auth("{\"key\": \"" WRONG_KEY "\"}"), 200);
+	ck_assert_str_eq(resp, "{\"key\":true,\"ctrl_key\":false,\"require\":false,"
+			       "\"source\":\"store\"}");
+	ck_assert_int_eq(put_auth("{\"require\": true}"), 200);
+	ck_assert_int_eq(connect_with(HOST_KEY, NULL, &h), -EACCES);
+	nvmf_host_free(h);
+
+	ck_assert_int_eq(api_call("DELETE", AUTH_PATH, NULL, resp, sizeof(resp)), 204);
+	ck_assert_int_eq(api_call("GET", AUTH_PATH, NULL, resp, sizeof(resp)), 404);
+	ck_assert_int_eq(api_call("DELETE", AUTH_PATH, NULL, resp, sizeof(resp)), 404);
+	ck_assert_int_eq(connect_with(NULL, NULL, &h), 0);
+	nvmf_host_free(h);
+
+	ck_assert_int_eq(api_call("GET", "/v1/changes?limit=1000", NULL, resp, sizeof(resp)), 200);
+	ck_assert_ptr_nonnull(strstr(resp, "\"host set-key\""));
+	ck_assert_ptr_nonnull(strstr(resp, "\"host require-auth\""));
+	ck_assert_ptr_nonnull(strstr(resp, "\"host clear-key\""));
+	ck_assert_ptr_nonnull(strstr(resp, HOSTNQN " ctrl-key=yes require=yes"));
+	no_trace_of_the_keys();
+}
+END_TEST
+
+START_TEST(a_host_of_the_keys_file_is_changed_there_409)
+{
+	use_keys(0600, "");
+	ck_assert_int_eq(put_auth("{\"key\": \"" WRONG_KEY "\"}"), 409);
+	ck_assert_ptr_nonnull(strstr(resp, "defined in the keys file"));
+	ck_assert_int_eq(put_auth("{\"require\": false}"), 409);
+	ck_assert_int_eq(api_call("DELETE", AUTH_PATH, NULL, resp, sizeof(resp)), 409);
+	ck_assert_int_eq(api_call("GET", AUTH_PATH, NULL, resp, sizeof(resp)), 200);
+	ck_assert_str_eq(resp, "{\"key\":true,\"ctrl_key\":true,\"require\":true,"
+			       "\"source\":\"file\"}");
+	/* The file's key is the one in force. */
+	struct nvmf_host *h;
+	ck_assert_int_eq(connect_with(HOST_KEY, CTRL_KEY, &h), 0);
+	nvmf_host_free(h);
+	no_trace_of_the_keys();
+}
+END_TEST
+
+START_TEST(bad_keys_get_400_that_does_not_repeat_them)
+{
+	/* HOST_KEY with one character changed: the CRC no longer matches. */
+	ck_assert_int_eq(
+		put_auth("{\"key\": "
+			 "\"DHHC-1:00:ia6zGodOr4SEG0Zzaw398rpY0wqipUWj4jWjUh4HWUz6aQ2m:\"}"),
+		400);
+	ck_assert_str_eq(resp, "{\"error\":\"invalid key\",\"detail\":\"key is damaged (CRC "
+			       "mismatch)\"}");
+	ck_assert_int_eq(put_auth("{\"key\": \"" HOST_KEY "\", \"ctrl_key\": \"DHHC-1:01:"
+				  "ia6zGodOr4SEG0Zz:\"}"),
+			 400);
+	ck_assert_str_eq(resp, "{\"error\":\"invalid key\",\"detail\":\"ctrl_key is not a "
+			       "DHHC-1 secret of 32, 48 or 64 bytes\"}");
+	ck_assert_int_eq(put_auth("{\"ctrl_key\": \"" CTRL_KEY "\"}"), 400);
+	ck_assert_int_eq(put_auth("{\"key\": 1}"), 400);
+	ck_assert_int_eq(put_auth("{\"require\": \"yes\"}"), 400);
+	ck_assert_int_eq(put_auth("{}"), 400);
+	ck_assert_int_eq(api_call("PUT", "/v1/hosts/not-an-nqn/auth", "{\"require\": true}", resp,
+				  sizeof(resp)),
+			 400);
+	/* No key stored: nothing to require. */
+	ck_assert_int_eq(put_auth("{\"require\": true}"), 404);
+	ck_assert_int_eq(api_call("GET", AUTH_PATH, NULL, resp, sizeof(resp)), 404);
+	no_trace_of_the_keys();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("auth");
@@ -308,6 +455,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, nvmf_host_authenticates_and_is_refused_as_it_should);
 	tcase_add_test(tc, the_well_known_nqn_is_limited_and_other_hosts_unchanged);
 	tcase_add_test(tc, a_keys_file_others_may_read_is_refused);
+	tcase_add_test(tc, stored_keys_are_in_force_at_once_and_kept_across_a_restart);
+	tcase_add_test(tc, a_host_of_the_keys_file_is_changed_there_409);
+	tcase_add_test(tc, bad_keys_get_400_that_does_not_repeat_them);
 	suite_add_tcase(s, tc);
 	return s;
 }
