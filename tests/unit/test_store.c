@@ -1074,6 +1074,173 @@ START_TEST(new_and_empty_files_are_migrated_to_the_current_version)
 }
 END_TEST
 
+#define KEY1 "DHHC-1:00:ia6zGodOr4SEG0Zzaw398rpY0wqipUWj4jWjUh4HWUz6aQ2n:"
+#define KEY2 "DHHC-1:01:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh+KfiaR:"
+
+struct auth_rows {
+	int n;
+	char nqn[4][CDC_NQN_MAX + 1];
+	char key[4][128], ctrl[4][128];
+	bool require[4];
+};
+
+static int take_auth(void *arg, const struct store_host_auth *a)
+{
+	struct auth_rows *r = arg;
+
+	ck_assert_int_lt(r->n, 4);
+	snprintf(r->nqn[r->n], sizeof(r->nqn[0]), "%s", a->hostnqn);
+	snprintf(r->key[r->n], sizeof(r->key[0]), "%s", a->key);
+	snprintf(r->ctrl[r->n], sizeof(r->ctrl[0]), "%s", a->ctrl_key ? a->ctrl_key : "(none)");
+	r->require[r->n++] = a->require;
+	return 0;
+}
+
+/* Schema 3 as cdcd wrote it: the current schema less what migration 4 added. */
+static void make_schema_3(const char *path)
+{
+	struct store *st = open_ok(path);
+	struct entity e;
+	struct host_rec h;
+
+	ck_assert_int_eq(store_begin(st), 0);
+	make_entity(&e, OWNER);
+	ck_assert_int_eq(store_entity_put(st, &e), 0);
+	make_host(&h, OWNER, "192.0.2.1");
+	ck_assert_int_eq(store_host_put(st, &h), 0);
+	ck_assert_int_eq(store_genctr_set(st, 42), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	store_close(st);
+	raw_exec(path, "DROP TABLE host_auth; PRAGMA user_version = 3");
+	ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name = "
+				       "'host_auth'"),
+			 0);
+}
+
+START_TEST(schema_3_is_migrated_to_4_and_keeps_its_records)
+{
+	char path[PATH_MAX];
+	struct auth_rows rows = {0};
+	struct loaded *l;
+
+	path_of(path, sizeof(path), "v3.db");
+	make_schema_3(path);
+	l = reload(path);
+	ck_assert_uint_eq(l->nents, 1);
+	ck_assert_uint_eq(l->nhosts, 1);
+	ck_assert_str_eq(l->hosts[0].traddr, "192.0.2.1");
+	ck_assert_uint_eq(l->genctr, 42);
+	free(l);
+	ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 4);
+
+	struct store *st = open_ok(path);
+	ck_assert_int_eq(store_host_auth_load(st, take_auth, &rows), 0);
+	ck_assert_int_eq(rows.n, 0);
+	struct store_host_auth a = {OWNER, KEY1, NULL, true};
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_host_auth_put(st, &a), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(host_auth_rows_round_trip_replace_and_delete)
+{
+	char path[PATH_MAX];
+	struct auth_rows rows = {0};
+	struct store *st;
+	struct store_host_auth a = {"nqn.2014-08.org.example:h1", KEY1, KEY2, true};
+	struct store_host_auth b = {"nqn.2014-08.org.example:h2", KEY2, NULL, false};
+
+	path_of(path, sizeof(path), "auth.db");
+	st = open_ok(path);
+	ck_assert_int_eq(store_host_auth_put(st, &a), -EINVAL); /* outside a transaction */
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_host_auth_put(st, &a), 0);
+	ck_assert_int_eq(store_host_auth_put(st, &b), 0);
+	a.key = KEY2;
+	a.ctrl_key = NULL;
+	ck_assert_int_eq(store_host_auth_put(st, &a), 0); /* replaces */
+	ck_assert_int_eq(store_commit(st), 0);
+	store_close(st);
+
+	st = open_ok(path);
+	ck_assert_int_eq(store_host_auth_load(st, take_auth, &rows), 0);
+	ck_assert_int_eq(rows.n, 2);
+	ck_assert_str_eq(rows.nqn[0], "nqn.2014-08.org.example:h1");
+	ck_assert_str_eq(rows.key[0], KEY2);
+	ck_assert_str_eq(rows.ctrl[0], "(none)");
+	ck_assert(rows.require[0]);
+	ck_assert(!rows.require[1]);
+	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_host_auth_del(st, "nqn.2014-08.org.example:h1"), 0);
+	ck_assert_int_eq(store_host_auth_del(st, "nqn.2014-08.org.example:h1"), -ENOENT);
+	ck_assert_int_eq(store_commit(st), 0);
+	memset(&rows, 0, sizeof(rows));
+	ck_assert_int_eq(store_host_auth_load(st, take_auth, &rows), 0);
+	ck_assert_int_eq(rows.n, 1);
+	ck_assert_str_eq(rows.nqn[0], "nqn.2014-08.org.example:h2");
+	store_close(st);
+}
+END_TEST
+
+static unsigned int mode_of(const char *path, const char *suffix)
+{
+	char name[PATH_MAX + 8];
+	struct stat sb;
+
+	snprintf(name, sizeof(name), "%s%s", path, suffix);
+	ck_assert_int_eq(stat(name, &sb), 0);
+	return (unsigned int)(sb.st_mode & 0777);
+}
+
+/* It holds the hosts' secrets: whatever the umask, only the daemon's user reads it. */
+START_TEST(new_database_and_its_wal_and_shm_are_0600)
+{
+	char path[PATH_MAX];
+	struct entity e;
+	mode_t old = umask(002);
+
+	path_of(path, sizeof(path), "private.db");
+	struct store *st = open_ok(path);
+	ck_assert_int_eq(store_begin(st), 0);
+	make_entity(&e, OWNER);
+	ck_assert_int_eq(store_entity_put(st, &e), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_uint_eq(mode_of(path, ""), 0600);
+	ck_assert_uint_eq(mode_of(path, "-wal"), 0600);
+	ck_assert_uint_eq(mode_of(path, "-shm"), 0600);
+	store_close(st);
+	umask(old);
+}
+END_TEST
+
+START_TEST(wider_modes_are_tightened_at_open)
+{
+	char path[PATH_MAX], wal[PATH_MAX + 8], shm[PATH_MAX + 8];
+	struct entity e;
+
+	path_of(path, sizeof(path), "wide.db");
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	struct store *st = open_ok(path);
+	ck_assert_int_eq(store_begin(st), 0);
+	make_entity(&e, OWNER);
+	ck_assert_int_eq(store_entity_put(st, &e), 0);
+	ck_assert_int_eq(store_commit(st), 0);
+	/* As an older cdcd left them, the -wal and -shm kept open by the first store. */
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(chmod(wal, 0664), 0);
+	ck_assert_int_eq(chmod(shm, 0644), 0);
+	struct store *again = open_ok(path);
+	ck_assert_uint_eq(mode_of(path, ""), 0600);
+	ck_assert_uint_eq(mode_of(path, "-wal"), 0600);
+	ck_assert_uint_eq(mode_of(path, "-shm"), 0600);
+	store_close(again);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(database_from_a_newer_version_is_refused_with_eproto)
 {
 	char path[PATH_MAX];
@@ -1562,6 +1729,10 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, journal_cuts_long_strings_and_takes_null_ones);
 	tcase_add_test(tc, new_and_empty_files_are_migrated_to_the_current_version);
 	tcase_add_test(tc, database_from_a_newer_version_is_refused_with_eproto);
+	tcase_add_test(tc, schema_3_is_migrated_to_4_and_keeps_its_records);
+	tcase_add_test(tc, host_auth_rows_round_trip_replace_and_delete);
+	tcase_add_test(tc, new_database_and_its_wal_and_shm_are_0600);
+	tcase_add_test(tc, wider_modes_are_tightened_at_open);
 	tcase_add_test(tc, open_in_a_missing_directory_is_enoent);
 	tcase_add_test(tc, begin_while_another_connection_writes_is_ebusy);
 	tcase_add_test(tc, garbage_file_is_refused_with_eio);
