@@ -1,7 +1,8 @@
 #!/bin/sh
 # cdcctl against a real cdcd: every subcommand in both output formats, the exit codes
-# scripts rely on, a change made with it reaching the discovery log, and watch following
-# changes as they are made until it is stopped or cdcd goes away.
+# scripts rely on, a change made with it reaching the discovery log, DH-HMAC-CHAP keys set
+# and cleared without the secret showing anywhere, and watch following changes as they are
+# made until it is stopped or cdcd goes away.
 set -u
 : "${top_builddir:=.}"
 CDCD=${CDCD:-$top_builddir/cdcd}
@@ -19,12 +20,22 @@ trap cleanup EXIT
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
 
+K1='DHHC-1:00:ia6zGodOr4SEG0Zzaw398rpY0wqipUWj4jWjUh4HWUz6aQ2n:'
+K2='DHHC-1:01:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh+KfiaR:'
+FILEHOST=nqn.2014-08.org.example:filehost
+(
+	umask 077
+	printf '[host %s]\ndhchap-key = %s\n' "$FILEHOST" "$K2" >"$WORK/keys.conf"
+	echo "$K1" >"$WORK/host.key"
+	echo "$K2" >"$WORK/ctrl.key"
+)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$WORK/cdcd.conf" <<CONF
 [global]
 listen = 127.0.0.1:$PORT
 nqn = nqn.2014-08.org.example:cdc:cli
 control-socket = $WORK/cdcd.sock
+dhchap-keys = $WORK/keys.conf
 
 [subsystem nqn.2014-08.org.example:configured]
 port = trtype=tcp;traddr=192.0.2.10;trsvcid=4420
@@ -178,6 +189,49 @@ cp "$WORK/out" "$WORK/dump.conf"
 run 0 "dump-config of the dump" "$CDCD" -c "$WORK/dump.conf" --dump-config
 cmp -s "$WORK/out" "$WORK/dump.conf" && ok "dump-config reads back to itself" ||
 	bad "dump-config does not read back to itself"
+
+# DH-HMAC-CHAP keys in the store: from a file, standard input or the command line; shown
+# without the secret; refused for a host of the keys file; never in the journal or the log.
+H=nqn.2014-08.org.example:keyed
+run 0 "host set-key --key-file" $C host set-key $H --key-file "$WORK/host.key"
+has "set the DH-HMAC-CHAP key of host $H" "set-key says what it did"
+run 0 "host show with a key" $C host show $H
+has "dh-hmac-chap: *key, required (store)" "host show: a key, required, from the store"
+run 0 "host set-key --key - --ctrl-key-file -o json" $C -o json host set-key $H --key - \
+	--ctrl-key-file "$WORK/ctrl.key" <"$WORK/host.key"
+json "set-key -o json"
+run 0 "host require-auth no" $C host require-auth $H no
+has "host $H need not authenticate" "require-auth says what it did"
+run 0 "host show -o json" $C -o json host show $H
+python3 - "$WORK/out" <<'PY' && ok "host show -o json: the settings, not the secrets" || { bad "host show -o json"; cat "$WORK/out"; }
+import json, sys
+text = open(sys.argv[1]).read()
+auth = json.loads(text)["auth"]
+assert auth == {"key": True, "ctrl_key": True, "require": False, "source": "store"}, auth
+assert "DHHC" not in text
+PY
+run 2 "require-auth maybe" $C host require-auth $H maybe
+run 2 "set-key without a key" $C host set-key $H
+run 2 "two keys from standard input" $C host set-key $H --key - --ctrl-key - </dev/null
+run 1 "a damaged key" $C host set-key $H --key 'DHHC-1:00:ia6zGodOr4SEG0Zzaw398rpY0wqipUWj4jWjUh4HWUz6aQ2m:'
+grep -q "damaged (CRC mismatch)" "$WORK/err" && ok "a damaged key: what is wrong with it" ||
+	bad "damaged key: $(cat "$WORK/err")"
+grep -q "ia6zGod" "$WORK/err" && bad "the refusal repeats the key" || ok "the refusal does not repeat the key"
+run 1 "a host of the keys file" $C host set-key $FILEHOST --key-file "$WORK/host.key"
+grep -q "keys file" "$WORK/err" && ok "refusal names the keys file" || bad "refusal: $(cat "$WORK/err")"
+run 0 "host show, keys file" $C host show $FILEHOST
+has "dh-hmac-chap: *key, required (file)" "host show: the keys file's settings"
+run 0 "host clear-key" $C host clear-key $H
+run 1 "host clear-key again" $C host clear-key $H
+run 1 "require-auth without a key" $C host require-auth $H yes
+run 0 "changes journal the keys" $C changes --limit 1000
+has "host set-key" "changes journal set-key"
+has "host clear-key" "changes journal clear-key"
+if grep -q "ia6zGod\|AAECAwQF\|DHHC" "$WORK/out" "$WORK/cdcd.log"; then
+	bad "a key in the journal or the log"
+else
+	ok "no key in the journal or the log"
+fi
 
 # What scripts rely on: one line on stderr and a non-zero exit.
 run 1 "unknown subsystem" $C subsys show nqn.2014-08.org.example:none
