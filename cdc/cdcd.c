@@ -155,8 +155,17 @@ static void auth_apply(struct daemon *d)
 		log_info("DH-HMAC-CHAP keys for %zu hosts", d->keys.nhosts);
 }
 
-/* The hosts' settings set through the control API; a host the keys file also names goes
- * by the file, which the log says once here. */
+/* A host both the keys file and the store name goes by the file: said at start and at
+ * each reload, as the administrator may have meant otherwise. */
+static void auth_overlap_warn(const struct daemon *d)
+{
+	for (size_t i = 0; d->svc.auth_db && i < d->keys.nhosts; i++)
+		if (host_auth_db_find(d->svc.auth_db, d->keys.hosts[i].nqn))
+			log_warn("host %s: the keys file's section overrides its stored keys",
+				 d->keys.hosts[i].nqn);
+}
+
+/* The hosts' settings set through the control API. */
 static int auth_db_load(struct daemon *d)
 {
 	d->svc.auth_db = host_auth_db_new();
@@ -165,10 +174,7 @@ static int auth_db_load(struct daemon *d)
 	int err = host_auth_db_load(d->svc.auth_db, d->store);
 	if (err)
 		return err;
-	for (size_t i = 0; i < d->keys.nhosts; i++)
-		if (host_auth_db_find(d->svc.auth_db, d->keys.hosts[i].nqn))
-			log_warn("host %s: the keys file's section overrides its stored keys",
-				 d->keys.hosts[i].nqn);
+	auth_overlap_warn(d);
 	if (host_auth_db_count(d->svc.auth_db))
 		log_info("DH-HMAC-CHAP keys for %zu hosts in the store",
 			 host_auth_db_count(d->svc.auth_db));
@@ -326,6 +332,7 @@ static void reload(struct daemon *d)
 	auth_keys_free(&d->keys);
 	d->keys = keys;
 	auth_apply(d);
+	auth_overlap_warn(d);
 	d->svc.nlisten = d->cfg.nlisten;
 	log_set_level((int)d->cfg.log_level);
 	server_listen(&d->srv, &d->cfg);

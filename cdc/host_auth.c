@@ -143,7 +143,11 @@ static int load_one(void *arg, const struct store_host_auth *a)
 
 	if (err) {
 		/* Which row and which column, never the value. */
-		log_err("store: the %s of host %.223s is not a DHHC-1 secret", which, a->hostnqn);
+		if (!strcmp(which, "hostnqn"))
+			log_err("store: host_auth has a row whose host NQN is not valid");
+		else
+			log_err("store: the %s of host %.223s is not a DHHC-1 secret", which,
+				a->hostnqn);
 		return -EIO;
 	}
 	err = host_auth_db_put(arg, &h);

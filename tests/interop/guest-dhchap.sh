@@ -4,7 +4,8 @@
 # for a discovery controller, so the controllers are created with a raw write to
 # /dev/nvme-fabrics (kh_fabrics_connect) and their log read with nvme discover -d.
 # Environment: CDC_NQN (unique NQN), CDC_KEY and CDC_CTRL_KEY (what cdcd holds for this
-# host), CDC_WRONG_KEY (a valid secret cdcd does not hold). Prints CHECK lines.
+# host), CDC_WRONG_KEY (a valid secret cdcd does not hold); CDC_STORED_NQN, CDC_STORED_ID
+# and CDC_STORED_KEY: another host whose key was set with cdcctl. Prints CHECK lines.
 . /usr/lib/kh/kh.sh
 A=10.0.2.2; P=$CDC_PORT
 DISC=nqn.2014-08.org.nvmexpress.discovery
@@ -81,6 +82,24 @@ if [ -z "$DC" ]; then
   ok "host refused a controller with another key"
 else
   bad "host accepted the controller's response for another key ($DC)"; nvme disconnect -d "$DC" > /dev/null
+fi
+
+echo "==== a host whose key was set with cdcctl host set-key (kept in the store)"
+STORED="hostnqn=$CDC_STORED_NQN,hostid=$CDC_STORED_ID"
+connect stored "$BASE,$UNIQUE,$STORED,dhchap_secret=$CDC_STORED_KEY"
+if [ -n "$DC" ]; then
+  dmesg | grep -q "$DC: qid 0: authenticated" && ok "$DC authenticated with the stored key" \
+    || bad "$DC connected without authenticating"
+  log_has_storage "$DC" && ok "log read over $DC (stored key)" || bad "log over $DC"
+  nvme disconnect -d "$DC" > /dev/null
+else
+  bad "connect with the stored key failed"
+fi
+connect stored-nokey "$BASE,$UNIQUE,$STORED"
+if [ -z "$DC" ]; then
+  ok "stored key: no key refused on the unique NQN"
+else
+  bad "stored key: no key accepted ($DC)"; nvme disconnect -d "$DC" > /dev/null
 fi
 
 echo "==== well-known NQN without a key: limited to Identify and the self entries"

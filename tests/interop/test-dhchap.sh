@@ -3,7 +3,8 @@
 # connection: the right key authenticates and reads the log, a wrong key and no key are
 # refused on the unique NQN, bidirectional authentication works (and fails for a host
 # expecting another controller key), and on the well-known NQN the unauthenticated host
-# sees the self entries only (well-known-auth = limited).
+# sees the self entries only (well-known-auth = limited). A second host NQN has its key set
+# with cdcctl host set-key (kept in the store) instead of the keys file.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -30,6 +31,9 @@ print("DHHC-1:%02d:%s:" % (int(sys.argv[1]), base64.b64encode(k + zlib.crc32(k).
 KEY=$(secret 1 "$(head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n')")
 CTRL_KEY=$(secret 1 "$(head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n')")
 WRONG_KEY=$(secret 1 "$(head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n')")
+STORED_KEY=$(secret 2 "$(head -c 48 /dev/urandom | od -An -v -tx1 | tr -d ' \n')")
+STORED_ID=$(python3 -c 'import uuid; print(uuid.uuid4())')
+STORED_NQN=nqn.2014-08.org.nvmexpress:uuid:$STORED_ID
 
 (
 	umask 077
@@ -50,10 +54,14 @@ auth-timeout = 20
 port = trtype=tcp;adrfam=ipv4;traddr=192.0.2.10;trsvcid=4420;portid=1
 CONF
 start_cdcd "$WORK/cdcd.conf"
+(umask 077; echo "$STORED_KEY" >"$WORK/stored.key")
+"${CDCCTL:-$top_builddir/cdcctl}" --socket "$WORK/cdcd.sock" host set-key "$STORED_NQN" \
+	--key-file "$WORK/stored.key" || { echo "FAIL: cdcctl host set-key"; exit 1; }
 
 rc=0
 "$KERNEL_HOST_DIR/kh-run" --variant "$VARIANT" -t 240 -e CDC_PORT="$PORT" -e CDC_NQN="$NQN" \
 	-e CDC_KEY="$KEY" -e CDC_CTRL_KEY="$CTRL_KEY" -e CDC_WRONG_KEY="$WRONG_KEY" \
+	-e CDC_STORED_NQN="$STORED_NQN" -e CDC_STORED_ID="$STORED_ID" -e CDC_STORED_KEY="$STORED_KEY" \
 	"$here/guest-dhchap.sh" >"$WORK/guest.log" 2>&1 || rc=$?
 cat "$WORK/guest.log"
 if [ "$rc" = 77 ]; then
@@ -61,7 +69,7 @@ if [ "$rc" = 77 ]; then
 	exit 77
 fi
 # No secret may reach the daemon's log.
-for k in "$KEY" "$CTRL_KEY" "$WRONG_KEY"; do
+for k in "$KEY" "$CTRL_KEY" "$WRONG_KEY" "$STORED_KEY"; do
 	if grep -qF "$(echo "$k" | cut -d: -f3 | cut -c1-16)" "$WORK/cdcd.log"; then
 		echo "CHECK FAIL: a secret appears in cdcd's log"
 		rc=1
