@@ -982,6 +982,8 @@ static void host_auth_done(void *arg, int err)
 			    "change it in the dhchap-keys file and reload cdcd");
 	else if (err == -ENOENT)
 		reply_error(req, HTTP_NOTFOUND, "no stored DH-HMAC-CHAP key", p->a.nqn);
+	else if (err == -EINVAL)
+		reply_error(req, HTTP_BADREQUEST, "invalid key", p->a.nqn);
 	else if (err == -ENOMEM)
 		reply_error(req, HTTP_INTERNAL, "out of memory",
 			    "stored; in force after a restart");

@@ -30,30 +30,34 @@ static const char *op_name(enum host_auth_op op)
 				       : "host require-auth";
 }
 
-/* The row for h in DHHC-1 text, as the keys file would hold it. */
-static int store_put(struct store *st, const struct auth_host *h)
+/* The host's keys in DHHC-1 text, as the keys file would hold them; require as asked, or
+ * as stored. */
+static int store_keys(struct change *c, struct store *st, const struct host_auth_req *q)
 {
 	char key[DHCHAP_SECRET_TEXT], ctrl[DHCHAP_SECRET_TEXT];
-	struct store_host_auth row = {h->nqn, key, h->has_ctrl_key ? ctrl : NULL, h->require};
+	const struct auth_host *h = &q->h;
+	struct store_host_auth row = {h->nqn, key, h->has_ctrl_key ? ctrl : NULL,
+				      q->require_set ? q->require : -1};
 	int err = 0;
 
 	if (dhchap_secret_format(&h->key, key, sizeof(key)) < 0 ||
 	    (h->has_ctrl_key && dhchap_secret_format(&h->ctrl_key, ctrl, sizeof(ctrl)) < 0))
-		err = -EINVAL;
-	if (!err)
+		c->verdict = -EINVAL; /* a secret the parser would not have made */
+	else
 		err = store_host_auth_put(st, &row);
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(ctrl, sizeof(ctrl));
 	return err;
 }
 
-/* Decides on the settings as last committed, writes the row, and leaves in q what is to be
- * put in force once committed. */
+/* Decided on the store, which holds what the changes before this one in the batch wrote:
+ * each change touches only what it names (the keys, or require), so changes of one batch
+ * end as they would one after the other. */
 static int stage(struct change *c, struct store *st)
 {
 	struct auth_change *a = (struct auth_change *)c;
 	struct host_auth_req *q = &a->q;
-	const struct auth_host *old = host_auth_db_find(a->svc->auth_db, q->h.nqn);
+	int err;
 
 	if (auth_keys_find(a->svc->auth_keys, q->h.nqn)) {
 		c->verdict = -EPERM;
@@ -61,25 +65,22 @@ static int stage(struct change *c, struct store *st)
 	}
 	switch (q->op) {
 	case HOST_AUTH_SET:
-		q->h.require = q->require_set ? q->require : old ? old->require : true;
-		return store_put(st, &q->h);
+		return store_keys(c, st, q);
 	case HOST_AUTH_REQUIRE:
-		if (!old) {
-			c->verdict = -ENOENT;
-			return 0;
-		}
-		q->h = *old;
-		q->h.require = q->require;
-		return store_put(st, &q->h);
+		err = store_host_auth_require(st, q->h.nqn, q->require);
+		break;
 	case HOST_AUTH_CLEAR:
-		if (!old) {
-			c->verdict = -ENOENT;
-			return 0;
-		}
-		return store_host_auth_del(st, q->h.nqn);
+		err = store_host_auth_del(st, q->h.nqn);
+		break;
+	default:
+		c->verdict = -EINVAL;
+		return 0;
 	}
-	c->verdict = -EINVAL;
-	return 0;
+	if (err == -ENOENT) {
+		c->verdict = err;
+		err = 0;
+	}
+	return err;
 }
 
 /* The journal says which host and what changed about it: never a key. */
@@ -93,29 +94,52 @@ static int plan_auth(struct change *c, struct stager *s)
 	if (err || c->verdict)
 		return err;
 	if (q->op == HOST_AUTH_SET)
-		snprintf(detail, sizeof(detail), "%s ctrl-key=%s require=%s", q->h.nqn,
-			 q->h.has_ctrl_key ? "yes" : "no", q->h.require ? "yes" : "no");
+		snprintf(detail, sizeof(detail), "%s ctrl-key=%s%s", q->h.nqn,
+			 q->h.has_ctrl_key ? "yes" : "no",
+			 !q->require_set ? ""
+			 : q->require	 ? " require=yes"
+					 : " require=no");
 	else if (q->op == HOST_AUTH_REQUIRE)
-		snprintf(detail, sizeof(detail), "%s %s", q->h.nqn, q->h.require ? "yes" : "no");
+		snprintf(detail, sizeof(detail), "%s %s", q->h.nqn, q->require ? "yes" : "no");
 	else
 		snprintf(detail, sizeof(detail), "%s", q->h.nqn);
 	struct change_op j = change_journal_op("admin", c->peer, op_name(q->op), detail);
 	return stager_apply(s, c, &j);
 }
 
+/* Committed: the settings in memory follow, in the batch's order as the store did. */
+static int apply(struct host_auth_db *db, struct host_auth_req *q)
+{
+	const struct auth_host *old = host_auth_db_find(db, q->h.nqn);
+
+	switch (q->op) {
+	case HOST_AUTH_SET:
+		q->h.require = q->require_set ? q->require : old ? old->require : true;
+		return host_auth_db_put(db, &q->h);
+	case HOST_AUTH_REQUIRE:
+		if (!old)
+			return -ENOENT; /* the store had it: cannot happen */
+		q->h = *old;
+		q->h.require = q->require;
+		return host_auth_db_put(db, &q->h);
+	case HOST_AUTH_CLEAR:
+		host_auth_db_del(db, q->h.nqn);
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static void done_auth(struct change *c, int err)
 {
 	struct auth_change *a = (struct auth_change *)c;
 
-	if (!err && a->q.op == HOST_AUTH_CLEAR)
-		host_auth_db_del(a->svc->auth_db, a->q.h.nqn);
-	else if (!err)
-		err = host_auth_db_put(a->svc->auth_db, &a->q.h);
+	if (!err)
+		err = apply(a->svc->auth_db, &a->q);
 	if (!err)
 		log_info("%s %s", op_name(a->q.op), a->q.h.nqn);
-	else if (err == -ENOMEM)
-		log_err("%s %s: stored, but out of memory: in force after a restart",
-			op_name(a->q.op), a->q.h.nqn);
+	else if (err == -ENOMEM || (err == -ENOENT && !c->verdict))
+		log_err("%s %s: stored, but not in force until a restart", op_name(a->q.op),
+			a->q.h.nqn);
 	if (a->cb)
 		a->cb(a->arg, err);
 	change_release(c);

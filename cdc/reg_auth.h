@@ -23,8 +23,8 @@ struct host_auth_req {
 };
 
 /* Completes after the commit with 0, -EPERM (the keys file has a section for the host: it
- * is changed there), -ENOENT (clear or require without stored settings), or the store's
- * error. svc holds the keys file's and the stored settings (svc->auth_db). The secrets of
+ * is changed there), -ENOENT (clear or require without stored settings), -ENOMEM (stored,
+ * but in force only after a restart), or the store's error. svc holds the keys file's and the stored settings (svc->auth_db). The secrets of
  * q are copied, and wiped once done. */
 int registry_host_auth(struct registry *r, struct disc_svc *svc, const struct host_auth_req *q,
 		       registry_admin_cb cb, void *arg);

@@ -138,6 +138,7 @@ enum stmt_id {
 	S_ZG_ALL,
 	S_ZA_ALL,
 	S_AUTH_PUT,
+	S_AUTH_REQUIRE,
 	S_AUTH_DEL,
 	S_AUTH_ALL,
 	S_NR
@@ -201,10 +202,12 @@ static const char *const stmt_sql[S_NR] = {
 	[S_ZA_DEL] = "DELETE FROM zone_alias WHERE name = ?1",
 	[S_ZG_ALL] = "SELECT orig, name, zkey, gen, zones, active FROM zone_group ORDER BY rowid",
 	[S_ZA_ALL] = "SELECT name, members FROM zone_alias ORDER BY rowid",
+	/* ?4 NULL keeps require_auth as it is (yes for a new row). */
 	[S_AUTH_PUT] = "INSERT INTO host_auth (hostnqn, key, ctrl_key, require_auth)"
-		       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hostnqn) DO UPDATE SET"
-		       " key = excluded.key, ctrl_key = excluded.ctrl_key,"
-		       " require_auth = excluded.require_auth",
+		       " VALUES (?1, ?2, ?3, coalesce(?4, 1)) ON CONFLICT (hostnqn) DO UPDATE"
+		       " SET key = excluded.key, ctrl_key = excluded.ctrl_key,"
+		       " require_auth = coalesce(?4, require_auth)",
+	[S_AUTH_REQUIRE] = "UPDATE host_auth SET require_auth = ?2 WHERE hostnqn = ?1",
 	[S_AUTH_DEL] = "DELETE FROM host_auth WHERE hostnqn = ?1",
 	[S_AUTH_ALL] = "SELECT hostnqn, key, ctrl_key, require_auth FROM host_auth"
 		       " ORDER BY hostnqn",
@@ -846,10 +849,28 @@ int store_host_auth_put(struct store *st, const struct store_host_auth *a)
 		sqlite3_bind_text(s, 3, a->ctrl_key, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(s, 3);
-	bind_int(st, s, 4, a->require);
+	if (a->require < 0)
+		sqlite3_bind_null(s, 4);
+	else
+		bind_int(st, s, 4, a->require);
 	err = run(st, s);
-	/* SQLite's copies of the bound secrets go with the bindings. */
+	/* SQLite's copies of the bound secrets are let go now, not at the next put. */
 	sqlite3_clear_bindings(s);
+	return err;
+}
+
+int store_host_auth_require(struct store *st, const char *hostnqn, bool require)
+{
+	sqlite3_stmt *s = st->stmt[S_AUTH_REQUIRE];
+	int err = writable(st);
+
+	if (err)
+		return err;
+	bind_text(st, s, 1, hostnqn, CDC_NQN_MAX + 1);
+	bind_int(st, s, 2, require);
+	err = run(st, s);
+	if (!err && sqlite3_changes(st->db) == 0)
+		err = fail(st, -ENOENT, "no keys for host %s", hostnqn);
 	return err;
 }
 

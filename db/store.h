@@ -101,10 +101,12 @@ struct store_host_auth {
 	const char *hostnqn;
 	const char *key;
 	const char *ctrl_key;
-	bool require;
+	int require; /* 0 or 1; put: -1 keeps it as stored (1 for a new host) */
 };
+/* Sets the host's keys (replacing both). */
 int store_host_auth_put(struct store *st, const struct store_host_auth *a);
-/* -ENOENT if the host has none. */
+/* These two: -ENOENT if the host has no row; the transaction goes on. */
+int store_host_auth_require(struct store *st, const char *hostnqn, bool require);
 int store_host_auth_del(struct store *st, const char *hostnqn);
 /* Feeds every row to cb (a return < 0 stops and is returned); the strings are valid during
  * the call only. */

@@ -391,7 +391,8 @@ START_TEST(stored_keys_are_in_force_at_once_and_kept_across_a_restart)
 	ck_assert_ptr_nonnull(strstr(resp, "\"host set-key\""));
 	ck_assert_ptr_nonnull(strstr(resp, "\"host require-auth\""));
 	ck_assert_ptr_nonnull(strstr(resp, "\"host clear-key\""));
-	ck_assert_ptr_nonnull(strstr(resp, HOSTNQN " ctrl-key=yes require=yes"));
+	ck_assert_ptr_nonnull(strstr(resp, "\"" HOSTNQN " ctrl-key=yes\""));
+	ck_assert_ptr_nonnull(strstr(resp, "\"" HOSTNQN " no\""));
 	no_trace_of_the_keys();
 }
 END_TEST

@@ -21,8 +21,10 @@
 #include "dim.h"
 #include "disc_ctrl.h"
 #include "fabric.h"
+#include "host_auth.h"
 #include "log.h"
 #include "notify.h"
+#include "reg_auth.h"
 #include "reg_health.h"
 #include "registry.h"
 #include "store.h"
@@ -1156,6 +1158,132 @@ START_TEST(a_zoning_change_the_store_refuses_changes_nothing)
 }
 END_TEST
 
+/* ---- hosts' DH-HMAC-CHAP keys set through the control API ---- */
+
+#define AUTH_HOST "nqn.2024-01.com.example:keyed"
+#define AUTH_KEY1 "DHHC-1:00:ia6zGodOr4SEG0Zzaw398rpY0wqipUWj4jWjUh4HWUz6aQ2n:"
+#define AUTH_KEY2 "DHHC-1:01:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh+KfiaR:"
+
+static int auth_errs[4], auth_n;
+
+static void auth_cb(void *arg, int err)
+{
+	(void)arg;
+	ck_assert_int_lt(auth_n, 4);
+	auth_errs[auth_n++] = err;
+}
+
+/* require: -1 leaves it as it is. */
+static void auth_submit(enum host_auth_op op, const char *key, int require)
+{
+	struct host_auth_req q = {.op = op, .require_set = require >= 0, .require = require > 0};
+	const char *which;
+
+	snprintf(q.h.nqn, sizeof(q.h.nqn), "%s", AUTH_HOST);
+	if (key)
+		ck_assert_int_eq(host_auth_parse(&q.h, AUTH_HOST, key, NULL, false, &which), 0);
+	ck_assert_int_eq(registry_host_auth(h.r, &h.svc, &q, auth_cb, NULL), 0);
+}
+
+/* The entry in memory and the one the store gives at the next start are both key, with
+ * require; or both absent (key NULL). */
+static void auth_check(const char *key, bool require)
+{
+	struct host_auth_db *stored = host_auth_db_new();
+	struct auth_host want;
+	const char *which;
+
+	ck_assert_int_eq(host_auth_db_load(stored, h.st), 0);
+	const struct host_auth_db *dbs[] = {h.svc.auth_db, stored};
+	for (int i = 0; i < 2; i++) {
+		const struct auth_host *e = host_auth_db_find(dbs[i], AUTH_HOST);
+		if (!key) {
+			ck_assert_ptr_null(e);
+			continue;
+		}
+		ck_assert_int_eq(host_auth_parse(&want, AUTH_HOST, key, NULL, require, &which), 0);
+		ck_assert_ptr_nonnull(e);
+		ck_assert_uint_eq(e->key.len, want.key.len);
+		ck_assert_mem_eq(e->key.key, want.key.key, want.key.len);
+		ck_assert(e->require == require);
+	}
+	host_auth_db_free(stored);
+}
+
+START_TEST(host_key_changes_of_one_batch_end_as_one_after_another)
+{
+	h.svc.auth_db = host_auth_db_new();
+	auth_n = 0;
+	auth_submit(HOST_AUTH_SET, AUTH_KEY1, -1);
+	settle();
+	ck_assert_int_eq(auth_n, 1);
+	ck_assert_int_eq(auth_errs[0], 0);
+	auth_check(AUTH_KEY1, true); /* a new host must authenticate */
+
+	/* In one loop turn: new keys (require as it is), then require no. */
+	auth_n = 0;
+	auth_submit(HOST_AUTH_SET, AUTH_KEY2, -1);
+	auth_submit(HOST_AUTH_REQUIRE, NULL, 0);
+	settle();
+	ck_assert_int_eq(auth_n, 2);
+	ck_assert_int_eq(auth_errs[0], 0);
+	ck_assert_int_eq(auth_errs[1], 0);
+	auth_check(AUTH_KEY2, false);
+
+	/* Cleared, then required, in one turn: the second finds nothing. */
+	auth_n = 0;
+	auth_submit(HOST_AUTH_CLEAR, NULL, -1);
+	auth_submit(HOST_AUTH_REQUIRE, NULL, 1);
+	settle();
+	ck_assert_int_eq(auth_errs[0], 0);
+	ck_assert_int_eq(auth_errs[1], -ENOENT);
+	auth_check(NULL, false);
+
+	/* Set, then required, in one turn: the second finds the first. */
+	auth_n = 0;
+	auth_submit(HOST_AUTH_SET, AUTH_KEY1, 0);
+	auth_submit(HOST_AUTH_REQUIRE, NULL, 1);
+	settle();
+	ck_assert_int_eq(auth_errs[0], 0);
+	ck_assert_int_eq(auth_errs[1], 0);
+	auth_check(AUTH_KEY1, true);
+
+	/* A batch the store refuses changes nothing in force. */
+	raw_sql("CREATE TRIGGER refuse_auth BEFORE UPDATE ON host_auth"
+		" BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+	auth_n = 0;
+	auth_submit(HOST_AUTH_SET, AUTH_KEY2, 0);
+	settle();
+	ck_assert_int_ne(auth_errs[0], 0);
+	auth_check(AUTH_KEY1, true);
+	host_auth_db_free(h.svc.auth_db);
+	h.svc.auth_db = NULL;
+}
+END_TEST
+
+START_TEST(a_host_of_the_keys_file_is_not_changed_through_the_registry)
+{
+	static const char file[] = "[host " AUTH_HOST "]\ndhchap-key = " AUTH_KEY1 "\n";
+	struct auth_keys keys;
+	char err[128];
+
+	ck_assert_int_eq(auth_keys_parse(&keys, "keys", file, strlen(file), err, sizeof(err)), 0);
+	h.svc.auth_keys = &keys;
+	h.svc.auth_db = host_auth_db_new();
+	auth_n = 0;
+	auth_submit(HOST_AUTH_SET, AUTH_KEY2, -1);
+	auth_submit(HOST_AUTH_CLEAR, NULL, -1);
+	settle();
+	ck_assert_int_eq(auth_errs[0], -EPERM);
+	ck_assert_int_eq(auth_errs[1], -EPERM);
+	auth_check(NULL, false);
+	h.svc.auth_keys = NULL;
+	auth_keys_free(&keys);
+	host_auth_db_free(h.svc.auth_db);
+	h.svc.auth_db = NULL;
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("registry");
@@ -1177,6 +1305,8 @@ int main(void)
 	tcase_add_test(tc, a_ddc_that_disconnects_changes_every_view);
 	tcase_add_test(tc, a_path_marked_down_is_withheld_and_told_but_its_record_stays_stored);
 	tcase_add_test(tc, a_zoning_change_the_store_refuses_changes_nothing);
+	tcase_add_test(tc, host_key_changes_of_one_batch_end_as_one_after_another);
+	tcase_add_test(tc, a_host_of_the_keys_file_is_not_changed_through_the_registry);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("notify");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -1136,7 +1136,7 @@ START_TEST(schema_3_is_migrated_to_4_and_keeps_its_records)
 	struct store *st = open_ok(path);
 	ck_assert_int_eq(store_host_auth_load(st, take_auth, &rows), 0);
 	ck_assert_int_eq(rows.n, 0);
-	struct store_host_auth a = {OWNER, KEY1, NULL, true};
+	struct store_host_auth a = {OWNER, KEY1, NULL, 1};
 	ck_assert_int_eq(store_begin(st), 0);
 	ck_assert_int_eq(store_host_auth_put(st, &a), 0);
 	ck_assert_int_eq(store_commit(st), 0);
@@ -1149,18 +1149,21 @@ START_TEST(host_auth_rows_round_trip_replace_and_delete)
 	char path[PATH_MAX];
 	struct auth_rows rows = {0};
 	struct store *st;
-	struct store_host_auth a = {"nqn.2014-08.org.example:h1", KEY1, KEY2, true};
-	struct store_host_auth b = {"nqn.2014-08.org.example:h2", KEY2, NULL, false};
+	struct store_host_auth a = {"nqn.2014-08.org.example:h1", KEY1, KEY2, -1};
+	struct store_host_auth b = {"nqn.2014-08.org.example:h2", KEY2, NULL, 0};
 
 	path_of(path, sizeof(path), "auth.db");
 	st = open_ok(path);
 	ck_assert_int_eq(store_host_auth_put(st, &a), -EINVAL); /* outside a transaction */
 	ck_assert_int_eq(store_begin(st), 0);
-	ck_assert_int_eq(store_host_auth_put(st, &a), 0);
+	ck_assert_int_eq(store_host_auth_put(st, &a), 0); /* new, require kept: yes */
 	ck_assert_int_eq(store_host_auth_put(st, &b), 0);
 	a.key = KEY2;
 	a.ctrl_key = NULL;
-	ck_assert_int_eq(store_host_auth_put(st, &a), 0); /* replaces */
+	b.key = KEY1;
+	b.require = -1;
+	ck_assert_int_eq(store_host_auth_put(st, &a), 0); /* replaces the keys */
+	ck_assert_int_eq(store_host_auth_put(st, &b), 0); /* and keeps require */
 	ck_assert_int_eq(store_commit(st), 0);
 	store_close(st);
 
@@ -1171,15 +1174,19 @@ START_TEST(host_auth_rows_round_trip_replace_and_delete)
 	ck_assert_str_eq(rows.key[0], KEY2);
 	ck_assert_str_eq(rows.ctrl[0], "(none)");
 	ck_assert(rows.require[0]);
+	ck_assert_str_eq(rows.key[1], KEY1);
 	ck_assert(!rows.require[1]);
 	ck_assert_int_eq(store_begin(st), 0);
+	ck_assert_int_eq(store_host_auth_require(st, "nqn.2014-08.org.example:h2", true), 0);
+	ck_assert_int_eq(store_host_auth_require(st, "nqn.2014-08.org.example:h3", true), -ENOENT);
 	ck_assert_int_eq(store_host_auth_del(st, "nqn.2014-08.org.example:h1"), 0);
 	ck_assert_int_eq(store_host_auth_del(st, "nqn.2014-08.org.example:h1"), -ENOENT);
-	ck_assert_int_eq(store_commit(st), 0);
+	ck_assert_int_eq(store_commit(st), 0); /* the -ENOENTs did not end the transaction */
 	memset(&rows, 0, sizeof(rows));
 	ck_assert_int_eq(store_host_auth_load(st, take_auth, &rows), 0);
 	ck_assert_int_eq(rows.n, 1);
 	ck_assert_str_eq(rows.nqn[0], "nqn.2014-08.org.example:h2");
+	ck_assert(rows.require[0]);
 	store_close(st);
 }
 END_TEST
