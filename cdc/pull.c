@@ -794,22 +794,13 @@ void pull_foreach(const struct pull *p, void (*fn)(void *arg, const struct pull_
 /* "ddc:ADDR:PORT" or "ddc:[ADDR]:PORT" back into a port; -EINVAL for any other name. */
 static int owner_port(const char *owner, struct cdc_port *port)
 {
-	const char *a = owner + 4, *colon = strrchr(owner, ':');
-	size_t n;
+	const char *svc;
 
 	memset(port, 0, sizeof(*port));
-	if (strncmp(owner, "ddc:", 4) || !colon || colon < a)
+	if (strncmp(owner, "ddc:", 4) ||
+	    addr_split_hostport(owner + 4, port->traddr, sizeof(port->traddr), &svc) < 0 ||
+	    addr_trsvcid_canon(svc, port->trsvcid, sizeof(port->trsvcid)) < 0)
 		return -EINVAL;
-	n = (size_t)(colon - a);
-	if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
-		a++;
-		n -= 2;
-	}
-	if (n >= sizeof(port->traddr) ||
-	    addr_trsvcid_canon(colon + 1, port->trsvcid, sizeof(port->trsvcid)) < 0)
-		return -EINVAL;
-	memcpy(port->traddr, a, n);
-	port->traddr[n] = '\0';
 	port->trtype = NVMF_TRTYPE_TCP;
 	return addr_traddr_canon(&port->adrfam, port->traddr, sizeof(port->traddr));
 }

@@ -601,15 +601,14 @@ static void handle_icreq(struct queue *q, const struct nvmf_tcp_pdu *pdu)
 /* The numeric address of the peer, without its port or brackets. */
 static void peer_address(const struct queue *q, char *out, size_t size)
 {
-	const char *colon = strrchr(q->peer, ':');
-	size_t n = colon ? (size_t)(colon - q->peer) : strlen(q->peer);
-	const char *a = q->peer;
+	const char *port;
 
-	if (n >= 2 && a[0] == '[') {
-		a++;
-		n -= 2;
+	if (addr_split_hostport(q->peer, out, size, &port) < 0) {
+		size_t n = strnlen(q->peer, size - 1);
+
+		memcpy(out, q->peer, n);
+		out[n] = '\0';
 	}
-	snprintf(out, size, "%.*s", (int)n, a);
 }
 
 /* A DDC asks to be pulled from (TP8010 Kickstart): answer KDResp and close, as the DDC does

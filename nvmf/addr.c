@@ -140,69 +140,62 @@ bool nqn_is_valid(const char *nqn)
 	return dlen > 0;
 }
 
-int addr_parse_listen(const char *text, struct cdc_listen *out)
+int addr_split_hostport(const char *text, char *host, size_t size, const char **port)
 {
-	char host[INET6_ADDRSTRLEN];
-	char canon[INET6_ADDRSTRLEN];
-	struct cdc_listen l;
-	const char *port;
-	unsigned long portnum;
-	size_t hlen;
+	const char *end, *h = text;
+	size_t n;
 
 	if (!text)
 		return -EINVAL;
-	memset(&l, 0, sizeof(l));
-
 	if (text[0] == '[') {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&l.ss;
-		const char *rbracket = strchr(text, ']');
-
-		if (!rbracket || rbracket[1] != ':')
+		end = strchr(text, ']');
+		if (!end || end[1] != ':')
 			return -EINVAL;
-		hlen = (size_t)(rbracket - text - 1);
-		if (!hlen || hlen >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, text + 1, hlen);
-		host[hlen] = '\0';
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-			return -EINVAL;
-		sin6->sin6_family = AF_INET6;
-		l.sslen = sizeof(*sin6);
-		port = rbracket + 2;
+		h++;
 	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&l.ss;
-		const char *colon = strrchr(text, ':');
-
-		if (!colon)
+		end = strrchr(text, ':');
+		if (!end)
 			return -EINVAL;
-		hlen = (size_t)(colon - text);
-		if (!hlen || hlen >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, text, hlen);
-		host[hlen] = '\0';
-		/* A bare IPv6 address fails here: its colons make the port ambiguous. */
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			return -EINVAL;
-		sin->sin_family = AF_INET;
-		l.sslen = sizeof(*sin);
-		port = colon + 1;
 	}
-
-	if (addr_parse_uint(port, 1, 65535, &portnum))
+	n = (size_t)(end - h);
+	if (n >= size)
 		return -EINVAL;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = strrchr(end, ':') + 1;
+	return 0;
+}
 
-	if (l.ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&l.ss;
+int addr_parse_listen(const char *text, struct cdc_listen *out)
+{
+	char host[INET6_ADDRSTRLEN], canon[INET6_ADDRSTRLEN];
+	struct sockaddr_in6 *sin6;
+	struct sockaddr_in *sin;
+	struct cdc_listen l;
+	const char *port;
+	unsigned long portnum;
 
+	memset(&l, 0, sizeof(l));
+	sin6 = (struct sockaddr_in6 *)&l.ss;
+	sin = (struct sockaddr_in *)&l.ss;
+	/* A bare IPv6 address fails: its colons make the port ambiguous, so it needs brackets. */
+	if (addr_split_hostport(text, host, sizeof(host), &port) ||
+	    addr_parse_uint(port, 1, 65535, &portnum))
+		return -EINVAL;
+	if (text[0] == '[' && inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons((uint16_t)portnum);
+		l.sslen = sizeof(*sin6);
 		inet_ntop(AF_INET6, &sin6->sin6_addr, canon, sizeof(canon));
 		snprintf(l.text, sizeof(l.text), "[%s]:%lu", canon, portnum);
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&l.ss;
-
+	} else if (text[0] != '[' && inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
 		sin->sin_port = htons((uint16_t)portnum);
+		l.sslen = sizeof(*sin);
 		inet_ntop(AF_INET, &sin->sin_addr, canon, sizeof(canon));
 		snprintf(l.text, sizeof(l.text), "%s:%lu", canon, portnum);
+	} else {
+		return -EINVAL;
 	}
 	*out = l;
 	return 0;

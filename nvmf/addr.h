@@ -46,6 +46,11 @@ bool nqn_is_valid(const char *nqn);
  * than guessed at. -EINVAL or -ERANGE. */
 int addr_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
+/* Splits "ADDR:PORT" or "[ADDR]:PORT" into ADDR, without the brackets, in host (size bytes)
+ * and *port, which points into text. Nothing is checked beyond the shape (ADDR may be
+ * empty: a Kickstart record's empty TRADDR means the requester's address). -EINVAL. */
+int addr_split_hostport(const char *text, char *host, size_t size, const char **port);
+
 /* Parse one listen address ("127.0.0.1:8009", "[::1]:8009", "0.0.0.0:8009"). -EINVAL. */
 int addr_parse_listen(const char *text, struct cdc_listen *out);
 

@@ -128,18 +128,13 @@ static int read_full(int fd, uint8_t *buf, size_t len)
 /* "ADDR:SVC" or "[ADDR]:SVC" (or "" for the address the request comes from) into a port. */
 static int kick_port(const char *text, struct cdc_port *p)
 {
-	const char *colon = strrchr(text, ':');
-	size_t n = colon ? (size_t)(colon - text) : 0;
+	const char *svc;
 
 	memset(p, 0, sizeof(*p));
-	if (!colon || n >= sizeof(p->traddr) || strlen(colon + 1) >= sizeof(p->trsvcid))
+	if (addr_split_hostport(text, p->traddr, sizeof(p->traddr), &svc) < 0 ||
+	    strlen(svc) >= sizeof(p->trsvcid))
 		return -EINVAL;
-	if (n >= 2 && text[0] == '[') {
-		text++;
-		n -= 2;
-	}
-	memcpy(p->traddr, text, n);
-	snprintf(p->trsvcid, sizeof(p->trsvcid), "%s", colon + 1);
+	snprintf(p->trsvcid, sizeof(p->trsvcid), "%s", svc);
 	p->adrfam = strchr(p->traddr, ':') ? NVMF_ADDR_FAMILY_IP6 : NVMF_ADDR_FAMILY_IP4;
 	return 0;
 }

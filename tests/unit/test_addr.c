@@ -74,6 +74,33 @@ START_TEST(trsvcid_is_a_port_number_without_leading_zeros)
 }
 END_TEST
 
+START_TEST(host_and_port_split_with_and_without_brackets)
+{
+	static const struct {
+		const char *text, *host, *port;
+	} ok[] = {
+		{"127.0.0.1:8009", "127.0.0.1", "8009"},
+		{"[::1]:8009", "::1", "8009"},
+		{"[fe80::1%eth0]:4420", "fe80::1%eth0", "4420"},
+		{":8009", "", "8009"}, /* a Kickstart record's empty TRADDR */
+		{"host:", "host", ""},
+	};
+	static const char *const bad[] = {"127.0.0.1", "[::1]", "[::1]8009", "[::1:8009", ""};
+	char host[64], tiny[4];
+	const char *port;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ck_assert_int_eq(addr_split_hostport(ok[i].text, host, sizeof(host), &port), 0);
+		ck_assert_str_eq(host, ok[i].host);
+		ck_assert_str_eq(port, ok[i].port);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_eq(addr_split_hostport(bad[i], host, sizeof(host), &port), -EINVAL);
+	ck_assert_int_eq(addr_split_hostport("10.0.0.1:1", tiny, sizeof(tiny), &port), -EINVAL);
+	ck_assert_int_eq(addr_split_hostport(NULL, host, sizeof(host), &port), -EINVAL);
+}
+END_TEST
+
 START_TEST(a_formatted_port_parses_back_to_itself)
 {
 	struct cdc_port p, q;
@@ -101,6 +128,7 @@ int main(void)
 	tcase_add_test(tc, traddr_verdicts_tell_malformed_family_and_wildcard_apart);
 	tcase_add_test(tc, trsvcid_is_a_port_number_without_leading_zeros);
 	tcase_add_test(tc, a_formatted_port_parses_back_to_itself);
+	tcase_add_test(tc, host_and_port_split_with_and_without_brackets);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
