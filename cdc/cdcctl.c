@@ -1501,24 +1501,39 @@ static int cmd_zonegroup_list(struct ctl *ctl, char **args)
 	return show(ctl, "/v1/zonegroups", print_zonegroups);
 }
 
-static int cmd_zonegroup_show(struct ctl *ctl, char **args)
+/* Zone groups and aliases are both named resources of a collection: shown, created by a
+ * POST of their name to the collection, deleted by their path. */
+static int show_named(struct ctl *ctl, const char *coll, const char *name,
+		      int (*print)(struct json_object *))
 {
 	char path[CTL_PATH_MAX];
-	int ret = api_path(path, sizeof(path), "v1", "zonegroups", args[0], NULL);
+	int ret = api_path(path, sizeof(path), "v1", coll, name, NULL);
 
-	return ret ? ret : show(ctl, path, print_zonegroup);
+	return ret ? ret : show(ctl, path, print);
+}
+
+static int create_named(struct ctl *ctl, const char *coll, const char *name, const char *what)
+{
+	struct json_object *body;
+	char path[CTL_PATH_MAX], msg[256];
+	int ret = api_path(path, sizeof(path), "v1", coll, NULL);
+
+	if (!ret)
+		ret = new_body(&body, "name", name, NULL);
+	if (ret)
+		return ret;
+	snprintf(msg, sizeof(msg), "created %s %s", what, name);
+	return mutate(ctl, "POST", path, body, msg);
+}
+
+static int cmd_zonegroup_show(struct ctl *ctl, char **args)
+{
+	return show_named(ctl, "zonegroups", args[0], print_zonegroup);
 }
 
 static int cmd_zonegroup_create(struct ctl *ctl, char **args)
 {
-	struct json_object *body;
-	char msg[256];
-	int ret = new_body(&body, "name", args[0], NULL);
-
-	if (ret)
-		return ret;
-	snprintf(msg, sizeof(msg), "created zone group %s", args[0]);
-	return mutate(ctl, "POST", "/v1/zonegroups", body, msg);
+	return create_named(ctl, "zonegroups", args[0], "zone group");
 }
 
 /* DELETE or POST to a group's path (with a last segment, if any). */
@@ -1681,22 +1696,12 @@ static int cmd_alias_list(struct ctl *ctl, char **args)
 
 static int cmd_alias_show(struct ctl *ctl, char **args)
 {
-	char path[CTL_PATH_MAX];
-	int ret = api_path(path, sizeof(path), "v1", "aliases", args[0], NULL);
-
-	return ret ? ret : show(ctl, path, print_alias);
+	return show_named(ctl, "aliases", args[0], print_alias);
 }
 
 static int cmd_alias_create(struct ctl *ctl, char **args)
 {
-	struct json_object *body;
-	char msg[256];
-	int ret = new_body(&body, "name", args[0], NULL);
-
-	if (ret)
-		return ret;
-	snprintf(msg, sizeof(msg), "created zone alias %s", args[0]);
-	return mutate(ctl, "POST", "/v1/aliases", body, msg);
+	return create_named(ctl, "aliases", args[0], "zone alias");
 }
 
 static int cmd_alias_del(struct ctl *ctl, char **args)
