@@ -687,6 +687,7 @@ static void get_metrics(struct api *api, struct evhttp_request *req)
 				     .start_time = api->started_real,
 				     .genctr = api->f->genctr,
 				     .hgenctr = api->f->hgenctr,
+				     .zoned_views = fabric_zone_nviews(api->f),
 				     .registry = registry_get_stats(api->reg)};
 
 	struct pull_stats pull;

@@ -102,6 +102,7 @@ struct fabric {
 	uint64_t view_serial;
 	uint64_t zoning_serial; /* view_serial of the last zoning change */
 	RB_HEAD(fabric_zview_tree, zview) zviews;
+	size_t nzviews; /* in zviews: one per distinct visibility, not per host */
 	/* Each subsystem entry's zones (zoning_port_view()), one per entry of log 70h, as of
 	 * port_views_serial: a visibility's view is then one intersection per entry. */
 	struct zone_view *port_views;
@@ -230,6 +231,8 @@ const struct view *fabric_host_view(struct fabric *f, const char *hostnqn,
 /* Log 71h as reader (a DDC's NQN) may read it: every host without zoning, the hosts zoned
  * with reader's subsystems with it. A reference the caller drops; NULL on ENOMEM. */
 struct view *fabric_hostlog_view_for(struct fabric *f, const char *reader);
+/* How many zoned views are kept: one per distinct visibility that was read. */
+size_t fabric_zone_nviews(const struct fabric *f);
 /* Whether two views carry the same bytes. */
 bool fabric_views_equal(const struct view *a, const struct view *b);
 

@@ -62,9 +62,15 @@ void fabric_zone_free(struct fabric *f)
 	port_views_free(f);
 	while ((z = RB_MIN(fabric_zview_tree, &f->zviews))) {
 		RB_REMOVE(fabric_zview_tree, &f->zviews, z);
+		f->nzviews--;
 		zview_free(z);
 	}
 	zoning_free(&f->zoning);
+}
+
+size_t fabric_zone_nviews(const struct fabric *f)
+{
+	return f->nzviews;
 }
 
 /* Views only this cache holds serve nobody: a visibility that comes back is built anew. */
@@ -76,6 +82,7 @@ void fabric_zone_prune(struct fabric *f)
 		next = RB_NEXT(fabric_zview_tree, &f->zviews, z);
 		if (!z->v || z->v->refs == 1) {
 			RB_REMOVE(fabric_zview_tree, &f->zviews, z);
+			f->nzviews--;
 			zview_free(z);
 		}
 	}
@@ -266,11 +273,13 @@ const struct view *fabric_host_view(struct fabric *f, const char *hostnqn,
 		}
 		z->key = key.key;
 		RB_INSERT(fabric_zview_tree, &f->zviews, z);
+		f->nzviews++;
 	}
 	struct view *v = zview_build(f, &z->key);
 	if (!v) {
 		if (!z->v) { /* nothing to keep serving */
 			RB_REMOVE(fabric_zview_tree, &f->zviews, z);
+			f->nzviews--;
 			zview_free(z);
 		}
 		return NULL;

@@ -177,6 +177,9 @@ int metrics_render(const struct metrics_snapshot *m, FILE *out)
 	family(out, "cdcd_genctr", "gauge", "The generation counter of a log (GENCTR).");
 	fprintf(out, "cdcd_genctr{log=\"discovery\"} %" PRIu64 "\n", m->genctr);
 	fprintf(out, "cdcd_genctr{log=\"host_discovery\"} %" PRIu64 "\n", m->hgenctr);
+	gauge(out, "cdcd_zoned_views",
+	      "Zoned discovery log views kept: one per set of zones hosts see, shared by them.",
+	      (double)m->zoned_views);
 	connections(out, &m->server);
 	controllers(out, &m->disc);
 	aens_and_logs(out, m->disc.counters);

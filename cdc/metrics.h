@@ -20,6 +20,7 @@ struct metrics_snapshot {
 	const char *version;
 	double start_time;	  /* seconds since the epoch */
 	uint64_t genctr, hgenctr; /* logs 70h and 71h */
+	size_t zoned_views;	  /* one per distinct visibility (fabric_zone_nviews()) */
 	struct server_stats server;
 	struct disc_stats disc;
 	const struct registry_stats *registry;

@@ -1834,6 +1834,64 @@ static size_t subtype_count(const struct view *v, uint8_t subtype)
 	return n;
 }
 
+/* Views cost memory per distinct visibility: 1,000 hosts in 10 zones make 10 views, and
+ * hosts in no zone one more, however many of them read. */
+START_TEST(zoned_views_grow_with_visibilities_not_with_hosts)
+{
+	enum { ZONES = 10, HOSTS = 1000, PER_ZONE = HOSTS / ZONES };
+	struct zone zones[ZONES];
+	struct zone_member *m = calloc(HOSTS + ZONES, sizeof(*m));
+	struct zoning_change chg;
+	struct zoning z;
+	struct fabric f;
+	char nqn[CDC_NQN_MAX + 1], port[64];
+
+	ck_assert_ptr_nonnull(m);
+	fabric_init(&f);
+	for (size_t i = 0; i < ZONES; i++) {
+		struct zone_member *zm = &m[i * (PER_ZONE + 1)];
+
+		snprintf(zones[i].name, sizeof(zones[i].name), "z%zu", i);
+		zones[i].members = zm;
+		zones[i].nmembers = PER_ZONE + 1;
+		zm[0] = (struct zone_member){.type = ZMTYPE_NQN, .role = ZONE_ROLE_SUBSYSTEM};
+		snprintf(zm[0].nqn, sizeof(zm[0].nqn), "nqn.2014-08.org.example:sub%zu", i);
+		snprintf(port, sizeof(port), "traddr=192.0.2.%zu", i + 1);
+		struct log_rec r = rec_of("", NVME_NQN_NVME, zm[0].nqn, port);
+		put_rec(&f, &r);
+		for (size_t h = 1; h <= PER_ZONE; h++) {
+			zm[h] = (struct zone_member){.type = ZMTYPE_NQN, .role = ZONE_ROLE_HOST};
+			snprintf(zm[h].nqn, sizeof(zm[h].nqn), "nqn.2014-08.org.example:h%zu",
+				 i * PER_ZONE + h - 1);
+		}
+	}
+	zoning_init(&z, ZONE_POLICY_DENY);
+	ck_assert_int_eq(zoning_group_create(&z, NULL, DDC_A, "g1", NULL), 0);
+	ck_assert_int_eq(zoning_group_set(&z, NULL, DDC_A, "g1", zones, ZONES), 0);
+	ck_assert_int_eq(zoning_activate(&z, NULL, DDC_A, "g1", &chg), 0);
+	fabric_zoning_swap(&f, &z);
+	zoning_free(&z);
+	fabric_zoning_set(&f, true, ZONE_POLICY_DENY);
+	ck_assert_int_ge(fabric_rebuild(&f, 0), 0);
+
+	for (size_t h = 0; h < HOSTS; h++) {
+		snprintf(nqn, sizeof(nqn), "nqn.2014-08.org.example:h%zu", h);
+		const struct view *v = fabric_host_view(&f, nqn, NULL);
+		ck_assert_ptr_nonnull(v);
+		ck_assert_uint_eq(subtype_count(v, NVME_NQN_NVME), 1);
+		ck_assert_str_eq(view_entry(v, 0)->subnqn, zones[h / PER_ZONE].members[0].nqn);
+	}
+	ck_assert_uint_eq(fabric_zone_nviews(&f), ZONES);
+	for (size_t h = 0; h < 100; h++) {
+		snprintf(nqn, sizeof(nqn), "nqn.2014-08.org.example:unzoned%zu", h);
+		ck_assert_uint_eq(subtype_count(fabric_host_view(&f, nqn, NULL), NVME_NQN_NVME), 0);
+	}
+	ck_assert_uint_eq(fabric_zone_nviews(&f), ZONES + 1);
+	fabric_free(&f);
+	free(m);
+}
+END_TEST
+
 START_TEST(zoned_views_are_shared_by_hosts_of_equal_visibility)
 {
 	struct fabric f;
@@ -1970,6 +2028,7 @@ static Suite *fabric_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, random_mutations_match_a_plain_model);
 	tcase_add_test(tc, zoned_views_are_shared_by_hosts_of_equal_visibility);
+	tcase_add_test(tc, zoned_views_grow_with_visibilities_not_with_hosts);
 	suite_add_tcase(s, tc);
 	return s;
 }
