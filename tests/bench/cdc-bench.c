@@ -194,7 +194,7 @@ struct opts {
 	socklen_t target_len, listen_len;
 	unsigned int conns, sources, depth, per_eid;
 	double duration;
-	unsigned long count, entries;
+	unsigned long count, entries, zones;
 	pid_t pid;
 	bool json, vs_ideal, no_header, success_flag;
 	const char *dhchap_secret; /* hosts authenticate with it when the target asks */
@@ -1333,6 +1333,8 @@ struct aen_conn {
 struct aen_wl {
 	struct pool pool;
 	struct aen_conn *ac;
+	size_t zones;  /* --zones: the change concerns zone 0, controllers i % zones == 0 */
+	size_t expect; /* armed controllers that should hear of the change */
 	size_t armed, arm_failed, got, other, early, aer_lost;
 	bool triggered;
 	uint64_t t_first, t_last;
@@ -1411,7 +1413,33 @@ static bool aen_all_heard(void *arg)
 {
 	struct aen_wl *w = arg;
 
-	return w->got + w->other + w->early + w->aer_lost >= w->armed;
+	return w->got + w->other + w->early + w->aer_lost >= w->expect;
+}
+
+static bool aen_in_changed_zone(const struct aen_wl *w, size_t idx)
+{
+	return !w->zones || idx % w->zones == 0;
+}
+
+/* Armed controllers whose view the change concerns: all of them without zoning. */
+static size_t aen_expected(const struct aen_wl *w)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->pool.n; i++)
+		n += w->ac[i].armed && aen_in_changed_zone(w, i);
+	return n;
+}
+
+/* AENs that reached a controller outside the zone of the change (counted at the very end,
+ * so an AEN that came late is counted too). */
+static size_t aen_outside_zone(const struct aen_wl *w)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->pool.n; i++)
+		n += w->ac[i].notified && !aen_in_changed_zone(w, i);
+	return n;
 }
 
 static void aen_verify_next(struct aen_wl *w);
@@ -1510,6 +1538,11 @@ static double ms_from(uint64_t t, uint64_t ref)
 static void aen_report(struct aen_wl *w, const struct aen_trigger *tr, struct report *r)
 {
 	report_add(r, "controllers_armed", (double)w->armed, "");
+	if (w->zones) {
+		report_add(r, "zones", (double)w->zones, "");
+		report_add(r, "controllers_in_zone", (double)w->expect, "");
+		report_add(r, "aens_outside_zone", (double)aen_outside_zone(w), "");
+	}
 	report_add(r, "arm_failed", (double)(w->arm_failed + w->pool.failed), "");
 	report_add(r, "dim_latency", ms_from(tr->res.t, tr->t_submit), "ms");
 	if (w->got) {
@@ -1544,6 +1577,11 @@ static int wl_aen(struct bench *b, struct report *r)
 	}
 	pool_fill(&w.pool);
 	loop_until(b->base, aen_armed, &w, 60 + o->count / 100.0);
+	w.zones = o->zones;
+	w.expect = aen_expected(&w);
+	long rss = b->server_pid > 0 ? rss_kib(b->server_pid) : -1;
+	if (rss >= 0)
+		report_add(r, "server_rss_armed", (double)rss, "KiB");
 	int err = aen_trigger_fire(b, &w, &tr);
 	if (err) {
 		report_note(r, "the registration failed: %s",
@@ -1555,6 +1593,14 @@ static int wl_aen(struct bench *b, struct report *r)
 	loop_until(b->base, aen_verified, &w, 30 + o->count / 200.0);
 	aen_report(&w, &tr, r);
 	rc = w.got ? 0 : -1;
+	/* Under zoning the figure is only worth having when it is exact. */
+	if (w.zones && (w.got < w.expect || w.missed || aen_outside_zone(&w))) {
+		report_note(r,
+			    "zoning: %zu of %zu controllers of the zone heard of the change, "
+			    "%zu outside it, %zu missed",
+			    w.got, w.expect, aen_outside_zone(&w), w.missed);
+		rc = -1;
+	}
 out:
 	aen_trigger_undo(b, &tr);
 	pool_free(&w.pool);
@@ -3063,7 +3109,11 @@ static void usage(FILE *out)
 		"  --dhchap-secret KEY  hosts answer DH-HMAC-CHAP with this DHHC-1 secret\n"
 		"  --runid ID           NQNs nqn.2014-08.org.example:bench-ID-... instead of a\n"
 		"                       fresh ID, so a keys file can name the session hosts\n"
-		"                       (bench-ID-session0 .. session(N-1))\n");
+		"                       (bench-ID-session0 .. session(N-1))\n"
+		"  --zones Z            reads, sessions, persistent, aen: start --cdcd PATH with\n"
+		"                       zoning (deny) and Z zones, each with a subsystem of\n"
+		"                       --entries ports and every Z-th host; aen changes zone 0\n"
+		"                       only and fails unless exactly its hosts hear of it\n");
 }
 
 static int parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t *len)
@@ -3130,6 +3180,7 @@ enum {
 	OPT_SUCCESS_FLAG,
 	OPT_SECRET,
 	OPT_RUNID,
+	OPT_ZONES,
 };
 
 static bool parse_number_opt(int c, const char *arg, struct opts *o)
@@ -3165,6 +3216,9 @@ static bool parse_number_opt(int c, const char *arg, struct opts *o)
 	case OPT_ENTRIES:
 		o->entries = v;
 		return v <= 1000000;
+	case OPT_ZONES:
+		o->zones = v;
+		return v > 0 && v <= 65536;
 	}
 	return false;
 }
@@ -3223,6 +3277,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 					   {"success-flag", no_argument, NULL, OPT_SUCCESS_FLAG},
 					   {"dhchap-secret", required_argument, NULL, OPT_SECRET},
 					   {"runid", required_argument, NULL, OPT_RUNID},
+					   {"zones", required_argument, NULL, OPT_ZONES},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	int c;
@@ -3273,7 +3328,10 @@ static void defaults_apply(struct opts *o, const struct workload *wl)
 
 static const char *opts_check(const struct opts *o, const struct workload *wl)
 {
-	if (wl->needs_target && !o->target_text)
+	if (o->zones && (!o->cdcd || o->target_text || !wl->needs_target || o->sources))
+		return "--zones needs --cdcd PATH, and no --target or --sources: it starts a "
+		       "zoned cdcd of its own for reads, sessions, persistent or aen";
+	if (wl->needs_target && !o->target_text && !o->zones)
 		return "--target ADDR:PORT is needed";
 	if (!strcmp(wl->name, "restart") && !o->cdcd)
 		return "restart needs --cdcd PATH";
@@ -3326,6 +3384,89 @@ static int print_free_port(void)
 	return 0;
 }
 
+/* ---- --zones: a zoned cdcd of our own ---- */
+
+/* The prefix of the NQNs the workload's hosts connect with (pool_init(), sessions) and how
+ * many there are. */
+static size_t zoned_hosts(const struct bench *b, char *prefix, size_t size)
+{
+	const struct opts *o = b->o;
+	const char *role = "reader";
+	size_t n = o->conns;
+
+	if (!strcmp(o->workload, "sessions"))
+		role = "session";
+	else if (!strcmp(o->workload, "aen") || !strcmp(o->workload, "persistent")) {
+		role = o->workload;
+		n = o->count;
+	}
+	snprintf(prefix, size, BENCH_NQN "%s-%s", b->runid, role);
+	return n;
+}
+
+/* Zoning on, policy deny; one active zone group of --zones zones. Zone z holds subsystem
+ * zsub<z> with --entries ports and the workload's hosts i with i % zones == z; zone 0 also
+ * the probe host (so --vs-ideal sizes the ideal responder by what a host sees) and the
+ * subsystem the aen workload registers. */
+static int zoned_config_write(const struct bench *b, const struct cdcd_run *c)
+{
+	const struct opts *o = b->o;
+	char prefix[160];
+	size_t nhosts = zoned_hosts(b, prefix, sizeof(prefix));
+	FILE *f = fopen(c->conf, "ae");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "zoning = yes\nzoning-policy = deny\n");
+	for (unsigned long z = 0; z < o->zones; z++) {
+		fprintf(f, "[subsystem " BENCH_NQN "%s-zsub%lu]\n", b->runid, z);
+		for (unsigned long k = 0; k < o->entries; k++)
+			fprintf(f, "port = traddr=10.%lu.%lu.1;trsvcid=%lu\n", z / 256, z % 256,
+				4420 + k);
+	}
+	fprintf(f, "[zonegroup bench]\n");
+	for (unsigned long z = 0; z < o->zones; z++)
+		fprintf(f,
+			"zone = z%lu\nmember = z%lu role=subsystem;nqn=" BENCH_NQN "%s-zsub%lu\n",
+			z, z, b->runid, z);
+	fprintf(f, "member = z0 role=host;nqn=" BENCH_NQN "%s-probe\n", b->runid);
+	fprintf(f, "member = z0 role=subsystem;nqn=" BENCH_NQN "%s-aen-sub\n", b->runid);
+	for (size_t i = 0; i < nhosts; i++)
+		fprintf(f, "member = z%lu role=host;nqn=%s%zu\n", (unsigned long)(i % o->zones),
+			prefix, i);
+	return fclose(f) ? -errno : 0;
+}
+
+/* Starts the zoned cdcd and points the workload at it. */
+static int zoned_start(struct bench *b, struct cdcd_run *c, struct report *r)
+{
+	struct probe p;
+
+	if (cdcd_prepare(c) < 0 || zoned_config_write(b, c) < 0) {
+		report_note(r, "cannot prepare a state directory");
+		return -1;
+	}
+	memcpy(&b->target, &c->sa, sizeof(c->sa));
+	b->target_len = sizeof(c->sa);
+	c->pid = cdcd_spawn(b->o->cdcd, c);
+	if (c->pid < 0 || probe_run(b, &p, c->pid, 60) < 0) {
+		report_note(r, "the zoned cdcd did not serve; see %s (kept)", c->log);
+		return -1;
+	}
+	b->server_pid = c->pid;
+	return 0;
+}
+
+static void zoned_stop(struct cdcd_run *c, int rc, struct report *r)
+{
+	if (c->pid > 0)
+		child_stop(c->pid);
+	if (rc == 0 && c->dir[0])
+		rm_tree(c->dir);
+	else if (c->dir[0])
+		report_note(r, "see %s (kept)", c->log);
+}
+
 static int run(struct opts *o, const struct workload *wl)
 {
 	struct bench b = {.o = o, .server_pid = o->pid};
@@ -3343,7 +3484,12 @@ static int run(struct opts *o, const struct workload *wl)
 		snprintf(b.runid, sizeof(b.runid), "%x%05x", (unsigned int)getpid() & 0xffff,
 			 (unsigned int)time(NULL) & 0xfffff);
 	snprintf(r.workload, sizeof(r.workload), "%s", wl->name);
-	rc = o->vs_ideal ? run_vs_ideal(&b, wl->run, &r) : wl->run(&b, &r);
+	struct cdcd_run zoned = {0};
+	rc = o->zones ? zoned_start(&b, &zoned, &r) : 0;
+	if (!rc)
+		rc = o->vs_ideal ? run_vs_ideal(&b, wl->run, &r) : wl->run(&b, &r);
+	if (o->zones)
+		zoned_stop(&zoned, rc, &r);
 	if (o->json)
 		report_json(&r, o, rc == 0);
 	else

@@ -98,7 +98,8 @@ broken=
 # Counters that are 0 when a workload fully worked, and which of them each workload must
 # report (a workload that ended before reporting them did not work either).
 ZERO_METRICS='read_errors session_errors connect_failed lost_while_held arm_failed
-aens_missed aens_other_type verify_failed dim_failed dim_transport_errors changes_missed'
+aens_missed aens_other_type verify_failed dim_failed dim_transport_errors changes_missed
+aens_outside_zone'
 required() {
 	case $1 in
 	reads) echo read_errors ;;
@@ -155,6 +156,7 @@ run reads --target "$target" --pid "$pid" --vs-ideal
 run sessions --target "$target" --pid "$pid" --vs-ideal
 run persistent --target "$target" --pid "$pid" --count 1000 --sources 4
 run aen --target "$target" --count 200
+run aen --cdcd "$cdcd" --zones 10 --count 200
 run dim --target "$target" --pid "$pid" --count 2000
 run restart --cdcd "$cdcd" --count 2000
 run pull --cdcd "$cdcd" --count 100
