@@ -15,6 +15,7 @@
 #include "config.h"
 #include "config_keys.h"
 #include "disc_ctrl.h"
+#include "etcd.h"
 #include "fabric.h"
 #include "health.h"
 #include "log.h"
@@ -50,6 +51,7 @@ struct daemon {
 	struct disc_svc svc;
 	struct cdc_server srv;
 	struct store *store;
+	struct etcd *etcd; /* store = etcd: the registrations shared with other instances */
 	struct registry *reg;
 	struct api *api;
 	struct mdns_pub *mdns;
@@ -455,6 +457,30 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *foreground,
 	return overrides_check(&d->ovr);
 }
 
+/* store = etcd: the registry's registrations go there; this CDC's NQN tells its txns
+ * from the other instances'. */
+static int etcd_open(struct daemon *d)
+{
+	const struct cdc_config *c = &d->cfg;
+	struct etcd_opts o = {c->etcd_endpoints, c->etcd_prefix, c->etcd_cacert,
+			      c->etcd_cert,	 c->etcd_key,	 c->nqn};
+
+	if (c->store != CDC_STORE_ETCD)
+		return 0;
+	if (!c->etcd_endpoints[0]) {
+		log_err("store = etcd needs etcd-endpoints");
+		return -EINVAL;
+	}
+	int err = etcd_new(d->base, &o, &d->etcd);
+	if (err) {
+		log_err("etcd: cannot set up a client: %s", strerror(-err));
+		return err;
+	}
+	registry_set_etcd(d->reg, d->etcd);
+	log_info("registrations in etcd at %s under %s", c->etcd_endpoints, c->etcd_prefix);
+	return 0;
+}
+
 static int daemon_start(struct daemon *d)
 {
 	int err = state_dir_prepare(d->cfg.state_dir);
@@ -483,6 +509,9 @@ static int daemon_start(struct daemon *d)
 	d->svc.reg_ops = &registry_ctrl_ops;
 	d->svc.reg = d->reg;
 	daemon_limits(d);
+	err = etcd_open(d);
+	if (err)
+		return err;
 	err = registry_load(d->reg);
 	if (err) {
 		log_err("cannot load %s: %s", db, strerror(-err));
@@ -603,6 +632,7 @@ out:
 	server_shutdown(&d.srv);
 	tls_server_free(d.srv.tls);
 	registry_free(d.reg); /* completes what the last connections left */
+	etcd_free(d.etcd);    /* after the registry, which cancels its txn in flight */
 	pull_free(d.pull);    /* after the registry: its last completions report to it */
 	/* After the registry too: the last health marks report to it. */
 	health_free(d.health);

@@ -3,6 +3,9 @@
  * into one store transaction), persists the next GENCTR, commits, and only then rebuilds the
  * logs, hands the change set to notify and completes the changes. A failed commit undoes the
  * model and fails the batch: nothing acknowledged was lost, nothing lost was acknowledged.
+ * With etcd the registrations go to its txn instead, and the batch finishes when etcd
+ * answers; changes arriving meanwhile wait for the next batch, and other instances' txns
+ * are applied to the model here too, without a store write.
  * What a change means is its source's business (reg_*.c); here every change is the same. */
 #include "registry.h"
 
@@ -13,6 +16,7 @@
 #include <time.h>
 
 #include "array.h"
+#include "etcd.h"
 #include "log.h"
 #include "notify.h"
 #include "reg_dim.h"
@@ -63,6 +67,53 @@ struct undo {
 	} u;
 };
 
+/* Where registrations (entities, hosts, records) are written: the SQLite transaction, or
+ * the next etcd txn. Everything else (journal, zoning, counters) stays in SQLite. */
+struct rows_ops {
+	int (*entity_put)(void *ctx, const struct entity *e);
+	int (*entity_del)(void *ctx, const char *nqn);
+	int (*host_put)(void *ctx, const struct host_rec *h);
+	int (*host_del)(void *ctx, const struct host_rec *h);
+	int (*rec_put)(void *ctx, const struct log_rec *rec);
+	int (*rec_del)(void *ctx, const struct log_rec *rec);
+};
+
+static int sq_entity_put(void *st, const struct entity *e)
+{
+	return store_entity_put(st, e);
+}
+
+static int sq_entity_del(void *st, const char *nqn)
+{
+	return store_entity_del(st, nqn);
+}
+
+static int sq_host_put(void *st, const struct host_rec *h)
+{
+	return store_host_put(st, h);
+}
+
+static int sq_host_del(void *st, const struct host_rec *h)
+{
+	return store_host_del(st, h);
+}
+
+static int sq_rec_put(void *st, const struct log_rec *rec)
+{
+	return store_rec_put(st, rec);
+}
+
+static int sq_rec_del(void *st, const struct log_rec *rec)
+{
+	return store_rec_del(st, rec);
+}
+
+static const struct rows_ops sqlite_rows = {sq_entity_put, sq_entity_del,
+					    sq_host_put,   sq_host_del,
+					    sq_rec_put,	   sq_rec_del};
+static const struct rows_ops etcd_rows = {etcd_entity_put, etcd_entity_del, etcd_host_put,
+					  etcd_host_del,   etcd_rec_put,    etcd_rec_del};
+
 struct registry {
 	struct event_base *base;
 	struct event *flush_ev;
@@ -87,6 +138,12 @@ struct registry {
 	void (*observer)(void *arg, int logs);
 	void *observer_arg;
 	struct fzs *fzs; /* zone groups DDCs are sending */
+	const struct rows_ops *rows;
+	void *rows_ctx;
+	struct etcd *etcd;		  /* NULL: registrations are in SQLite alone */
+	bool inflight;			  /* the batch in flight waits for etcd's answer */
+	TAILQ_HEAD(, change) flight;	  /* the batch being committed */
+	uint64_t genctr_hint;		  /* GENCTR goes no lower: from etcd's revision */
 };
 
 /* ---- undo ---- */
@@ -171,7 +228,7 @@ static int stage_entity(struct registry *r, const struct entity *e)
 
 	if (!err)
 		err = fabric_entity_put(r->fabric, e);
-	return err ? err : store_entity_put(r->store, e);
+	return err ? err : r->rows->entity_put(r->rows_ctx, e);
 }
 
 /* How stale a stored last_seen may get before a connection or a registration rewrites
@@ -219,7 +276,7 @@ static int stage_host_put(struct registry *r, const struct host_rec *h)
 	if (!err)
 		err = fabric_host_put(r->fabric, h);
 	r->hosts_changed = true;
-	return err ? err : store_host_put(r->store, h);
+	return err ? err : r->rows->host_put(r->rows_ctx, h);
 }
 
 static int stage_host_del(struct registry *r, const struct host_rec *key)
@@ -234,7 +291,7 @@ static int stage_host_del(struct registry *r, const struct host_rec *key)
 		return err;
 	fabric_host_del(r->fabric, &copy);
 	r->hosts_changed = true;
-	err = store_host_del(r->store, &copy);
+	err = r->rows->host_del(r->rows_ctx, &copy);
 	return err == -ENOENT ? 0 : err;
 }
 
@@ -247,7 +304,7 @@ static int stage_rec_put(struct registry *r, const struct log_rec *rec)
 	if (!err)
 		err = fabric_rec_put(r->fabric, rec);
 	r->dirty70 = true;
-	return err ? err : store_rec_put(r->store, rec);
+	return err ? err : r->rows->rec_put(r->rows_ctx, rec);
 }
 
 static int stage_rec_del(struct registry *r, const struct log_rec *key)
@@ -262,7 +319,7 @@ static int stage_rec_del(struct registry *r, const struct log_rec *key)
 		return err;
 	fabric_rec_del(r->fabric, &copy);
 	r->dirty70 = true;
-	err = store_rec_del(r->store, &copy);
+	err = r->rows->rec_del(r->rows_ctx, &copy);
 	return err == -ENOENT ? 0 : err;
 }
 
@@ -291,7 +348,7 @@ static int stage_entity_del(struct registry *r, const char *nqn)
 	if (err)
 		return err;
 	fabric_entity_del(r->fabric, nqn);
-	err = store_entity_del(r->store, nqn);
+	err = r->rows->entity_del(r->rows_ctx, nqn);
 	return err == -ENOENT ? 0 : err;
 }
 
@@ -545,16 +602,27 @@ static void persist_genctr(struct registry *r)
 		r->hgenctr_reserved = reserve;
 }
 
-/* Stages the batch in one transaction with the next GENCTR; returns the commit's error. */
-static int commit_batch(struct registry *r, struct change *first, int64_t now)
+/* Stages the batch: the model with its undo, the rows, the SQLite transaction. */
+static int stage_batch(struct registry *r, int64_t now, int *n)
 {
-	uint64_t g =
-		(r->fabric->genctr > r->genctr_stored ? r->fabric->genctr : r->genctr_stored) + 1;
-	int err = store_begin(r->store), n = 0;
+	int err = store_begin(r->store);
 
+	*n = 0;
 	/* A change whose association left in the meantime still applies: it was sent. */
-	for (struct change *c = first; c && !err; c = TAILQ_NEXT(c, link), n++)
+	for (struct change *c = TAILQ_FIRST(&r->flight); c && !err; c = TAILQ_NEXT(c, link), ++*n)
 		err = stage(r, c, now);
+	return err;
+}
+
+/* Commits the staged batch with the next GENCTR; on error rolls back and, unless the
+ * batch is already durable elsewhere (keep), undoes the model. */
+static int commit_local(struct registry *r, int err, int n, bool keep)
+{
+	uint64_t g = r->fabric->genctr > r->genctr_stored ? r->fabric->genctr : r->genctr_stored;
+
+	if (r->genctr_hint > g + 1)
+		g = r->genctr_hint - 1;
+	g++;
 	/* Persisted before anyone can see it: after a crash GENCTR resumes above it. */
 	if (!err && r->dirty70)
 		err = store_genctr_set(r->store, g);
@@ -569,6 +637,10 @@ static int commit_batch(struct registry *r, struct change *first, int64_t now)
 	log_ratelimited(&r->rl, LOG_ERR, "store: %s (%s); %d changes failed", strerror(-err),
 			store_errmsg(r->store), n);
 	store_rollback(r->store);
+	if (keep) {
+		undo_forget(r);
+		return 0;
+	}
 	undo_all(r);
 	return err;
 }
@@ -583,6 +655,9 @@ static int rebuild(struct registry *r, bool failed, int *maybe)
 
 	*maybe = which;
 	uint64_t floor = r->dirty70 && !failed ? r->genctr_stored - 1 : r->genctr_stored;
+
+	if (r->genctr_hint > floor + 1)
+		floor = r->genctr_hint - 1;
 
 	/* Every host that connects changes log 71h; building it at once only pays when some
 	 * controller waits for its change events. */
@@ -610,17 +685,73 @@ void registry_set_observer(struct registry *r, void (*fn)(void *arg, int logs), 
 	r->observer_arg = arg;
 }
 
-void registry_flush(struct registry *r)
-{
-	TAILQ_HEAD(, change) batch = TAILQ_HEAD_INITIALIZER(batch);
-	struct change *c;
+/* ---- other instances' changes (etcd) ---- */
 
-	if (TAILQ_EMPTY(&r->pending))
-		return;
-	TAILQ_CONCAT(&batch, &r->pending, link);
-	int err = commit_batch(r, TAILQ_FIRST(&batch), time(NULL));
+/* Each revision of etcd leaves room for this many local moves of GENCTR (a path marked
+ * down, a configuration reload) before the next: instances that saw the same revision
+ * serve nearly the same GENCTR, and every instance's GENCTR only grows. */
+#define GENCTR_PER_REVISION (1ULL << 16)
+
+/* Pass 0 removes records, 1 entities (with what they own), 2 adds entities, 3 records:
+ * whatever order the txn had, an owner exists before its records. */
+static int remote_one(struct registry *r, const struct etcd_event *ev, int pass)
+{
+	if (ev->del && ev->kind != ETCD_ENTITY && pass == 0) {
+		if (ev->kind == ETCD_HOST)
+			r->hosts_changed |= fabric_host_del(r->fabric, &ev->u.host);
+		else
+			r->dirty70 |= fabric_rec_del(r->fabric, &ev->u.rec);
+	} else if (ev->del && ev->kind == ETCD_ENTITY && pass == 1) {
+		live_flipped(r, ev->u.ent.nqn);
+		fabric_entity_del(r->fabric, ev->u.ent.nqn);
+	} else if (!ev->del && ev->kind == ETCD_ENTITY && pass == 2) {
+		return fabric_entity_put(r->fabric, &ev->u.ent);
+	} else if (!ev->del && ev->kind == ETCD_HOST && pass == 3) {
+		r->hosts_changed = true;
+		return fabric_host_put(r->fabric, &ev->u.host);
+	} else if (!ev->del && ev->kind == ETCD_REC && pass == 3) {
+		r->dirty70 = true;
+		return fabric_rec_put(r->fabric, &ev->u.rec);
+	}
+	return 0;
+}
+
+/* A txn of another instance: applied to the model as it stands (no batch is in flight, etcd
+ * holds such txns until ours is answered), then the logs and AENs as for a batch. */
+static void remote_cb(void *arg, const struct etcd_event *ev, size_t n, uint64_t rev)
+{
+	struct registry *r = arg;
+	int err = 0, maybe;
+
+	for (int pass = 0; pass < 4; pass++)
+		for (size_t i = 0; i < n; i++)
+			{
+			int e = remote_one(r, &ev[i], pass);
+			err = e ? e : err;
+		}
+	if (err)
+		log_ratelimited(&r->rl, LOG_ERR, "etcd: revision %llu applied in part: %s",
+				(unsigned long long)rev, strerror(-err));
+	if (rev * GENCTR_PER_REVISION > r->genctr_hint)
+		r->genctr_hint = rev * GENCTR_PER_REVISION;
+	int changed = rebuild(r, false, &maybe);
+	if (changed < 0)
+		log_ratelimited(&r->rl, LOG_ERR, "cannot build the discovery logs: %s",
+				strerror(-changed));
+	persist_genctr(r);
+	if (changed > 0)
+		notify_changed(r, changed);
+	if (maybe && r->observer)
+		r->observer(r->observer_arg, maybe);
+}
+
+/* The batch in flight is over: rebuild, tell, complete. */
+static void finish_batch(struct registry *r, int err)
+{
+	struct change *c;
 	int maybe;
 	int changed = rebuild(r, err != 0, &maybe);
+
 	if (changed < 0)
 		log_ratelimited(&r->rl, LOG_ERR, "cannot build the discovery logs: %s",
 				strerror(-changed));
@@ -631,12 +762,57 @@ void registry_flush(struct registry *r)
 		notify_changed(r, changed);
 	if (maybe && r->observer)
 		r->observer(r->observer_arg, maybe);
-	while ((c = TAILQ_FIRST(&batch))) {
+	while ((c = TAILQ_FIRST(&r->flight))) {
 		int outcome = c->verdict ? c->verdict : err;
-		TAILQ_REMOVE(&batch, c, link);
+		TAILQ_REMOVE(&r->flight, c, link);
 		count(r, c, outcome);
 		c->done(c, outcome);
 	}
+	/* What arrived while etcd was asked goes in the next batch. */
+	if (!TAILQ_EMPTY(&r->pending))
+		event_active(r->flush_ev, EV_TIMEOUT, 0);
+}
+
+/* etcd answered the batch's txn. The registrations are in etcd from here on: a SQLite
+ * failure now loses only the journal lines and zoning rows of the batch. */
+static void etcd_done(void *arg, int err, uint64_t rev)
+{
+	struct registry *r = arg;
+	int n = 0;
+	struct change *c;
+
+	r->inflight = false;
+	TAILQ_FOREACH (c, &r->flight, link)
+		n++;
+	if (err) {
+		log_ratelimited(&r->rl, LOG_ERR, "etcd: cannot commit; %d changes failed", n);
+		store_rollback(r->store);
+		undo_all(r);
+	} else {
+		r->genctr_hint = rev * GENCTR_PER_REVISION;
+		commit_local(r, 0, n, true);
+	}
+	finish_batch(r, err);
+}
+
+void registry_flush(struct registry *r)
+{
+	int n;
+
+	if (TAILQ_EMPTY(&r->pending) || r->inflight)
+		return;
+	TAILQ_CONCAT(&r->flight, &r->pending, link);
+	int err = stage_batch(r, time(NULL), &n);
+	if (!err && r->etcd && etcd_staged(r->etcd)) {
+		err = etcd_commit(r->etcd, etcd_done, r);
+		if (!err) {
+			r->inflight = true;
+			return;
+		}
+	}
+	if (r->etcd)
+		etcd_rollback(r->etcd);
+	finish_batch(r, commit_local(r, err, n, false));
 }
 
 static void flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -704,6 +880,9 @@ static void hook_disconnected(void *arg, struct disc_ctrl *ctrl)
 	TAILQ_FOREACH (c, &r->pending, link)
 		if (c->ctrl == ctrl)
 			c->ctrl = NULL;
+	TAILQ_FOREACH (c, &r->flight, link)
+		if (c->ctrl == ctrl)
+			c->ctrl = NULL;
 	notify_ctrl_del(r->notify, ctrl);
 	if (reg_hosts_disconnected(r, ctrl))
 		live_drop(r, ctrl); /* the logs catch up at the next change */
@@ -766,6 +945,9 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 	r->rl = (struct ratelimit)RATELIMIT_INIT(5, 10);
 	ratelimit_peers_init(&r->rl_peers, 5, 10);
 	TAILQ_INIT(&r->pending);
+	TAILQ_INIT(&r->flight);
+	r->rows = &sqlite_rows;
+	r->rows_ctx = store;
 	RB_INIT(&r->live);
 	r->notify = notify_new();
 	r->fzs = fzs_new(base);
@@ -794,6 +976,14 @@ void registry_free(struct registry *r)
 		return;
 	if (!TAILQ_EMPTY(&r->pending))
 		registry_flush(r);
+	/* Whether etcd took the batch in flight is not known: it was never acknowledged. */
+	if (r->inflight) {
+		etcd_cancel(r->etcd);
+		r->inflight = false;
+		store_rollback(r->store);
+		undo_all(r);
+		finish_batch(r, -ECANCELED);
+	}
 	/* What the last completions queued: nobody is left to hear it. */
 	while ((c = TAILQ_FIRST(&r->pending))) {
 		TAILQ_REMOVE(&r->pending, c, link);
@@ -829,11 +1019,41 @@ static int load_rec(void *arg, const struct log_rec *rec)
 	return fabric_rec_append(arg, rec);
 }
 
+/* etcd's records may come in any order and again: each one replaces. */
+static int put_entity(void *arg, const struct entity *e)
+{
+	return fabric_entity_put(arg, e);
+}
+
+static int put_host(void *arg, const struct host_rec *h)
+{
+	return fabric_host_put(arg, h);
+}
+
+static int put_rec(void *arg, const struct log_rec *rec)
+{
+	return fabric_rec_put(arg, rec);
+}
+
+/* The registrations from etcd, the rest (GENCTR, zoning, counters) from SQLite. */
+static int load_shared(struct registry *r, uint64_t *genctr, uint64_t *rev)
+{
+	struct store_loader none = {NULL, NULL, NULL, NULL};
+	struct store_loader ld = {put_entity, put_host, put_rec, r->fabric};
+	int err = store_load(r->store, &none, genctr);
+
+	if (!err)
+		err = etcd_load(r->etcd, &ld, rev);
+	if (!err && *genctr < *rev * GENCTR_PER_REVISION)
+		*genctr = *rev * GENCTR_PER_REVISION;
+	return err;
+}
+
 int registry_load(struct registry *r)
 {
 	struct store_loader ld = {load_entity, load_host, load_rec, r->fabric};
-	uint64_t genctr = 0;
-	int err = store_load(r->store, &ld, &genctr);
+	uint64_t genctr = 0, rev = 0;
+	int err = r->etcd ? load_shared(r, &genctr, &rev) : store_load(r->store, &ld, &genctr);
 
 	if (!err)
 		err = reg_zoning_load(r->store, &r->fabric->zoning);
@@ -853,7 +1073,9 @@ int registry_load(struct registry *r)
 		 "GENCTR %llu",
 		 r->fabric->nents, r->fabric->nhosts, r->fabric->nrecs, r->fabric->zoning.ngroups,
 		 r->fabric->zoning.nactive, (unsigned long long)r->fabric->genctr);
-	return 0;
+	if (r->etcd && (err = etcd_watch(r->etcd, rev, remote_cb, r)))
+		log_err("etcd: cannot watch: %s", strerror(-err));
+	return err;
 }
 
 void registry_set_limits(struct registry *r, const struct registry_limits *lim)
@@ -864,6 +1086,13 @@ void registry_set_limits(struct registry *r, const struct registry_limits *lim)
 	fzs_set_timeout(r->fzs, lim->zoning_lock);
 	if (rearm)
 		expire_arm(r);
+}
+
+void registry_set_etcd(struct registry *r, struct etcd *etcd)
+{
+	r->etcd = etcd;
+	r->rows = etcd ? &etcd_rows : &sqlite_rows;
+	r->rows_ctx = etcd ? (void *)etcd : (void *)r->store;
 }
 
 struct store *registry_store(struct registry *r)

@@ -1,0 +1,70 @@
+/* etcd.h - the registrations (entities, log 71h hosts, log 70h records) kept in etcd, for
+ * several cdcd sharing one fabric. A batch is one txn, acknowledged only once etcd answered;
+ * a watch streams what the other instances committed. Runs on the libevent loop. */
+#ifndef CDC_ETCD_H
+#define CDC_ETCD_H
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "store.h"
+
+struct etcd;
+
+struct etcd_opts {
+	const char *endpoints; /* "http://127.0.0.1:2379,http://..." */
+	const char *prefix;    /* every key starts with it: "/nvme-cdc/" */
+	const char *cacert, *cert, *key; /* TLS to etcd; NULL or "" for none */
+	const char *id;			 /* this instance, unique among those sharing prefix */
+};
+
+enum etcd_kind { ETCD_ENTITY, ETCD_HOST, ETCD_REC };
+
+/* One key another instance changed, decoded: a put, or the delete of the record named. */
+struct etcd_event {
+	enum etcd_kind kind;
+	bool del;
+	union {
+		struct entity ent;
+		struct host_rec host;
+		struct log_rec rec;
+	} u;
+};
+
+/* Another instance's txn at revision rev; called only while no txn of ours is in flight. */
+typedef void (*etcd_remote_fn)(void *arg, const struct etcd_event *ev, size_t n, uint64_t rev);
+/* A txn's answer: 0 and its revision, or -EIO (etcd unreachable or refusing). */
+typedef void (*etcd_done_fn)(void *arg, int err, uint64_t rev);
+
+int etcd_new(struct event_base *base, const struct etcd_opts *o, struct etcd **out);
+/* Frees; a txn in flight is dropped without its callback. NULL is a no-op. */
+void etcd_free(struct etcd *e);
+
+/* Feeds every stored record to ld (entities first) and sets *rev to the revision read.
+ * Blocks: called once at start, before the loop runs, as the SQLite load is. */
+int etcd_load(struct etcd *e, const struct store_loader *ld, uint64_t *rev);
+/* Streams the other instances' changes after revision rev to fn, reconnecting as needed. */
+int etcd_watch(struct etcd *e, uint64_t rev, etcd_remote_fn fn, void *arg);
+
+/* The rows of the next txn: the last write of a key wins (etcd refuses a key twice). */
+int etcd_entity_put(void *e, const struct entity *ent);
+int etcd_entity_del(void *e, const char *nqn);
+int etcd_host_put(void *e, const struct host_rec *h);
+int etcd_host_del(void *e, const struct host_rec *h);
+int etcd_rec_put(void *e, const struct log_rec *r);
+int etcd_rec_del(void *e, const struct log_rec *r);
+size_t etcd_staged(const struct etcd *e);
+/* Sends the staged rows as one txn; done is called later, on the loop. -EBUSY while one is
+ * in flight; on any error the rows are dropped and done is not called. */
+int etcd_commit(struct etcd *e, etcd_done_fn done, void *arg);
+/* Drops the txn in flight without its callback: whether etcd applied it is not known. */
+void etcd_cancel(struct etcd *e);
+/* Drops the staged rows. */
+void etcd_rollback(struct etcd *e);
+/* Whether the watch is streaming (for the status and the tests). */
+bool etcd_watching(const struct etcd *e);
+
+#endif
