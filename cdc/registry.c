@@ -142,6 +142,7 @@ struct registry {
 	void *rows_ctx;
 	struct etcd *etcd;		  /* NULL: registrations are in SQLite alone */
 	bool inflight;			  /* the batch in flight waits for etcd's answer */
+	bool marker_only;		  /* it writes no record: only a revision for GENCTR */
 	TAILQ_HEAD(, change) flight;	  /* the batch being committed */
 	uint64_t genctr_hint;		  /* GENCTR goes no lower: from etcd's revision */
 };
@@ -666,7 +667,13 @@ static int rebuild(struct registry *r, bool failed, int *maybe)
 		which &= ~FABRIC_LOG71;
 	}
 	r->dirty70 = r->hosts_changed = false;
-	return which ? fabric_rebuild_logs(r->fabric, floor, which) : 0;
+	int changed = which ? fabric_rebuild_logs(r->fabric, floor, which) : 0;
+	/* A shared fabric's revision moved (etcd): GENCTR follows even where no entry did. */
+	if (changed >= 0 && r->fabric->genctr < r->genctr_hint) {
+		int err = fabric_genctr_raise(r->fabric, r->genctr_hint);
+		changed = err ? err : changed;
+	}
+	return changed;
 }
 
 static void notify_changed(struct registry *r, int changed)
@@ -784,7 +791,10 @@ static void etcd_done(void *arg, int err, uint64_t rev)
 	r->inflight = false;
 	TAILQ_FOREACH (c, &r->flight, link)
 		n++;
-	if (err) {
+	if (err && r->marker_only) {
+		/* Nothing to share: the change stands here, GENCTR moves on its own. */
+		err = commit_local(r, 0, n, false);
+	} else if (err) {
 		log_ratelimited(&r->rl, LOG_ERR, "etcd: cannot commit; %d changes failed", n);
 		store_rollback(r->store);
 		undo_all(r);
@@ -803,7 +813,10 @@ void registry_flush(struct registry *r)
 		return;
 	TAILQ_CONCAT(&r->flight, &r->pending, link);
 	int err = stage_batch(r, time(NULL), &n);
-	if (!err && r->etcd && etcd_staged(r->etcd)) {
+	/* A change of log 70h here alone (a connection's NCC, a path mark) still takes a
+	 * revision, so every instance's GENCTR passes it. */
+	if (!err && r->etcd && (etcd_staged(r->etcd) || r->dirty70)) {
+		r->marker_only = !etcd_staged(r->etcd);
 		err = etcd_commit(r->etcd, etcd_done, r);
 		if (!err) {
 			r->inflight = true;

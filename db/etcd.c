@@ -781,7 +781,8 @@ static void deliver(struct etcd *e, struct etcd_event *ev, size_t n, uint64_t re
 		if (!own_wrote_after(e, k, rev))
 			ev[kept++] = ev[i];
 	}
-	if (kept && e->remote)
+	/* Even with nothing left, the revision moves GENCTR. */
+	if (e->remote)
 		e->remote(e->remote_arg, ev, kept, rev);
 }
 
@@ -998,7 +999,7 @@ static void watch_events(struct etcd *e, json_object *events)
 		}
 		if (rev > e->watch_rev)
 			e->watch_rev = rev;
-		if (!mine && got)
+		if (!mine)
 			hold_or_deliver(e, ev, got, rev);
 		if (!e->txn)
 			own_release(e, e->watch_rev);

@@ -34,7 +34,8 @@ struct etcd_event {
 	} u;
 };
 
-/* Another instance's txn at revision rev; called only while no txn of ours is in flight. */
+/* Another instance's txn at revision rev, n 0 for one that wrote no record (only moved
+ * GENCTR); called only while no txn of ours is in flight. */
 typedef void (*etcd_remote_fn)(void *arg, const struct etcd_event *ev, size_t n, uint64_t rev);
 /* A txn's answer: 0 and its revision, or -EIO (etcd unreachable or refusing). */
 typedef void (*etcd_done_fn)(void *arg, int err, uint64_t rev);
@@ -57,7 +58,8 @@ int etcd_host_del(void *e, const struct host_rec *h);
 int etcd_rec_put(void *e, const struct log_rec *r);
 int etcd_rec_del(void *e, const struct log_rec *r);
 size_t etcd_staged(const struct etcd *e);
-/* Sends the staged rows as one txn; done is called later, on the loop. -EBUSY while one is
+/* Sends the staged rows, with the marker that makes it a revision, as one txn (with no rows
+ * staged, the marker alone: a revision for the other instances' GENCTR); done is called later, on the loop. -EBUSY while one is
  * in flight; on any error the rows are dropped and done is not called. */
 int etcd_commit(struct etcd *e, etcd_done_fn done, void *arg);
 /* Drops the txn in flight without its callback: whether etcd applied it is not known. */
