@@ -338,7 +338,8 @@ static int parse_endpoints(struct key_pass *kp, const struct config_key *k, cons
 	strcpy(copy, val);
 	for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
 		if (strncmp(t, "http://", 7) && strncmp(t, "https://", 8))
-			return refuse(kp, "bad %s URL '%.*s' (expected http://HOST:PORT or https://)",
+			return refuse(kp,
+				      "bad %s URL '%.*s' (expected http://HOST:PORT or https://)",
 				      k->name, QUOTE_MAX, t);
 	return store_text(kp, k, val);
 }
@@ -520,10 +521,10 @@ const struct config_key config_keys[] = {
 	 * mid-send let go sooner, longer for DDCs on slow links. */
 	NUMBER(KEY_GLOBAL, "zoning-lock-timeout", zoning_lock_timeout, 1, 3600, " seconds", "30",
 	       "SECONDS", "a zone group a DDC locked with FZL is let go after this"),
-	{KEY_GLOBAL, "store", "sqlite|etcd", "where registrations are kept", "sqlite",
-	 parse_store, dump_store, 0, 0, 0, 0, NULL, false},
-	{KEY_GLOBAL, "etcd-endpoints", "URLS", "etcd members, comma-separated (store = etcd)",
-	 NULL, parse_endpoints, dump_text, TEXT(etcd_endpoints), 0, 0, NULL, false},
+	{KEY_GLOBAL, "store", "sqlite|etcd", "where registrations are kept", "sqlite", parse_store,
+	 dump_store, 0, 0, 0, 0, NULL, false},
+	{KEY_GLOBAL, "etcd-endpoints", "URLS", "etcd members, comma-separated (store = etcd)", NULL,
+	 parse_endpoints, dump_text, TEXT(etcd_endpoints), 0, 0, NULL, false},
 	{KEY_GLOBAL, "etcd-prefix", "PREFIX", "the keys of this fabric in etcd", "/nvme-cdc/",
 	 parse_prefix, dump_text, TEXT(etcd_prefix), 0, 0, NULL, false},
 	{KEY_GLOBAL, "etcd-cacert", "PATH", "CA certificates that sign etcd's", NULL,

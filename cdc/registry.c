@@ -108,9 +108,8 @@ static int sq_rec_del(void *st, const struct log_rec *rec)
 	return store_rec_del(st, rec);
 }
 
-static const struct rows_ops sqlite_rows = {sq_entity_put, sq_entity_del,
-					    sq_host_put,   sq_host_del,
-					    sq_rec_put,	   sq_rec_del};
+static const struct rows_ops sqlite_rows = {sq_entity_put, sq_entity_del, sq_host_put,
+					    sq_host_del,   sq_rec_put,	  sq_rec_del};
 static const struct rows_ops etcd_rows = {etcd_entity_put, etcd_entity_del, etcd_host_put,
 					  etcd_host_del,   etcd_rec_put,    etcd_rec_del};
 
@@ -140,11 +139,11 @@ struct registry {
 	struct fzs *fzs; /* zone groups DDCs are sending */
 	const struct rows_ops *rows;
 	void *rows_ctx;
-	struct etcd *etcd;		  /* NULL: registrations are in SQLite alone */
-	bool inflight;			  /* the batch in flight waits for etcd's answer */
-	bool marker_only;		  /* it writes no record: only a revision for GENCTR */
-	TAILQ_HEAD(, change) flight;	  /* the batch being committed */
-	uint64_t genctr_hint;		  /* GENCTR goes no lower: from etcd's revision */
+	struct etcd *etcd;	     /* NULL: registrations are in SQLite alone */
+	bool inflight;		     /* the batch in flight waits for etcd's answer */
+	bool marker_only;	     /* it writes no record: only a revision for GENCTR */
+	TAILQ_HEAD(, change) flight; /* the batch being committed */
+	uint64_t genctr_hint;	     /* GENCTR goes no lower: from etcd's revision */
 };
 
 /* ---- undo ---- */
@@ -731,8 +730,7 @@ static void remote_cb(void *arg, const struct etcd_event *ev, size_t n, uint64_t
 	int err = 0, maybe;
 
 	for (int pass = 0; pass < 4; pass++)
-		for (size_t i = 0; i < n; i++)
-			{
+		for (size_t i = 0; i < n; i++) {
 			int e = remote_one(r, &ev[i], pass);
 			err = e ? e : err;
 		}

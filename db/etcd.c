@@ -794,8 +794,9 @@ static void hold_or_deliver(struct etcd *e, struct etcd_event *ev, size_t n, uin
 	}
 	struct held *h = malloc(sizeof(*h) + n * sizeof(*ev));
 	if (!h) {
-		log_ratelimited(&e->rl, LOG_ERR, "etcd: no memory for revision %llu of another "
-						 "instance; restart to see it",
+		log_ratelimited(&e->rl, LOG_ERR,
+				"etcd: no memory for revision %llu of another "
+				"instance; restart to see it",
 				(unsigned long long)rev);
 		return;
 	}
@@ -883,12 +884,14 @@ static char *txn_body(struct etcd *e)
 	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)++e->seq);
 	if (!err)
 		err = stage(e, e->marker, strdup(seq), false);
-	RB_FOREACH (s, staged_tree, &e->staged) {
+	RB_FOREACH(s, staged_tree, &e->staged)
+	{
 		if (!err && b.len > 12)
 			err = buf_add(&b, ",", 1);
 		if (!err)
 			err = txn_op(&b, s);
-		if (!err && strcmp(s->key, e->marker) && !(e->txn_keys[e->ntxn_keys] = strdup(s->key)))
+		if (!err && strcmp(s->key, e->marker) &&
+		    !(e->txn_keys[e->ntxn_keys] = strdup(s->key)))
 			err = -ENOMEM;
 		if (!err && strcmp(s->key, e->marker))
 			e->ntxn_keys++;
@@ -951,7 +954,8 @@ static int event_parse(const struct etcd *e, json_object *jev, struct etcd_event
 	json_object *kv, *v, *type;
 	char key[ETCD_KEY_MAX];
 
-	if (!json_object_object_get_ex(jev, "kv", &kv) || !json_object_object_get_ex(kv, "key", &v) ||
+	if (!json_object_object_get_ex(jev, "kv", &kv) ||
+	    !json_object_object_get_ex(kv, "key", &v) ||
 	    b64_dec(json_object_get_string(v), key, sizeof(key)) < 0)
 		return -EINVAL;
 	*rev = (uint64_t)get_int(kv, "mod_revision");
@@ -984,8 +988,8 @@ static void watch_events(struct etcd *e, json_object *events)
 		bool mine = false;
 		for (; i < n; i++) {
 			bool m = false;
-			int err = event_parse(e, json_object_array_get_idx(events, i), &ev[got],
-					      &m, &r);
+			int err = event_parse(e, json_object_array_get_idx(events, i), &ev[got], &m,
+					      &r);
 			if (rev && r != rev)
 				break;
 			rev = r;

@@ -15,8 +15,8 @@
 struct etcd;
 
 struct etcd_opts {
-	const char *endpoints; /* "http://127.0.0.1:2379,http://..." */
-	const char *prefix;    /* every key starts with it: "/nvme-cdc/" */
+	const char *endpoints;		 /* "http://127.0.0.1:2379,http://..." */
+	const char *prefix;		 /* every key starts with it: "/nvme-cdc/" */
 	const char *cacert, *cert, *key; /* TLS to etcd; NULL or "" for none */
 	const char *id;			 /* this instance, unique among those sharing prefix */
 };
@@ -59,8 +59,9 @@ int etcd_rec_put(void *e, const struct log_rec *r);
 int etcd_rec_del(void *e, const struct log_rec *r);
 size_t etcd_staged(const struct etcd *e);
 /* Sends the staged rows, with the marker that makes it a revision, as one txn (with no rows
- * staged, the marker alone: a revision for the other instances' GENCTR); done is called later, on the loop. -EBUSY while one is
- * in flight; on any error the rows are dropped and done is not called. */
+ * staged, the marker alone: a revision for the other instances' GENCTR); done is called later, on
+ * the loop. -EBUSY while one is in flight; on any error the rows are dropped and done is not
+ * called. */
 int etcd_commit(struct etcd *e, etcd_done_fn done, void *arg);
 /* Drops the txn in flight without its callback: whether etcd applied it is not known. */
 void etcd_cancel(struct etcd *e);
