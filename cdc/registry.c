@@ -43,6 +43,25 @@ static int live_cmp(const struct live *a, const struct live *b)
 RB_HEAD(live_tree, live);
 RB_GENERATE_STATIC(live_tree, live, link, live_cmp)
 
+/* With etcd, an NQN's associations counted by where they are: here (by ""), to tell etcd when
+ * the first comes and the last goes; or at another instance (by its NQN), as etcd says. */
+struct conn_at {
+	RB_ENTRY(conn_at) link;
+	unsigned int n;
+	char nqn[CDC_NQN_MAX + 1];
+	char by[CDC_NQN_MAX + 1];
+};
+
+static int conn_at_cmp(const struct conn_at *a, const struct conn_at *b)
+{
+	int c = strcmp(a->nqn, b->nqn);
+
+	return c ? c : strcmp(a->by, b->by);
+}
+
+RB_HEAD(conn_at_tree, conn_at);
+RB_GENERATE_STATIC(conn_at_tree, conn_at, link, conn_at_cmp)
+
 enum undo_kind {
 	U_ENT_PUT,
 	U_ENT_DEL,
@@ -144,6 +163,7 @@ struct registry {
 	bool marker_only;	     /* it writes no record: only a revision for GENCTR */
 	TAILQ_HEAD(, change) flight; /* the batch being committed */
 	uint64_t genctr_hint;	     /* GENCTR goes no lower: from etcd's revision */
+	struct conn_at_tree conns;   /* with etcd: associations by NQN and instance */
 };
 
 /* ---- undo ---- */
@@ -417,6 +437,46 @@ static void live_flipped(struct registry *r, const char *nqn)
 	r->dirty70 |= fabric_rec_next_of(r->fabric, nqn, NULL) != NULL;
 }
 
+/* Counts an association of nqn at by (delta +1 or -1); returns whether the count went from
+ * 0 to 1 or from 1 to 0, or -ENOMEM. */
+static int conn_count(struct registry *r, const char *nqn, const char *by, int delta)
+{
+	struct conn_at key = {0}, *c;
+
+	snprintf(key.nqn, sizeof(key.nqn), "%s", nqn);
+	snprintf(key.by, sizeof(key.by), "%s", by);
+	c = RB_FIND(conn_at_tree, &r->conns, &key);
+	if (!c && delta < 0)
+		return 0;
+	if (!c) {
+		c = malloc(sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		*c = key;
+		RB_INSERT(conn_at_tree, &r->conns, c);
+	}
+	c->n += delta;
+	if (c->n)
+		return delta > 0 && c->n == 1;
+	RB_REMOVE(conn_at_tree, &r->conns, c);
+	free(c);
+	return 1;
+}
+
+/* This instance's first association of nqn came or its last went: etcd is told, so that
+ * the other instances clear or set its NCC. */
+static void conn_here(struct registry *r, const char *nqn, int delta)
+{
+	if (!r->etcd)
+		return;
+	int flipped = conn_count(r, nqn, "", delta);
+	if (flipped > 0)
+		flipped = etcd_conn_set(r->etcd, nqn, delta > 0);
+	if (flipped < 0)
+		log_ratelimited(&r->rl, LOG_ERR, "etcd: no memory to share the association of %s",
+				nqn);
+}
+
 static int live_add(struct registry *r, const void *ctrl, const char *nqn)
 {
 	struct live key = {.ctrl = ctrl};
@@ -429,6 +489,7 @@ static int live_add(struct registry *r, const void *ctrl, const char *nqn)
 		return -ENOMEM;
 	*l = key;
 	RB_INSERT(live_tree, &r->live, l);
+	conn_here(r, nqn, +1);
 	int flipped = fabric_conn(r->fabric, nqn, +1);
 	if (flipped < 0)
 		return flipped;
@@ -446,6 +507,7 @@ static void live_drop(struct registry *r, const void *ctrl)
 		next = RB_NEXT(live_tree, &r->live, l);
 		if (fabric_conn(r->fabric, l->nqn, -1) > 0)
 			live_flipped(r, l->nqn);
+		conn_here(r, l->nqn, -1);
 		RB_REMOVE(live_tree, &r->live, l);
 		free(l);
 	}
@@ -698,6 +760,23 @@ void registry_set_observer(struct registry *r, void (*fn)(void *arg, int logs), 
  * serve nearly the same GENCTR, and every instance's GENCTR only grows. */
 #define GENCTR_PER_REVISION (1ULL << 16)
 
+/* nqn's association with instance by came (+1) or went (-1); a key written again (a new
+ * lease) is the same association. */
+static int remote_conn(struct registry *r, const char *nqn, const char *by, int delta)
+{
+	struct conn_at key = {0};
+
+	snprintf(key.nqn, sizeof(key.nqn), "%s", nqn);
+	snprintf(key.by, sizeof(key.by), "%s", by);
+	if ((RB_FIND(conn_at_tree, &r->conns, &key) != NULL) == (delta > 0))
+		return 0;
+	int err = conn_count(r, nqn, by, delta);
+	int flipped = err < 0 ? err : fabric_conn(r->fabric, nqn, delta);
+	if (flipped > 0)
+		live_flipped(r, nqn);
+	return flipped < 0 ? flipped : 0;
+}
+
 /* Pass 0 removes records, 1 entities (with what they own), 2 adds entities, 3 records:
  * whatever order the txn had, an owner exists before its records. */
 static int remote_one(struct registry *r, const struct etcd_event *ev, int pass)
@@ -718,6 +797,8 @@ static int remote_one(struct registry *r, const struct etcd_event *ev, int pass)
 	} else if (!ev->del && ev->kind == ETCD_REC && pass == 3) {
 		r->dirty70 = true;
 		return fabric_rec_put(r->fabric, &ev->u.rec);
+	} else if (ev->kind == ETCD_CONN && pass == 3) {
+		return remote_conn(r, ev->u.conn.nqn, ev->u.conn.by, ev->del ? -1 : +1);
 	}
 	return 0;
 }
@@ -807,7 +888,8 @@ void registry_flush(struct registry *r)
 {
 	int n;
 
-	if (TAILQ_EMPTY(&r->pending) || r->inflight)
+	/* With etcd, associations that went outside any change are written too. */
+	if ((TAILQ_EMPTY(&r->pending) && !(r->etcd && etcd_staged(r->etcd))) || r->inflight)
 		return;
 	TAILQ_CONCAT(&r->flight, &r->pending, link);
 	int err = stage_batch(r, time(NULL), &n);
@@ -957,6 +1039,7 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 	ratelimit_peers_init(&r->rl_peers, 5, 10);
 	TAILQ_INIT(&r->pending);
 	TAILQ_INIT(&r->flight);
+	RB_INIT(&r->conns);
 	r->rows = &sqlite_rows;
 	r->rows_ctx = store;
 	RB_INIT(&r->live);
@@ -1008,6 +1091,11 @@ void registry_free(struct registry *r)
 		RB_REMOVE(live_tree, &r->live, l);
 		free(l);
 	}
+	struct conn_at *ca;
+	while ((ca = RB_MIN(conn_at_tree, &r->conns))) {
+		RB_REMOVE(conn_at_tree, &r->conns, ca);
+		free(ca);
+	}
 	notify_free(r->notify);
 	fzs_free(r->fzs);
 	free(r->undo);
@@ -1033,24 +1121,29 @@ static int load_rec(void *arg, const struct log_rec *rec)
 /* etcd's records may come in any order and again: each one replaces. */
 static int put_entity(void *arg, const struct entity *e)
 {
-	return fabric_entity_put(arg, e);
+	return fabric_entity_put(((struct registry *)arg)->fabric, e);
 }
 
 static int put_host(void *arg, const struct host_rec *h)
 {
-	return fabric_host_put(arg, h);
+	return fabric_host_put(((struct registry *)arg)->fabric, h);
 }
 
 static int put_rec(void *arg, const struct log_rec *rec)
 {
-	return fabric_rec_put(arg, rec);
+	return fabric_rec_put(((struct registry *)arg)->fabric, rec);
+}
+
+static int load_conn(void *arg, const char *nqn, const char *by)
+{
+	return remote_conn(arg, nqn, by, +1);
 }
 
 /* The registrations from etcd, the rest (GENCTR, zoning, counters) from SQLite. */
 static int load_shared(struct registry *r, uint64_t *genctr, uint64_t *rev)
 {
 	struct store_loader none = {NULL, NULL, NULL, NULL};
-	struct store_loader ld = {put_entity, put_host, put_rec, r->fabric};
+	struct etcd_loader ld = {{put_entity, put_host, put_rec, r}, load_conn};
 	int err = store_load(r->store, &none, genctr);
 
 	if (!err)
@@ -1099,9 +1192,18 @@ void registry_set_limits(struct registry *r, const struct registry_limits *lim)
 		expire_arm(r);
 }
 
+static void etcd_kick(void *arg)
+{
+	struct registry *r = arg;
+
+	event_active(r->flush_ev, EV_TIMEOUT, 0);
+}
+
 void registry_set_etcd(struct registry *r, struct etcd *etcd)
 {
 	r->etcd = etcd;
+	if (etcd)
+		etcd_set_kick(etcd, etcd_kick, r);
 	r->rows = etcd ? &etcd_rows : &sqlite_rows;
 	r->rows_ctx = etcd ? (void *)etcd : (void *)r->store;
 }

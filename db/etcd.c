@@ -1,7 +1,8 @@
 /* etcd.c - registrations shared through etcd's v3 JSON gateway. A batch is one txn of puts
  * and deletes with this instance's marker key, so the watch tells its own txns from the
  * others' by that key alone; libcurl's multi interface runs on the libevent loop, and only
- * the load at start blocks. Keys: PREFIX e/NQN, h/HOSTNQN/..., r/OWNER/SUBNQN/..., w/ID. */
+ * the load at start blocks. Keys: PREFIX e/NQN, h/HOSTNQN/..., r/OWNER/SUBNQN/..., w/ID, and
+ * c/NQN/ID bound to the instance's lease: NQN has an association with instance ID. */
 #include "etcd.h"
 
 #include <curl/curl.h>
@@ -20,6 +21,7 @@
 #define ETCD_TXN_TIMEOUT   5000 /* ms: past this a batch fails and can be retried */
 #define ETCD_CONNECT_MS	   2000
 #define ETCD_WATCH_RETRY_S 1
+#define ETCD_LEASE_TTL	   10 /* s: an instance gone this long loses its connections */
 
 /* One row of the next txn. */
 struct staged {
@@ -72,6 +74,24 @@ struct sock {
 	struct event *ev;
 };
 
+/* An NQN with an association here, as its lease-bound key should be. */
+struct conn {
+	RB_ENTRY(conn) link;
+	bool up;	   /* the key should exist */
+	bool dirty;	   /* and etcd may not have it so */
+	uint64_t gen;	   /* moves with each change */
+	uint64_t sent_gen; /* the change the txn in flight carries; 0: none */
+	char nqn[];
+};
+
+static int conn_cmp(const struct conn *a, const struct conn *b)
+{
+	return strcmp(a->nqn, b->nqn);
+}
+
+RB_HEAD(conn_tree, conn);
+RB_GENERATE_STATIC(conn_tree, conn, link, conn_cmp)
+
 struct etcd {
 	struct event_base *base;
 	CURLM *multi;
@@ -94,6 +114,16 @@ struct etcd {
 	etcd_remote_fn remote;
 	void *remote_arg;
 	uint64_t watch_rev; /* every change up to this one was seen */
+	char id[CDC_NQN_MAX + 1];
+	int64_t lease; /* 0: none yet, or lost */
+	struct event *keepalive;
+	struct req *ka;
+	struct conn_tree conns;
+	size_t ndirty;
+	struct conn **sent; /* the conns the txn in flight writes */
+	size_t nsent;
+	void (*kick)(void *arg);
+	void *kick_arg;
 	TAILQ_HEAD(, own_txn) own;
 	TAILQ_HEAD(, held) held;
 	struct ratelimit rl;
@@ -191,8 +221,20 @@ static void key_rec(const struct etcd *e, const struct log_rec *r, char *k, size
 	key_part(k, size, r->port.trsvcid);
 }
 
+static void key_conn(const struct etcd *e, const char *nqn, const char *by, char *k, size_t size)
+{
+	snprintf(k, size, "%sc/", e->prefix);
+	key_part(k, size, nqn);
+	strncat(k, "/", size - strlen(k) - 1);
+	key_part(k, size, by);
+}
+
 static void key_of(const struct etcd *e, const struct etcd_event *ev, char *k, size_t size)
 {
+	if (ev->kind == ETCD_CONN) {
+		key_conn(e, ev->u.conn.nqn, ev->u.conn.by, k, size);
+		return;
+	}
 	if (ev->kind == ETCD_ENTITY)
 		key_entity(e, ev->u.ent.nqn, k, size);
 	else if (ev->kind == ETCD_HOST)
@@ -355,6 +397,24 @@ static int rec_parse(json_object *o, struct log_rec *r)
 		       : 0;
 }
 
+static char *conn_json(const char *nqn, const char *by)
+{
+	json_object *o = json_object_new_object();
+
+	add_str(o, "k", "c");
+	add_str(o, "nqn", nqn);
+	add_str(o, "by", by);
+	return value_of(o);
+}
+
+static int conn_parse(json_object *o, struct etcd_event *ev)
+{
+	return get_str(o, "nqn", ev->u.conn.nqn, sizeof(ev->u.conn.nqn)) ||
+			       get_str(o, "by", ev->u.conn.by, sizeof(ev->u.conn.by))
+		       ? -EINVAL
+		       : 0;
+}
+
 /* A stored value (base64 JSON) into ev; -ENOENT for a key that holds no record (markers). */
 static int value_parse(const char *b64, struct etcd_event *ev)
 {
@@ -375,6 +435,8 @@ static int value_parse(const char *b64, struct etcd_event *ev)
 		ev->kind = ETCD_HOST, err = host_parse(o, &ev->u.host);
 	else if (kind[0] == 'r')
 		ev->kind = ETCD_REC, err = rec_parse(o, &ev->u.rec);
+	else if (kind[0] == 'c')
+		ev->kind = ETCD_CONN, err = conn_parse(o, ev);
 	json_object_put(o);
 	return err;
 }
@@ -459,9 +521,48 @@ int etcd_rec_del(void *arg, const struct log_rec *r)
 	return stage(e, k, NULL, true);
 }
 
+static void conn_dirty(struct etcd *e, struct conn *c, bool dirty)
+{
+	if (c->dirty != dirty)
+		e->ndirty += dirty ? 1 : (size_t)-1;
+	c->dirty = dirty;
+}
+
+int etcd_conn_set(struct etcd *e, const char *nqn, bool up)
+{
+	struct conn *c = malloc(sizeof(*c) + strlen(nqn) + 1), *old;
+
+	if (!c)
+		return -ENOMEM;
+	strcpy(c->nqn, nqn);
+	old = RB_FIND(conn_tree, &e->conns, c);
+	if (old) {
+		free(c);
+		c = old;
+	} else if (!up) {
+		free(c);
+		return 0;
+	} else {
+		*c = (struct conn){.up = true};
+		strcpy(c->nqn, nqn);
+		RB_INSERT(conn_tree, &e->conns, c);
+	}
+	c->up = up;
+	c->gen++;
+	conn_dirty(e, c, true);
+	return 0;
+}
+
+void etcd_set_kick(struct etcd *e, void (*fn)(void *arg), void *arg)
+{
+	e->kick = fn;
+	e->kick_arg = arg;
+}
+
+/* Without a lease, a connection's key waits for the next one. */
 size_t etcd_staged(const struct etcd *e)
 {
-	return e->nstaged;
+	return e->nstaged + (e->lease ? e->ndirty : 0);
 }
 
 void etcd_rollback(struct etcd *e)
@@ -668,7 +769,7 @@ static bool is_marker(const struct etcd *e, const char *key)
 	return !strncmp(key, e->prefix, n) && !strncmp(key + n, "w/", 2);
 }
 
-static int load_kvs(const struct etcd *e, json_object *kvs, const struct store_loader *ld,
+static int load_kvs(const struct etcd *e, json_object *kvs, const struct etcd_loader *el,
 		    bool entities)
 {
 	for (size_t i = 0; i < json_object_array_length(kvs); i++) {
@@ -684,7 +785,11 @@ static int load_kvs(const struct etcd *e, json_object *kvs, const struct store_l
 			continue;
 		if (err)
 			return err;
-		if (entities && ev.kind == ETCD_ENTITY && ld->entity)
+		const struct store_loader *ld = &el->rows;
+		/* Our own, from before a restart: they go with the old lease. */
+		if (!entities && ev.kind == ETCD_CONN && strcmp(ev.u.conn.by, e->id) && el->conn)
+			err = el->conn(ld->arg, ev.u.conn.nqn, ev.u.conn.by);
+		else if (entities && ev.kind == ETCD_ENTITY && ld->entity)
 			err = ld->entity(ld->arg, &ev.u.ent);
 		else if (!entities && ev.kind == ETCD_HOST && ld->host)
 			err = ld->host(ld->arg, &ev.u.host);
@@ -696,7 +801,7 @@ static int load_kvs(const struct etcd *e, json_object *kvs, const struct store_l
 	return 0;
 }
 
-static int load_from(struct etcd *e, const struct store_loader *ld, uint64_t *rev)
+static int load_from(struct etcd *e, const struct etcd_loader *ld, uint64_t *rev)
 {
 	struct req *q = req_new(e, "/v3/kv/range", range_body(e), write_fn);
 	long code = 0;
@@ -727,7 +832,48 @@ static int load_from(struct etcd *e, const struct store_loader *ld, uint64_t *re
 	return err;
 }
 
-int etcd_load(struct etcd *e, const struct store_loader *ld, uint64_t *rev)
+static char *lease_body(void)
+{
+	char *body = NULL;
+
+	return asprintf(&body, "{\"TTL\":%d}", ETCD_LEASE_TTL) < 0 ? NULL : body;
+}
+
+/* The lease of a grant or keepalive answer, 0 when it has none (expired, unknown). */
+static int64_t lease_of(json_object *o)
+{
+	json_object *r;
+
+	if (o && json_object_object_get_ex(o, "result", &r))
+		o = r;
+	return o && get_int(o, "TTL") > 0 ? get_int(o, "ID") : 0;
+}
+
+static int lease_grant_now(struct etcd *e)
+{
+	struct req *q = req_new(e, "/v3/lease/grant", lease_body(), write_fn);
+	long code = 0;
+
+	if (!q)
+		return -ENOMEM;
+	curl_easy_setopt(q->easy, CURLOPT_TIMEOUT_MS, (long)ETCD_TXN_TIMEOUT);
+	CURLcode res = curl_easy_perform(q->easy);
+	curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &code);
+	json_object *o = res == CURLE_OK && code == 200 ? answer(q) : NULL;
+	e->lease = lease_of(o);
+	json_object_put(o);
+	req_free(q);
+	return e->lease ? 0 : -EIO;
+}
+
+static void keepalive_arm(struct etcd *e)
+{
+	struct timeval tv = {ETCD_LEASE_TTL / 3, 0};
+
+	evtimer_add(e->keepalive, &tv);
+}
+
+int etcd_load(struct etcd *e, const struct etcd_loader *ld, uint64_t *rev)
 {
 	int err = -EIO;
 
@@ -738,7 +884,84 @@ int etcd_load(struct etcd *e, const struct store_loader *ld, uint64_t *rev)
 			e->cur = (e->cur + 1) % e->nendpoints;
 	}
 	e->watch_rev = *rev;
+	if (!err && (err = lease_grant_now(e)))
+		log_err("etcd %s: cannot take a lease", e->endpoints[e->cur]);
+	if (!err)
+		keepalive_arm(e);
 	return err;
+}
+
+/* ---- the lease ---- */
+
+/* A new lease carries every connection again: the old one took their keys with it. */
+static void lease_granted(struct etcd *e, struct req *q, int err)
+{
+	json_object *o = err ? NULL : answer(q);
+	struct conn *c;
+
+	e->lease = lease_of(o);
+	json_object_put(o);
+	req_free(q);
+	e->ka = NULL;
+	if (!e->lease)
+		return;
+	log_info("etcd: new lease %lld; this instance's connections are written again",
+		 (long long)e->lease);
+	RB_FOREACH(c, conn_tree, &e->conns)
+	if (c->up)
+		conn_dirty(e, c, true);
+	if (e->ndirty && e->kick)
+		e->kick(e->kick_arg);
+}
+
+static void kept_alive(struct etcd *e, struct req *q, int err)
+{
+	json_object *o = err ? NULL : answer(q);
+	bool lost = o && !lease_of(o);
+
+	json_object_put(o);
+	req_free(q);
+	e->ka = NULL;
+	/* Unreachable, the lease may live on: only etcd's word that it is gone counts. */
+	if (!lost)
+		return;
+	log_warn("etcd: lease %lld expired; taking a new one", (long long)e->lease);
+	e->lease = 0;
+	e->ka = req_new(e, "/v3/lease/grant", lease_body(), write_fn);
+	if (e->ka && curl_multi_add_handle(e->multi, e->ka->easy) == CURLM_OK) {
+		e->ka->done = lease_granted;
+		return;
+	}
+	req_free(e->ka);
+	e->ka = NULL;
+}
+
+static void keepalive_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct etcd *e = arg;
+	char *body = NULL;
+
+	(void)fd;
+	(void)what;
+	keepalive_arm(e);
+	if (e->ka)
+		return;
+	if (!e->lease) {
+		e->ka = req_new(e, "/v3/lease/grant", lease_body(), write_fn);
+		if (e->ka)
+			e->ka->done = lease_granted;
+	} else if (asprintf(&body, "{\"ID\":\"%lld\"}", (long long)e->lease) >= 0) {
+		e->ka = req_new(e, "/v3/lease/keepalive", body, write_fn);
+		if (e->ka)
+			e->ka->done = kept_alive;
+	}
+	if (e->ka) {
+		curl_easy_setopt(e->ka->easy, CURLOPT_TIMEOUT_MS, (long)ETCD_TXN_TIMEOUT);
+		if (curl_multi_add_handle(e->multi, e->ka->easy) != CURLM_OK) {
+			req_free(e->ka);
+			e->ka = NULL;
+		}
+	}
 }
 
 /* ---- own txns and the changes of others ---- */
@@ -819,6 +1042,79 @@ static void deliver_held(struct etcd *e)
 
 /* ---- txns ---- */
 
+static int conn_op(struct etcd *e, struct buf *b, const struct conn *c)
+{
+	char k[ETCD_KEY_MAX], *kb, *v = NULL, *vb = NULL, *op = NULL;
+	int err;
+
+	key_conn(e, c->nqn, e->id, k, sizeof(k));
+	kb = b64_enc(k, strlen(k));
+	if (c->up && (v = conn_json(c->nqn, e->id)))
+		vb = b64_enc(v, strlen(v));
+	if (!kb || (c->up && !vb))
+		err = -1;
+	else if (c->up)
+		err = asprintf(&op,
+			       ",{\"request_put\":{\"key\":\"%s\",\"value\":\"%s\","
+			       "\"lease\":\"%lld\"}}",
+			       kb, vb, (long long)e->lease);
+	else
+		err = asprintf(&op, ",{\"request_delete_range\":{\"key\":\"%s\"}}", kb);
+	if (err >= 0)
+		err = buf_add(b, op, strlen(op));
+	free(op);
+	free(kb);
+	free(v);
+	free(vb);
+	return err < 0 ? -ENOMEM : 0;
+}
+
+/* The connections that changed since etcd last had them, after the rows (never first: the
+ * marker is always there before them). */
+static int conn_ops(struct etcd *e, struct buf *b)
+{
+	struct conn *c;
+	int err = 0;
+
+	if (!e->lease || !e->ndirty)
+		return 0;
+	e->sent = calloc(e->ndirty, sizeof(*e->sent));
+	if (!e->sent)
+		return -ENOMEM;
+	RB_FOREACH(c, conn_tree, &e->conns)
+	{
+		if (!c->dirty || e->nsent == e->ndirty)
+			continue;
+		err = conn_op(e, b, c);
+		if (err)
+			return err;
+		c->sent_gen = c->gen;
+		e->sent[e->nsent++] = c;
+	}
+	return 0;
+}
+
+/* After the txn: what it wrote is clean unless it changed again meanwhile; what it failed
+ * to write stays dirty for the next one. */
+static void conns_written(struct etcd *e, bool ok)
+{
+	for (size_t i = 0; i < e->nsent; i++) {
+		struct conn *c = e->sent[i];
+		bool same = c->sent_gen == c->gen;
+		c->sent_gen = 0;
+		if (!ok || !same)
+			continue;
+		conn_dirty(e, c, false);
+		if (!c->up) {
+			RB_REMOVE(conn_tree, &e->conns, c);
+			free(c);
+		}
+	}
+	free(e->sent);
+	e->sent = NULL;
+	e->nsent = 0;
+}
+
 static void txn_answered(struct etcd *e, struct req *q, int err)
 {
 	json_object *o = err ? NULL : answer(q);
@@ -843,6 +1139,7 @@ static void txn_answered(struct etcd *e, struct req *q, int err)
 	}
 	e->txn_keys = NULL;
 	e->ntxn_keys = 0;
+	conns_written(e, !err);
 	done(e->txn_arg, err, rev);
 	deliver_held(e);
 	own_release(e, e->watch_rev);
@@ -897,6 +1194,8 @@ static char *txn_body(struct etcd *e)
 			e->ntxn_keys++;
 	}
 	if (!err)
+		err = conn_ops(e, &b);
+	if (!err)
 		err = buf_add(&b, "]}", 2);
 	etcd_rollback(e);
 	if (err) {
@@ -916,6 +1215,7 @@ int etcd_commit(struct etcd *e, etcd_done_fn done, void *arg)
 	struct req *q = req_new(e, "/v3/kv/txn", body, write_fn);
 	if (!q || curl_multi_add_handle(e->multi, q->easy) != CURLM_OK) {
 		req_free(q);
+		conns_written(e, false);
 		for (size_t i = 0; i < e->ntxn_keys; i++)
 			free(e->txn_keys[i]);
 		free(e->txn_keys);
@@ -935,6 +1235,7 @@ void etcd_cancel(struct etcd *e)
 {
 	if (!e->txn)
 		return;
+	conns_written(e, false);
 	curl_multi_remove_handle(e->multi, e->txn->easy);
 	req_free(e->txn);
 	e->txn = NULL;
@@ -971,7 +1272,9 @@ static int event_parse(const struct etcd *e, json_object *jev, struct etcd_event
 		return -EINVAL;
 	if (!json_object_object_get_ex(kv, "value", &v))
 		return -EINVAL;
-	return value_parse(json_object_get_string(v), ev);
+	int err = value_parse(json_object_get_string(v), ev);
+	/* Ours: in a txn of ours, or an old lease's going (the key was written again). */
+	return !err && ev->kind == ETCD_CONN && !strcmp(ev->u.conn.by, e->id) ? -ENOENT : err;
 }
 
 /* A txn's events share a revision: each run of one revision is one remote batch. */
@@ -1154,6 +1457,8 @@ int etcd_new(struct event_base *base, const struct etcd_opts *o, struct etcd **o
 	TAILQ_INIT(&e->own);
 	TAILQ_INIT(&e->held);
 	snprintf(e->prefix, sizeof(e->prefix), "%s", o->prefix);
+	snprintf(e->id, sizeof(e->id), "%s", o->id);
+	RB_INIT(&e->conns);
 	snprintf(e->marker, sizeof(e->marker), "%sw/", e->prefix);
 	key_part(e->marker, sizeof(e->marker), o->id);
 	e->cacert = opt_dup(o->cacert);
@@ -1166,7 +1471,8 @@ int etcd_new(struct event_base *base, const struct etcd_opts *o, struct etcd **o
 		e->multi = curl_multi_init();
 		e->timer = evtimer_new(base, timer_cb, e);
 		e->retry = evtimer_new(base, watch_retry_cb, e);
-		err = e->multi && e->timer && e->retry ? 0 : -ENOMEM;
+		e->keepalive = evtimer_new(base, keepalive_cb, e);
+		err = e->multi && e->timer && e->retry && e->keepalive ? 0 : -ENOMEM;
 	}
 	if (err) {
 		etcd_free(e);
@@ -1188,14 +1494,39 @@ static void req_drop(struct etcd *e, struct req *q)
 	}
 }
 
+/* On the way out: the other instances see this one's connections go at once, not after
+ * the lease's time. Bounded, and only at exit. */
+static void lease_revoke_now(struct etcd *e)
+{
+	char *body = NULL;
+
+	if (!e->lease || asprintf(&body, "{\"ID\":\"%lld\"}", (long long)e->lease) < 0)
+		return;
+	struct req *q = req_new(e, "/v3/lease/revoke", body, write_fn);
+	if (!q)
+		return;
+	curl_easy_setopt(q->easy, CURLOPT_TIMEOUT_MS, 1000L);
+	curl_easy_perform(q->easy);
+	req_free(q);
+	e->lease = 0;
+}
+
 void etcd_free(struct etcd *e)
 {
 	struct held *h;
 
 	if (!e)
 		return;
+	struct conn *c;
+
 	etcd_cancel(e);
 	req_drop(e, e->watch);
+	req_drop(e, e->ka);
+	lease_revoke_now(e);
+	while ((c = RB_MIN(conn_tree, &e->conns))) {
+		RB_REMOVE(conn_tree, &e->conns, c);
+		free(c);
+	}
 	own_release(e, UINT64_MAX);
 	while ((h = TAILQ_FIRST(&e->held))) {
 		TAILQ_REMOVE(&e->held, h, link);
@@ -1208,6 +1539,8 @@ void etcd_free(struct etcd *e)
 		event_free(e->timer);
 	if (e->retry)
 		event_free(e->retry);
+	if (e->keepalive)
+		event_free(e->keepalive);
 	for (size_t i = 0; i < e->nendpoints; i++)
 		free(e->endpoints[i]);
 	free(e->endpoints);

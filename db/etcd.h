@@ -21,7 +21,7 @@ struct etcd_opts {
 	const char *id;			 /* this instance, unique among those sharing prefix */
 };
 
-enum etcd_kind { ETCD_ENTITY, ETCD_HOST, ETCD_REC };
+enum etcd_kind { ETCD_ENTITY, ETCD_HOST, ETCD_REC, ETCD_CONN };
 
 /* One key another instance changed, decoded: a put, or the delete of the record named. */
 struct etcd_event {
@@ -31,6 +31,10 @@ struct etcd_event {
 		struct entity ent;
 		struct host_rec host;
 		struct log_rec rec;
+		struct {
+			char nqn[CDC_NQN_MAX + 1];
+			char by[CDC_NQN_MAX + 1]; /* the instance it is connected to */
+		} conn;
 	} u;
 };
 
@@ -44,9 +48,16 @@ int etcd_new(struct event_base *base, const struct etcd_opts *o, struct etcd **o
 /* Frees; a txn in flight is dropped without its callback. NULL is a no-op. */
 void etcd_free(struct etcd *e);
 
-/* Feeds every stored record to ld (entities first) and sets *rev to the revision read.
- * Blocks: called once at start, before the loop runs, as the SQLite load is. */
-int etcd_load(struct etcd *e, const struct store_loader *ld, uint64_t *rev);
+/* What the load finds: the records, and the NQNs connected to the other live instances. */
+struct etcd_loader {
+	struct store_loader rows;
+	int (*conn)(void *arg, const char *nqn, const char *by);
+};
+
+/* Feeds every stored record to ld (entities first) and sets *rev to the revision read;
+ * takes this instance's lease, which its keepalives renew. Blocks: called once at start,
+ * before the loop runs, as the SQLite load is. */
+int etcd_load(struct etcd *e, const struct etcd_loader *ld, uint64_t *rev);
 /* Streams the other instances' changes after revision rev to fn, reconnecting as needed. */
 int etcd_watch(struct etcd *e, uint64_t rev, etcd_remote_fn fn, void *arg);
 
@@ -57,6 +68,12 @@ int etcd_host_put(void *e, const struct host_rec *h);
 int etcd_host_del(void *e, const struct host_rec *h);
 int etcd_rec_put(void *e, const struct log_rec *r);
 int etcd_rec_del(void *e, const struct log_rec *r);
+/* nqn has an association with this instance (up) or no longer: a key bound to the lease,
+ * so that it goes when the instance does. Written with the next txn, and again after a
+ * failed one or a lost lease. */
+int etcd_conn_set(struct etcd *e, const char *nqn, bool up);
+/* Called when there is something to write outside a batch (a renewed lease's keys). */
+void etcd_set_kick(struct etcd *e, void (*fn)(void *arg), void *arg);
 size_t etcd_staged(const struct etcd *e);
 /* Sends the staged rows, with the marker that makes it a revision, as one txn (with no rows
  * staged, the marker alone: a revision for the other instances' GENCTR); done is called later, on

@@ -3,7 +3,9 @@
 # etcd): a DDC's DIM on A reaches a persistent host on B as an AEN and B's log lists it; a
 # deregistration likewise; GENCTR read from B after a change is never lower than A's; a
 # restarted (kill -9) instance loads the fabric from etcd; with etcd gone, logs are still
-# served and a DIM fails, and once it is back both work again. Every wait is bounded.
+# served and a DIM fails, and once it is back both work again. A host connected to one
+# instance is connected for the other (NCC), until it leaves or its instance is killed
+# (the instance's etcd lease). Every wait is bounded.
 set -u
 : "${top_builddir:=.}"
 CDCD=${CDCD:-$top_builddir/cdcd}
@@ -22,10 +24,10 @@ if ! command -v etcd >/dev/null 2>&1; then
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/etcd-test.XXXXXX")
-ETCD_PIDS= A_PID= B_PID= AER_PID=
+ETCD_PIDS= A_PID= B_PID= AER_PID= HOLD_PID=
 fail=0
 cleanup() {
-	for p in $AER_PID $A_PID $B_PID $ETCD_PIDS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	for p in $AER_PID $HOLD_PID $A_PID $B_PID $ETCD_PIDS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	[ $fail = 0 ] && rm -rf "$WORK" || echo "logs kept in $WORK"
 }
 trap cleanup EXIT
@@ -144,6 +146,22 @@ ga=$(genctr a)
 gb=$(genctr b)
 [ "$gb" -ge "$ga" ] && ok "after a move A→B: GENCTR $ga then $gb" || bad "GENCTR went back: A $ga, B $gb"
 
+# ---- NCC: a host connected to A is connected for B too, until it leaves ----
+# connected INSTANCE yes|no: INSTANCE's host list says the dimtool host is connected or not.
+connected() {
+	"$CDCCTL_BIN" --socket "$WORK/$1.sock" -o json host list | python3 -c '
+import json, sys
+hosts = [h for h in json.load(sys.stdin)["hosts"] if h["hostnqn"].endswith(":dimtool")]
+sys.exit(0 if hosts and all(h["connected"] == (sys.argv[1] == "yes") for h in hosts) else 1)' "$2"
+}
+"$DIMTOOL" aer 127.0.0.1 "$A_PORT" >"$WORK/hold.out" 2>&1 &
+HOLD_PID=$!
+wait_for 5 "a host holds a connection to A" grep -q "^armed" "$WORK/hold.out"
+wait_for 5 "B sees the host connected to A as connected" connected b yes
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+wait_for 5 "once it left A, B sees it not connected" connected b no
+
 # ---- B killed and restarted: the fabric comes from etcd ----
 kill -9 "$B_PID"
 wait "$B_PID" 2>/dev/null
@@ -162,6 +180,20 @@ else
 fi
 aen_seen "the persistent host on B gets the AEN of the deregistration"
 wait_for 5 "B's log no longer lists it" lists b 0 "$SUB"
+
+# ---- an instance killed: its hosts are not connected for the others after its lease ----
+"$DIMTOOL" aer 127.0.0.1 "$B_PORT" >"$WORK/hold.out" 2>&1 &
+HOLD_PID=$!
+wait_for 5 "a host holds a connection to B" grep -q "^armed" "$WORK/hold.out"
+wait_for 5 "A sees it connected" connected a yes
+kill -9 "$B_PID"
+wait "$B_PID" 2>/dev/null
+wait_for 20 "B killed: once its lease expired, A sees the host not connected" connected a no
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+HOLD_PID=
+start_b
+wait_for 10 "B is back again" sh -c "grep -c 'etcd: watching' '$WORK/b.log' | grep -q 3"
 
 # ---- a registration on B reaches A ----
 "$DIMTOOL" register 127.0.0.1 "$B_PORT" "$DDC" "$SUB" 192.0.2.32 4420 >/dev/null 2>&1 &&
