@@ -606,10 +606,15 @@ static void reap(struct etcd *e)
 		curl_multi_remove_handle(e->multi, msg->easy_handle);
 		int err = res != CURLE_OK || code != 200 ? -EIO : 0;
 		if (err) {
+			char why[300];
+			if (res != CURLE_OK)
+				snprintf(why, sizeof(why), "%s",
+					 q->errbuf[0] ? q->errbuf : curl_easy_strerror(res));
+			else /* etcd's own words: {"error":"etcdserver: ...","code":N} */
+				snprintf(why, sizeof(why), "HTTP %ld %.120s", code,
+					 q->in.p ? q->in.p : "");
 			log_ratelimited(&e->rl, LOG_WARNING, "etcd %s: %s", e->endpoints[e->cur],
-					res != CURLE_OK ? (q->errbuf[0] ? q->errbuf
-									: curl_easy_strerror(res))
-							: "HTTP error");
+					why);
 			/* The next request tries the next member. */
 			e->cur = (e->cur + 1) % e->nendpoints;
 		}
@@ -699,6 +704,8 @@ static struct req *req_new(struct etcd *e, const char *path, char *body,
 	q->e = e;
 	q->body = body;
 	q->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	/* No "Expect: 100-continue" round trip before a large txn's body. */
+	q->hdrs = q->hdrs ? curl_slist_append(q->hdrs, "Expect:") : NULL;
 	snprintf(url, sizeof(url), "%s%s", e->endpoints[e->cur], path);
 	curl_easy_setopt(q->easy, CURLOPT_URL, url);
 	curl_easy_setopt(q->easy, CURLOPT_POSTFIELDS, q->body);
@@ -1213,6 +1220,8 @@ int etcd_commit(struct etcd *e, etcd_done_fn done, void *arg)
 	}
 	char *body = txn_body(e);
 	struct req *q = req_new(e, "/v3/kv/txn", body, write_fn);
+	if (q)
+		curl_easy_setopt(q->easy, CURLOPT_TIMEOUT_MS, (long)ETCD_TXN_TIMEOUT);
 	if (!q || curl_multi_add_handle(e->multi, q->easy) != CURLM_OK) {
 		req_free(q);
 		conns_written(e, false);
@@ -1223,7 +1232,6 @@ int etcd_commit(struct etcd *e, etcd_done_fn done, void *arg)
 		e->ntxn_keys = 0;
 		return -ENOMEM;
 	}
-	curl_easy_setopt(q->easy, CURLOPT_TIMEOUT_MS, (long)ETCD_TXN_TIMEOUT);
 	q->done = txn_answered;
 	e->txn = q;
 	e->txn_done = done;
