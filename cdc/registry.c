@@ -803,18 +803,11 @@ static int remote_one(struct registry *r, const struct etcd_event *ev, int pass)
 	return 0;
 }
 
-/* A txn of another instance: applied to the model as it stands (no batch is in flight, etcd
- * holds such txns until ours is answered), then the logs and AENs as for a batch. */
-static void remote_cb(void *arg, const struct etcd_event *ev, size_t n, uint64_t rev)
+/* After another instance's change: GENCTR to its revision, the logs, the AENs. */
+static void remote_finish(struct registry *r, uint64_t rev, int err)
 {
-	struct registry *r = arg;
-	int err = 0, maybe;
+	int maybe;
 
-	for (int pass = 0; pass < 4; pass++)
-		for (size_t i = 0; i < n; i++) {
-			int e = remote_one(r, &ev[i], pass);
-			err = e ? e : err;
-		}
 	if (err)
 		log_ratelimited(&r->rl, LOG_ERR, "etcd: revision %llu applied in part: %s",
 				(unsigned long long)rev, strerror(-err));
@@ -829,6 +822,95 @@ static void remote_cb(void *arg, const struct etcd_event *ev, size_t n, uint64_t
 		notify_changed(r, changed);
 	if (maybe && r->observer)
 		r->observer(r->observer_arg, maybe);
+}
+
+static int remote_apply(struct registry *r, const struct etcd_event *ev, size_t n, int from, int to)
+{
+	int err = 0;
+
+	for (int pass = from; pass <= to; pass++)
+		for (size_t i = 0; i < n; i++) {
+			int e = remote_one(r, &ev[i], pass);
+			err = e ? e : err;
+		}
+	return err;
+}
+
+/* A txn of another instance: applied to the model as it stands (no batch is in flight, etcd
+ * holds such txns until ours is answered), then the logs and AENs as for a batch. */
+static void remote_cb(void *arg, const struct etcd_event *ev, size_t n, uint64_t rev)
+{
+	struct registry *r = arg;
+
+	remote_finish(r, rev, remote_apply(r, ev, n, 0, 3));
+}
+
+/* What the model holds of etcd's and the snapshot does not, as deletes. */
+static int snapshot_gone(struct registry *r, struct etcd_event **out, size_t *n)
+{
+	const struct fabric *f = r->fabric;
+	size_t cap = f->nents + f->nhosts + f->nrecs, k = 0;
+	struct etcd_event *ev = calloc(cap ? cap : 1, sizeof(*ev));
+
+	if (!ev)
+		return -ENOMEM;
+	for (const struct entity *e = fabric_entity_next(f, NULL); e && k < cap;
+	     e = fabric_entity_next(f, e)) {
+		ev[k] = (struct etcd_event){.kind = ETCD_ENTITY, .del = true, .u.ent = *e};
+		k += !etcd_has(r->etcd, &ev[k]);
+	}
+	for (const struct host_rec *h = fabric_host_next(f, NULL); h && k < cap;
+	     h = fabric_host_next(f, h)) {
+		ev[k] = (struct etcd_event){.kind = ETCD_HOST, .del = true, .u.host = *h};
+		k += !etcd_has(r->etcd, &ev[k]);
+	}
+	for (const struct log_rec *rec = fabric_rec_next(f, NULL); rec && k < cap;
+	     rec = fabric_rec_next(f, rec)) {
+		ev[k] = (struct etcd_event){.kind = ETCD_REC, .del = true, .u.rec = *rec};
+		k += !etcd_has(r->etcd, &ev[k]);
+	}
+	*out = ev;
+	*n = k;
+	return 0;
+}
+
+/* The other instances' connections the snapshot no longer has. */
+static int snapshot_conns(struct registry *r)
+{
+	struct conn_at *c, *next;
+	struct etcd_event ev = {.kind = ETCD_CONN, .del = true};
+	int err = 0;
+
+	for (c = RB_MIN(conn_at_tree, &r->conns); c; c = next) {
+		next = RB_NEXT(conn_at_tree, &r->conns, c);
+		if (!c->by[0])
+			continue;
+		snprintf(ev.u.conn.nqn, sizeof(ev.u.conn.nqn), "%s", c->nqn);
+		snprintf(ev.u.conn.by, sizeof(ev.u.conn.by), "%s", c->by);
+		if (!etcd_has(r->etcd, &ev)) {
+			int e = remote_conn(r, ev.u.conn.nqn, ev.u.conn.by, -1);
+			err = e ? e : err;
+		}
+	}
+	return err;
+}
+
+/* etcd read again in full (the watch could not resume): what is gone goes, the rest is put
+ * again, as if the missed txns had come one by one. */
+static void snapshot_cb(void *arg, const struct etcd_event *ev, size_t n, uint64_t rev)
+{
+	struct registry *r = arg;
+	struct etcd_event *gone = NULL;
+	size_t ngone = 0;
+	int err = snapshot_gone(r, &gone, &ngone);
+
+	if (!err)
+		err = remote_apply(r, gone, ngone, 0, 1);
+	free(gone);
+	int e = snapshot_conns(r);
+	err = e ? e : err;
+	e = remote_apply(r, ev, n, 2, 3);
+	remote_finish(r, rev, e ? e : err);
 }
 
 /* The batch in flight is over: rebuild, tell, complete. */
@@ -1177,7 +1259,7 @@ int registry_load(struct registry *r)
 		 "GENCTR %llu",
 		 r->fabric->nents, r->fabric->nhosts, r->fabric->nrecs, r->fabric->zoning.ngroups,
 		 r->fabric->zoning.nactive, (unsigned long long)r->fabric->genctr);
-	if (r->etcd && (err = etcd_watch(r->etcd, rev, remote_cb, r)))
+	if (r->etcd && (err = etcd_watch(r->etcd, rev, remote_cb, snapshot_cb, r)))
 		log_err("etcd: cannot watch: %s", strerror(-err));
 	return err;
 }

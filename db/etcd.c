@@ -124,6 +124,12 @@ struct etcd {
 	size_t nsent;
 	void (*kick)(void *arg);
 	void *kick_arg;
+	etcd_snapshot_fn snapshot;
+	bool resync;		   /* the watch cannot resume: read everything again */
+	struct snap *pending_snap; /* read while a txn of ours was in flight */
+	char **snap_keys;	   /* the snapshot being applied, sorted */
+	size_t nsnap_keys;
+	uint64_t replay_from, replay_upto; /* own txns after a snapshot: applied again */
 	TAILQ_HEAD(, own_txn) own;
 	TAILQ_HEAD(, held) held;
 	struct ratelimit rl;
@@ -971,6 +977,22 @@ static void keepalive_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A full read of the prefix. */
+struct snap {
+	uint64_t rev;
+	size_t n;
+	struct etcd_event *ev;
+};
+
+static void snap_free(struct snap *s)
+{
+	if (s)
+		free(s->ev);
+	free(s);
+}
+
+static void snap_apply(struct etcd *e, struct snap *s);
+
 /* ---- own txns and the changes of others ---- */
 
 static bool own_wrote_after(const struct etcd *e, const char *key, uint64_t rev)
@@ -1148,6 +1170,11 @@ static void txn_answered(struct etcd *e, struct req *q, int err)
 	e->ntxn_keys = 0;
 	conns_written(e, !err);
 	done(e->txn_arg, err, rev);
+	if (e->pending_snap) {
+		struct snap *s = e->pending_snap;
+		e->pending_snap = NULL;
+		snap_apply(e, s);
+	}
 	deliver_held(e);
 	own_release(e, e->watch_rev);
 }
@@ -1314,6 +1341,9 @@ static void watch_events(struct etcd *e, json_object *events)
 		}
 		if (rev > e->watch_rev)
 			e->watch_rev = rev;
+		/* Ours, but committed after a snapshot that was applied without it. */
+		if (mine && rev > e->replay_from && rev <= e->replay_upto)
+			mine = false;
 		if (!mine)
 			hold_or_deliver(e, ev, got, rev);
 		if (!e->txn)
@@ -1336,10 +1366,12 @@ static void watch_message(struct etcd *e, const char *line)
 		log_info("etcd: watching %s from revision %llu", e->prefix,
 			 (unsigned long long)e->watch_rev + 1);
 	}
-	if (json_object_object_get_ex(res, "canceled", &v) && json_object_get_boolean(v))
-		log_err("etcd: the watch of %s was cancelled (compacted at %lld); changes of other "
-			"instances are missed until a restart",
-			e->prefix, (long long)get_int(res, "compact_revision"));
+	if (json_object_object_get_ex(res, "canceled", &v) && json_object_get_boolean(v)) {
+		log_warn("etcd: revisions after %llu are compacted (at %lld); reading %s again",
+			 (unsigned long long)e->watch_rev,
+			 (long long)get_int(res, "compact_revision"), e->prefix);
+		e->resync = true;
+	}
 	if (json_object_object_get_ex(res, "events", &events))
 		watch_events(e, events);
 	json_object_put(o);
@@ -1353,33 +1385,45 @@ static size_t watch_write(char *p, size_t size, size_t n, void *arg)
 
 	if (buf_add(&q->in, p, size * n))
 		return 0;
-	while ((nl = memchr(q->in.p, '\n', q->in.len))) {
+	while (!q->e->resync && (nl = memchr(q->in.p, '\n', q->in.len))) {
 		*nl = '\0';
 		watch_message(q->e, q->in.p);
 		size_t used = (size_t)(nl + 1 - q->in.p);
 		memmove(q->in.p, nl + 1, q->in.len - used + 1);
 		q->in.len -= used;
 	}
-	return size * n;
+	/* A cancelled watch ends here: the full read follows (watch_ended). */
+	return q->e->resync ? 0 : size * n;
 }
 
 static int watch_start(struct etcd *e);
+static int resync_start(struct etcd *e);
 
 static void watch_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct etcd *e = arg;
+
 	(void)fd;
 	(void)what;
-	watch_start(arg);
+	if (e->resync)
+		resync_start(e);
+	else
+		watch_start(e);
 }
 
 static void watch_ended(struct etcd *e, struct req *q, int err)
 {
 	struct timeval tv = {ETCD_WATCH_RETRY_S, 0};
 
-	if (q->in.len)
+	if (q->in.len && !e->resync)
 		watch_message(e, q->in.p);
 	req_free(q);
 	e->watch = NULL;
+	if (e->resync) {
+		e->watch_live = false;
+		resync_start(e);
+		return;
+	}
 	if (e->watch_live)
 		log_warn("etcd: the watch of %s ended (%s); resuming after revision %llu",
 			 e->prefix, err ? "unreachable" : "closed",
@@ -1410,10 +1454,147 @@ static int watch_start(struct etcd *e)
 	return 0;
 }
 
-int etcd_watch(struct etcd *e, uint64_t rev, etcd_remote_fn fn, void *arg)
+/* ---- reading everything again ---- */
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool etcd_has(const struct etcd *e, const struct etcd_event *ev)
+{
+	char k[ETCD_KEY_MAX], *kp = k;
+
+	key_of(e, ev, k, sizeof(k));
+	return e->snap_keys &&
+	       bsearch(&kp, e->snap_keys, e->nsnap_keys, sizeof(char *), key_cmp) != NULL;
+}
+
+/* Hands the snapshot over; txns of ours after it are applied again from the watch, and the
+ * others' txns held from before it are dropped (it holds them). */
+static void snap_apply(struct etcd *e, struct snap *s)
+{
+	char k[ETCD_KEY_MAX];
+	struct own_txn *o;
+	struct held *h, *next;
+
+	e->snap_keys = calloc(s->n ? s->n : 1, sizeof(char *));
+	for (size_t i = 0; e->snap_keys && i < s->n; i++) {
+		key_of(e, &s->ev[i], k, sizeof(k));
+		if (!(e->snap_keys[e->nsnap_keys] = strdup(k)))
+			break;
+		e->nsnap_keys++;
+	}
+	if (!e->snap_keys || e->nsnap_keys < s->n) {
+		log_err("etcd: no memory to apply a full read; reading again");
+		e->resync = true;
+	} else {
+		qsort(e->snap_keys, e->nsnap_keys, sizeof(char *), key_cmp);
+		e->replay_from = s->rev;
+		TAILQ_FOREACH (o, &e->own, link)
+			e->replay_upto = o->rev > e->replay_upto ? o->rev : e->replay_upto;
+		if (e->snapshot)
+			e->snapshot(e->remote_arg, s->ev, s->n, s->rev);
+		for (h = TAILQ_FIRST(&e->held); h; h = next) {
+			next = TAILQ_NEXT(h, link);
+			if (h->rev <= s->rev) {
+				TAILQ_REMOVE(&e->held, h, link);
+				free(h);
+			}
+		}
+	}
+	for (size_t i = 0; i < e->nsnap_keys; i++)
+		free(e->snap_keys[i]);
+	free(e->snap_keys);
+	e->snap_keys = NULL;
+	e->nsnap_keys = 0;
+	snap_free(s);
+}
+
+/* The records of a range answer, conns of the other instances included. */
+static struct snap *snap_parse(const struct etcd *e, json_object *o)
+{
+	struct snap *s = calloc(1, sizeof(*s));
+	json_object *kvs = NULL, *v;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	s->rev = header_revision(o);
+	json_object_object_get_ex(o, "kvs", &kvs);
+	n = kvs ? json_object_array_length(kvs) : 0;
+	s->ev = calloc(n ? n : 1, sizeof(*s->ev));
+	if (!s->ev || !s->rev) {
+		snap_free(s);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *kv = json_object_array_get_idx(kvs, i);
+		char key[ETCD_KEY_MAX];
+		struct etcd_event *ev = &s->ev[s->n];
+		if (!json_object_object_get_ex(kv, "key", &v) ||
+		    b64_dec(json_object_get_string(v), key, sizeof(key)) < 0 || is_marker(e, key) ||
+		    !json_object_object_get_ex(kv, "value", &v) ||
+		    value_parse(json_object_get_string(v), ev))
+			continue;
+		if (ev->kind == ETCD_CONN && !strcmp(ev->u.conn.by, e->id))
+			continue;
+		s->n++;
+	}
+	return s;
+}
+
+static void resync_answered(struct etcd *e, struct req *q, int err)
+{
+	struct timeval tv = {ETCD_WATCH_RETRY_S, 0};
+	json_object *o = err ? NULL : answer(q);
+	struct snap *s = o ? snap_parse(e, o) : NULL;
+
+	json_object_put(o);
+	req_free(q);
+	e->watch = NULL;
+	if (!s) {
+		evtimer_add(e->retry, &tv);
+		return;
+	}
+	log_info("etcd: read %s again at revision %llu: %zu records", e->prefix,
+		 (unsigned long long)s->rev, s->n);
+	e->resync = false;
+	e->watch_rev = s->rev;
+	if (e->txn) {
+		snap_free(e->pending_snap);
+		e->pending_snap = s;
+	} else {
+		snap_apply(e, s);
+	}
+	if (e->resync)
+		evtimer_add(e->retry, &tv);
+	else
+		watch_start(e);
+}
+
+static int resync_start(struct etcd *e)
+{
+	struct req *q = req_new(e, "/v3/kv/range", range_body(e), write_fn);
+
+	if (q)
+		curl_easy_setopt(q->easy, CURLOPT_TIMEOUT_MS, 30000L);
+	if (!q || curl_multi_add_handle(e->multi, q->easy) != CURLM_OK) {
+		struct timeval tv = {ETCD_WATCH_RETRY_S, 0};
+		req_free(q);
+		evtimer_add(e->retry, &tv);
+		return -ENOMEM;
+	}
+	q->done = resync_answered;
+	e->watch = q;
+	return 0;
+}
+
+int etcd_watch(struct etcd *e, uint64_t rev, etcd_remote_fn fn, etcd_snapshot_fn snap, void *arg)
 {
 	e->watch_rev = rev;
 	e->remote = fn;
+	e->snapshot = snap;
 	e->remote_arg = arg;
 	return watch_start(e);
 }
@@ -1529,6 +1710,7 @@ void etcd_free(struct etcd *e)
 
 	etcd_cancel(e);
 	req_drop(e, e->watch);
+	snap_free(e->pending_snap);
 	req_drop(e, e->ka);
 	lease_revoke_now(e);
 	while ((c = RB_MIN(conn_tree, &e->conns))) {

@@ -58,8 +58,15 @@ struct etcd_loader {
  * takes this instance's lease, which its keepalives renew. Blocks: called once at start,
  * before the loop runs, as the SQLite load is. */
 int etcd_load(struct etcd *e, const struct etcd_loader *ld, uint64_t *rev);
-/* Streams the other instances' changes after revision rev to fn, reconnecting as needed. */
-int etcd_watch(struct etcd *e, uint64_t rev, etcd_remote_fn fn, void *arg);
+/* Everything under the prefix at revision rev, read again because the watch could not resume
+ * (etcd compacted the revisions it missed): what the model holds and etcd_has() denies is
+ * gone. Called only while no txn of ours is in flight. */
+typedef void (*etcd_snapshot_fn)(void *arg, const struct etcd_event *ev, size_t n, uint64_t rev);
+/* Streams the other instances' changes after revision rev to fn, reconnecting as needed,
+ * and reading everything again (snap) when the revisions missed are compacted. */
+int etcd_watch(struct etcd *e, uint64_t rev, etcd_remote_fn fn, etcd_snapshot_fn snap, void *arg);
+/* During an etcd_snapshot_fn: whether the snapshot holds ev's record (or connection). */
+bool etcd_has(const struct etcd *e, const struct etcd_event *ev);
 
 /* The rows of the next txn: the last write of a key wins (etcd refuses a key twice). */
 int etcd_entity_put(void *e, const struct entity *ent);
