@@ -457,16 +457,20 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *foreground,
 	return overrides_check(&d->ovr);
 }
 
-/* store = etcd: the registry's registrations go there; this CDC's NQN tells its txns
- * from the other instances'. */
+/* store = etcd: the registry's registrations go there; an identity kept in the state
+ * directory tells this instance's txns and connections from the others', which may share
+ * its NQN. */
 static int etcd_open(struct daemon *d)
 {
 	const struct cdc_config *c = &d->cfg;
+	char id[CDC_NQN_MAX + 1];
 	struct etcd_opts o = {c->etcd_endpoints, c->etcd_prefix, c->etcd_cacert,
-			      c->etcd_cert,	 c->etcd_key,	 c->nqn};
+			      c->etcd_cert,	 c->etcd_key,	 id};
 
 	if (c->store != CDC_STORE_ETCD)
 		return 0;
+	if (state_instance_load(c->state_dir, id, sizeof(id)))
+		return -EIO;
 	if (!c->etcd_endpoints[0]) {
 		log_err("store = etcd needs etcd-endpoints");
 		return -EINVAL;

@@ -66,7 +66,8 @@ instance_config() { # $1: name, $2: port, $3: endpoints
 	cat >"$WORK/$1.conf" <<CONF
 [global]
 listen = 127.0.0.1:$2
-nqn = nqn.2014-08.org.example:cdc:$1
+# One NQN for both: the fabric sees one CDC, reached through either instance.
+nqn = nqn.2014-08.org.example:cdc:shared
 control-socket = $WORK/$1.sock
 store = etcd
 etcd-endpoints = $3
