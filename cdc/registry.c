@@ -44,7 +44,7 @@ RB_HEAD(live_tree, live);
 RB_GENERATE_STATIC(live_tree, live, link, live_cmp)
 
 /* With etcd, an NQN's associations counted by where they are: here (by ""), to tell etcd when
- * the first comes and the last goes; or at another instance (by its NQN), as etcd says. */
+ * the first comes and the last goes; or at another instance (by its identity), as etcd says. */
 struct conn_at {
 	RB_ENTRY(conn_at) link;
 	unsigned int n;
@@ -472,6 +472,9 @@ static void conn_here(struct registry *r, const char *nqn, int delta)
 	int flipped = conn_count(r, nqn, "", delta);
 	if (flipped > 0)
 		flipped = etcd_conn_set(r->etcd, nqn, delta > 0);
+	/* A disconnection may come with no change to carry it: a batch of its own then. */
+	if (flipped == 0 && delta < 0)
+		event_active(r->flush_ev, EV_TIMEOUT, 0);
 	if (flipped < 0)
 		log_ratelimited(&r->rl, LOG_ERR, "etcd: no memory to share the association of %s",
 				nqn);

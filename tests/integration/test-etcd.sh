@@ -148,6 +148,11 @@ else
 	ok "without etcd, a DIM fails ($(tail -n 1 "$WORK/dim.out"))"
 fi
 lists a 0 nqn.2014-08.org.example:shared2 && ok "and is not listed" || bad "the failed DIM is listed"
+if out=$("$CDCCTL_BIN" --socket "$WORK/a.sock" subsys add nqn.2014-08.org.example:admin-down 2>&1); then
+	bad "the control API acknowledged a change etcd never committed"
+else
+	ok "without etcd, the control API refuses a change: $out"
+fi
 for m in 1 2 3; do start_member $m; done
 wait_for 30 "etcd is back" healthy "$C1"
 aer_on "$B_PORT"
