@@ -668,14 +668,33 @@ static void persist_genctr(struct registry *r)
 }
 
 /* Stages the batch: the model with its undo, the rows, the SQLite transaction. */
+/* With etcd, a batch whose rows reach what one txn may hold leaves the changes after it for
+ * the next batch, in their order. */
+static void batch_cut(struct registry *r, struct change *last)
+{
+	TAILQ_HEAD(, change) rest = TAILQ_HEAD_INITIALIZER(rest);
+	struct change *c;
+
+	while ((c = TAILQ_NEXT(last, link))) {
+		TAILQ_REMOVE(&r->flight, c, link);
+		TAILQ_INSERT_TAIL(&rest, c, link);
+	}
+	TAILQ_CONCAT(&rest, &r->pending, link);
+	TAILQ_CONCAT(&r->pending, &rest, link);
+}
+
 static int stage_batch(struct registry *r, int64_t now, int *n)
 {
 	int err = store_begin(r->store);
 
 	*n = 0;
 	/* A change whose association left in the meantime still applies: it was sent. */
-	for (struct change *c = TAILQ_FIRST(&r->flight); c && !err; c = TAILQ_NEXT(c, link), ++*n)
+	for (struct change *c = TAILQ_FIRST(&r->flight); c && !err; c = TAILQ_NEXT(c, link)) {
 		err = stage(r, c, now);
+		++*n;
+		if (!err && r->etcd && etcd_staged(r->etcd) >= ETCD_BATCH_ROWS)
+			batch_cut(r, c);
+	}
 	return err;
 }
 

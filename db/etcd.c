@@ -1114,6 +1114,9 @@ static int conn_ops(struct etcd *e, struct buf *b)
 	{
 		if (!c->dirty || e->nsent == e->ndirty)
 			continue;
+		/* The rest go with the next txn (txn_answered). */
+		if (e->nstaged + e->nsent >= ETCD_TXN_OPS)
+			break;
 		err = conn_op(e, b, c);
 		if (err)
 			return err;
@@ -1177,6 +1180,9 @@ static void txn_answered(struct etcd *e, struct req *q, int err)
 	}
 	deliver_held(e);
 	own_release(e, e->watch_rev);
+	/* Connections left for lack of room, or after a failure: another txn. */
+	if (e->ndirty && e->lease && e->kick)
+		e->kick(e->kick_arg);
 }
 
 static int txn_op(struct buf *b, const struct staged *s)

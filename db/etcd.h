@@ -14,6 +14,12 @@
 
 struct etcd;
 
+/* etcd refuses a txn of more operations than its --max-txn-ops (128 by default): a batch
+ * stops taking changes once its rows reach ETCD_BATCH_ROWS, and the connections' keys fill
+ * what is left. */
+#define ETCD_TXN_OPS	128
+#define ETCD_BATCH_ROWS 96
+
 struct etcd_opts {
 	const char *endpoints;		 /* "http://127.0.0.1:2379,http://..." */
 	const char *prefix;		 /* every key starts with it: "/nvme-cdc/" */

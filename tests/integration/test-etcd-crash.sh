@@ -14,7 +14,8 @@ ports() { "$CDCCTL_BIN" --socket "$WORK/$1.sock" -o json status | sed -n 's/.*"p
 acked() { sed -n 's/.*"registrations":{"value":\([0-9]*\).*/\1/p' "$1"; }
 # storm RUNID: a DIM storm on A in the background, its JSON in $WORK/RUNID.json.
 storm() {
-	"$BENCH" dim --target "127.0.0.1:$A_PORT" --conns 8 --sources 4 --count 4000 \
+	# 320 DIMs outstanding: batches larger than one etcd txn may hold (ETCD_BATCH_ROWS).
+	"$BENCH" dim --target "127.0.0.1:$A_PORT" --conns 40 --depth 8 --sources 8 --count 4000 \
 		--duration 30 --runid "$1" --json >"$WORK/$1.json" 2>"$WORK/$1.err" &
 	STORM_PID=$!
 }
