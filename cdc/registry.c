@@ -164,6 +164,9 @@ struct registry {
 	TAILQ_HEAD(, change) flight; /* the batch being committed */
 	uint64_t genctr_hint;	     /* GENCTR goes no lower: from etcd's revision */
 	struct conn_at_tree conns;   /* with etcd: associations by NQN and instance */
+	struct disc_svc *svc;
+	struct nvmf_disc_log_entry peer_self[DISC_MAX_SELF]; /* the other instances' */
+	bool peers_pending; /* they changed while a batch was in flight */
 };
 
 /* ---- undo ---- */
@@ -935,6 +938,31 @@ static void snapshot_cb(void *arg, const struct etcd_event *ev, size_t n, uint64
 	remote_finish(r, rev, e ? e : err);
 }
 
+/* The other instances' self entries changed: every host's log did. */
+static void peers_apply(struct registry *r)
+{
+	struct nvmf_disc_log_entry now[DISC_MAX_SELF];
+	size_t n = etcd_peer_entries(r->etcd, now, DISC_MAX_SELF);
+
+	if (n == r->svc->npeer_self && !memcmp(now, r->peer_self, n * sizeof(now[0])))
+		return;
+	memcpy(r->peer_self, now, n * sizeof(now[0]));
+	r->svc->peer_self = r->peer_self;
+	r->svc->npeer_self = n;
+	r->fabric->cfg_changed = r->dirty70 = true;
+	remote_finish(r, 0, 0);
+}
+
+static void peers_cb(void *arg)
+{
+	struct registry *r = arg;
+
+	if (r->inflight)
+		r->peers_pending = true;
+	else
+		peers_apply(r);
+}
+
 /* The batch in flight is over: rebuild, tell, complete. */
 static void finish_batch(struct registry *r, int err)
 {
@@ -961,6 +989,10 @@ static void finish_batch(struct registry *r, int err)
 	/* What arrived while etcd was asked goes in the next batch. */
 	if (!TAILQ_EMPTY(&r->pending))
 		event_active(r->flush_ev, EV_TIMEOUT, 0);
+	if (r->peers_pending && !r->inflight) {
+		r->peers_pending = false;
+		peers_apply(r);
+	}
 }
 
 /* etcd answered the batch's txn. The registrations are in etcd from here on: a SQLite
@@ -1132,9 +1164,9 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 {
 	struct registry *r = calloc(1, sizeof(*r));
 
-	(void)svc; /* controllers are told through the notify index the hooks keep */
 	if (!r)
 		return NULL;
+	r->svc = svc; /* controllers are told through the notify index the hooks keep */
 	r->base = base;
 	r->store = store;
 	r->fabric = f;
@@ -1254,7 +1286,16 @@ static int load_shared(struct registry *r, uint64_t *genctr, uint64_t *rev)
 		err = etcd_load(r->etcd, &ld, rev);
 	if (!err && *genctr < *rev * GENCTR_PER_REVISION)
 		*genctr = *rev * GENCTR_PER_REVISION;
-	return err;
+	if (err)
+		return err;
+	/* This instance's listeners for the others' logs, and theirs for its own. */
+	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
+	size_t n = disc_log_self_entries(r->svc->listen, r->svc->nlisten, NULL, r->svc->nqn, self,
+					 DISC_MAX_SELF);
+	etcd_self_set(r->etcd, self, n);
+	r->svc->npeer_self = etcd_peer_entries(r->etcd, r->peer_self, DISC_MAX_SELF);
+	r->svc->peer_self = r->peer_self;
+	return 0;
 }
 
 int registry_load(struct registry *r)
@@ -1283,6 +1324,8 @@ int registry_load(struct registry *r)
 		 r->fabric->zoning.nactive, (unsigned long long)r->fabric->genctr);
 	if (r->etcd && (err = etcd_watch(r->etcd, rev, remote_cb, snapshot_cb, r)))
 		log_err("etcd: cannot watch: %s", strerror(-err));
+	if (r->etcd)
+		event_active(r->flush_ev, EV_TIMEOUT, 0); /* this instance's self entries */
 	return err;
 }
 
@@ -1308,6 +1351,8 @@ void registry_set_etcd(struct registry *r, struct etcd *etcd)
 	r->etcd = etcd;
 	if (etcd)
 		etcd_set_kick(etcd, etcd_kick, r);
+	if (etcd)
+		etcd_set_peers_cb(etcd, peers_cb, r);
 	r->rows = etcd ? &etcd_rows : &sqlite_rows;
 	r->rows_ctx = etcd ? (void *)etcd : (void *)r->store;
 }

@@ -2,7 +2,8 @@
  * and deletes with this instance's marker key, so the watch tells its own txns from the
  * others' by that key alone; libcurl's multi interface runs on the libevent loop, and only
  * the load at start blocks. Keys: PREFIX e/NQN, h/HOSTNQN/..., r/OWNER/SUBNQN/..., w/ID, and
- * c/NQN/ID bound to the instance's lease: NQN has an association with instance ID. */
+ * c/NQN/ID bound to the instance's lease: NQN has an association with instance ID; s/ID, also
+ * bound to it: the self entries instance ID serves. */
 #include "etcd.h"
 
 #include <curl/curl.h>
@@ -92,6 +93,22 @@ static int conn_cmp(const struct conn *a, const struct conn *b)
 RB_HEAD(conn_tree, conn);
 RB_GENERATE_STATIC(conn_tree, conn, link, conn_cmp)
 
+/* Another live instance's self entries. */
+struct peer {
+	RB_ENTRY(peer) link;
+	size_t n;
+	struct nvmf_disc_log_entry ent[ETCD_MAX_SELF];
+	char by[];
+};
+
+static int peer_cmp(const struct peer *a, const struct peer *b)
+{
+	return strcmp(a->by, b->by);
+}
+
+RB_HEAD(peer_tree, peer);
+RB_GENERATE_STATIC(peer_tree, peer, link, peer_cmp)
+
 struct etcd {
 	struct event_base *base;
 	CURLM *multi;
@@ -125,6 +142,13 @@ struct etcd {
 	void (*kick)(void *arg);
 	void *kick_arg;
 	etcd_snapshot_fn snapshot;
+	struct nvmf_disc_log_entry self_ent[ETCD_MAX_SELF];
+	size_t nself_ent;
+	bool self_dirty, self_sent;
+	struct peer_tree peers;
+	bool peers_changed;
+	void (*peers_cb)(void *arg);
+	void *peers_arg;
 	bool resync;		   /* the watch cannot resume: read everything again */
 	struct snap *pending_snap; /* read while a txn of ours was in flight */
 	char **snap_keys;	   /* the snapshot being applied, sorted */
@@ -565,10 +589,98 @@ void etcd_set_kick(struct etcd *e, void (*fn)(void *arg), void *arg)
 	e->kick_arg = arg;
 }
 
+int etcd_self_set(struct etcd *e, const struct nvmf_disc_log_entry *ent, size_t n)
+{
+	e->nself_ent = n < ETCD_MAX_SELF ? n : ETCD_MAX_SELF;
+	memcpy(e->self_ent, ent, e->nself_ent * sizeof(*ent));
+	e->self_dirty = e->nself_ent > 0;
+	return 0;
+}
+
+size_t etcd_peer_entries(const struct etcd *e, struct nvmf_disc_log_entry *out, size_t max)
+{
+	struct peer *p;
+	size_t n = 0;
+
+	RB_FOREACH(p, peer_tree, (struct peer_tree *)&e->peers)
+	for (size_t i = 0; i < p->n && n < max; i++)
+		out[n++] = p->ent[i];
+	return n;
+}
+
+void etcd_set_peers_cb(struct etcd *e, void (*fn)(void *arg), void *arg)
+{
+	e->peers_cb = fn;
+	e->peers_arg = arg;
+}
+
+static void key_self(const struct etcd *e, const char *by, char *k, size_t size)
+{
+	snprintf(k, size, "%ss/", e->prefix);
+	key_part(k, size, by);
+}
+
+static bool is_self_key(const struct etcd *e, const char *key)
+{
+	size_t n = strlen(e->prefix);
+
+	return !strncmp(key, e->prefix, n) && !strncmp(key + n, "s/", 2);
+}
+
+static void peers_clear(struct etcd *e)
+{
+	struct peer *p;
+
+	while ((p = RB_MIN(peer_tree, &e->peers))) {
+		RB_REMOVE(peer_tree, &e->peers, p);
+		free(p);
+	}
+}
+
+/* A self key's value (base64 JSON) came (put) or went: the table of peers follows. */
+static void peer_event(struct etcd *e, const char *b64, bool del)
+{
+	char text[16384], by[CDC_NQN_MAX + 1], blob[sizeof(((struct peer *)0)->ent) + 4];
+	json_object *o = b64_dec(b64, text, sizeof(text)) < 0 ? NULL : json_tokener_parse(text), *v;
+	struct peer *p = NULL, *old;
+	int len = -1;
+
+	if (o && !get_str(o, "by", by, sizeof(by)) && strcmp(by, e->id) &&
+	    json_object_object_get_ex(o, "entries", &v))
+		len = b64_dec(json_object_get_string(v), blob, sizeof(blob));
+	json_object_put(o);
+	if (len < 0 || len % (int)sizeof(struct nvmf_disc_log_entry))
+		return;
+	p = calloc(1, sizeof(*p) + strlen(by) + 1);
+	if (!p)
+		return;
+	strcpy(p->by, by);
+	old = RB_FIND(peer_tree, &e->peers, p);
+	if (old) {
+		RB_REMOVE(peer_tree, &e->peers, old);
+		free(old);
+	}
+	e->peers_changed = true;
+	if (del) {
+		free(p);
+		return;
+	}
+	p->n = (size_t)len / sizeof(struct nvmf_disc_log_entry);
+	memcpy(p->ent, blob, (size_t)len);
+	RB_INSERT(peer_tree, &e->peers, p);
+}
+
+static void peers_tell(struct etcd *e)
+{
+	if (e->peers_changed && e->peers_cb)
+		e->peers_cb(e->peers_arg);
+	e->peers_changed = false;
+}
+
 /* Without a lease, a connection's key waits for the next one. */
 size_t etcd_staged(const struct etcd *e)
 {
-	return e->nstaged + (e->lease ? e->ndirty : 0);
+	return e->nstaged + (e->lease ? e->ndirty + e->self_dirty : 0);
 }
 
 void etcd_rollback(struct etcd *e)
@@ -782,8 +894,7 @@ static bool is_marker(const struct etcd *e, const char *key)
 	return !strncmp(key, e->prefix, n) && !strncmp(key + n, "w/", 2);
 }
 
-static int load_kvs(const struct etcd *e, json_object *kvs, const struct etcd_loader *el,
-		    bool entities)
+static int load_kvs(struct etcd *e, json_object *kvs, const struct etcd_loader *el, bool entities)
 {
 	for (size_t i = 0; i < json_object_array_length(kvs); i++) {
 		json_object *kv = json_object_array_get_idx(kvs, i), *v;
@@ -793,6 +904,11 @@ static int load_kvs(const struct etcd *e, json_object *kvs, const struct etcd_lo
 		    b64_dec(json_object_get_string(v), key, sizeof(key)) < 0 || is_marker(e, key) ||
 		    !json_object_object_get_ex(kv, "value", &v))
 			continue;
+		if (is_self_key(e, key)) {
+			if (entities)
+				peer_event(e, json_object_get_string(v), false);
+			continue;
+		}
 		int err = value_parse(json_object_get_string(v), &ev);
 		if (err == -ENOENT)
 			continue;
@@ -923,7 +1039,8 @@ static void lease_granted(struct etcd *e, struct req *q, int err)
 	RB_FOREACH(c, conn_tree, &e->conns)
 	if (c->up)
 		conn_dirty(e, c, true);
-	if (e->ndirty && e->kick)
+	e->self_dirty = e->nself_ent > 0;
+	if ((e->ndirty || e->self_dirty) && e->kick)
 		e->kick(e->kick_arg);
 }
 
@@ -1098,6 +1215,43 @@ static int conn_op(struct etcd *e, struct buf *b, const struct conn *c)
 	return err < 0 ? -ENOMEM : 0;
 }
 
+/* This instance's self entries, bound to the lease. */
+static int self_op(struct etcd *e, struct buf *b)
+{
+	char k[ETCD_KEY_MAX], *kb, *eb, *vb = NULL, *v = NULL, *op = NULL;
+	json_object *o = json_object_new_object();
+	int err = -1;
+
+	key_self(e, e->id, k, sizeof(k));
+	kb = b64_enc(k, strlen(k));
+	eb = b64_enc((const char *)e->self_ent, e->nself_ent * sizeof(e->self_ent[0]));
+	if (o && eb) {
+		add_str(o, "k", "s");
+		add_str(o, "by", e->id);
+		add_str(o, "entries", eb);
+		v = value_of(o);
+		o = NULL;
+	}
+	json_object_put(o);
+	if (v)
+		vb = b64_enc(v, strlen(v));
+	if (kb && vb)
+		err = asprintf(&op,
+			       ",{\"request_put\":{\"key\":\"%s\",\"value\":\"%s\","
+			       "\"lease\":\"%lld\"}}",
+			       kb, vb, (long long)e->lease);
+	if (err >= 0)
+		err = buf_add(b, op, strlen(op));
+	if (err >= 0)
+		e->self_sent = true;
+	free(op);
+	free(kb);
+	free(eb);
+	free(v);
+	free(vb);
+	return err < 0 ? -ENOMEM : 0;
+}
+
 /* The connections that changed since etcd last had them, after the rows (never first: the
  * marker is always there before them). */
 static int conn_ops(struct etcd *e, struct buf *b)
@@ -1105,6 +1259,8 @@ static int conn_ops(struct etcd *e, struct buf *b)
 	struct conn *c;
 	int err = 0;
 
+	if (e->lease && e->self_dirty && e->nstaged < ETCD_TXN_OPS && (err = self_op(e, b)))
+		return err;
 	if (!e->lease || !e->ndirty)
 		return 0;
 	e->sent = calloc(e->ndirty, sizeof(*e->sent));
@@ -1115,7 +1271,7 @@ static int conn_ops(struct etcd *e, struct buf *b)
 		if (!c->dirty || e->nsent == e->ndirty)
 			continue;
 		/* The rest go with the next txn (txn_answered). */
-		if (e->nstaged + e->nsent >= ETCD_TXN_OPS)
+		if (e->nstaged + e->nsent + e->self_sent >= ETCD_TXN_OPS)
 			break;
 		err = conn_op(e, b, c);
 		if (err)
@@ -1130,6 +1286,9 @@ static int conn_ops(struct etcd *e, struct buf *b)
  * to write stays dirty for the next one. */
 static void conns_written(struct etcd *e, bool ok)
 {
+	if (e->self_sent && ok)
+		e->self_dirty = false;
+	e->self_sent = false;
 	for (size_t i = 0; i < e->nsent; i++) {
 		struct conn *c = e->sent[i];
 		bool same = c->sent_gen == c->gen;
@@ -1181,7 +1340,7 @@ static void txn_answered(struct etcd *e, struct req *q, int err)
 	deliver_held(e);
 	own_release(e, e->watch_rev);
 	/* Connections left for lack of room, or after a failure: another txn. */
-	if (e->ndirty && e->lease && e->kick)
+	if ((e->ndirty || e->self_dirty) && e->lease && e->kick)
 		e->kick(e->kick_arg);
 }
 
@@ -1290,7 +1449,7 @@ void etcd_cancel(struct etcd *e)
 /* ---- the watch ---- */
 
 /* One event of a watch answer into ev; -ENOENT for one that is no record. */
-static int event_parse(const struct etcd *e, json_object *jev, struct etcd_event *ev, bool *mine,
+static int event_parse(struct etcd *e, json_object *jev, struct etcd_event *ev, bool *mine,
 		       uint64_t *rev)
 {
 	json_object *kv, *v, *type;
@@ -1313,6 +1472,10 @@ static int event_parse(const struct etcd *e, json_object *jev, struct etcd_event
 		return -EINVAL;
 	if (!json_object_object_get_ex(kv, "value", &v))
 		return -EINVAL;
+	if (is_self_key(e, key)) {
+		peer_event(e, json_object_get_string(v), ev->del);
+		return -ENOENT;
+	}
 	int err = value_parse(json_object_get_string(v), ev);
 	/* Ours: in a txn of ours, or an old lease's going (the key was written again). */
 	return !err && ev->kind == ETCD_CONN && !strcmp(ev->u.conn.by, e->id) ? -ENOENT : err;
@@ -1381,6 +1544,7 @@ static void watch_message(struct etcd *e, const char *line)
 	if (json_object_object_get_ex(res, "events", &events))
 		watch_events(e, events);
 	json_object_put(o);
+	peers_tell(e);
 }
 
 /* The stream is one JSON answer per line. */
@@ -1518,7 +1682,7 @@ static void snap_apply(struct etcd *e, struct snap *s)
 }
 
 /* The records of a range answer, conns of the other instances included. */
-static struct snap *snap_parse(const struct etcd *e, json_object *o)
+static struct snap *snap_parse(struct etcd *e, json_object *o)
 {
 	struct snap *s = calloc(1, sizeof(*s));
 	json_object *kvs = NULL, *v;
@@ -1540,8 +1704,13 @@ static struct snap *snap_parse(const struct etcd *e, json_object *o)
 		struct etcd_event *ev = &s->ev[s->n];
 		if (!json_object_object_get_ex(kv, "key", &v) ||
 		    b64_dec(json_object_get_string(v), key, sizeof(key)) < 0 || is_marker(e, key) ||
-		    !json_object_object_get_ex(kv, "value", &v) ||
-		    value_parse(json_object_get_string(v), ev))
+		    !json_object_object_get_ex(kv, "value", &v))
+			continue;
+		if (is_self_key(e, key)) {
+			peer_event(e, json_object_get_string(v), false);
+			continue;
+		}
+		if (value_parse(json_object_get_string(v), ev))
 			continue;
 		if (ev->kind == ETCD_CONN && !strcmp(ev->u.conn.by, e->id))
 			continue;
@@ -1554,11 +1723,17 @@ static void resync_answered(struct etcd *e, struct req *q, int err)
 {
 	struct timeval tv = {ETCD_WATCH_RETRY_S, 0};
 	json_object *o = err ? NULL : answer(q);
+
+	/* The snapshot's peers replace those known. */
+	if (o)
+		peers_clear(e);
 	struct snap *s = o ? snap_parse(e, o) : NULL;
 
 	json_object_put(o);
 	req_free(q);
 	e->watch = NULL;
+	e->peers_changed |= s != NULL;
+	peers_tell(e);
 	if (!s) {
 		evtimer_add(e->retry, &tv);
 		return;
@@ -1654,6 +1829,7 @@ int etcd_new(struct event_base *base, const struct etcd_opts *o, struct etcd **o
 	snprintf(e->prefix, sizeof(e->prefix), "%s", o->prefix);
 	snprintf(e->id, sizeof(e->id), "%s", o->id);
 	RB_INIT(&e->conns);
+	RB_INIT(&e->peers);
 	snprintf(e->marker, sizeof(e->marker), "%sw/", e->prefix);
 	key_part(e->marker, sizeof(e->marker), o->id);
 	e->cacert = opt_dup(o->cacert);
@@ -1717,6 +1893,7 @@ void etcd_free(struct etcd *e)
 	etcd_cancel(e);
 	req_drop(e, e->watch);
 	snap_free(e->pending_snap);
+	peers_clear(e);
 	req_drop(e, e->ka);
 	lease_revoke_now(e);
 	while ((c = RB_MIN(conn_tree, &e->conns))) {

@@ -5,6 +5,7 @@
 #define CDC_ETCD_H
 
 #include <event2/event.h>
+#include <nvme/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@ struct etcd;
  * what is left. */
 #define ETCD_TXN_OPS	128
 #define ETCD_BATCH_ROWS 96
+#define ETCD_MAX_SELF	8 /* self entries one instance announces */
 
 struct etcd_opts {
 	const char *endpoints;		 /* "http://127.0.0.1:2379,http://..." */
@@ -85,6 +87,13 @@ int etcd_rec_del(void *e, const struct log_rec *r);
  * so that it goes when the instance does. Written with the next txn, and again after a
  * failed one or a lost lease. */
 int etcd_conn_set(struct etcd *e, const char *nqn, bool up);
+/* This instance's self entries (SUBTYPE 3, its listeners with a concrete address), for the
+ * other instances to serve too while its lease lives. Written with the next txn. */
+int etcd_self_set(struct etcd *e, const struct nvmf_disc_log_entry *ent, size_t n);
+/* The other live instances' self entries, at most max; and who to tell when they change
+ * (not while a txn of ours is in flight: the registry defers it). */
+size_t etcd_peer_entries(const struct etcd *e, struct nvmf_disc_log_entry *out, size_t max);
+void etcd_set_peers_cb(struct etcd *e, void (*fn)(void *arg), void *arg);
 /* Called when there is something to write outside a batch (a renewed lease's keys). */
 void etcd_set_kick(struct etcd *e, void (*fn)(void *arg), void *arg);
 size_t etcd_staged(const struct etcd *e);

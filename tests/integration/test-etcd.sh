@@ -4,8 +4,9 @@
 # deregistration likewise; GENCTR read from B after a change is never lower than A's; a
 # restarted (kill -9) instance loads the fabric from etcd; with etcd gone, logs are still
 # served and a DIM fails, and once it is back both work again. A host connected to one
-# instance is connected for the other (NCC), until it leaves or its instance is killed
-# (the instance's etcd lease). Every wait is bounded.
+# instance is connected for the other (NCC), and each lists the other's listener as a self
+# entry, until it leaves or its instance is killed (the instance's etcd lease). An instance
+# that missed compacted revisions reads everything again. Every wait is bounded.
 set -u
 : "${top_builddir:=.}"
 CDCD=${CDCD:-$top_builddir/cdcd}
@@ -36,6 +37,16 @@ aen_seen() {
 }
 DDC=nqn.2014-08.org.example:ddc:etcd
 SUB=nqn.2014-08.org.example:shared1
+
+# ---- each instance lists the other's listener as a self entry (SUBTYPE 3) ----
+# self_entry INSTANCE PORT N: INSTANCE's log lists a listener on PORT N times.
+self_entry() {
+	se_n=$("$CDCCTL_BIN" --socket "$WORK/$1.sock" host log nqn.2014-08.org.example:dimtool |
+		grep -c "trsvcid: *$2\$")
+	[ "$se_n" = "$3" ]
+}
+wait_for 5 "B lists A's listener as a self entry" self_entry b "$A_PORT" 1
+wait_for 5 "A lists B's listener as a self entry" self_entry a "$B_PORT" 1
 
 # ---- a DIM on A: an AEN on B, and B lists it ----
 aer_on "$B_PORT"
@@ -101,6 +112,7 @@ wait_for 5 "A sees it connected" connected a yes
 kill -9 "$B_PID"
 wait "$B_PID" 2>/dev/null
 wait_for 20 "B killed: once its lease expired, A sees the host not connected" connected a no
+wait_for 5 "and no longer lists B's listener" self_entry a "$B_PORT" 0
 kill "$HOLD_PID" 2>/dev/null
 wait "$HOLD_PID" 2>/dev/null
 HOLD_PID=
