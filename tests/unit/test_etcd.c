@@ -254,6 +254,47 @@ START_TEST(a_txn_of_another_instance_without_records_still_moves_genctr)
 }
 END_TEST
 
+/* A self key's value as another instance (by) writes it, with n entries of trsvcid 8009+i. */
+static char *self_value(const char *by, size_t n)
+{
+	struct nvmf_disc_log_entry ent[ETCD_MAX_SELF] = {0};
+	char *blob, *json = NULL, *out;
+
+	for (size_t i = 0; i < n; i++)
+		snprintf(ent[i].trsvcid, sizeof(ent[i].trsvcid), "%zu", 8009 + i);
+	blob = b64_enc((const char *)ent, n * sizeof(ent[0]));
+	ck_assert_int_ge(
+		asprintf(&json, "{\"k\":\"s\",\"by\":\"%s\",\"entries\":\"%s\"}", by, blob), 0);
+	out = b64_enc(json, strlen(json));
+	free(blob);
+	free(json);
+	return out;
+}
+
+START_TEST(other_instances_self_entries_come_and_go_and_ours_are_not_among_them)
+{
+	struct nvmf_disc_log_entry out[ETCD_MAX_SELF];
+	char *b = self_value("nqn.2014-08.org.example:cdc:b", 2);
+	char *me = self_value("nqn.2014-08.org.example:cdc:me", 1);
+
+	peer_event(e, me, false);
+	ck_assert_uint_eq(etcd_peer_entries(e, out, ETCD_MAX_SELF), 0);
+	peer_event(e, b, false);
+	ck_assert(e->peers_changed);
+	ck_assert_uint_eq(etcd_peer_entries(e, out, ETCD_MAX_SELF), 2);
+	ck_assert_str_eq(out[1].trsvcid, "8010");
+	ck_assert_uint_eq(etcd_peer_entries(e, out, 1), 1);
+	/* Written again (a new lease): the same peer, not another. */
+	peer_event(e, b, false);
+	ck_assert_uint_eq(etcd_peer_entries(e, out, ETCD_MAX_SELF), 2);
+	/* Its lease expired: the delete names it through the value it removed. */
+	peer_event(e, b, true);
+	ck_assert_uint_eq(etcd_peer_entries(e, out, ETCD_MAX_SELF), 0);
+	free(b);
+	free(me);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("etcd");
@@ -266,6 +307,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, the_watch_skips_own_txns_and_hands_on_others_by_revision);
 	tcase_add_test(tc, others_txns_wait_for_ours_and_lose_what_ours_replaced);
 	tcase_add_test(tc, a_txn_of_another_instance_without_records_still_moves_genctr);
+	tcase_add_test(tc, other_instances_self_entries_come_and_go_and_ours_are_not_among_them);
 	suite_add_tcase(s, tc);
 	return s;
 }
