@@ -295,6 +295,11 @@ static void reload(struct daemon *d)
 	}
 	if (strcmp(cfg.nqn, d->cfg.nqn) && cfg.nqn[0])
 		log_warn("a new nqn takes effect at the next start");
+	if (cfg.store != d->cfg.store || strcmp(cfg.etcd_endpoints, d->cfg.etcd_endpoints) ||
+	    strcmp(cfg.etcd_prefix, d->cfg.etcd_prefix) ||
+	    strcmp(cfg.etcd_cacert, d->cfg.etcd_cacert) ||
+	    strcmp(cfg.etcd_cert, d->cfg.etcd_cert) || strcmp(cfg.etcd_key, d->cfg.etcd_key))
+		log_warn("a new store or etcd-* setting takes effect at the next start");
 	if (cfg.has_http_listen != d->cfg.has_http_listen ||
 	    strcmp(cfg.http_listen.text, d->cfg.http_listen.text))
 		log_warn("a new http-listen takes effect at the next start");
@@ -313,6 +318,7 @@ static void reload(struct daemon *d)
 	mdns_update(d);
 	daemon_limits(d);
 	registry_config_changed(d->reg, &d->cfg);
+	registry_listeners_changed(d->reg);
 	pull_update(d);
 	struct health_opts ho = health_opts_of(&d->cfg);
 	health_set_opts(d->health, &ho);

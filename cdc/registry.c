@@ -1275,6 +1275,25 @@ static int load_conn(void *arg, const char *nqn, const char *by)
 	return remote_conn(arg, nqn, by, +1);
 }
 
+/* This instance's self entries, for the other instances to serve: its listeners with a
+ * concrete address (a wildcard one has no address to give). */
+static void self_publish(struct registry *r)
+{
+	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
+	size_t n = disc_log_self_entries(r->svc->listen, r->svc->nlisten, NULL, r->svc->nqn, self,
+					 DISC_MAX_SELF);
+
+	etcd_self_set(r->etcd, self, n);
+}
+
+void registry_listeners_changed(struct registry *r)
+{
+	if (!r->etcd)
+		return;
+	self_publish(r);
+	event_active(r->flush_ev, EV_TIMEOUT, 0);
+}
+
 /* The registrations from etcd, the rest (GENCTR, zoning, counters) from SQLite. */
 static int load_shared(struct registry *r, uint64_t *genctr, uint64_t *rev)
 {
@@ -1289,10 +1308,7 @@ static int load_shared(struct registry *r, uint64_t *genctr, uint64_t *rev)
 	if (err)
 		return err;
 	/* This instance's listeners for the others' logs, and theirs for its own. */
-	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
-	size_t n = disc_log_self_entries(r->svc->listen, r->svc->nlisten, NULL, r->svc->nqn, self,
-					 DISC_MAX_SELF);
-	etcd_self_set(r->etcd, self, n);
+	self_publish(r);
 	r->svc->npeer_self = etcd_peer_entries(r->etcd, r->peer_self, DISC_MAX_SELF);
 	r->svc->peer_self = r->peer_self;
 	return 0;

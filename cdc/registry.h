@@ -47,6 +47,8 @@ int registry_load(struct registry *r);
  * keeps the journal, zoning and counters. A batch then completes when etcd answered. */
 struct etcd;
 void registry_set_etcd(struct registry *r, struct etcd *etcd);
+/* The listeners changed (a reload): with etcd, the other instances are told. */
+void registry_listeners_changed(struct registry *r);
 
 void registry_set_limits(struct registry *r, const struct registry_limits *lim);
 

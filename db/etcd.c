@@ -591,9 +591,12 @@ void etcd_set_kick(struct etcd *e, void (*fn)(void *arg), void *arg)
 
 int etcd_self_set(struct etcd *e, const struct nvmf_disc_log_entry *ent, size_t n)
 {
+	size_t was = e->nself_ent;
+
 	e->nself_ent = n < ETCD_MAX_SELF ? n : ETCD_MAX_SELF;
 	memcpy(e->self_ent, ent, e->nself_ent * sizeof(*ent));
-	e->self_dirty = e->nself_ent > 0;
+	/* None now where there were some: the key is deleted. */
+	e->self_dirty = e->nself_ent > 0 || was > 0;
 	return 0;
 }
 
@@ -1235,7 +1238,9 @@ static int self_op(struct etcd *e, struct buf *b)
 	json_object_put(o);
 	if (v)
 		vb = b64_enc(v, strlen(v));
-	if (kb && vb)
+	if (kb && !e->nself_ent)
+		err = asprintf(&op, ",{\"request_delete_range\":{\"key\":\"%s\"}}", kb);
+	else if (kb && vb)
 		err = asprintf(&op,
 			       ",{\"request_put\":{\"key\":\"%s\",\"value\":\"%s\","
 			       "\"lease\":\"%lld\"}}",

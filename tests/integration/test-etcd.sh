@@ -47,6 +47,10 @@ self_entry() {
 }
 wait_for 5 "B lists A's listener as a self entry" self_entry b "$A_PORT" 1
 wait_for 5 "A lists B's listener as a self entry" self_entry a "$B_PORT" 1
+A_PORT2=$("$BENCH" free-port)
+sed -i "s/^listen = 127.0.0.1:$A_PORT\$/&\nlisten = 127.0.0.1:$A_PORT2/" "$WORK/a.conf"
+kill -HUP "$A_PID"
+wait_for 5 "a listener A adds on reload is listed by B too" self_entry b "$A_PORT2" 1
 
 # ---- a DIM on A: an AEN on B, and B lists it ----
 aer_on "$B_PORT"
