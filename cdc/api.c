@@ -356,8 +356,7 @@ static void get_host_log(struct api *api, struct evhttp_request *req, struct rou
 		reply_error(req, HTTP_INTERNAL, "out of memory", "the host's view");
 		return;
 	}
-	size_t n = disc_log_self_entries(api->cfg->listen, api->cfg->nlisten, NULL, api->svc->nqn,
-					 self, DISC_MAX_SELF);
+	size_t n = disc_svc_self_entries(api->svc, NULL, self, DISC_MAX_SELF);
 	add_int(o, "genctr", (int64_t)(view ? view->genctr : api->f->genctr));
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(a, disc_entry_json(&self[i]));

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "config_keys.h"
 #include "disc_ctrl.h"
+#include "etcd.h"
 #include "fabric.h"
 #include "health.h"
 #include "host_auth.h"
@@ -51,6 +52,7 @@ struct daemon {
 	struct disc_svc svc;
 	struct cdc_server srv;
 	struct store *store;
+	struct etcd *etcd; /* store = etcd: the registrations shared with other instances */
 	struct registry *reg;
 	struct api *api;
 	struct mdns_pub *mdns;
@@ -320,6 +322,11 @@ static void reload(struct daemon *d)
 	}
 	if (strcmp(cfg.nqn, d->cfg.nqn) && cfg.nqn[0])
 		log_warn("a new nqn takes effect at the next start");
+	if (cfg.store != d->cfg.store || strcmp(cfg.etcd_endpoints, d->cfg.etcd_endpoints) ||
+	    strcmp(cfg.etcd_prefix, d->cfg.etcd_prefix) ||
+	    strcmp(cfg.etcd_cacert, d->cfg.etcd_cacert) ||
+	    strcmp(cfg.etcd_cert, d->cfg.etcd_cert) || strcmp(cfg.etcd_key, d->cfg.etcd_key))
+		log_warn("a new store or etcd-* setting takes effect at the next start");
 	if (cfg.has_http_listen != d->cfg.has_http_listen ||
 	    strcmp(cfg.http_listen.text, d->cfg.http_listen.text))
 		log_warn("a new http-listen takes effect at the next start");
@@ -339,6 +346,7 @@ static void reload(struct daemon *d)
 	mdns_update(d);
 	daemon_limits(d);
 	registry_config_changed(d->reg, &d->cfg);
+	registry_listeners_changed(d->reg);
 	pull_update(d);
 	struct health_opts ho = health_opts_of(&d->cfg);
 	health_set_opts(d->health, &ho);
@@ -483,6 +491,34 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *foreground,
 	return overrides_check(&d->ovr);
 }
 
+/* store = etcd: the registry's registrations go there; an identity kept in the state
+ * directory tells this instance's txns and connections from the others', which may share
+ * its NQN. */
+static int etcd_open(struct daemon *d)
+{
+	const struct cdc_config *c = &d->cfg;
+	char id[CDC_NQN_MAX + 1];
+	struct etcd_opts o = {c->etcd_endpoints, c->etcd_prefix, c->etcd_cacert,
+			      c->etcd_cert,	 c->etcd_key,	 id};
+
+	if (c->store != CDC_STORE_ETCD)
+		return 0;
+	if (state_instance_load(c->state_dir, id, sizeof(id)))
+		return -EIO;
+	if (!c->etcd_endpoints[0]) {
+		log_err("store = etcd needs etcd-endpoints");
+		return -EINVAL;
+	}
+	int err = etcd_new(d->base, &o, &d->etcd);
+	if (err) {
+		log_err("etcd: cannot set up a client: %s", strerror(-err));
+		return err;
+	}
+	registry_set_etcd(d->reg, d->etcd);
+	log_info("registrations in etcd at %s under %s", c->etcd_endpoints, c->etcd_prefix);
+	return 0;
+}
+
 static int daemon_start(struct daemon *d)
 {
 	int err = state_dir_prepare(d->cfg.state_dir);
@@ -511,6 +547,9 @@ static int daemon_start(struct daemon *d)
 	d->svc.reg_ops = &registry_ctrl_ops;
 	d->svc.reg = d->reg;
 	daemon_limits(d);
+	err = etcd_open(d);
+	if (err)
+		return err;
 	err = registry_load(d->reg);
 	if (!err)
 		err = auth_db_load(d);
@@ -633,6 +672,7 @@ out:
 	server_shutdown(&d.srv);
 	tls_server_free(d.srv.tls);
 	registry_free(d.reg); /* completes what the last connections left */
+	etcd_free(d.etcd);    /* after the registry, which cancels its txn in flight */
 	pull_free(d.pull);    /* after the registry: its last completions report to it */
 	/* After the registry too: the last health marks report to it. */
 	health_free(d.health);

@@ -69,6 +69,9 @@ struct cdc_zonealias {
 /* Whether entities in no active zone see each other (the values of enum zone_policy). */
 enum cdc_zoning_policy { CDC_ZONING_DENY = 0, CDC_ZONING_ALLOW = 1 };
 
+/* Where registrations are kept: this machine's SQLite file, or etcd shared by instances. */
+enum cdc_store_kind { CDC_STORE_SQLITE = 0, CDC_STORE_ETCD = 1 };
+
 enum cdc_log_level { CDC_LOG_ERR = 3, CDC_LOG_WARNING = 4, CDC_LOG_INFO = 6, CDC_LOG_DEBUG = 7 };
 
 struct cdc_config {
@@ -118,6 +121,10 @@ struct cdc_config {
 	uint8_t dhchap_dhgroups[6];
 	size_t ndhchap_dhgroups;
 	unsigned int zoning_lock_timeout; /* seconds a DDC's FZL lock waits for its last FZS */
+	enum cdc_store_kind store;
+	char etcd_endpoints[1024]; /* URLs, comma-separated: "http://127.0.0.1:2379" */
+	char etcd_prefix[128];	   /* every key under it; ends in '/' */
+	char etcd_cacert[4096], etcd_cert[4096], etcd_key[4096]; /* TLS to etcd; "" for none */
 	struct cdc_mdns_config mdns;
 	struct cdc_subsys *subsys;
 	size_t nsubsys;

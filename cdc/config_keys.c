@@ -311,6 +311,50 @@ static void dump_policy(const struct cdc_config *cfg, const struct config_key *k
 	fprintf(out, "%s = %s\n", k->name, config_zoning_policy_name(cfg->zoning_policy));
 }
 
+static int parse_store(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	if (!strcasecmp(val, "sqlite"))
+		kp->cfg->store = CDC_STORE_SQLITE;
+	else if (!strcasecmp(val, "etcd"))
+		kp->cfg->store = CDC_STORE_ETCD;
+	else
+		return refuse(kp, "bad %s '%.*s' (expected sqlite or etcd)", k->name, QUOTE_MAX,
+			      val);
+	return 0;
+}
+
+static void dump_store(const struct cdc_config *cfg, const struct config_key *k, FILE *out)
+{
+	fprintf(out, "%s = %s\n", k->name, cfg->store == CDC_STORE_ETCD ? "etcd" : "sqlite");
+}
+
+/* Each URL http:// or https://; the list is only needed with store = etcd (cdcd checks). */
+static int parse_endpoints(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	char copy[1024], *save = NULL;
+
+	if (strlen(val) >= sizeof(copy))
+		return store_text(kp, k, val);
+	strcpy(copy, val);
+	for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+		if (strncmp(t, "http://", 7) && strncmp(t, "https://", 8))
+			return refuse(kp,
+				      "bad %s URL '%.*s' (expected http://HOST:PORT or https://)",
+				      k->name, QUOTE_MAX, t);
+	return store_text(kp, k, val);
+}
+
+/* A prefix ending in '/' keeps one CDC's keys apart from a longer prefix's. */
+static int parse_prefix(struct key_pass *kp, const struct config_key *k, const char *val)
+{
+	size_t n = strlen(val);
+
+	if (!n || val[n - 1] != '/')
+		return refuse(kp, "bad %s '%.*s' (expected a key prefix ending in '/')", k->name,
+			      QUOTE_MAX, val);
+	return store_text(kp, k, val);
+}
+
 /* dhchap-hashes and dhchap-dhgroups: names in the order of preference, each once. */
 static int parse_id_list(struct key_pass *kp, const struct config_key *k, const char *val)
 {
@@ -477,6 +521,18 @@ const struct config_key config_keys[] = {
 	 * mid-send let go sooner, longer for DDCs on slow links. */
 	NUMBER(KEY_GLOBAL, "zoning-lock-timeout", zoning_lock_timeout, 1, 3600, " seconds", "30",
 	       "SECONDS", "a zone group a DDC locked with FZL is let go after this"),
+	{KEY_GLOBAL, "store", "sqlite|etcd", "where registrations are kept", "sqlite", parse_store,
+	 dump_store, 0, 0, 0, 0, NULL, false},
+	{KEY_GLOBAL, "etcd-endpoints", "URLS", "etcd members, comma-separated (store = etcd)", NULL,
+	 parse_endpoints, dump_text, TEXT(etcd_endpoints), 0, 0, NULL, false},
+	{KEY_GLOBAL, "etcd-prefix", "PREFIX", "the keys of this fabric in etcd", "/nvme-cdc/",
+	 parse_prefix, dump_text, TEXT(etcd_prefix), 0, 0, NULL, false},
+	{KEY_GLOBAL, "etcd-cacert", "PATH", "CA certificates that sign etcd's", NULL,
+	 parse_keys_path, dump_text, TEXT(etcd_cacert), 0, 0, NULL, true},
+	{KEY_GLOBAL, "etcd-cert", "PATH", "client certificate presented to etcd", NULL,
+	 parse_keys_path, dump_text, TEXT(etcd_cert), 0, 0, NULL, true},
+	{KEY_GLOBAL, "etcd-key", "PATH", "the client certificate's private key", NULL,
+	 parse_keys_path, dump_text, TEXT(etcd_key), 0, 0, NULL, true},
 	{KEY_MDNS, "enable", "yes|no", "announce the CDC (and browse) with mDNS (DNS-SD)", "yes",
 	 parse_bool, dump_bool, AT(mdns.enable), 0, 0, 0, NULL, false},
 	{KEY_MDNS, "instance-name", "NAME", "the announced name [from the host name]", NULL,

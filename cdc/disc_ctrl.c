@@ -737,6 +737,16 @@ static uint16_t identify(struct disc_ctrl *ctrl, struct disc_cmd *cmd)
 	return 0;
 }
 
+size_t disc_svc_self_entries(const struct disc_svc *svc, const struct sockaddr *local,
+			     struct nvmf_disc_log_entry *out, size_t max)
+{
+	size_t n = disc_log_self_entries(svc->listen, svc->nlisten, local, svc->nqn, out, max);
+
+	for (size_t i = 0; i < svc->npeer_self && n < max; i++)
+		out[n++] = svc->peer_self[i];
+	return n;
+}
+
 /* The log as this host sees it: its view (body and GENCTR), and the self entries, which are
  * built for each read rather than kept: a few listeners cost less to fill than 8 KiB held
  * by every one of 100,000 persistent controllers. */
@@ -748,10 +758,9 @@ static const struct view *log_view_of(struct disc_ctrl *ctrl, struct disc_log_vi
 
 	v->genctr = view ? view->genctr : ctrl->svc->fabric->genctr;
 	v->self = self;
-	v->nself = disc_log_self_entries(ctrl->svc->listen, ctrl->svc->nlisten,
-					 ctrl->have_local ? (const struct sockaddr *)&ctrl->local
-							  : NULL,
-					 ctrl->svc->nqn, self, DISC_MAX_SELF);
+	v->nself = disc_svc_self_entries(
+		ctrl->svc, ctrl->have_local ? (const struct sockaddr *)&ctrl->local : NULL, self,
+		DISC_MAX_SELF);
 	v->body = NULL; /* read through the view's pages, see reply_log() */
 	v->nbody = view ? view->nentries : 0;
 	return view;

@@ -90,6 +90,10 @@ struct disc_svc {
 	char nqn[CDC_NQN_MAX + 1]; /* the unique discovery NQN */
 	const struct cdc_listen *listen;
 	size_t nlisten;
+	/* The listeners of the other instances sharing the fabric (store = etcd), as the self
+	 * entries they serve; owned by the registry. */
+	const struct nvmf_disc_log_entry *peer_self;
+	size_t npeer_self;
 	struct fabric *fabric;
 	uint16_t next_cntlid;
 	uint8_t cntlid_used[0x10000 / 8];
@@ -140,6 +144,11 @@ enum disc_exec_result {
 	DISC_DONE = 0, /* cqe (and rdata) are ready to send */
 	DISC_HELD = 1, /* completes later, through ops->complete (an AER, a DIM) */
 };
+
+/* The self entries (SUBTYPE 3) a host connected at local reads: this instance's listeners,
+ * then the other instances'. At most max. */
+size_t disc_svc_self_entries(const struct disc_svc *svc, const struct sockaddr *local,
+			     struct nvmf_disc_log_entry *out, size_t max);
 
 void disc_svc_init(struct disc_svc *svc, const char *nqn, struct fabric *fabric,
 		   const struct cdc_listen *listen, size_t nlisten);

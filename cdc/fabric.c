@@ -903,6 +903,15 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which)
 	return changed;
 }
 
+int fabric_genctr_raise(struct fabric *f, uint64_t genctr)
+{
+	if (genctr <= f->genctr)
+		return 0;
+	f->genctr = genctr;
+	f->view_serial++; /* the zoned views carry it too */
+	return publish70(f);
+}
+
 void fabric_hostlog_defer(struct fabric *f)
 {
 	f->hostlog_stale = true;

@@ -220,6 +220,9 @@ int fabric_rebuild_logs(struct fabric *f, uint64_t floor, int which);
  * admins): while nobody waits for its change events, the registry leaves it stale and it
  * is built when read, its counter moving then if its bytes did. */
 void fabric_hostlog_defer(struct fabric *f);
+/* GENCTR to at least genctr with the same entries: another instance of a shared fabric moved
+ * it. No change set: hosts read the new value at their next read. */
+int fabric_genctr_raise(struct fabric *f, uint64_t genctr);
 int fabric_hostlog_refresh(struct fabric *f);
 
 /* What host hostnqn, connected from addr (NULL, or an empty TRADDR: known by its NQN only),

@@ -3,6 +3,9 @@
  * into one store transaction), persists the next GENCTR, commits, and only then rebuilds the
  * logs, hands the change set to notify and completes the changes. A failed commit undoes the
  * model and fails the batch: nothing acknowledged was lost, nothing lost was acknowledged.
+ * With etcd the registrations go to its txn instead, and the batch finishes when etcd
+ * answers; changes arriving meanwhile wait for the next batch, and other instances' txns
+ * are applied to the model here too, without a store write.
  * What a change means is its source's business (reg_*.c); here every change is the same. */
 #include "registry.h"
 
@@ -13,6 +16,7 @@
 #include <time.h>
 
 #include "array.h"
+#include "etcd.h"
 #include "log.h"
 #include "notify.h"
 #include "reg_dim.h"
@@ -39,6 +43,25 @@ static int live_cmp(const struct live *a, const struct live *b)
 RB_HEAD(live_tree, live);
 RB_GENERATE_STATIC(live_tree, live, link, live_cmp)
 
+/* With etcd, an NQN's associations counted by where they are: here (by ""), to tell etcd when
+ * the first comes and the last goes; or at another instance (by its identity), as etcd says. */
+struct conn_at {
+	RB_ENTRY(conn_at) link;
+	unsigned int n;
+	char nqn[CDC_NQN_MAX + 1];
+	char by[CDC_NQN_MAX + 1];
+};
+
+static int conn_at_cmp(const struct conn_at *a, const struct conn_at *b)
+{
+	int c = strcmp(a->nqn, b->nqn);
+
+	return c ? c : strcmp(a->by, b->by);
+}
+
+RB_HEAD(conn_at_tree, conn_at);
+RB_GENERATE_STATIC(conn_at_tree, conn_at, link, conn_at_cmp)
+
 enum undo_kind {
 	U_ENT_PUT,
 	U_ENT_DEL,
@@ -62,6 +85,52 @@ struct undo {
 		struct zoning *zoning;	 /* the zoning databases replaced, owned here */
 	} u;
 };
+
+/* Where registrations (entities, hosts, records) are written: the SQLite transaction, or
+ * the next etcd txn. Everything else (journal, zoning, counters) stays in SQLite. */
+struct rows_ops {
+	int (*entity_put)(void *ctx, const struct entity *e);
+	int (*entity_del)(void *ctx, const char *nqn);
+	int (*host_put)(void *ctx, const struct host_rec *h);
+	int (*host_del)(void *ctx, const struct host_rec *h);
+	int (*rec_put)(void *ctx, const struct log_rec *rec);
+	int (*rec_del)(void *ctx, const struct log_rec *rec);
+};
+
+static int sq_entity_put(void *st, const struct entity *e)
+{
+	return store_entity_put(st, e);
+}
+
+static int sq_entity_del(void *st, const char *nqn)
+{
+	return store_entity_del(st, nqn);
+}
+
+static int sq_host_put(void *st, const struct host_rec *h)
+{
+	return store_host_put(st, h);
+}
+
+static int sq_host_del(void *st, const struct host_rec *h)
+{
+	return store_host_del(st, h);
+}
+
+static int sq_rec_put(void *st, const struct log_rec *rec)
+{
+	return store_rec_put(st, rec);
+}
+
+static int sq_rec_del(void *st, const struct log_rec *rec)
+{
+	return store_rec_del(st, rec);
+}
+
+static const struct rows_ops sqlite_rows = {sq_entity_put, sq_entity_del, sq_host_put,
+					    sq_host_del,   sq_rec_put,	  sq_rec_del};
+static const struct rows_ops etcd_rows = {etcd_entity_put, etcd_entity_del, etcd_host_put,
+					  etcd_host_del,   etcd_rec_put,    etcd_rec_del};
 
 struct registry {
 	struct event_base *base;
@@ -87,6 +156,17 @@ struct registry {
 	void (*observer)(void *arg, int logs);
 	void *observer_arg;
 	struct fzs *fzs; /* zone groups DDCs are sending */
+	const struct rows_ops *rows;
+	void *rows_ctx;
+	struct etcd *etcd;	     /* NULL: registrations are in SQLite alone */
+	bool inflight;		     /* the batch in flight waits for etcd's answer */
+	bool marker_only;	     /* it writes no record: only a revision for GENCTR */
+	TAILQ_HEAD(, change) flight; /* the batch being committed */
+	uint64_t genctr_hint;	     /* GENCTR goes no lower: from etcd's revision */
+	struct conn_at_tree conns;   /* with etcd: associations by NQN and instance */
+	struct disc_svc *svc;
+	struct nvmf_disc_log_entry peer_self[DISC_MAX_SELF]; /* the other instances' */
+	bool peers_pending; /* they changed while a batch was in flight */
 };
 
 /* ---- undo ---- */
@@ -171,7 +251,7 @@ static int stage_entity(struct registry *r, const struct entity *e)
 
 	if (!err)
 		err = fabric_entity_put(r->fabric, e);
-	return err ? err : store_entity_put(r->store, e);
+	return err ? err : r->rows->entity_put(r->rows_ctx, e);
 }
 
 /* How stale a stored last_seen may get before a connection or a registration rewrites
@@ -219,7 +299,7 @@ static int stage_host_put(struct registry *r, const struct host_rec *h)
 	if (!err)
 		err = fabric_host_put(r->fabric, h);
 	r->hosts_changed = true;
-	return err ? err : store_host_put(r->store, h);
+	return err ? err : r->rows->host_put(r->rows_ctx, h);
 }
 
 static int stage_host_del(struct registry *r, const struct host_rec *key)
@@ -234,7 +314,7 @@ static int stage_host_del(struct registry *r, const struct host_rec *key)
 		return err;
 	fabric_host_del(r->fabric, &copy);
 	r->hosts_changed = true;
-	err = store_host_del(r->store, &copy);
+	err = r->rows->host_del(r->rows_ctx, &copy);
 	return err == -ENOENT ? 0 : err;
 }
 
@@ -247,7 +327,7 @@ static int stage_rec_put(struct registry *r, const struct log_rec *rec)
 	if (!err)
 		err = fabric_rec_put(r->fabric, rec);
 	r->dirty70 = true;
-	return err ? err : store_rec_put(r->store, rec);
+	return err ? err : r->rows->rec_put(r->rows_ctx, rec);
 }
 
 static int stage_rec_del(struct registry *r, const struct log_rec *key)
@@ -262,7 +342,7 @@ static int stage_rec_del(struct registry *r, const struct log_rec *key)
 		return err;
 	fabric_rec_del(r->fabric, &copy);
 	r->dirty70 = true;
-	err = store_rec_del(r->store, &copy);
+	err = r->rows->rec_del(r->rows_ctx, &copy);
 	return err == -ENOENT ? 0 : err;
 }
 
@@ -291,7 +371,7 @@ static int stage_entity_del(struct registry *r, const char *nqn)
 	if (err)
 		return err;
 	fabric_entity_del(r->fabric, nqn);
-	err = store_entity_del(r->store, nqn);
+	err = r->rows->entity_del(r->rows_ctx, nqn);
 	return err == -ENOENT ? 0 : err;
 }
 
@@ -360,6 +440,49 @@ static void live_flipped(struct registry *r, const char *nqn)
 	r->dirty70 |= fabric_rec_next_of(r->fabric, nqn, NULL) != NULL;
 }
 
+/* Counts an association of nqn at by (delta +1 or -1); returns whether the count went from
+ * 0 to 1 or from 1 to 0, or -ENOMEM. */
+static int conn_count(struct registry *r, const char *nqn, const char *by, int delta)
+{
+	struct conn_at key = {0}, *c;
+
+	snprintf(key.nqn, sizeof(key.nqn), "%s", nqn);
+	snprintf(key.by, sizeof(key.by), "%s", by);
+	c = RB_FIND(conn_at_tree, &r->conns, &key);
+	if (!c && delta < 0)
+		return 0;
+	if (!c) {
+		c = malloc(sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		*c = key;
+		RB_INSERT(conn_at_tree, &r->conns, c);
+	}
+	c->n += delta;
+	if (c->n)
+		return delta > 0 && c->n == 1;
+	RB_REMOVE(conn_at_tree, &r->conns, c);
+	free(c);
+	return 1;
+}
+
+/* This instance's first association of nqn came or its last went: etcd is told, so that
+ * the other instances clear or set its NCC. */
+static void conn_here(struct registry *r, const char *nqn, int delta)
+{
+	if (!r->etcd)
+		return;
+	int flipped = conn_count(r, nqn, "", delta);
+	if (flipped > 0)
+		flipped = etcd_conn_set(r->etcd, nqn, delta > 0);
+	/* A disconnection may come with no change to carry it: a batch of its own then. */
+	if (flipped == 0 && delta < 0)
+		event_active(r->flush_ev, EV_TIMEOUT, 0);
+	if (flipped < 0)
+		log_ratelimited(&r->rl, LOG_ERR, "etcd: no memory to share the association of %s",
+				nqn);
+}
+
 static int live_add(struct registry *r, const void *ctrl, const char *nqn)
 {
 	struct live key = {.ctrl = ctrl};
@@ -372,6 +495,7 @@ static int live_add(struct registry *r, const void *ctrl, const char *nqn)
 		return -ENOMEM;
 	*l = key;
 	RB_INSERT(live_tree, &r->live, l);
+	conn_here(r, nqn, +1);
 	int flipped = fabric_conn(r->fabric, nqn, +1);
 	if (flipped < 0)
 		return flipped;
@@ -389,6 +513,7 @@ static void live_drop(struct registry *r, const void *ctrl)
 		next = RB_NEXT(live_tree, &r->live, l);
 		if (fabric_conn(r->fabric, l->nqn, -1) > 0)
 			live_flipped(r, l->nqn);
+		conn_here(r, l->nqn, -1);
 		RB_REMOVE(live_tree, &r->live, l);
 		free(l);
 	}
@@ -545,16 +670,46 @@ static void persist_genctr(struct registry *r)
 		r->hgenctr_reserved = reserve;
 }
 
-/* Stages the batch in one transaction with the next GENCTR; returns the commit's error. */
-static int commit_batch(struct registry *r, struct change *first, int64_t now)
+/* Stages the batch: the model with its undo, the rows, the SQLite transaction. */
+/* With etcd, a batch whose rows reach what one txn may hold leaves the changes after it for
+ * the next batch, in their order. */
+static void batch_cut(struct registry *r, struct change *last)
 {
-	uint64_t g =
-		(r->fabric->genctr > r->genctr_stored ? r->fabric->genctr : r->genctr_stored) + 1;
-	int err = store_begin(r->store), n = 0;
+	TAILQ_HEAD(, change) rest = TAILQ_HEAD_INITIALIZER(rest);
+	struct change *c;
 
+	while ((c = TAILQ_NEXT(last, link))) {
+		TAILQ_REMOVE(&r->flight, c, link);
+		TAILQ_INSERT_TAIL(&rest, c, link);
+	}
+	TAILQ_CONCAT(&rest, &r->pending, link);
+	TAILQ_CONCAT(&r->pending, &rest, link);
+}
+
+static int stage_batch(struct registry *r, int64_t now, int *n)
+{
+	int err = store_begin(r->store);
+
+	*n = 0;
 	/* A change whose association left in the meantime still applies: it was sent. */
-	for (struct change *c = first; c && !err; c = TAILQ_NEXT(c, link), n++)
+	for (struct change *c = TAILQ_FIRST(&r->flight); c && !err; c = TAILQ_NEXT(c, link)) {
 		err = stage(r, c, now);
+		++*n;
+		if (!err && r->etcd && etcd_staged(r->etcd) >= ETCD_BATCH_ROWS)
+			batch_cut(r, c);
+	}
+	return err;
+}
+
+/* Commits the staged batch with the next GENCTR; on error rolls back and, unless the
+ * batch is already durable elsewhere (keep), undoes the model. */
+static int commit_local(struct registry *r, int err, int n, bool keep)
+{
+	uint64_t g = r->fabric->genctr > r->genctr_stored ? r->fabric->genctr : r->genctr_stored;
+
+	if (r->genctr_hint > g + 1)
+		g = r->genctr_hint - 1;
+	g++;
 	/* Persisted before anyone can see it: after a crash GENCTR resumes above it. */
 	if (!err && r->dirty70)
 		err = store_genctr_set(r->store, g);
@@ -569,6 +724,10 @@ static int commit_batch(struct registry *r, struct change *first, int64_t now)
 	log_ratelimited(&r->rl, LOG_ERR, "store: %s (%s); %d changes failed", strerror(-err),
 			store_errmsg(r->store), n);
 	store_rollback(r->store);
+	if (keep) {
+		undo_forget(r);
+		return 0;
+	}
 	undo_all(r);
 	return err;
 }
@@ -584,6 +743,9 @@ static int rebuild(struct registry *r, bool failed, int *maybe)
 	*maybe = which;
 	uint64_t floor = r->dirty70 && !failed ? r->genctr_stored - 1 : r->genctr_stored;
 
+	if (r->genctr_hint > floor + 1)
+		floor = r->genctr_hint - 1;
+
 	/* Every host that connects changes log 71h; building it at once only pays when some
 	 * controller waits for its change events. */
 	if ((which & FABRIC_LOG71) && !notify_hostlog_wanted(r->notify)) {
@@ -591,7 +753,13 @@ static int rebuild(struct registry *r, bool failed, int *maybe)
 		which &= ~FABRIC_LOG71;
 	}
 	r->dirty70 = r->hosts_changed = false;
-	return which ? fabric_rebuild_logs(r->fabric, floor, which) : 0;
+	int changed = which ? fabric_rebuild_logs(r->fabric, floor, which) : 0;
+	/* A shared fabric's revision moved (etcd): GENCTR follows even where no entry did. */
+	if (changed >= 0 && r->fabric->genctr < r->genctr_hint) {
+		int err = fabric_genctr_raise(r->fabric, r->genctr_hint);
+		changed = err ? err : changed;
+	}
+	return changed;
 }
 
 static void notify_changed(struct registry *r, int changed)
@@ -610,17 +778,198 @@ void registry_set_observer(struct registry *r, void (*fn)(void *arg, int logs), 
 	r->observer_arg = arg;
 }
 
-void registry_flush(struct registry *r)
-{
-	TAILQ_HEAD(, change) batch = TAILQ_HEAD_INITIALIZER(batch);
-	struct change *c;
+/* ---- other instances' changes (etcd) ---- */
 
-	if (TAILQ_EMPTY(&r->pending))
+/* Each revision of etcd leaves room for this many local moves of GENCTR (a path marked
+ * down, a configuration reload) before the next: instances that saw the same revision
+ * serve nearly the same GENCTR, and every instance's GENCTR only grows. */
+#define GENCTR_PER_REVISION (1ULL << 16)
+
+/* nqn's association with instance by came (+1) or went (-1); a key written again (a new
+ * lease) is the same association. */
+static int remote_conn(struct registry *r, const char *nqn, const char *by, int delta)
+{
+	struct conn_at key = {0};
+
+	snprintf(key.nqn, sizeof(key.nqn), "%s", nqn);
+	snprintf(key.by, sizeof(key.by), "%s", by);
+	if ((RB_FIND(conn_at_tree, &r->conns, &key) != NULL) == (delta > 0))
+		return 0;
+	int err = conn_count(r, nqn, by, delta);
+	int flipped = err < 0 ? err : fabric_conn(r->fabric, nqn, delta);
+	if (flipped > 0)
+		live_flipped(r, nqn);
+	return flipped < 0 ? flipped : 0;
+}
+
+/* Pass 0 removes records, 1 entities (with what they own), 2 adds entities, 3 records:
+ * whatever order the txn had, an owner exists before its records. */
+static int remote_one(struct registry *r, const struct etcd_event *ev, int pass)
+{
+	if (ev->del && ev->kind != ETCD_ENTITY && pass == 0) {
+		if (ev->kind == ETCD_HOST)
+			r->hosts_changed |= fabric_host_del(r->fabric, &ev->u.host);
+		else
+			r->dirty70 |= fabric_rec_del(r->fabric, &ev->u.rec);
+	} else if (ev->del && ev->kind == ETCD_ENTITY && pass == 1) {
+		live_flipped(r, ev->u.ent.nqn);
+		fabric_entity_del(r->fabric, ev->u.ent.nqn);
+	} else if (!ev->del && ev->kind == ETCD_ENTITY && pass == 2) {
+		return fabric_entity_put(r->fabric, &ev->u.ent);
+	} else if (!ev->del && ev->kind == ETCD_HOST && pass == 3) {
+		r->hosts_changed = true;
+		return fabric_host_put(r->fabric, &ev->u.host);
+	} else if (!ev->del && ev->kind == ETCD_REC && pass == 3) {
+		r->dirty70 = true;
+		return fabric_rec_put(r->fabric, &ev->u.rec);
+	} else if (ev->kind == ETCD_CONN && pass == 3) {
+		return remote_conn(r, ev->u.conn.nqn, ev->u.conn.by, ev->del ? -1 : +1);
+	}
+	return 0;
+}
+
+/* After another instance's change: GENCTR to its revision, the logs, the AENs. */
+static void remote_finish(struct registry *r, uint64_t rev, int err)
+{
+	int maybe;
+
+	if (err)
+		log_ratelimited(&r->rl, LOG_ERR, "etcd: revision %llu applied in part: %s",
+				(unsigned long long)rev, strerror(-err));
+	if (rev * GENCTR_PER_REVISION > r->genctr_hint)
+		r->genctr_hint = rev * GENCTR_PER_REVISION;
+	int changed = rebuild(r, false, &maybe);
+	if (changed < 0)
+		log_ratelimited(&r->rl, LOG_ERR, "cannot build the discovery logs: %s",
+				strerror(-changed));
+	persist_genctr(r);
+	if (changed > 0)
+		notify_changed(r, changed);
+	if (maybe && r->observer)
+		r->observer(r->observer_arg, maybe);
+}
+
+static int remote_apply(struct registry *r, const struct etcd_event *ev, size_t n, int from, int to)
+{
+	int err = 0;
+
+	for (int pass = from; pass <= to; pass++)
+		for (size_t i = 0; i < n; i++) {
+			int e = remote_one(r, &ev[i], pass);
+			err = e ? e : err;
+		}
+	return err;
+}
+
+/* A txn of another instance: applied to the model as it stands (no batch is in flight, etcd
+ * holds such txns until ours is answered), then the logs and AENs as for a batch. */
+static void remote_cb(void *arg, const struct etcd_event *ev, size_t n, uint64_t rev)
+{
+	struct registry *r = arg;
+
+	remote_finish(r, rev, remote_apply(r, ev, n, 0, 3));
+}
+
+/* What the model holds of etcd's and the snapshot does not, as deletes. */
+static int snapshot_gone(struct registry *r, struct etcd_event **out, size_t *n)
+{
+	const struct fabric *f = r->fabric;
+	size_t cap = f->nents + f->nhosts + f->nrecs, k = 0;
+	struct etcd_event *ev = calloc(cap ? cap : 1, sizeof(*ev));
+
+	if (!ev)
+		return -ENOMEM;
+	for (const struct entity *e = fabric_entity_next(f, NULL); e && k < cap;
+	     e = fabric_entity_next(f, e)) {
+		ev[k] = (struct etcd_event){.kind = ETCD_ENTITY, .del = true, .u.ent = *e};
+		k += !etcd_has(r->etcd, &ev[k]);
+	}
+	for (const struct host_rec *h = fabric_host_next(f, NULL); h && k < cap;
+	     h = fabric_host_next(f, h)) {
+		ev[k] = (struct etcd_event){.kind = ETCD_HOST, .del = true, .u.host = *h};
+		k += !etcd_has(r->etcd, &ev[k]);
+	}
+	for (const struct log_rec *rec = fabric_rec_next(f, NULL); rec && k < cap;
+	     rec = fabric_rec_next(f, rec)) {
+		ev[k] = (struct etcd_event){.kind = ETCD_REC, .del = true, .u.rec = *rec};
+		k += !etcd_has(r->etcd, &ev[k]);
+	}
+	*out = ev;
+	*n = k;
+	return 0;
+}
+
+/* The other instances' connections the snapshot no longer has. */
+static int snapshot_conns(struct registry *r)
+{
+	struct conn_at *c, *next;
+	struct etcd_event ev = {.kind = ETCD_CONN, .del = true};
+	int err = 0;
+
+	for (c = RB_MIN(conn_at_tree, &r->conns); c; c = next) {
+		next = RB_NEXT(conn_at_tree, &r->conns, c);
+		if (!c->by[0])
+			continue;
+		snprintf(ev.u.conn.nqn, sizeof(ev.u.conn.nqn), "%s", c->nqn);
+		snprintf(ev.u.conn.by, sizeof(ev.u.conn.by), "%s", c->by);
+		if (!etcd_has(r->etcd, &ev)) {
+			int e = remote_conn(r, ev.u.conn.nqn, ev.u.conn.by, -1);
+			err = e ? e : err;
+		}
+	}
+	return err;
+}
+
+/* etcd read again in full (the watch could not resume): what is gone goes, the rest is put
+ * again, as if the missed txns had come one by one. */
+static void snapshot_cb(void *arg, const struct etcd_event *ev, size_t n, uint64_t rev)
+{
+	struct registry *r = arg;
+	struct etcd_event *gone = NULL;
+	size_t ngone = 0;
+	int err = snapshot_gone(r, &gone, &ngone);
+
+	if (!err)
+		err = remote_apply(r, gone, ngone, 0, 1);
+	free(gone);
+	int e = snapshot_conns(r);
+	err = e ? e : err;
+	e = remote_apply(r, ev, n, 2, 3);
+	remote_finish(r, rev, e ? e : err);
+}
+
+/* The other instances' self entries changed: every host's log did. */
+static void peers_apply(struct registry *r)
+{
+	struct nvmf_disc_log_entry now[DISC_MAX_SELF];
+	size_t n = etcd_peer_entries(r->etcd, now, DISC_MAX_SELF);
+
+	if (n == r->svc->npeer_self && !memcmp(now, r->peer_self, n * sizeof(now[0])))
 		return;
-	TAILQ_CONCAT(&batch, &r->pending, link);
-	int err = commit_batch(r, TAILQ_FIRST(&batch), time(NULL));
+	memcpy(r->peer_self, now, n * sizeof(now[0]));
+	r->svc->peer_self = r->peer_self;
+	r->svc->npeer_self = n;
+	r->fabric->cfg_changed = r->dirty70 = true;
+	remote_finish(r, 0, 0);
+}
+
+static void peers_cb(void *arg)
+{
+	struct registry *r = arg;
+
+	if (r->inflight)
+		r->peers_pending = true;
+	else
+		peers_apply(r);
+}
+
+/* The batch in flight is over: rebuild, tell, complete. */
+static void finish_batch(struct registry *r, int err)
+{
+	struct change *c;
 	int maybe;
 	int changed = rebuild(r, err != 0, &maybe);
+
 	if (changed < 0)
 		log_ratelimited(&r->rl, LOG_ERR, "cannot build the discovery logs: %s",
 				strerror(-changed));
@@ -631,12 +980,68 @@ void registry_flush(struct registry *r)
 		notify_changed(r, changed);
 	if (maybe && r->observer)
 		r->observer(r->observer_arg, maybe);
-	while ((c = TAILQ_FIRST(&batch))) {
+	while ((c = TAILQ_FIRST(&r->flight))) {
 		int outcome = c->verdict ? c->verdict : err;
-		TAILQ_REMOVE(&batch, c, link);
+		TAILQ_REMOVE(&r->flight, c, link);
 		count(r, c, outcome);
 		c->done(c, outcome);
 	}
+	/* What arrived while etcd was asked goes in the next batch. */
+	if (!TAILQ_EMPTY(&r->pending))
+		event_active(r->flush_ev, EV_TIMEOUT, 0);
+	if (r->peers_pending && !r->inflight) {
+		r->peers_pending = false;
+		peers_apply(r);
+	}
+}
+
+/* etcd answered the batch's txn. The registrations are in etcd from here on: a SQLite
+ * failure now loses only the journal lines and zoning rows of the batch. */
+static void etcd_done(void *arg, int err, uint64_t rev)
+{
+	struct registry *r = arg;
+	int n = 0;
+	struct change *c;
+
+	r->inflight = false;
+	TAILQ_FOREACH (c, &r->flight, link)
+		n++;
+	if (err && r->marker_only) {
+		/* Nothing to share: the change stands here, GENCTR moves on its own. */
+		err = commit_local(r, 0, n, false);
+	} else if (err) {
+		log_ratelimited(&r->rl, LOG_ERR, "etcd: cannot commit; %d changes failed", n);
+		store_rollback(r->store);
+		undo_all(r);
+	} else {
+		r->genctr_hint = rev * GENCTR_PER_REVISION;
+		commit_local(r, 0, n, true);
+	}
+	finish_batch(r, err);
+}
+
+void registry_flush(struct registry *r)
+{
+	int n;
+
+	/* With etcd, associations that went outside any change are written too. */
+	if ((TAILQ_EMPTY(&r->pending) && !(r->etcd && etcd_staged(r->etcd))) || r->inflight)
+		return;
+	TAILQ_CONCAT(&r->flight, &r->pending, link);
+	int err = stage_batch(r, time(NULL), &n);
+	/* A change of log 70h here alone (a connection's NCC, a path mark) still takes a
+	 * revision, so every instance's GENCTR passes it. */
+	if (!err && r->etcd && (etcd_staged(r->etcd) || r->dirty70)) {
+		r->marker_only = !etcd_staged(r->etcd);
+		err = etcd_commit(r->etcd, etcd_done, r);
+		if (!err) {
+			r->inflight = true;
+			return;
+		}
+	}
+	if (r->etcd)
+		etcd_rollback(r->etcd);
+	finish_batch(r, commit_local(r, err, n, false));
 }
 
 static void flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -704,6 +1109,9 @@ static void hook_disconnected(void *arg, struct disc_ctrl *ctrl)
 	TAILQ_FOREACH (c, &r->pending, link)
 		if (c->ctrl == ctrl)
 			c->ctrl = NULL;
+	TAILQ_FOREACH (c, &r->flight, link)
+		if (c->ctrl == ctrl)
+			c->ctrl = NULL;
 	notify_ctrl_del(r->notify, ctrl);
 	if (reg_hosts_disconnected(r, ctrl))
 		live_drop(r, ctrl); /* the logs catch up at the next change */
@@ -756,9 +1164,9 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 {
 	struct registry *r = calloc(1, sizeof(*r));
 
-	(void)svc; /* controllers are told through the notify index the hooks keep */
 	if (!r)
 		return NULL;
+	r->svc = svc; /* controllers are told through the notify index the hooks keep */
 	r->base = base;
 	r->store = store;
 	r->fabric = f;
@@ -766,6 +1174,10 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 	r->rl = (struct ratelimit)RATELIMIT_INIT(5, 10);
 	ratelimit_peers_init(&r->rl_peers, 5, 10);
 	TAILQ_INIT(&r->pending);
+	TAILQ_INIT(&r->flight);
+	RB_INIT(&r->conns);
+	r->rows = &sqlite_rows;
+	r->rows_ctx = store;
 	RB_INIT(&r->live);
 	r->notify = notify_new();
 	r->fzs = fzs_new(base);
@@ -794,6 +1206,14 @@ void registry_free(struct registry *r)
 		return;
 	if (!TAILQ_EMPTY(&r->pending))
 		registry_flush(r);
+	/* Whether etcd took the batch in flight is not known: it was never acknowledged. */
+	if (r->inflight) {
+		etcd_cancel(r->etcd);
+		r->inflight = false;
+		store_rollback(r->store);
+		undo_all(r);
+		finish_batch(r, -ECANCELED);
+	}
 	/* What the last completions queued: nobody is left to hear it. */
 	while ((c = TAILQ_FIRST(&r->pending))) {
 		TAILQ_REMOVE(&r->pending, c, link);
@@ -806,6 +1226,11 @@ void registry_free(struct registry *r)
 	while ((l = RB_MIN(live_tree, &r->live))) {
 		RB_REMOVE(live_tree, &r->live, l);
 		free(l);
+	}
+	struct conn_at *ca;
+	while ((ca = RB_MIN(conn_at_tree, &r->conns))) {
+		RB_REMOVE(conn_at_tree, &r->conns, ca);
+		free(ca);
 	}
 	notify_free(r->notify);
 	fzs_free(r->fzs);
@@ -829,11 +1254,71 @@ static int load_rec(void *arg, const struct log_rec *rec)
 	return fabric_rec_append(arg, rec);
 }
 
+/* etcd's records may come in any order and again: each one replaces. */
+static int put_entity(void *arg, const struct entity *e)
+{
+	return fabric_entity_put(((struct registry *)arg)->fabric, e);
+}
+
+static int put_host(void *arg, const struct host_rec *h)
+{
+	return fabric_host_put(((struct registry *)arg)->fabric, h);
+}
+
+static int put_rec(void *arg, const struct log_rec *rec)
+{
+	return fabric_rec_put(((struct registry *)arg)->fabric, rec);
+}
+
+static int load_conn(void *arg, const char *nqn, const char *by)
+{
+	return remote_conn(arg, nqn, by, +1);
+}
+
+/* This instance's self entries, for the other instances to serve: its listeners with a
+ * concrete address (a wildcard one has no address to give). */
+static void self_publish(struct registry *r)
+{
+	struct nvmf_disc_log_entry self[DISC_MAX_SELF];
+	size_t n = disc_log_self_entries(r->svc->listen, r->svc->nlisten, NULL, r->svc->nqn, self,
+					 DISC_MAX_SELF);
+
+	etcd_self_set(r->etcd, self, n);
+}
+
+void registry_listeners_changed(struct registry *r)
+{
+	if (!r->etcd)
+		return;
+	self_publish(r);
+	event_active(r->flush_ev, EV_TIMEOUT, 0);
+}
+
+/* The registrations from etcd, the rest (GENCTR, zoning, counters) from SQLite. */
+static int load_shared(struct registry *r, uint64_t *genctr, uint64_t *rev)
+{
+	struct store_loader none = {NULL, NULL, NULL, NULL};
+	struct etcd_loader ld = {{put_entity, put_host, put_rec, r}, load_conn};
+	int err = store_load(r->store, &none, genctr);
+
+	if (!err)
+		err = etcd_load(r->etcd, &ld, rev);
+	if (!err && *genctr < *rev * GENCTR_PER_REVISION)
+		*genctr = *rev * GENCTR_PER_REVISION;
+	if (err)
+		return err;
+	/* This instance's listeners for the others' logs, and theirs for its own. */
+	self_publish(r);
+	r->svc->npeer_self = etcd_peer_entries(r->etcd, r->peer_self, DISC_MAX_SELF);
+	r->svc->peer_self = r->peer_self;
+	return 0;
+}
+
 int registry_load(struct registry *r)
 {
 	struct store_loader ld = {load_entity, load_host, load_rec, r->fabric};
-	uint64_t genctr = 0;
-	int err = store_load(r->store, &ld, &genctr);
+	uint64_t genctr = 0, rev = 0;
+	int err = r->etcd ? load_shared(r, &genctr, &rev) : store_load(r->store, &ld, &genctr);
 
 	if (!err)
 		err = reg_zoning_load(r->store, &r->fabric->zoning);
@@ -853,7 +1338,11 @@ int registry_load(struct registry *r)
 		 "GENCTR %llu",
 		 r->fabric->nents, r->fabric->nhosts, r->fabric->nrecs, r->fabric->zoning.ngroups,
 		 r->fabric->zoning.nactive, (unsigned long long)r->fabric->genctr);
-	return 0;
+	if (r->etcd && (err = etcd_watch(r->etcd, rev, remote_cb, snapshot_cb, r)))
+		log_err("etcd: cannot watch: %s", strerror(-err));
+	if (r->etcd)
+		event_active(r->flush_ev, EV_TIMEOUT, 0); /* this instance's self entries */
+	return err;
 }
 
 void registry_set_limits(struct registry *r, const struct registry_limits *lim)
@@ -864,6 +1353,24 @@ void registry_set_limits(struct registry *r, const struct registry_limits *lim)
 	fzs_set_timeout(r->fzs, lim->zoning_lock);
 	if (rearm)
 		expire_arm(r);
+}
+
+static void etcd_kick(void *arg)
+{
+	struct registry *r = arg;
+
+	event_active(r->flush_ev, EV_TIMEOUT, 0);
+}
+
+void registry_set_etcd(struct registry *r, struct etcd *etcd)
+{
+	r->etcd = etcd;
+	if (etcd)
+		etcd_set_kick(etcd, etcd_kick, r);
+	if (etcd)
+		etcd_set_peers_cb(etcd, peers_cb, r);
+	r->rows = etcd ? &etcd_rows : &sqlite_rows;
+	r->rows_ctx = etcd ? (void *)etcd : (void *)r->store;
 }
 
 struct store *registry_store(struct registry *r)

@@ -40,8 +40,15 @@ struct registry *registry_new(struct event_base *base, struct store *store, stru
 			      struct disc_svc *svc, const struct registry_limits *lim);
 void registry_free(struct registry *r);
 
-/* Fill the fabric from the store at start. */
+/* Fill the fabric from the store at start (and, with etcd, start watching it). */
 int registry_load(struct registry *r);
+
+/* Registrations go to etcd and come from it (before registry_load()); the SQLite store
+ * keeps the journal, zoning and counters. A batch then completes when etcd answered. */
+struct etcd;
+void registry_set_etcd(struct registry *r, struct etcd *etcd);
+/* The listeners changed (a reload): with etcd, the other instances are told. */
+void registry_listeners_changed(struct registry *r);
 
 void registry_set_limits(struct registry *r, const struct registry_limits *lim);
 

@@ -135,12 +135,13 @@ static int nqn_write(const char *dir, const char *file, const char *nqn)
 	return 0;
 }
 
-int state_nqn_load(const char *dir, char *nqn, size_t size)
+/* The UUID NQN in dir/name, made and kept there the first time. */
+static int uuid_load(const char *dir, const char *name, const char *what, char *nqn, size_t size)
 {
 	char file[4100];
 	int err;
 
-	snprintf(file, sizeof(file), "%s/nqn", dir);
+	snprintf(file, sizeof(file), "%s/%s", dir, name);
 	err = nqn_read(file, nqn, size);
 	if (err != -ENOENT)
 		return err; /* nqn_read() said why */
@@ -151,8 +152,18 @@ int state_nqn_load(const char *dir, char *nqn, size_t size)
 		log_err("cannot create %s: %s", file, strerror(-err));
 		return err;
 	}
-	log_info("generated the unique discovery NQN %s (kept in %s)", nqn, file);
+	log_info("generated %s %s (kept in %s)", what, nqn, file);
 	return 0;
+}
+
+int state_nqn_load(const char *dir, char *nqn, size_t size)
+{
+	return uuid_load(dir, "nqn", "the unique discovery NQN", nqn, size);
+}
+
+int state_instance_load(const char *dir, char *id, size_t size)
+{
+	return uuid_load(dir, "instance", "this instance's identity", id, size);
 }
 
 int state_store_check(const char *path)

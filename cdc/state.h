@@ -13,6 +13,9 @@ int state_dir_prepare(const char *dir);
  * that is not a regular one, or holds anything but one valid NQN (one longer than 223 bytes
  * included), is refused with a message: -EINVAL or -ENAMETOOLONG. */
 int state_nqn_load(const char *dir, char *nqn, size_t size);
+/* The same for this instance among those sharing a fabric through etcd (dir/instance): its
+ * own even where they share one NQN. */
+int state_instance_load(const char *dir, char *id, size_t size);
 
 /* Whether the store at path may be opened: absent (a new one is created) or a regular file
  * that is not empty. An empty one once held the registrations (SQLite writes its header on

@@ -14,7 +14,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config libnvme-dev libev
 libsqlite3-dev libavahi-client-dev libssl-dev libjson-c-dev libcurl4-openssl-dev libbsd-dev
 libsystemd-dev check clang libclang-rt-14-dev
 valgrind python3 dpkg-dev debhelper lintian python3-prometheus-client chromium curl
-avahi-daemon avahi-utils dbus iproute2 util-linux"
+avahi-daemon avahi-utils dbus iproute2 util-linux etcd-server etcd-client"
 
 install_missing() {
 	missing=

@@ -2,6 +2,7 @@
  * userspace host: register a subsystem port with DIM as a DDC would, print log 71h, or
  * wait as a persistent host for one discovery log change AEN.
  *   dimtool register ADDR PORT EID SUBNQN TRADDR TRSVCID
+ *   dimtool deregister ADDR PORT EID SUBNQN TRADDR TRSVCID
  *   dimtool hostlog ADDR PORT
  *   dimtool aer ADDR PORT   (reads 4 KiB of log 70h, arms, prints "armed", then the AEN)
  *   dimtool kickstart ADDR PORT [NUMDIE] TRADDR:TRSVCID...  (a DDC's Kickstart: ICReq, KDReq
@@ -179,15 +180,18 @@ static int kickstart(const struct sockaddr_in *sa, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc < 4 || (strcmp(argv[1], "register") && strcmp(argv[1], "hostlog") &&
-			 strcmp(argv[1], "aer") && strcmp(argv[1], "kickstart"))) {
+	if (argc < 4 || (strcmp(argv[1], "register") && strcmp(argv[1], "deregister") &&
+			 strcmp(argv[1], "hostlog") && strcmp(argv[1], "aer") &&
+			 strcmp(argv[1], "kickstart"))) {
 		fprintf(stderr, "usage: dimtool register ADDR PORT EID SUBNQN TRADDR TRSVCID\n"
+				"       dimtool deregister ADDR PORT EID SUBNQN TRADDR TRSVCID\n"
 				"       dimtool hostlog ADDR PORT\n"
 				"       dimtool aer ADDR PORT\n"
 				"       dimtool kickstart ADDR PORT [NUMDIE] TRADDR:TRSVCID...\n");
 		return 2;
 	}
-	bool reg = !strcmp(argv[1], "register");
+	bool dereg = !strcmp(argv[1], "deregister");
+	bool reg = dereg || !strcmp(argv[1], "register");
 	if (reg && argc != 8)
 		return 2;
 
@@ -210,12 +214,14 @@ int main(int argc, char **argv)
 	if (reg) {
 		static uint8_t buf[2048];
 		struct nvme_sqe sqe = {.opcode = nvme_admin_discovery_info_mgmt};
+		sqe.cdw[10] = dereg ? NVMF_DIM_TAS_DEREGISTER : NVMF_DIM_TAS_REGISTER;
 		size_t len =
 			ddc_register_data(buf, sizeof(buf), argv[4], argv[5], argv[6], argv[7]);
 		if (!len || nvmf_host_submit(h, &sqe, buf, (uint32_t)len, 0, done_cb, &w) ||
-		    wait_for(base, &w, "DIM register"))
+		    wait_for(base, &w, dereg ? "DIM deregister" : "DIM register"))
 			goto out;
-		printf("registered %s at %s:%s as %s\n", argv[5], argv[6], argv[7], argv[4]);
+		printf("%s %s at %s:%s as %s\n", dereg ? "deregistered" : "registered", argv[5],
+		       argv[6], argv[7], argv[4]);
 	} else if (!strcmp(argv[1], "aer")) {
 		if (wait_aen(base, h))
 			goto out;
